@@ -1,0 +1,63 @@
+# keyhold — run `make` for the list of targets.
+SHELL := /bin/bash
+GO ?= go
+NODES ?= 1
+FUZZTIME ?= 10s
+BENCHTIME ?= 10s
+# Packages the machine needs: SoftHSM2 for the HSM, the AWS CLI v2 and openssl for the tests that
+# drive software nobody here wrote.
+DEB_PACKAGES := softhsm2 awscli openssl
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@2025.1.1
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: deps
+deps: ## install SoftHSM2, the AWS CLI v2 and openssl with apt if they are missing
+	@missing=""; \
+	for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing (needs root or sudo)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+.PHONY: build
+build: ## build bin/keyhold
+	$(GO) build -o bin/ ./cmd/...
+
+.PHONY: dev
+dev: deps build ## run a local dev node (NODES=3 for a local cluster) with state in .keyhold-dev/
+	./bin/keyhold dev --nodes $(NODES)
+
+.PHONY: test
+test: deps ## run the whole test suite with the race detector
+	$(GO) vet ./...
+	KEYHOLD_REQUIRE_AWSCLI=1 $(GO) test -race -timeout 25m ./...
+
+.PHONY: fuzz
+fuzz: ## run every fuzz target for FUZZTIME each
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for t in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz' || true); do \
+			echo "== $$pkg $$t"; \
+			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
+
+.PHONY: bench
+bench: deps build ## run the Go benchmarks and the load tool against a live node
+	$(GO) test -run '^$$' -bench . -benchmem ./wrap/ ./hsm/ ./api/ ./cluster/
+	./bin/keyhold-load -duration $(BENCHTIME)
+
+.PHONY: lint
+lint: ## gofmt, go vet and staticcheck
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+.PHONY: clean
+clean: ## remove build output (not .keyhold-dev/)
+	rm -rf bin/

@@ -1,0 +1,18 @@
+package api
+
+import (
+	"errors"
+
+	"github.com/keyhold/keyhold/domain"
+)
+
+// credentialStore adapts the domain's principals to the SigV4 verifier.
+type credentialStore struct{ svc *domain.Service }
+
+func (c credentialStore) SecretKey(accessKeyID string) ([]byte, string, error) {
+	sec, name, err := c.svc.SecretKey(accessKeyID)
+	if errors.Is(err, domain.ErrAccessDenied) {
+		return nil, "", ErrUnknownAccessKey
+	}
+	return sec, name, err
+}

@@ -1,0 +1,13 @@
+// Package api is keyhold's HTTP surface: the AWS KMS JSON 1.1 protocol on the API listener, the
+// ops listener (/metrics, /healthz, /readyz, /v1/cluster/status), and the mapping from domain
+// errors to AWS error codes (errors.go, the only place AWS codes are named).
+//
+// A KMS request goes through one pipeline (kms.go): the route table entry for its
+// X-Amz-Target gives the body limit, the timeout and the authorisation action; the body is read
+// under the limit, the SigV4 signature is checked against it, the action is authorised, and the
+// handler decodes its JSON, calls one domain.Service method and encodes the answer. Handlers are
+// thin: one file per AWS operation (kms_<operation>.go).
+//
+// Nothing here logs key material, plaintexts or encryption contexts; plaintext buffers that pass
+// through a handler are cleared once the response is written.
+package api

@@ -1,0 +1,117 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/keyhold/keyhold/domain"
+)
+
+// awsError is an AWS error code and the HTTP status AWS sends it with.
+type awsError struct {
+	Code   string
+	Status int
+}
+
+// kmsErrors maps causes to KMS error codes, in order: the first entry whose sentinel matches
+// (errors.Is, so wrapped errors match too) wins. Every sentinel a handler can meet must be here;
+// TestErrorTableCoversSentinels checks it.
+var kmsErrors = []struct {
+	err error
+	aws awsError
+}{
+	{domain.ErrNotFound, awsError{"NotFoundException", 400}},
+	{domain.ErrAlreadyExists, awsError{"AlreadyExistsException", 400}},
+	{domain.ErrDisabled, awsError{"DisabledException", 400}},
+	{domain.ErrInvalidState, awsError{"KMSInvalidStateException", 400}},
+	{domain.ErrInvalidCiphertext, awsError{"InvalidCiphertextException", 400}},
+	{domain.ErrIncorrectKey, awsError{"IncorrectKeyException", 400}},
+	{domain.ErrValidation, awsError{"ValidationException", 400}},
+	{domain.ErrInvalidAliasName, awsError{"InvalidAliasNameException", 400}},
+	{domain.ErrInvalidMarker, awsError{"InvalidMarkerException", 400}},
+	{domain.ErrInvalidKeyUsage, awsError{"InvalidKeyUsageException", 400}},
+	{domain.ErrUnsupported, awsError{"UnsupportedOperationException", 400}},
+	{domain.ErrLimitExceeded, awsError{"LimitExceededException", 400}},
+	{domain.ErrInvalidArn, awsError{"InvalidArnException", 400}},
+	{domain.ErrTag, awsError{"TagException", 400}},
+	{domain.ErrAccessDenied, awsError{"AccessDeniedException", 400}},
+	{domain.ErrNoDomain, awsError{"KMSInvalidStateException", 400}},
+	{domain.ErrDependency, awsError{"DependencyTimeoutException", 503}},
+	{errSerialization, awsError{"SerializationException", 400}},
+	{errUnknownOperation, awsError{"UnknownOperationException", 400}},
+	{errDryRun, awsError{"DryRunOperationException", 412}},
+	{errRequestTooLarge, awsError{"ValidationException", 400}},
+	{errTimeout, awsError{"DependencyTimeoutException", 503}},
+	{ErrMissingAuth, awsError{"MissingAuthenticationTokenException", 400}},
+	{ErrMalformedAuth, awsError{"IncompleteSignatureException", 400}},
+	{ErrUnknownAccessKey, awsError{"UnrecognizedClientException", 400}},
+	{ErrSignatureMismatch, awsError{"InvalidSignatureException", 400}},
+	{ErrRequestExpired, awsError{"InvalidSignatureException", 400}},
+	{ErrClockSkew, awsError{"InvalidSignatureException", 400}},
+	{ErrWrongRegion, awsError{"InvalidSignatureException", 400}},
+	{ErrContentSHA256Mismatch, awsError{"InvalidSignatureException", 400}},
+}
+
+// internalError is what an unmapped error becomes: AWS's KMSInternalException. Reaching it is a
+// bug (a missing table entry), which the test suite looks for.
+var internalError = awsError{"KMSInternalException", http.StatusInternalServerError}
+
+// kmsErrorFor returns the AWS code for err and the message the client may see.
+func kmsErrorFor(err error) (awsError, string) {
+	msg := ""
+	var de *domain.Error
+	if errors.As(err, &de) {
+		msg = de.ClientMessage()
+	} else if pe, ok := err.(*publicError); ok {
+		msg = pe.msg
+	}
+	for _, e := range kmsErrors {
+		if errors.Is(err, e.err) {
+			if msg == "" && e.aws.Code != "InvalidCiphertextException" {
+				msg = publicMessage(e.err)
+			}
+			return e.aws, msg
+		}
+	}
+	return internalError, "An internal error occurred."
+}
+
+// publicMessage is the client message for errors that carry none of their own.
+func publicMessage(err error) string {
+	switch {
+	case errors.Is(err, ErrMissingAuth):
+		return "Missing Authentication Token"
+	case errors.Is(err, ErrUnknownAccessKey):
+		return "The security token included in the request is invalid."
+	case errors.Is(err, ErrSignatureMismatch), errors.Is(err, ErrContentSHA256Mismatch):
+		return "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
+	case errors.Is(err, ErrClockSkew), errors.Is(err, ErrRequestExpired):
+		return "Signature expired: the request time is too far from the server's time (allowed skew is 15 minutes)."
+	case errors.Is(err, ErrWrongRegion):
+		return "Credential should be scoped to a valid region."
+	case errors.Is(err, ErrMalformedAuth):
+		return "The Authorization header is malformed."
+	case errors.Is(err, domain.ErrDependency), errors.Is(err, errTimeout):
+		return "The key service could not complete the request in time; retry."
+	}
+	return ""
+}
+
+// publicError is an api-level failure with a client message.
+type publicError struct {
+	kind error
+	msg  string
+}
+
+func (e *publicError) Error() string { return e.kind.Error() + ": " + e.msg }
+func (e *publicError) Unwrap() error { return e.kind }
+
+var (
+	errSerialization    = errors.New("api: malformed request body")
+	errUnknownOperation = errors.New("api: unknown operation")
+	errDryRun           = errors.New("api: dry run")
+	errRequestTooLarge  = errors.New("api: request too large")
+	errTimeout          = errors.New("api: request timed out")
+)
+
+func serializationError(msg string) error { return &publicError{errSerialization, msg} }

@@ -1,0 +1,170 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+const kmsTargetPrefix = "TrentService."
+
+// call is one KMS request as it moves through the pipeline.
+type call struct {
+	op        string
+	body      []byte
+	who       Identity
+	requestID string
+	keyID     string // the key the call used, for the audit record (an ARN)
+}
+
+// decode unmarshals the request body into v. AWS answers undecodable bodies with
+// SerializationException; an empty body is an empty object.
+func (c *call) decode(v any) error {
+	if len(c.body) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(c.body, v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return serializationError(fmt.Sprintf("Value for '%s' has the wrong type: expected %s", te.Field, te.Type))
+		}
+		return serializationError("The request body is not valid JSON for this operation.")
+	}
+	return nil
+}
+
+func (s *Server) serveKMS(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	c := &call{requestID: newRequestID()}
+	w.Header().Set("X-Amzn-RequestId", c.requestID)
+	target := r.Header.Get("X-Amz-Target")
+	op, ok := strings.CutPrefix(target, kmsTargetPrefix)
+	route, known := kmsRoutes[op]
+	if !ok || !known {
+		op = "Unknown"
+	}
+	c.op = op
+	err := s.runKMS(w, r, c, route, ok && known)
+	code := "OK"
+	if err != nil {
+		aws, _ := kmsErrorFor(err)
+		code = aws.Code
+		writeKMSError(w, c.requestID, err)
+		if aws == internalError || aws.Status >= 500 {
+			s.log.Error("kms request failed", "operation", op, "request_id", c.requestID, "err", err)
+		}
+	}
+	d := time.Since(start)
+	s.m.ObserveRequest("kms", op, code, d)
+	s.audit.Info("kms", "request_id", c.requestID, "operation", op, "principal", c.who.Principal,
+		"access_key_id", c.who.AccessKeyID, "key", c.keyID, "outcome", code, "duration_ms", float64(d.Microseconds())/1000)
+}
+
+func (s *Server) runKMS(w http.ResponseWriter, r *http.Request, c *call, route kmsRoute, known bool) error {
+	if !known {
+		// Authenticate first so that an unauthenticated caller learns nothing, not even which
+		// operations exist.
+		if _, err := s.readAndVerify(r, c, dataLimit); err != nil {
+			return err
+		}
+		return &publicError{errUnknownOperation, "Unknown operation " + r.Header.Get("X-Amz-Target")}
+	}
+	if _, err := s.readAndVerify(r, c, route.limit); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), route.timeout)
+	defer cancel()
+	if err := s.authz.Authorize(ctx, c.who, route.action); err != nil {
+		return err
+	}
+	if dryRun(c.body) {
+		return &publicError{errDryRun, "The request would have succeeded, but the DryRun option is set."}
+	}
+	resp, err := route.handle(ctx, s, c)
+	if err != nil {
+		if ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
+			return errTimeout
+		}
+		return err
+	}
+	writeKMS(w, resp)
+	return nil
+}
+
+// readAndVerify reads the body under limit and checks the SigV4 signature over it.
+func (s *Server) readAndVerify(r *http.Request, c *call, limit int64) (SigV4Result, error) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return SigV4Result{}, serializationError("could not read the request body")
+	}
+	if int64(len(body)) > limit {
+		return SigV4Result{}, &publicError{errRequestTooLarge, fmt.Sprintf("The request body exceeds the %d-byte limit for %s.", limit, c.op)}
+	}
+	c.body = body
+	sum := sha256.Sum256(body)
+	res, err := s.verify.Verify(r, "kms", hex.EncodeToString(sum[:]))
+	if err != nil {
+		return SigV4Result{}, err
+	}
+	c.who = res.Identity
+	return res, nil
+}
+
+// dryRun reports whether the request sets DryRun: AWS answers such requests, once they pass
+// authentication and authorisation, with DryRunOperationException.
+func dryRun(body []byte) bool {
+	if !strings.Contains(string(body), "DryRun") {
+		return false
+	}
+	var v struct{ DryRun bool }
+	return json.Unmarshal(body, &v) == nil && v.DryRun
+}
+
+// secretResponse is implemented by responses that carry plaintext; clear is called once the
+// response has been written.
+type secretResponse interface{ clear() }
+
+func writeKMS(w http.ResponseWriter, resp any) {
+	b, err := json.Marshal(resp)
+	if sr, ok := resp.(secretResponse); ok {
+		sr.clear()
+	}
+	if err != nil {
+		writeKMSError(w, "", fmt.Errorf("api: encode response: %w", err))
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.Header().Set("Content-Length", fmt.Sprint(len(b)))
+	_, _ = w.Write(b)
+	// The encoded body holds the base64 of any plaintext; clear it too.
+	clear(b)
+}
+
+func writeKMSError(w http.ResponseWriter, requestID string, err error) {
+	aws, msg := kmsErrorFor(err)
+	b, _ := json.Marshal(struct {
+		Type    string `json:"__type"`
+		Message string `json:"message,omitempty"`
+	}{aws.Code, msg})
+	h := w.Header()
+	h.Set("Content-Type", "application/x-amz-json-1.1")
+	h.Set("X-Amzn-ErrorType", aws.Code)
+	w.WriteHeader(aws.Status)
+	_, _ = w.Write(b)
+}
+
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}

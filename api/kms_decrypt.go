@@ -1,0 +1,35 @@
+package api
+
+import "context"
+
+type decryptRequest struct {
+	KeyID               string `json:"KeyId"`
+	CiphertextBlob      []byte
+	EncryptionContext   map[string]string
+	EncryptionAlgorithm string
+	GrantTokens         []string
+}
+
+type decryptResponse struct {
+	KeyID               string `json:"KeyId"`
+	Plaintext           []byte
+	EncryptionAlgorithm string
+}
+
+func (r *decryptResponse) clear() { clear(r.Plaintext) }
+
+func handleDecrypt(_ context.Context, s *Server, c *call) (any, error) {
+	var req decryptRequest
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	if err := checkAlgorithm("encryptionAlgorithm", req.EncryptionAlgorithm); err != nil {
+		return nil, err
+	}
+	pt, id, err := s.svc.Decrypt(req.KeyID, req.CiphertextBlob, req.EncryptionContext)
+	if err != nil {
+		return nil, err
+	}
+	c.keyID = s.keyARN(id)
+	return &decryptResponse{c.keyID, pt, "SYMMETRIC_DEFAULT"}, nil
+}

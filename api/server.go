@@ -1,0 +1,97 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/keyhold/keyhold/domain"
+)
+
+// Authorizer decides whether an authenticated caller may perform an action. It is the seam key
+// policies plug into; the default lets every authenticated principal do everything, which is
+// what a single-tenant dev node wants.
+type Authorizer interface {
+	Authorize(ctx context.Context, who Identity, action string) error
+}
+
+// ClusterInfo is what the ops listener needs from the cluster.
+type ClusterInfo interface {
+	// Status returns a JSON-encodable description of this node's view of the cluster.
+	Status() any
+}
+
+// Options configures a Server.
+type Options struct {
+	Service    *domain.Service
+	Region     string
+	Metrics    *Metrics
+	Logger     *slog.Logger
+	Audit      *slog.Logger // one record per API call; nil logs audit records through Logger
+	Authorizer Authorizer
+	Cluster    ClusterInfo
+	// Ready reports whether the node can serve: nil when ready, else why not.
+	Ready func() error
+	// Now is the clock for signature checks; nil means time.Now.
+	Now func() time.Time
+}
+
+// Server serves the API and ops listeners.
+type Server struct {
+	svc    *domain.Service
+	verify *Verifier
+	m      *Metrics
+	log    *slog.Logger
+	audit  *slog.Logger
+	authz  Authorizer
+	opts   Options
+}
+
+// NewServer builds a Server.
+func NewServer(o Options) *Server {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Audit == nil {
+		o.Audit = o.Logger.With("log", "audit")
+	}
+	if o.Metrics == nil {
+		o.Metrics = NewMetrics()
+	}
+	if o.Authorizer == nil {
+		o.Authorizer = allowAuthenticated{}
+	}
+	if o.Ready == nil {
+		o.Ready = func() error { return nil }
+	}
+	return &Server{
+		svc:    o.Service,
+		verify: &Verifier{Store: credentialStore{o.Service}, Region: o.Region, Now: o.Now},
+		m:      o.Metrics,
+		log:    o.Logger,
+		audit:  o.Audit,
+		authz:  o.Authorizer,
+		opts:   o,
+	}
+}
+
+// APIHandler serves the AWS-compatible API listener.
+func (s *Server) APIHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.Header.Get("X-Amz-Target") != "" {
+			s.serveKMS(w, r)
+			return
+		}
+		s.serveUnknown(w, r)
+	})
+}
+
+// serveUnknown answers requests that are not KMS calls. The S3 endpoint will live here.
+func (s *Server) serveUnknown(w http.ResponseWriter, r *http.Request) {
+	writeKMSError(w, "", &publicError{errUnknownOperation, "This endpoint serves the AWS KMS JSON protocol: send POST / with an X-Amz-Target header."})
+}
+
+type allowAuthenticated struct{}
+
+func (allowAuthenticated) Authorize(context.Context, Identity, string) error { return nil }

@@ -1,0 +1,136 @@
+package cluster
+
+import (
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Defaults applied by Open to zero Config fields.
+const (
+	DefaultSnapshotThreshold = 8192
+	DefaultSnapshotInterval  = 2 * time.Minute
+	// DefaultTrailingLogs is how many log entries stay behind a snapshot, so a follower that is
+	// briefly away catches up from the log instead of receiving a whole snapshot.
+	DefaultTrailingLogs = 10240
+	// DefaultMaxAppendEntries bounds one group commit: how many concurrent proposals the leader
+	// takes from its queue, writes with one fsync, and sends in one AppendEntries RPC. Raft's own
+	// default (64) caps throughput at 64 entries per disk sync; 256 keeps a sync's latency small
+	// while letting hundreds of concurrent writers share it.
+	DefaultMaxAppendEntries = 256
+	// DefaultApplyTimeout bounds Apply, Barrier and membership changes when ctx has no deadline.
+	DefaultApplyTimeout = 10 * time.Second
+
+	snapshotsRetained = 2
+	transportMaxPool  = 3
+	transportTimeout  = 10 * time.Second
+	logCacheSize      = 512
+)
+
+// Observer receives one call per completed operation: its name (one of the Op constants), how
+// long it took and its error (nil on success). It is called synchronously, sometimes from raft's
+// FSM goroutine, so it must be fast and must not call back into the Node.
+type Observer func(op string, d time.Duration, err error)
+
+// Operation names passed to an Observer.
+const (
+	OpApply        = "apply"         // Node.Apply, proposer side (enqueue to commit and FSM apply)
+	OpBarrier      = "barrier"       // Node.Barrier
+	OpApplyBatch   = "fsm_batch"     // one group of committed entries applied to the StateMachine
+	OpSnapshot     = "snapshot"      // Node.Snapshot (user-requested snapshot)
+	OpPersist      = "persist"       // writing a snapshot to disk (StateMachine Snapshot.Persist)
+	OpRestore      = "restore"       // StateMachine.Restore from a snapshot
+	OpAddVoter     = "add_voter"     // Node.AddVoter
+	OpRemoveServer = "remove_server" // Node.RemoveServer
+)
+
+// Config configures a Node. Zero values take the defaults documented on each field.
+type Config struct {
+	// NodeID is this node's raft server id; unique and stable for the life of the DataDir.
+	NodeID string
+	// DataDir holds raft.db (log and stable store) and snapshots/. Created 0700 if missing.
+	DataDir string
+	// BindAddr is the raft TCP listen address, e.g. 127.0.0.1:8102 (port 0 picks a free port).
+	BindAddr string
+	// AdvertiseAddr is the address peers dial; default the bound address. It must be a concrete
+	// host (not 0.0.0.0) and, with TLS, a name or IP in this node's certificate.
+	AdvertiseAddr string
+	// Bootstrap makes this node the single voter of a new cluster if DataDir holds no raft state.
+	// It is ignored when state exists, so it is safe to leave set across restarts.
+	Bootstrap bool
+
+	// SnapshotThreshold is how many log entries since the last snapshot trigger a new one
+	// (checked every SnapshotInterval). Default DefaultSnapshotThreshold.
+	SnapshotThreshold uint64
+	// SnapshotInterval is how often raft checks whether to snapshot. Default 2 minutes.
+	SnapshotInterval time.Duration
+	// TrailingLogs is how many entries a snapshot leaves in the log. Default DefaultTrailingLogs.
+	TrailingLogs uint64
+	// MaxAppendEntries bounds one group commit (1..1024). Default DefaultMaxAppendEntries.
+	MaxAppendEntries int
+
+	// HeartbeatTimeout, ElectionTimeout, LeaderLeaseTimeout and CommitTimeout default to
+	// hashicorp/raft's (1s, 1s, 500ms, 50ms), which suit a LAN. Tests shorten them.
+	HeartbeatTimeout   time.Duration
+	ElectionTimeout    time.Duration
+	LeaderLeaseTimeout time.Duration
+	CommitTimeout      time.Duration
+
+	// TLS, when set, runs raft traffic over mutual TLS: it must carry this node's certificate
+	// (Certificates or GetCertificate) and the CA pool that peer certificates chain to, as
+	// ClientCAs (to verify dialling peers) and RootCAs (to verify the peer we dial). Open
+	// forces ClientAuth to RequireAndVerifyClientCert and MinVersion to TLS 1.3. Nil means plain
+	// TCP, for dev mode only.
+	TLS *tls.Config
+
+	// Logger receives raft's logs; nil discards them. Raft's Info is chatty on elections and
+	// snapshots; its Warn and Error are worth alerting on.
+	Logger *slog.Logger
+	// Observer, if not nil, times operations for metrics.
+	Observer Observer
+}
+
+// withDefaults returns c with zero fields defaulted, or an error naming the bad field.
+func (c Config) withDefaults() (Config, error) {
+	if c.NodeID == "" {
+		return c, fmt.Errorf("%w: NodeID is empty", ErrInvalidConfig)
+	}
+	if c.DataDir == "" {
+		return c, fmt.Errorf("%w: DataDir is empty", ErrInvalidConfig)
+	}
+	if c.BindAddr == "" {
+		return c, fmt.Errorf("%w: BindAddr is empty", ErrInvalidConfig)
+	}
+	if c.SnapshotThreshold == 0 {
+		c.SnapshotThreshold = DefaultSnapshotThreshold
+	}
+	if c.SnapshotInterval == 0 {
+		c.SnapshotInterval = DefaultSnapshotInterval
+	}
+	if c.TrailingLogs == 0 {
+		c.TrailingLogs = DefaultTrailingLogs
+	}
+	if c.MaxAppendEntries == 0 {
+		c.MaxAppendEntries = DefaultMaxAppendEntries
+	}
+	if c.MaxAppendEntries < 0 || c.MaxAppendEntries > 1024 {
+		return c, fmt.Errorf("%w: MaxAppendEntries %d is outside 1..1024", ErrInvalidConfig, c.MaxAppendEntries)
+	}
+	if c.TLS != nil && len(c.TLS.Certificates) == 0 && (c.TLS.GetCertificate == nil || c.TLS.GetClientCertificate == nil) {
+		return c, fmt.Errorf("%w: TLS needs Certificates, or both GetCertificate and GetClientCertificate", ErrInvalidConfig)
+	}
+	if c.TLS != nil && (c.TLS.ClientCAs == nil || c.TLS.RootCAs == nil) {
+		return c, fmt.Errorf("%w: TLS needs both ClientCAs and RootCAs (the cluster CA)", ErrInvalidConfig)
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c, nil
+}
+
+func (c Config) observe(op string, start time.Time, err error) {
+	if c.Observer != nil {
+		c.Observer(op, time.Since(start), err)
+	}
+}

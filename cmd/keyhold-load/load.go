@@ -1,0 +1,261 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+)
+
+// result is one measured (target, operation, concurrency) cell.
+type result struct {
+	ops    int
+	errors int
+	secs   float64
+	p50    time.Duration
+	p99    time.Duration
+}
+
+func (r result) rate() float64 { return float64(r.ops) / r.secs }
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+func run(ctx context.Context, keyholdBin string, ops []string, levels []int, d time.Duration) error {
+	dir, err := os.MkdirTemp("", "keyhold-load-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	addrs := make([]string, 4)
+	for i := range addrs {
+		if addrs[i], err = freeAddr(); err != nil {
+			return err
+		}
+	}
+	api, opsAddr, raft, bare := addrs[0], addrs[1], addrs[2], addrs[3]
+
+	kh := exec.CommandContext(ctx, keyholdBin, "dev", "-dir", filepath.Join(dir, "dev"), "-api-addr", api, "-ops-addr", opsAddr, "-raft-addr", raft, "-log-level", "warn")
+	if err := startAndWait(kh, "Stop with Ctrl-C"); err != nil {
+		return fmt.Errorf("starting keyhold dev: %w", err)
+	}
+	defer stopChild(kh)
+	self, _ := os.Executable()
+	bs := exec.CommandContext(ctx, self, "bare", bare)
+	if err := bs.Start(); err != nil {
+		return err
+	}
+	defer stopChild(bs)
+	if err := waitTCP(bare, 10*time.Second); err != nil {
+		return err
+	}
+	akid, secret, err := readCreds(filepath.Join(dir, "dev", "credentials"))
+	if err != nil {
+		return err
+	}
+	maxConc := 0
+	for _, c := range levels {
+		maxConc = max(maxConc, c)
+	}
+	khClient := newClient("http://"+api, akid, secret, maxConc)
+	bareClient := newClient("http://"+bare, akid, secret, maxConc)
+	key, err := khClient.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("load")})
+	if err != nil {
+		return fmt.Errorf("CreateKey: %w", err)
+	}
+	keyID := aws.ToString(key.KeyMetadata.KeyId)
+	enc, err := khClient.Encrypt(ctx, &kms.EncryptInput{KeyId: aws.String(keyID), Plaintext: make([]byte, 16)})
+	if err != nil {
+		return fmt.Errorf("Encrypt: %w", err)
+	}
+	blob := enc.CiphertextBlob
+
+	fmt.Printf("keyhold-load: %s per cell, AWS SDK for Go v2 client, keyhold dev vs bare Go HTTP server (no auth, no crypto), loopback\n\n", d)
+	fmt.Println("| operation | callers | keyhold ops/s | keyhold p50 | keyhold p99 | bare ops/s | bare p99 | keyhold/bare throughput |")
+	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- |")
+	for _, op := range ops {
+		call := opCall(strings.TrimSpace(op), keyID, blob)
+		if call == nil {
+			return fmt.Errorf("unknown operation %q", op)
+		}
+		for _, c := range levels {
+			// Warm both targets (connections, caches) before measuring.
+			measure(ctx, khClient, call, c, d/10)
+			measure(ctx, bareClient, call, c, d/10)
+			k := measure(ctx, khClient, call, c, d)
+			b := measure(ctx, bareClient, call, c, d)
+			if k.errors > 0 || b.errors > 0 {
+				return fmt.Errorf("%s at %d callers: %d keyhold errors, %d bare errors", op, c, k.errors, b.errors)
+			}
+			fmt.Printf("| %s | %d | %.0f | %s | %s | %.0f | %s | %.2fx |\n", op, c, k.rate(), k.p50.Round(time.Microsecond), k.p99.Round(time.Microsecond), b.rate(), b.p99.Round(time.Microsecond), k.rate()/b.rate())
+		}
+	}
+	return nil
+}
+
+func opCall(op, keyID string, blob []byte) func(context.Context, *kms.Client) error {
+	pt := []byte("0123456789abcdef")
+	switch op {
+	case "Encrypt":
+		return func(ctx context.Context, c *kms.Client) error {
+			_, err := c.Encrypt(ctx, &kms.EncryptInput{KeyId: aws.String(keyID), Plaintext: pt})
+			return err
+		}
+	case "Decrypt":
+		return func(ctx context.Context, c *kms.Client) error {
+			_, err := c.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: blob})
+			return err
+		}
+	case "GenerateDataKey":
+		return func(ctx context.Context, c *kms.Client) error {
+			_, err := c.GenerateDataKey(ctx, &kms.GenerateDataKeyInput{KeyId: aws.String(keyID), KeySpec: types.DataKeySpecAes256})
+			return err
+		}
+	}
+	return nil
+}
+
+func newClient(endpoint, akid, secret string, conns int) *kms.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = conns*2, conns*2
+	return kms.New(kms.Options{
+		Region:           "us-east-1",
+		Credentials:      credentials.NewStaticCredentialsProvider(akid, secret, ""),
+		BaseEndpoint:     aws.String(endpoint),
+		HTTPClient:       &http.Client{Transport: tr},
+		RetryMaxAttempts: 1,
+	})
+}
+
+// measure drives call from c goroutines for d and reports throughput and latency percentiles.
+func measure(ctx context.Context, client *kms.Client, call func(context.Context, *kms.Client) error, c int, d time.Duration) result {
+	var mu sync.Mutex
+	var lat []time.Duration
+	errs := 0
+	start := time.Now()
+	deadline := start.Add(d)
+	var wg sync.WaitGroup
+	for i := 0; i < c; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			local := make([]time.Duration, 0, 4096)
+			e := 0
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				t0 := time.Now()
+				if err := call(ctx, client); err != nil {
+					e++
+					continue
+				}
+				local = append(local, time.Since(t0))
+			}
+			mu.Lock()
+			lat = append(lat, local...)
+			errs += e
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	secs := time.Since(start).Seconds()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	r := result{ops: len(lat), errors: errs, secs: secs}
+	if len(lat) > 0 {
+		r.p50, r.p99 = lat[len(lat)/2], lat[len(lat)*99/100]
+	}
+	return r
+}
+
+func startAndWait(cmd *exec.Cmd, line string) error {
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	found := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(out)
+		once := sync.Once{}
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), line) {
+				once.Do(func() { close(found) })
+			}
+		}
+	}()
+	select {
+	case <-found:
+		return nil
+	case <-time.After(60 * time.Second):
+		return fmt.Errorf("%s did not print %q within 60s", cmd.Path, line)
+	}
+}
+
+func stopChild(cmd *exec.Cmd) {
+	if cmd.Process != nil {
+		_ = cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+		}
+	}
+}
+
+func waitTCP(addr string, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return fmt.Errorf("%s not listening after %s", addr, d)
+}
+
+func readCreds(path string) (string, string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", "", err
+	}
+	var akid, secret string
+	for _, l := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(l, "=")
+		if !ok {
+			continue
+		}
+		switch strings.TrimSpace(k) {
+		case "aws_access_key_id":
+			akid = strings.TrimSpace(v)
+		case "aws_secret_access_key":
+			secret = strings.TrimSpace(v)
+		}
+	}
+	if akid == "" {
+		return "", "", fmt.Errorf("%s: no credentials", path)
+	}
+	return akid, secret, nil
+}

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the daemon's whole configuration. Sources, strongest first: flags, then KEYHOLD_*
+// environment variables, then the config file (JSON), then DefaultConfig. PINs never live here:
+// the HSM URI names a pin-source file, or KEYHOLD_HSM_PIN holds it.
+type Config struct {
+	NodeID   string `json:"node_id" env:"KEYHOLD_NODE_ID" usage:"this node's id in the cluster"`
+	DataDir  string `json:"data_dir" env:"KEYHOLD_DATA_DIR" usage:"directory for raft log, snapshots and state"`
+	APIAddr  string `json:"api_addr" env:"KEYHOLD_API_ADDR" usage:"API listener (AWS KMS JSON protocol)"`
+	OpsAddr  string `json:"ops_addr" env:"KEYHOLD_OPS_ADDR" usage:"ops listener (/metrics, /healthz, /readyz, /v1/cluster/status)"`
+	RaftAddr string `json:"raft_addr" env:"KEYHOLD_RAFT_ADDR" usage:"raft transport listener"`
+	// RaftAdvertise is the address peers dial; it defaults to RaftAddr.
+	RaftAdvertise string `json:"raft_advertise" env:"KEYHOLD_RAFT_ADVERTISE" usage:"raft address peers dial (default: raft_addr)"`
+	HSM           string `json:"hsm" env:"KEYHOLD_HSM" usage:"PKCS#11 URI of this node's HSM token (RFC 7512)"`
+	HSMSessions   int    `json:"hsm_sessions" env:"KEYHOLD_HSM_SESSIONS" usage:"PKCS#11 session pool size"`
+	Region        string `json:"region" env:"KEYHOLD_REGION" usage:"region in ARNs and SigV4 scopes"`
+	Account       string `json:"account" env:"KEYHOLD_ACCOUNT" usage:"12-digit account id in ARNs"`
+	// CacheEntries and CacheTTL bound the unwrapped backing keys held in memory: at most
+	// CacheEntries keys, each for at most CacheTTL after it was unwrapped. Larger values mean fewer
+	// HSM calls and more key material exposed to a memory disclosure; 0 disables the cache.
+	CacheEntries  int           `json:"cache_entries" env:"KEYHOLD_CACHE_ENTRIES" usage:"max unwrapped backing keys kept in memory (0 = no cache)"`
+	CacheTTL      time.Duration `json:"cache_ttl" env:"KEYHOLD_CACHE_TTL" usage:"how long an unwrapped backing key may stay in memory"`
+	SweepInterval time.Duration `json:"sweep_interval" env:"KEYHOLD_SWEEP_INTERVAL" usage:"how often the leader deletes expired keys and rotates due ones"`
+	LogLevel      string        `json:"log_level" env:"KEYHOLD_LOG_LEVEL" usage:"debug, info, warn or error"`
+	LogFormat     string        `json:"log_format" env:"KEYHOLD_LOG_FORMAT" usage:"text or json"`
+	Bootstrap     bool          `json:"bootstrap" env:"KEYHOLD_BOOTSTRAP" usage:"bootstrap a new single-voter cluster if this node has no state"`
+	MemLock       bool          `json:"mlock" env:"KEYHOLD_MLOCK" usage:"lock memory (mlockall) so key material is never swapped"`
+}
+
+// DefaultConfig returns the defaults DESIGN.md fixes for a production node.
+func DefaultConfig() Config {
+	return Config{
+		NodeID:        "node1",
+		DataDir:       "/var/lib/keyhold",
+		APIAddr:       ":8100",
+		OpsAddr:       "127.0.0.1:8101",
+		RaftAddr:      "127.0.0.1:8102",
+		HSMSessions:   8,
+		Region:        "us-east-1",
+		Account:       "111122223333",
+		CacheEntries:  10000,
+		CacheTTL:      5 * time.Minute,
+		SweepInterval: time.Minute,
+		LogLevel:      "info",
+		LogFormat:     "text",
+		Bootstrap:     true,
+		MemLock:       true,
+	}
+}
+
+// Validate reports every field that cannot work, naming it.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(field, why string) { errs = append(errs, fmt.Errorf("config: %s: %s", field, why)) }
+	if c.NodeID == "" {
+		bad("node_id", "must not be empty")
+	}
+	if c.DataDir == "" {
+		bad("data_dir", "must not be empty")
+	}
+	for f, v := range map[string]string{"api_addr": c.APIAddr, "ops_addr": c.OpsAddr, "raft_addr": c.RaftAddr} {
+		if !strings.Contains(v, ":") {
+			bad(f, fmt.Sprintf("%q is not host:port", v))
+		}
+	}
+	if c.HSM == "" {
+		bad("hsm", "must name this node's HSM token as a PKCS#11 URI, e.g. pkcs11:token=keyhold-node1?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/etc/keyhold/pin")
+	}
+	if c.HSMSessions < 1 || c.HSMSessions > 1024 {
+		bad("hsm_sessions", "must be between 1 and 1024")
+	}
+	if c.Region == "" {
+		bad("region", "must not be empty")
+	}
+	if len(c.Account) != 12 || strings.Trim(c.Account, "0123456789") != "" {
+		bad("account", fmt.Sprintf("%q is not a 12-digit account id", c.Account))
+	}
+	if c.CacheEntries < 0 {
+		bad("cache_entries", "must not be negative")
+	}
+	if c.CacheTTL < 0 {
+		bad("cache_ttl", "must not be negative")
+	}
+	if c.SweepInterval < time.Second {
+		bad("sweep_interval", "must be at least 1s")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log_level", "must be debug, info, warn or error")
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		bad("log_format", "must be text or json")
+	}
+	return errors.Join(errs...)
+}
+
+// loadConfig fills cfg from the file (if any), then the environment, then the flags that were
+// set on the command line.
+func loadConfig(cfg *Config, fs *flag.FlagSet, args []string) error {
+	file := fs.String("config", "", "config file (JSON)")
+	bindFlags(fs, cfg)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	// Flags were parsed into cfg directly; re-apply the weaker sources underneath them.
+	flagged := *cfg
+	if *file != "" {
+		b, err := os.ReadFile(*file)
+		if err != nil {
+			return fmt.Errorf("config: %w", err)
+		}
+		dec := json.NewDecoder(strings.NewReader(string(b)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(cfg); err != nil {
+			return fmt.Errorf("config: %s: %w", *file, err)
+		}
+	}
+	if err := applyEnv(cfg); err != nil {
+		return err
+	}
+	restoreFlags(cfg, &flagged, set)
+	return nil
+}
+
+// bindFlags declares one flag per Config field, named like its JSON key with dashes.
+func bindFlags(fs *flag.FlagSet, cfg *Config) {
+	v := reflect.ValueOf(cfg).Elem()
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name := strings.ReplaceAll(f.Tag.Get("json"), "_", "-")
+		usage := f.Tag.Get("usage") + " (env " + f.Tag.Get("env") + ")"
+		switch p := v.Field(i).Addr().Interface().(type) {
+		case *string:
+			fs.StringVar(p, name, *p, usage)
+		case *int:
+			fs.IntVar(p, name, *p, usage)
+		case *bool:
+			fs.BoolVar(p, name, *p, usage)
+		case *time.Duration:
+			fs.DurationVar(p, name, *p, usage)
+		}
+	}
+}
+
+func restoreFlags(cfg, flagged *Config, set map[string]bool) {
+	v, fv := reflect.ValueOf(cfg).Elem(), reflect.ValueOf(flagged).Elem()
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		if set[strings.ReplaceAll(t.Field(i).Tag.Get("json"), "_", "-")] {
+			v.Field(i).Set(fv.Field(i))
+		}
+	}
+}
+
+func applyEnv(cfg *Config) error {
+	v := reflect.ValueOf(cfg).Elem()
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		name := t.Field(i).Tag.Get("env")
+		s, ok := os.LookupEnv(name)
+		if !ok || name == "" {
+			continue
+		}
+		var err error
+		switch p := v.Field(i).Addr().Interface().(type) {
+		case *string:
+			*p = s
+		case *int:
+			*p, err = strconv.Atoi(s)
+		case *bool:
+			*p, err = strconv.ParseBool(s)
+		case *time.Duration:
+			*p, err = time.ParseDuration(s)
+		}
+		if err != nil {
+			return fmt.Errorf("config: %s=%q: %w", name, s, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/keyhold/keyhold/api"
+	"github.com/keyhold/keyhold/cluster"
+	"github.com/keyhold/keyhold/domain"
+	"github.com/keyhold/keyhold/hsm"
+	"github.com/keyhold/keyhold/wrap"
+)
+
+// node is one running keyhold daemon: HSM, raft, domain service and both listeners.
+type node struct {
+	cfg     Config
+	log     *slog.Logger
+	tok     *hsm.Token
+	state   *domain.State
+	raft    *cluster.Node
+	svc     *domain.Service
+	ring    *hsmKeyring
+	cache   *wrap.Cache
+	metrics *api.Metrics
+	apiLn   net.Listener
+	opsLn   net.Listener
+	servers []*http.Server
+	stop    context.CancelFunc
+	done    chan struct{}
+}
+
+// startNode opens everything a node needs and starts serving. Listeners are bound before it
+// returns, so the addresses are usable at once. clock, when not nil, replaces time.Now for the
+// key service (deletion windows, rotation schedules); tests use it to move time forward.
+func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, err error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("keyhold: data dir: %w", err)
+	}
+	n := &node{cfg: cfg, log: log, metrics: api.NewMetrics(), done: make(chan struct{})}
+	defer func() {
+		if err != nil {
+			n.close()
+		}
+	}()
+	uri, err := hsm.ParseURI(cfg.HSM)
+	if err != nil {
+		return nil, err
+	}
+	n.tok, err = hsm.Open(uri, hsm.Options{Sessions: cfg.HSMSessions, Observer: n.metrics.ObserveHSM, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	arns := domain.ARNs{Partition: "aws", Region: cfg.Region, Account: cfg.Account}
+	n.state = domain.NewState(arns)
+	n.raft, err = cluster.Open(cluster.Config{
+		NodeID:        cfg.NodeID,
+		DataDir:       filepath.Join(cfg.DataDir, "raft"),
+		BindAddr:      cfg.RaftAddr,
+		AdvertiseAddr: cfg.RaftAdvertise,
+		Bootstrap:     cfg.Bootstrap,
+		Logger:        log.With("component", "raft"),
+	}, fsm{n.state})
+	if err != nil {
+		return nil, err
+	}
+	n.ring = newKeyring(n.tok, n.state)
+	n.cache = wrap.NewCache(cfg.CacheEntries, cfg.CacheTTL)
+	n.svc = domain.NewService(n.state, proposer{n.raft}, n.ring, domain.Config{
+		ARNs:   arns,
+		Cache:  n.cache,
+		Random: n.tok.Random,
+		Logger: log,
+		Now:    clock,
+	})
+	n.registerMetrics()
+	srv := api.NewServer(api.Options{
+		Service: n.svc,
+		Region:  cfg.Region,
+		Metrics: n.metrics,
+		Logger:  log,
+		Cluster: statusReporter{n},
+		Ready:   n.ready,
+	})
+	if n.apiLn, err = net.Listen("tcp", cfg.APIAddr); err != nil {
+		return nil, fmt.Errorf("keyhold: api listener: %w", err)
+	}
+	if n.opsLn, err = net.Listen("tcp", cfg.OpsAddr); err != nil {
+		return nil, fmt.Errorf("keyhold: ops listener: %w", err)
+	}
+	n.serve(n.apiLn, srv.APIHandler())
+	n.serve(n.opsLn, srv.OpsHandler())
+	ctx, cancel := context.WithCancel(context.Background())
+	n.stop = cancel
+	go n.leaderJobs(ctx)
+	return n, nil
+}
+
+func (n *node) serve(ln net.Listener, h http.Handler) {
+	s := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(n.log.Handler(), slog.LevelWarn),
+	}
+	n.servers = append(n.servers, s)
+	go func() {
+		if err := s.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			n.log.Error("listener stopped", "addr", ln.Addr().String(), "err", err)
+		}
+	}()
+}
+
+// leaderJobs runs the scheduled deletions and rotations while this node leads.
+func (n *node) leaderJobs(ctx context.Context) {
+	defer close(n.done)
+	t := time.NewTicker(n.cfg.SweepInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if !n.raft.IsLeader() || n.svc.Domain() == nil {
+			continue
+		}
+		tctx, cancel := context.WithTimeout(ctx, n.cfg.SweepInterval)
+		if err := n.svc.Tick(tctx); err != nil {
+			n.log.Warn("scheduled key work failed; it will be retried", "err", err)
+		}
+		cancel()
+	}
+}
+
+// ready is /readyz: raft has a leader and has applied what it knows of, the domain exists, and
+// this node's HSM holds the current domain key.
+func (n *node) ready() error {
+	st := n.raft.Status()
+	if st.LeaderID == "" {
+		return fmt.Errorf("%w: no raft leader", errNotReady)
+	}
+	d := n.svc.Domain()
+	if d == nil {
+		return fmt.Errorf("%w: the domain is not initialised", errNotReady)
+	}
+	if _, err := n.ring.DomainKey(d.CurrentDK); err != nil {
+		return fmt.Errorf("%w: this node's HSM does not hold domain key version %d", errNotReady, d.CurrentDK)
+	}
+	return nil
+}
+
+// close stops serving and releases everything; it is safe on a partly started node.
+func (n *node) close() {
+	if n.stop != nil {
+		n.stop()
+		<-n.done
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, s := range n.servers {
+		_ = s.Shutdown(ctx)
+	}
+	for _, ln := range []net.Listener{n.apiLn, n.opsLn} {
+		if ln != nil {
+			_ = ln.Close()
+		}
+	}
+	if n.raft != nil {
+		if err := n.raft.Close(); err != nil {
+			n.log.Warn("raft shutdown", "err", err)
+		}
+	}
+	if n.cache != nil {
+		n.cache.PurgeAll()
+	}
+	if n.tok != nil {
+		_ = n.tok.Close()
+	}
+}

@@ -1,0 +1,193 @@
+package domain
+
+import "time"
+
+func (s *State) applyCreateKey(c *createKeyCmd) error {
+	k := c.Key
+	if old, ok := s.keys[k.ID]; ok {
+		if sameInstant(old.CreatedAt, k.CreatedAt) {
+			return nil // the same proposal, retried after an unknown outcome
+		}
+		return errorf(ErrAlreadyExists, "Key '%s' already exists", s.arn.Key(k.ID))
+	}
+	if len(k.Versions) != 1 || k.Versions[0].Version != 1 {
+		return errorf(ErrValidation, "a new key must have exactly version 1")
+	}
+	s.keys[k.ID] = &k
+	s.order = append(s.order, k.ID)
+	return nil
+}
+
+func (s *State) applyUpdateDescription(c *updateDescriptionCmd) error {
+	k, err := s.liveKey(c.ID)
+	if err != nil {
+		return err
+	}
+	if err := s.notPendingDeletion(k); err != nil {
+		return err
+	}
+	k.Description = c.Description
+	return nil
+}
+
+func (s *State) applySetEnabled(c *setEnabledCmd) error {
+	k, err := s.liveKey(c.ID)
+	if err != nil {
+		return err
+	}
+	if err := s.notPendingDeletion(k); err != nil {
+		return err
+	}
+	if c.Enabled {
+		k.State = KeyStateEnabled
+	} else {
+		k.State = KeyStateDisabled
+		s.notifyKeyChanged(k.ID)
+	}
+	return nil
+}
+
+func (s *State) applyScheduleDeletion(c *scheduleDeletionCmd) error {
+	k, err := s.liveKey(c.ID)
+	if err != nil {
+		return err
+	}
+	if err := s.notPendingDeletion(k); err != nil {
+		return err
+	}
+	k.State = KeyStatePendingDeletion
+	k.PendingWindowDays = c.Days
+	k.DeletionDate = c.At.Add(time.Duration(c.Days) * 24 * time.Hour)
+	s.notifyKeyChanged(k.ID)
+	return nil
+}
+
+func (s *State) applyCancelDeletion(c *cancelDeletionCmd) error {
+	k, err := s.liveKey(c.ID)
+	if err != nil {
+		return err
+	}
+	if k.State != KeyStatePendingDeletion {
+		return errorf(ErrInvalidState, "%s is not pending deletion.", s.arn.Key(k.ID))
+	}
+	// AWS leaves a key whose deletion was cancelled disabled: it is re-enabled deliberately.
+	k.State = KeyStateDisabled
+	k.DeletionDate = time.Time{}
+	k.PendingWindowDays = 0
+	return nil
+}
+
+// applyDeleteKey removes a key whose deletion window has ended, with its aliases. The window is
+// checked against the command's time, chosen by the proposer, so every replica agrees.
+func (s *State) applyDeleteKey(c *deleteKeyCmd) error {
+	k := s.keys[c.ID]
+	if k == nil {
+		return nil // already deleted: a retried proposal
+	}
+	if k.State != KeyStatePendingDeletion || c.At.Before(k.DeletionDate) {
+		return errorf(ErrInvalidState, "%s is not due for deletion", s.arn.Key(k.ID))
+	}
+	delete(s.keys, c.ID)
+	s.notifyKeyChanged(c.ID)
+	for name, a := range s.aliases {
+		if a.KeyID == c.ID {
+			delete(s.aliases, name)
+		}
+	}
+	for i, id := range s.order {
+		if id == c.ID {
+			s.order = append(s.order[:i:i], s.order[i+1:]...)
+			break
+		}
+	}
+	return nil
+}
+
+func (s *State) applySetRotation(c *setRotationCmd) error {
+	k, err := s.liveKey(c.ID)
+	if err != nil {
+		return err
+	}
+	if err := s.notPendingDeletion(k); err != nil {
+		return err
+	}
+	if k.State == KeyStateDisabled {
+		return errorf(ErrDisabled, "%s is disabled.", s.arn.Key(k.ID))
+	}
+	k.RotationEnabled = c.Enabled
+	if c.Enabled {
+		k.RotationPeriodDays = c.PeriodDays
+		k.NextRotation = c.At.Add(time.Duration(c.PeriodDays) * 24 * time.Hour)
+	} else {
+		k.NextRotation = time.Time{}
+	}
+	return nil
+}
+
+// applyRotateKey adds a new current version. The version number is chosen by the proposer, so a
+// retried proposal (or a scheduler racing an on-demand rotation) adds at most one version.
+func (s *State) applyRotateKey(c *rotateKeyCmd) error {
+	k, err := s.liveKey(c.ID)
+	if err != nil {
+		return err
+	}
+	if err := s.notPendingDeletion(k); err != nil {
+		return err
+	}
+	if want := k.Current().Version + 1; c.Version.Version != want {
+		if c.Version.Version < want {
+			if v, ok := k.Version(c.Version.Version); ok && v.CreatedAt.Equal(c.Version.CreatedAt) {
+				return nil // retried
+			}
+		}
+		return errorf(ErrInvalidState, "%s was rotated concurrently; retry", s.arn.Key(k.ID))
+	}
+	k.Versions = append(k.Versions, c.Version)
+	if c.Version.Rotation == RotationOnDemand {
+		k.OnDemandRotations++
+	}
+	if k.RotationEnabled && c.Version.Rotation == RotationAutomatic {
+		k.NextRotation = c.At.Add(time.Duration(k.RotationPeriodDays) * 24 * time.Hour)
+	}
+	return nil
+}
+
+func (s *State) applyTagKey(c *tagKeyCmd) error {
+	k, err := s.liveKey(c.ID)
+	if err != nil {
+		return err
+	}
+	if err := s.notPendingDeletion(k); err != nil {
+		return err
+	}
+	merged := len(k.Tags)
+	for tk := range c.Tags {
+		if _, ok := k.Tags[tk]; !ok {
+			merged++
+		}
+	}
+	if merged > MaxTagsPerKey {
+		return errorf(ErrTag, "A key can have at most %d tags", MaxTagsPerKey)
+	}
+	if k.Tags == nil {
+		k.Tags = make(map[string]string, len(c.Tags))
+	}
+	for tk, tv := range c.Tags {
+		k.Tags[tk] = tv
+	}
+	return nil
+}
+
+func (s *State) applyUntagKey(c *untagKeyCmd) error {
+	k, err := s.liveKey(c.ID)
+	if err != nil {
+		return err
+	}
+	if err := s.notPendingDeletion(k); err != nil {
+		return err
+	}
+	for _, tk := range c.Keys {
+		delete(k.Tags, tk)
+	}
+	return nil
+}

@@ -1,0 +1,64 @@
+package domain
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. Each is the cause of an *Error whose message is the one a client sees; api maps
+// each sentinel to one AWS error code (api/errors.go).
+var (
+	ErrNotFound          = errors.New("domain: not found")
+	ErrAlreadyExists     = errors.New("domain: already exists")
+	ErrDisabled          = errors.New("domain: key disabled")
+	ErrInvalidState      = errors.New("domain: invalid key state")
+	ErrInvalidCiphertext = errors.New("domain: invalid ciphertext")
+	ErrIncorrectKey      = errors.New("domain: incorrect key")
+	ErrValidation        = errors.New("domain: validation failed")
+	ErrInvalidAliasName  = errors.New("domain: invalid alias name")
+	ErrInvalidMarker     = errors.New("domain: invalid marker")
+	ErrInvalidKeyUsage   = errors.New("domain: invalid key usage")
+	ErrUnsupported       = errors.New("domain: unsupported operation")
+	ErrLimitExceeded     = errors.New("domain: limit exceeded")
+	ErrInvalidArn        = errors.New("domain: invalid arn")
+	ErrTag               = errors.New("domain: invalid tag")
+	ErrAccessDenied      = errors.New("domain: access denied")
+	ErrNoDomain          = errors.New("domain: domain not initialised")
+	ErrDependency        = errors.New("domain: dependency failure")
+)
+
+// Error is a domain failure with a message fit for a client. Kind is one of the sentinels above;
+// errors.Is(err, ErrNotFound) works through Unwrap. Cause, when set, is for the log only: it may
+// name internal details (an HSM return code) that the client must not see.
+type Error struct {
+	Kind  error
+	Msg   string
+	Cause error
+}
+
+func (e *Error) Error() string {
+	if e.Cause != nil {
+		return e.Msg + ": " + e.Cause.Error()
+	}
+	return e.Msg
+}
+
+// Unwrap exposes the sentinel, so errors.Is matches it.
+func (e *Error) Unwrap() error { return e.Kind }
+
+// ClientMessage is the message to send to the client: never the cause.
+func (e *Error) ClientMessage() string { return e.Msg }
+
+func errorf(kind error, format string, args ...any) error {
+	return &Error{Kind: kind, Msg: fmt.Sprintf(format, args...)}
+}
+
+// dependencyError hides an internal failure (the HSM, raft) behind a generic client message while
+// keeping the cause for the log.
+func dependencyError(op string, cause error) error {
+	return &Error{Kind: ErrDependency, Msg: op + " failed: a dependency of the key service is unavailable", Cause: cause}
+}
+
+// invalidCiphertext is the single error every decrypt failure becomes (STYLE 7): it carries no
+// detail about which check failed.
+func invalidCiphertext() error { return &Error{Kind: ErrInvalidCiphertext, Msg: ""} }

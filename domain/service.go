@@ -1,0 +1,233 @@
+package domain
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/keyhold/keyhold/wrap"
+)
+
+// Proposer commits an encoded command to the replicated log and returns the error Apply gave
+// for it. When Propose returns, the command has been applied to the local State. A Proposer that
+// loses leadership mid-call reports an error although the command may still commit: every command
+// is therefore built so that proposing it twice has the effect of proposing it once.
+type Proposer interface {
+	Propose(ctx context.Context, cmd []byte) error
+}
+
+// Keyring opens domain key versions held in this node's HSM. DomainKey must be safe for
+// concurrent use and cheap after the first call for a version (the HSM object handle is kept).
+type Keyring interface {
+	DomainKey(version uint32) (wrap.AEAD, error)
+}
+
+// Config configures a Service.
+type Config struct {
+	ARNs ARNs
+	// Cache keeps unwrapped backing keys so that the data plane makes no HSM call per request.
+	// Its size and TTL bound how much key material sits in memory (DESIGN invariant 5).
+	Cache *wrap.Cache
+	// Now is the clock; nil means time.Now. Tests move it to expire deletion windows and
+	// rotation periods.
+	Now func() time.Time
+	// Random fills GenerateRandom responses; nil means crypto/rand. Production wires the HSM's
+	// generator, as AWS KMS draws GenerateRandom from its HSMs.
+	Random func(n int) ([]byte, error)
+	Logger *slog.Logger
+}
+
+// Service implements the KMS operations over a State. It is safe for concurrent use.
+type Service struct {
+	st    *State
+	prop  Proposer
+	ring  Keyring
+	cfg   Config
+	cache *wrap.Cache
+	creds *credCache
+	log   *slog.Logger
+}
+
+// NewService returns a Service over st. Writes go through prop; keys are opened with ring.
+func NewService(st *State, prop Proposer, ring Keyring, cfg Config) *Service {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Cache == nil {
+		cfg.Cache = wrap.NewCache(0, 0)
+	}
+	s := &Service{st: st, prop: prop, ring: ring, cfg: cfg, cache: cfg.Cache, creds: newCredCache(1024, 10*time.Minute), log: cfg.Logger}
+	// Purge cached key material the moment any replica applies a change that makes a key
+	// unusable, instead of waiting for the TTL.
+	st.setKeyChanged(func(id wrap.KeyID) { s.cache.Purge(id) })
+	return s
+}
+
+// State returns the state the service reads.
+func (s *Service) State() *State { return s.st }
+
+// ARNs returns the ARN builder.
+func (s *Service) ARNs() ARNs { return s.cfg.ARNs }
+
+// now returns the service clock, truncated to milliseconds: timestamps go into commands and
+// onto the wire, where AWS uses millisecond precision.
+func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Millisecond) }
+
+func (s *Service) propose(ctx context.Context, cmd []byte) error {
+	err := s.prop.Propose(ctx, cmd)
+	var de *Error
+	if err == nil || errors.As(err, &de) {
+		return err
+	}
+	return dependencyError("writing to the cluster", err)
+}
+
+// keySnapshot is what a data-plane call needs of a key, copied out of the state lock.
+type keySnapshot struct {
+	id       wrap.KeyID
+	state    KeyState
+	spec     string
+	usage    string
+	current  KeyVersion
+	versions []KeyVersion // only filled when asked for
+}
+
+// resolve finds the key ref names. Aliases are accepted only where AWS accepts them.
+func (s *Service) resolve(ref string, allowAlias bool) (wrap.KeyID, error) {
+	r, err := s.cfg.ARNs.parseKeyRef(ref)
+	if err != nil {
+		return wrap.KeyID{}, err
+	}
+	if r.alias != "" && !allowAlias {
+		return wrap.KeyID{}, errorf(ErrNotFound, "Alias is not allowed here: specify the key with its key ID or key ARN, not '%s'", ref)
+	}
+	var id wrap.KeyID
+	var found bool
+	s.st.View(func(v *View) {
+		if r.alias != "" {
+			if a := v.Alias(r.alias); a != nil {
+				id, found = a.KeyID, true
+			}
+			return
+		}
+		id, found = r.id, v.Key(r.id) != nil
+	})
+	if !found {
+		if r.alias != "" {
+			return wrap.KeyID{}, errorf(ErrNotFound, "Alias %s is not found.", s.cfg.ARNs.Alias(r.alias))
+		}
+		return wrap.KeyID{}, errorf(ErrNotFound, "Key '%s' does not exist", s.cfg.ARNs.Key(r.id))
+	}
+	return id, nil
+}
+
+// snapshotKey copies the fields of key id the data plane needs.
+func (s *Service) snapshotKey(id wrap.KeyID, withVersions bool) (keySnapshot, bool) {
+	var ks keySnapshot
+	var ok bool
+	s.st.View(func(v *View) {
+		k := v.Key(id)
+		if k == nil {
+			return
+		}
+		ok = true
+		ks = keySnapshot{id: k.ID, state: k.State, spec: k.KeySpec, usage: k.KeyUsage, current: k.Current()}
+		if withVersions {
+			ks.versions = append([]KeyVersion(nil), k.Versions...)
+		}
+	})
+	return ks, ok
+}
+
+// describe returns a deep copy of key id for a control-plane response.
+func (s *Service) describe(id wrap.KeyID) (*Key, error) {
+	var out *Key
+	s.st.View(func(v *View) {
+		if k := v.Key(id); k != nil {
+			out = k.clone()
+		}
+	})
+	if out == nil {
+		return nil, errorf(ErrNotFound, "Key '%s' does not exist", s.cfg.ARNs.Key(id))
+	}
+	return out, nil
+}
+
+// usable checks that a key may be used for a cryptographic operation now.
+func (s *Service) usable(ks keySnapshot) error {
+	switch ks.state {
+	case KeyStateEnabled:
+	case KeyStateDisabled:
+		return errorf(ErrDisabled, "%s is disabled.", s.cfg.ARNs.Key(ks.id))
+	case KeyStatePendingDeletion:
+		return errorf(ErrInvalidState, "%s is pending deletion.", s.cfg.ARNs.Key(ks.id))
+	default:
+		return errorf(ErrInvalidState, "%s is not usable in state %s.", s.cfg.ARNs.Key(ks.id), ks.state)
+	}
+	if ks.usage != KeyUsageEncryptDecrypt || ks.spec != KeySpecSymmetricDefault {
+		return errorf(ErrInvalidKeyUsage, "%s key usage is %s, spec %s: it cannot be used for this operation.", s.cfg.ARNs.Key(ks.id), ks.usage, ks.spec)
+	}
+	return nil
+}
+
+// withBackingKey runs fn with the unwrapped backing key of version ver of key id, from the cache
+// or, on a miss, unwrapped by this node's HSM.
+func (s *Service) withBackingKey(id wrap.KeyID, ver KeyVersion, fn func(*wrap.BackingKey) error) error {
+	load := func() (*wrap.BackingKey, error) {
+		bk, err := wrap.OpenBackingKey(s.ring.DomainKey, id, ver.Version, ver.Token)
+		if err != nil {
+			return nil, dependencyError("unwrapping the key", err)
+		}
+		return bk, nil
+	}
+	return s.cache.With(wrap.CacheKey{ID: id, Version: ver.Version}, load, fn)
+}
+
+// random returns n random bytes from the configured source.
+func (s *Service) random(n int) ([]byte, error) {
+	if s.cfg.Random != nil {
+		b, err := s.cfg.Random(n)
+		if err != nil {
+			return nil, dependencyError("generating random bytes", err)
+		}
+		return b, nil
+	}
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return nil, dependencyError("generating random bytes", err)
+	}
+	return b, nil
+}
+
+// sealNewVersion makes a fresh backing key and seals it under the current domain key: the one HSM
+// call a key version costs, made before proposing so that Apply stays free of HSM calls.
+func (s *Service) sealNewVersion(id wrap.KeyID, version uint32, at time.Time, rot RotationType) (KeyVersion, error) {
+	var dkv uint32
+	s.st.View(func(v *View) {
+		if d := v.Domain(); d != nil {
+			dkv = d.CurrentDK
+		}
+	})
+	if dkv == 0 {
+		return KeyVersion{}, errorf(ErrNoDomain, "the key domain is not initialised: run the domain init ceremony first")
+	}
+	dk, err := s.ring.DomainKey(dkv)
+	if err != nil {
+		return KeyVersion{}, dependencyError("opening the domain key", err)
+	}
+	bk, err := wrap.NewBackingKey()
+	if err != nil {
+		return KeyVersion{}, dependencyError("generating key material", err)
+	}
+	defer bk.Destroy()
+	tok, err := wrap.SealBackingKey(dk, dkv, id, version, bk)
+	if err != nil {
+		return KeyVersion{}, dependencyError("wrapping the key", err)
+	}
+	return KeyVersion{Version: version, DKVersion: dkv, Token: tok, CreatedAt: at, Rotation: rot}, nil
+}

@@ -1,0 +1,53 @@
+package domain
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+)
+
+// InitDomainInput describes a new domain: its first domain key (already generated inside this
+// node's HSM under Label), its operators and quorum, and this node as the first member.
+type InitDomainInput struct {
+	DKLabel   string
+	Operators []Operator
+	Quorum    int
+	Member    Member
+}
+
+// InitDomain records a new domain with domain key version 1. It fails with AlreadyExists when
+// the state already has a domain.
+func (s *Service) InitDomain(ctx context.Context, in InitDomainInput) error {
+	if in.Quorum < 1 || in.Quorum > len(in.Operators) {
+		return errorf(ErrValidation, "quorum %d is impossible with %d operators", in.Quorum, len(in.Operators))
+	}
+	var raw [16]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return dependencyError("creating a domain id", err)
+	}
+	now := s.now()
+	cmd := initDomainCmd{
+		ID:        hex.EncodeToString(raw[:]),
+		At:        now,
+		DK:        DomainKeyVersion{Version: 1, Label: in.DKLabel, State: DKStateActive, CreatedAt: now},
+		Operators: in.Operators,
+		Quorum:    in.Quorum,
+		Member:    in.Member,
+	}
+	return s.propose(ctx, encode(cmdInitDomain, cmd))
+}
+
+// Domain returns a copy of the domain record, or nil before initialisation.
+func (s *Service) Domain() *Domain {
+	var out *Domain
+	s.st.View(func(v *View) {
+		if d := v.Domain(); d != nil {
+			c := *d
+			c.DKVersions = append([]DomainKeyVersion(nil), d.DKVersions...)
+			c.Operators = append([]Operator(nil), d.Operators...)
+			c.Members = append([]Member(nil), d.Members...)
+			out = &c
+		}
+	})
+	return out
+}

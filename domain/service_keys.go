@@ -1,0 +1,200 @@
+package domain
+
+import (
+	"context"
+	"time"
+
+	"github.com/keyhold/keyhold/wrap"
+)
+
+// CreateKeyInput is CreateKey's request.
+type CreateKeyInput struct {
+	Description string
+	KeyUsage    string // default ENCRYPT_DECRYPT
+	KeySpec     string // default SYMMETRIC_DEFAULT
+	Origin      string // default AWS_KMS
+	Policy      string
+	Tags        map[string]string
+	MultiRegion bool
+}
+
+// CreateKey creates a symmetric CMK with its first backing key version.
+func (s *Service) CreateKey(ctx context.Context, in CreateKeyInput) (*Key, error) {
+	if in.KeyUsage == "" {
+		in.KeyUsage = KeyUsageEncryptDecrypt
+	}
+	if in.KeySpec == "" {
+		in.KeySpec = KeySpecSymmetricDefault
+	}
+	if in.Origin == "" {
+		in.Origin = OriginAWSKMS
+	}
+	if err := checkLen("description", len(in.Description), 0, MaxDescription); err != nil {
+		return nil, err
+	}
+	if err := checkLen("policy", len(in.Policy), 0, MaxPolicy); err != nil {
+		return nil, err
+	}
+	if in.Origin != OriginAWSKMS {
+		return nil, errorf(ErrUnsupported, "Origin %s is not supported: keyhold generates key material in its HSM-backed domain (AWS_KMS)", in.Origin)
+	}
+	if in.MultiRegion {
+		return nil, errorf(ErrUnsupported, "Multi-Region keys are not supported")
+	}
+	if in.KeySpec != KeySpecSymmetricDefault {
+		return nil, errorf(ErrUnsupported, "KeySpec %s is not supported yet", in.KeySpec)
+	}
+	if in.KeyUsage != KeyUsageEncryptDecrypt {
+		return nil, validationf("keyUsage", in.KeyUsage, "KeyUsage must be ENCRYPT_DECRYPT for a SYMMETRIC_DEFAULT key")
+	}
+	if len(in.Tags) > MaxTagsPerKey {
+		return nil, errorf(ErrTag, "A key can have at most %d tags", MaxTagsPerKey)
+	}
+	for k, v := range in.Tags {
+		if err := checkTag(k, v); err != nil {
+			return nil, err
+		}
+	}
+	id, err := wrap.NewKeyID()
+	if err != nil {
+		return nil, dependencyError("creating a key id", err)
+	}
+	now := s.now()
+	ver, err := s.sealNewVersion(id, 1, now, RotationInvalid)
+	if err != nil {
+		return nil, err
+	}
+	k := Key{
+		ID: id, Description: in.Description, KeySpec: in.KeySpec, KeyUsage: in.KeyUsage,
+		Origin: in.Origin, State: KeyStateEnabled, CreatedAt: now, Policy: in.Policy,
+		Tags: in.Tags, Versions: []KeyVersion{ver},
+	}
+	if err := s.propose(ctx, encode(cmdCreateKey, createKeyCmd{Key: k})); err != nil {
+		return nil, err
+	}
+	return s.describe(id)
+}
+
+// DescribeKey returns a key's metadata; ref may be any key reference.
+func (s *Service) DescribeKey(ref string) (*Key, error) {
+	id, err := s.resolve(ref, true)
+	if err != nil {
+		return nil, err
+	}
+	return s.describe(id)
+}
+
+// ListKeys returns up to limit keys after marker, in creation order, and the marker of the next
+// page ("" when this is the last).
+func (s *Service) ListKeys(limit int, marker string) ([]wrap.KeyID, string, error) {
+	if limit == 0 {
+		limit = 100
+	}
+	if err := checkRange("limit", limit, 1, 1000); err != nil {
+		return nil, "", err
+	}
+	var after wrap.KeyID
+	if marker != "" {
+		id, err := wrap.ParseKeyID(marker)
+		if err != nil {
+			return nil, "", errorf(ErrInvalidMarker, "Invalid marker '%s'", marker)
+		}
+		after = id
+	}
+	var out []wrap.KeyID
+	var next string
+	var markerFound = marker == ""
+	s.st.View(func(v *View) {
+		if marker != "" && v.Key(after) == nil {
+			return
+		}
+		markerFound = true
+		v.KeysAfter(after, func(k *Key) bool {
+			if len(out) == limit {
+				next = out[len(out)-1].String()
+				return false
+			}
+			out = append(out, k.ID)
+			return true
+		})
+	})
+	if !markerFound {
+		return nil, "", errorf(ErrInvalidMarker, "Invalid marker '%s'", marker)
+	}
+	return out, next, nil
+}
+
+// UpdateKeyDescription replaces a key's description.
+func (s *Service) UpdateKeyDescription(ctx context.Context, ref, desc string) error {
+	if err := checkLen("description", len(desc), 0, MaxDescription); err != nil {
+		return err
+	}
+	id, err := s.resolve(ref, false)
+	if err != nil {
+		return err
+	}
+	return s.propose(ctx, encode(cmdUpdateDescription, updateDescriptionCmd{ID: id, Description: desc}))
+}
+
+// EnableKey and DisableKey set whether a key may be used.
+func (s *Service) EnableKey(ctx context.Context, ref string) error {
+	return s.setEnabled(ctx, ref, true)
+}
+
+// DisableKey stops a key from being used until it is enabled again.
+func (s *Service) DisableKey(ctx context.Context, ref string) error {
+	return s.setEnabled(ctx, ref, false)
+}
+
+func (s *Service) setEnabled(ctx context.Context, ref string, on bool) error {
+	id, err := s.resolve(ref, false)
+	if err != nil {
+		return err
+	}
+	return s.propose(ctx, encode(cmdSetEnabled, setEnabledCmd{ID: id, Enabled: on}))
+}
+
+// ScheduleKeyDeletion puts a key in PendingDeletion; it is deleted when the window ends.
+// days 0 means the AWS default of 30.
+func (s *Service) ScheduleKeyDeletion(ctx context.Context, ref string, days int) (*Key, error) {
+	if days == 0 {
+		days = MaxPendingWindowDays
+	}
+	if err := checkRange("pendingWindowInDays", days, MinPendingWindowDays, MaxPendingWindowDays); err != nil {
+		return nil, err
+	}
+	id, err := s.resolve(ref, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.propose(ctx, encode(cmdScheduleDeletion, scheduleDeletionCmd{ID: id, At: s.now(), Days: days})); err != nil {
+		return nil, err
+	}
+	return s.describe(id)
+}
+
+// CancelKeyDeletion takes a key out of PendingDeletion; it is left Disabled, as in AWS.
+func (s *Service) CancelKeyDeletion(ctx context.Context, ref string) (*Key, error) {
+	id, err := s.resolve(ref, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.propose(ctx, encode(cmdCancelDeletion, cancelDeletionCmd{ID: id})); err != nil {
+		return nil, err
+	}
+	return s.describe(id)
+}
+
+// dueForDeletion lists keys whose deletion window has ended at now.
+func (s *Service) dueForDeletion(now time.Time) []wrap.KeyID {
+	var due []wrap.KeyID
+	s.st.View(func(v *View) {
+		v.KeysAfter(wrap.KeyID{}, func(k *Key) bool {
+			if k.State == KeyStatePendingDeletion && !now.Before(k.DeletionDate) {
+				due = append(due, k.ID)
+			}
+			return true
+		})
+	})
+	return due
+}

@@ -1,0 +1,86 @@
+package domain
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/base64"
+
+	"github.com/keyhold/keyhold/wrap"
+)
+
+// CreatePrincipal creates a principal with a new access key. The secret is returned once, to be
+// handed to its owner; the state keeps it only sealed under the current domain key.
+func (s *Service) CreatePrincipal(ctx context.Context, name string, root bool) (accessKeyID string, secret []byte, err error) {
+	var dkv uint32
+	s.st.View(func(v *View) {
+		if d := v.Domain(); d != nil {
+			dkv = d.CurrentDK
+		}
+	})
+	if dkv == 0 {
+		return "", nil, errorf(ErrNoDomain, "the key domain is not initialised")
+	}
+	dk, err := s.ring.DomainKey(dkv)
+	if err != nil {
+		return "", nil, dependencyError("opening the domain key", err)
+	}
+	raw := make([]byte, 10+30)
+	if _, err := rand.Read(raw); err != nil {
+		return "", nil, dependencyError("generating an access key", err)
+	}
+	// AWS access key ids are 20 upper-case base32-like characters; "KHAK" marks keyhold's.
+	accessKeyID = "KHAK" + base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw[:10])[:16]
+	secret = []byte(base64.RawStdEncoding.EncodeToString(raw[10:]))[:40]
+	clear(raw)
+	tok, err := wrap.SealKeyToken(dk, dkv, wrap.KindCredential, []byte(accessKeyID), secret)
+	if err != nil {
+		clear(secret)
+		return "", nil, dependencyError("wrapping the access key", err)
+	}
+	p := Principal{AccessKeyID: accessKeyID, Name: name, DKVersion: dkv, Token: tok, CreatedAt: s.now(), Root: root}
+	if err := s.propose(ctx, encode(cmdCreatePrincipal, createPrincipalCmd{Principal: p})); err != nil {
+		clear(secret)
+		return "", nil, err
+	}
+	return accessKeyID, secret, nil
+}
+
+// SecretKey returns the secret access key of a principal and its name, for SigV4 verification.
+// The caller owns the returned slice and must clear it. Unwrapped secrets are cached (bounded,
+// with a TTL, zeroed on eviction) so that authenticating a request needs no HSM call.
+func (s *Service) SecretKey(accessKeyID string) ([]byte, string, error) {
+	var p *Principal
+	s.st.View(func(v *View) {
+		if q := v.Principal(accessKeyID); q != nil {
+			c := *q
+			p = &c
+		}
+	})
+	if p == nil {
+		return nil, "", errorf(ErrAccessDenied, "The security token included in the request is invalid.")
+	}
+	if sec, ok := s.creds.get(accessKeyID, s.cfg.Now()); ok {
+		return sec, p.Name, nil
+	}
+	sec, err := wrap.OpenKeyToken(s.ring.DomainKey, wrap.KindCredential, []byte(accessKeyID), p.Token)
+	if err != nil {
+		return nil, "", dependencyError("unwrapping the access key", err)
+	}
+	s.creds.put(accessKeyID, sec, s.cfg.Now())
+	return sec, p.Name, nil
+}
+
+// RootPrincipal returns the access key id of the first root principal, if any.
+func (s *Service) RootPrincipal() (string, bool) {
+	var id string
+	s.st.View(func(v *View) {
+		for _, p := range v.Principals() {
+			if p.Root {
+				id = p.AccessKeyID
+				return
+			}
+		}
+	})
+	return id, id != ""
+}

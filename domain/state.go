@@ -1,0 +1,129 @@
+package domain
+
+import (
+	"sort"
+	"sync"
+
+	"github.com/keyhold/keyhold/wrap"
+)
+
+// State is the replicated state. All mutation goes through Apply; reads take the read lock
+// through View. A State is safe for concurrent use.
+type State struct {
+	mu         sync.RWMutex
+	arn        ARNs
+	domain     *Domain
+	keys       map[wrap.KeyID]*Key
+	aliases    map[string]*Alias
+	principals map[string]*Principal
+	// order lists key ids in creation order so that ListKeys pages are stable without sorting
+	// the whole key set on every call.
+	order []wrap.KeyID
+	// keyChanged, when set, is told (under the write lock) about every applied change that makes
+	// a key's cached material stale or unusable: disable, scheduled deletion, deletion.
+	keyChanged func(wrap.KeyID)
+}
+
+func (s *State) setKeyChanged(fn func(wrap.KeyID)) {
+	s.mu.Lock()
+	s.keyChanged = fn
+	s.mu.Unlock()
+}
+
+func (s *State) notifyKeyChanged(id wrap.KeyID) {
+	if s.keyChanged != nil {
+		s.keyChanged(id)
+	}
+}
+
+// NewState returns an empty state whose error messages and listings use arn's partition, region
+// and account.
+func NewState(arn ARNs) *State {
+	return &State{
+		arn:        arn,
+		keys:       make(map[wrap.KeyID]*Key),
+		aliases:    make(map[string]*Alias),
+		principals: make(map[string]*Principal),
+	}
+}
+
+// View runs fn with a read-only view of the state. fn must not retain pointers it reads past its
+// return, nor call Apply.
+func (s *State) View(fn func(v *View)) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	fn(&View{s: s})
+}
+
+// View is read access to the state, valid only inside State.View.
+type View struct{ s *State }
+
+// Domain returns the domain record, or nil before initialisation.
+func (v *View) Domain() *Domain { return v.s.domain }
+
+// Key returns the key with id, or nil.
+func (v *View) Key(id wrap.KeyID) *Key { return v.s.keys[id] }
+
+// Alias returns the alias with the full name ("alias/..."), or nil.
+func (v *View) Alias(name string) *Alias { return v.s.aliases[name] }
+
+// Principal returns the principal with that access key id, or nil.
+func (v *View) Principal(accessKeyID string) *Principal { return v.s.principals[accessKeyID] }
+
+// KeyCount is the number of keys, in any state.
+func (v *View) KeyCount() int { return len(v.s.keys) }
+
+// KeysAfter calls fn for keys in creation order, starting after the key with id after (from the
+// beginning when after is the zero id), until fn returns false.
+func (v *View) KeysAfter(after wrap.KeyID, fn func(*Key) bool) {
+	start := 0
+	if after != (wrap.KeyID{}) {
+		start = -1
+		for i, id := range v.s.order {
+			if id == after {
+				start = i + 1
+				break
+			}
+		}
+		if start < 0 {
+			return
+		}
+	}
+	for _, id := range v.s.order[start:] {
+		if !fn(v.s.keys[id]) {
+			return
+		}
+	}
+}
+
+// Aliases returns all aliases sorted by name.
+func (v *View) Aliases() []*Alias {
+	out := make([]*Alias, 0, len(v.s.aliases))
+	for _, a := range v.s.aliases {
+		out = append(out, a)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// AliasesOf returns the names of the aliases pointing at id, sorted.
+func (v *View) AliasesOf(id wrap.KeyID) []string {
+	var out []string
+	for _, a := range v.s.aliases {
+		if a.KeyID == id {
+			out = append(out, a.Name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Principals returns every principal, sorted by access key id.
+func (v *View) Principals() []*Principal {
+	out := make([]*Principal, 0, len(v.s.principals))
+	for _, p := range v.s.principals {
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].AccessKeyID < out[j].AccessKeyID })
+	return out
+}

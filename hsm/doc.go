@@ -1,0 +1,61 @@
+// Package hsm is keyhold's only door to a PKCS#11 token. It speaks PKCS#11 through
+// github.com/miekg/pkcs11 and nothing else: no keyhold types, no metrics library (operations are
+// reported through Options.Observer), no key material or PIN in any error or log line.
+//
+// # Naming a token
+//
+// Tokens are named by RFC 7512 PKCS#11 URIs (ParseURI), for example
+//
+//	pkcs11:token=keyhold-node1?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/etc/keyhold/pin
+//
+// and found by label and/or serial (plus manufacturer and model when given), never by slot
+// number: slot ids are the module's to assign and SoftHSM2, for one, re-numbers them when a token
+// is initialised.
+//
+// # Modules
+//
+// A module (the .so) is loaded once per process into a registry keyed by path, shared by every
+// Token opened through it and reference-counted. C_Initialize runs once, and
+// CKR_CRYPTOKI_ALREADY_INITIALIZED is accepted because another package of the same process
+// (package softhsm, in dev mode and tests) may have initialised the library first. C_Finalize is
+// never called: the library's state is process-wide, finalising it would break every other user
+// in the process, and a loaded module costs nothing while idle. Closing the last Token of a module
+// therefore closes its sessions and logs out but leaves the library initialised.
+//
+// # Sessions and concurrency
+//
+// A PKCS#11 login belongs to the application and the token, not to a session: one C_Login makes
+// every session of the process on that token a user session, and C_Logout ends it for all of
+// them. Open logs in once; Tokens of the same process on the same token share that login, and
+// only the last one to close logs out.
+//
+// A session runs one cryptographic operation at a time (EncryptInit then Encrypt, FindObjectsInit
+// through FindObjectsFinal), so a Token keeps a pool of Options.Sessions sessions and every
+// operation borrows one through withSession for its whole duration. The pool size is the Token's
+// concurrency: the Sessions+1st concurrent caller waits for a session. Sessions are opened
+// lazily, up to the pool size, and are read-write, because generating a token object needs one.
+// Do not expect throughput to grow with the pool: a token may serialise internally (SoftHSM2 with
+// two sessions measured 0.7x to 1.3x the throughput of one), so keep HSM calls off hot paths.
+//
+// A session that the token has invalidated (CKR_SESSION_HANDLE_INVALID, CKR_SESSION_CLOSED,
+// CKR_USER_NOT_LOGGED_IN, or one left with an operation active) is replaced, logging in again if
+// the token forgot the login, and the operation is retried once. Key object handles are cached in
+// AESKey and re-found by label once if the token reports them invalid.
+//
+// Every method returns an error; nothing panics on bad input or a failing device. CKR_* codes are
+// translated to this package's sentinel errors in one place (errors.go); the *OpError that wraps
+// them keeps the operation and the CKR name for logs.
+//
+// # AES-GCM output
+//
+// AESKey encrypts with CKM_AES_GCM inside the token: a 96-bit IV drawn from crypto/rand per call
+// (random IVs are safe for up to 2^32 messages per key, far beyond what a domain key wraps), a
+// 128-bit tag, and the associated data passed to the token. The output is
+//
+//	+--------+------------------------------+---------+
+//	| IV 12  | ciphertext (len(plaintext))  | tag 16  |
+//	+--------+------------------------------+---------+
+//
+// and any Decrypt failure on that input (short, altered, wrong associated data, wrong key) is
+// ErrDecrypt, never partial plaintext.
+package hsm
