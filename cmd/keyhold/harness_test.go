@@ -26,7 +26,7 @@ import (
 // fakeClock is the key service's clock in tests: real time plus an offset the test moves.
 type fakeClock struct{ offset atomic.Int64 }
 
-func (c *fakeClock) now() time.Time         { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *fakeClock) now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
 func (c *fakeClock) advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 // testNode is a live single-node keyhold on loopback with its own SoftHSM2 token, driven through

@@ -226,4 +226,3 @@ func hsmCalls(t *testing.T, tn *testNode) float64 {
 	}
 	return n
 }
-

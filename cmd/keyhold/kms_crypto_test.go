@@ -81,16 +81,16 @@ func TestCrypto(t *testing.T) {
 			in   *kms.DecryptInput
 			code string
 		}{
-			"no context":       {&kms.DecryptInput{CiphertextBlob: blob}, "InvalidCiphertextException"},
-			"wrong context":    {&kms.DecryptInput{CiphertextBlob: blob, EncryptionContext: map[string]string{"purpose": "test", "tenant": "b"}}, "InvalidCiphertextException"},
-			"extra context":    {&kms.DecryptInput{CiphertextBlob: blob, EncryptionContext: map[string]string{"purpose": "test", "tenant": "a", "x": "y"}}, "InvalidCiphertextException"},
-			"garbage":          {&kms.DecryptInput{CiphertextBlob: []byte("not a blob at all")}, "InvalidCiphertextException"},
-			"two bytes":        {&kms.DecryptInput{CiphertextBlob: []byte{1, 0}}, "InvalidCiphertextException"},
-			"truncated":        {&kms.DecryptInput{CiphertextBlob: blob[:len(blob)-1], EncryptionContext: ec}, "InvalidCiphertextException"},
-			"other key":        {&kms.DecryptInput{CiphertextBlob: blob, EncryptionContext: ec, KeyId: other.KeyId}, "IncorrectKeyException"},
-			"empty blob":       {&kms.DecryptInput{CiphertextBlob: []byte{}}, "ValidationException"},
-			"oversize blob":    {&kms.DecryptInput{CiphertextBlob: make([]byte, 6145)}, "ValidationException"},
-			"unknown key":      {&kms.DecryptInput{CiphertextBlob: blob, EncryptionContext: ec, KeyId: aws.String("alias/nope")}, "NotFoundException"},
+			"no context":    {&kms.DecryptInput{CiphertextBlob: blob}, "InvalidCiphertextException"},
+			"wrong context": {&kms.DecryptInput{CiphertextBlob: blob, EncryptionContext: map[string]string{"purpose": "test", "tenant": "b"}}, "InvalidCiphertextException"},
+			"extra context": {&kms.DecryptInput{CiphertextBlob: blob, EncryptionContext: map[string]string{"purpose": "test", "tenant": "a", "x": "y"}}, "InvalidCiphertextException"},
+			"garbage":       {&kms.DecryptInput{CiphertextBlob: []byte("not a blob at all")}, "InvalidCiphertextException"},
+			"two bytes":     {&kms.DecryptInput{CiphertextBlob: []byte{1, 0}}, "InvalidCiphertextException"},
+			"truncated":     {&kms.DecryptInput{CiphertextBlob: blob[:len(blob)-1], EncryptionContext: ec}, "InvalidCiphertextException"},
+			"other key":     {&kms.DecryptInput{CiphertextBlob: blob, EncryptionContext: ec, KeyId: other.KeyId}, "IncorrectKeyException"},
+			"empty blob":    {&kms.DecryptInput{CiphertextBlob: []byte{}}, "ValidationException"},
+			"oversize blob": {&kms.DecryptInput{CiphertextBlob: make([]byte, 6145)}, "ValidationException"},
+			"unknown key":   {&kms.DecryptInput{CiphertextBlob: blob, EncryptionContext: ec, KeyId: aws.String("alias/nope")}, "NotFoundException"},
 		}
 		for name, tc := range cases {
 			_, err := c.Decrypt(ctx(), tc.in)

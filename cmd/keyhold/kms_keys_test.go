@@ -56,12 +56,12 @@ func TestKeyLifecycle(t *testing.T) {
 			}
 		}
 		for ref, code := range map[string]string{
-			"00000000-0000-4000-8000-000000000000":                                                 "NotFoundException",
-			"not-a-key":                                                                            "NotFoundException",
-			"alias/none":                                                                           "NotFoundException",
-			"arn:aws:kms:eu-west-1:111122223333:key/" + aws.ToString(md.KeyId):                    "NotFoundException",
-			"arn:aws:kms:us-east-1:111122223333:alias/none":                                        "NotFoundException",
-			"":                                                                                     "ValidationException",
+			"00000000-0000-4000-8000-000000000000": "NotFoundException",
+			"not-a-key":                            "NotFoundException",
+			"alias/none":                           "NotFoundException",
+			"arn:aws:kms:eu-west-1:111122223333:key/" + aws.ToString(md.KeyId): "NotFoundException",
+			"arn:aws:kms:us-east-1:111122223333:alias/none":                    "NotFoundException",
+			"": "ValidationException",
 		} {
 			_, err := c.DescribeKey(ctx(), &kms.DescribeKeyInput{KeyId: aws.String(ref)})
 			if got := errCode(err); got != code {
