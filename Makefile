@@ -4,9 +4,10 @@ GO ?= go
 NODES ?= 1
 FUZZTIME ?= 10s
 BENCHTIME ?= 10s
-# Packages the machine needs: SoftHSM2 for the HSM, the AWS CLI v2 and openssl for the tests that
-# drive software nobody here wrote.
-DEB_PACKAGES := softhsm2 awscli openssl
+# Packages the machine needs: SoftHSM2 for the HSM; the tests also drive software nobody here
+# wrote, the AWS CLI v2 and openssl.
+DEV_PACKAGES := softhsm2
+TEST_PACKAGES := softhsm2 awscli openssl
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@2025.1.1
 
@@ -16,14 +17,23 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@2025.1.1
 help: ## show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-.PHONY: deps
-deps: ## install SoftHSM2, the AWS CLI v2 and openssl with apt if they are missing
+# apt-install the packages named in $(1) that are missing.
+define apt_install
 	@missing=""; \
-	for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing (needs root or sudo)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
+endef
+
+.PHONY: deps
+deps: ## install SoftHSM2 with apt if it is missing
+	$(call apt_install,$(DEV_PACKAGES))
+
+.PHONY: test-deps
+test-deps: ## install SoftHSM2, the AWS CLI v2 and openssl with apt if they are missing
+	$(call apt_install,$(TEST_PACKAGES))
 
 .PHONY: build
 build: ## build bin/keyhold
@@ -34,7 +44,7 @@ dev: deps build ## run a local dev node (NODES=3 for a local cluster) with state
 	./bin/keyhold dev --nodes $(NODES)
 
 .PHONY: test
-test: deps ## run the whole test suite with the race detector
+test: test-deps ## run the whole test suite with the race detector
 	$(GO) vet ./...
 	KEYHOLD_REQUIRE_AWSCLI=1 $(GO) test -race -timeout 25m ./...
 
@@ -51,6 +61,7 @@ fuzz: ## run every fuzz target for FUZZTIME each
 bench: deps build ## run the Go benchmarks and the load tool against a live node
 	$(GO) test -run '^$$' -bench . -benchmem ./wrap/ ./hsm/ ./api/ ./cluster/
 	./bin/keyhold-load -duration $(BENCHTIME)
+	./bin/keyhold-load -cluster 3 -concurrency 64,256 -duration $(BENCHTIME)
 
 .PHONY: lint
 lint: ## gofmt, go vet and staticcheck

@@ -37,6 +37,10 @@ var kmsErrors = []struct {
 	{domain.ErrAccessDenied, awsError{"AccessDeniedException", 400}},
 	{domain.ErrNoDomain, awsError{"KMSInvalidStateException", 400}},
 	{domain.ErrDependency, awsError{"DependencyTimeoutException", 503}},
+	{domain.ErrInvalidSignature, awsError{"KMSInvalidSignatureException", 400}},
+	{domain.ErrInvalidMac, awsError{"KMSInvalidMacException", 400}},
+	{domain.ErrNoSuchBucket, awsError{"NotFoundException", 400}},
+	{domain.ErrBucketExists, awsError{"AlreadyExistsException", 400}},
 	{errSerialization, awsError{"SerializationException", 400}},
 	{errUnknownOperation, awsError{"UnknownOperationException", 400}},
 	{errDryRun, awsError{"DryRunOperationException", 412}},
@@ -52,6 +56,90 @@ var kmsErrors = []struct {
 	{ErrContentSHA256Mismatch, awsError{"InvalidSignatureException", 400}},
 }
 
+// s3Errors is the S3 table, read like kmsErrors: the first match wins. KMS failures met while
+// getting an object's key come back under S3's "KMS." prefix, as S3 sends them.
+var s3Errors = []struct {
+	err error
+	aws awsError
+}{
+	{domain.ErrNoSuchBucket, awsError{"NoSuchBucket", 404}},
+	{domain.ErrBucketExists, awsError{"BucketAlreadyOwnedByYou", 409}},
+	{errNoSuchKey, awsError{"NoSuchKey", 404}},
+	{errNoSuchUpload, awsError{"NoSuchUpload", 404}},
+	{errInvalidPart, awsError{"InvalidPart", 400}},
+	{errInvalidPartOrder, awsError{"InvalidPartOrder", 400}},
+	{errEntityTooSmall, awsError{"EntityTooSmall", 400}},
+	{errInvalidRange, awsError{"InvalidRange", 416}},
+	{errEntityTooLarge, awsError{"EntityTooLarge", 400}},
+	{errBucketNotEmpty, awsError{"BucketNotEmpty", 409}},
+	{errInvalidArgument, awsError{"InvalidArgument", 400}},
+	{errInvalidRequest, awsError{"InvalidRequest", 400}},
+	{errInvalidBucketName, awsError{"InvalidBucketName", 400}},
+	{errMalformedXML, awsError{"MalformedXML", 400}},
+	{errNotImplemented, awsError{"NotImplemented", 501}},
+	{errMethodNotAllowed, awsError{"MethodNotAllowed", 405}},
+	{errPreconditionFailed, awsError{"PreconditionFailed", 412}},
+	{errNotModified, awsError{"NotModified", 304}},
+	{errSSECKeyMismatch, awsError{"AccessDenied", 403}},
+	{errNoEncryptionConfig, awsError{"ServerSideEncryptionConfigurationNotFoundError", 404}},
+	{errMissingContentLen, awsError{"MissingContentLength", 411}},
+	{errInvalidDigest, awsError{"InvalidDigest", 400}},
+	{errBadDigestMD5, awsError{"BadDigest", 400}},
+	{errRequestTooLarge, awsError{"EntityTooLarge", 400}},
+	{errTimeout, awsError{"RequestTimeout", 400}},
+	{ErrMissingAuth, awsError{"AccessDenied", 403}},
+	{ErrMalformedAuth, awsError{"AuthorizationHeaderMalformed", 400}},
+	{ErrUnknownAccessKey, awsError{"InvalidAccessKeyId", 403}},
+	{ErrSignatureMismatch, awsError{"SignatureDoesNotMatch", 403}},
+	{ErrRequestExpired, awsError{"AccessDenied", 403}},
+	{ErrClockSkew, awsError{"RequestTimeTooSkewed", 403}},
+	{ErrWrongRegion, awsError{"AuthorizationHeaderMalformed", 400}},
+	{ErrContentSHA256Mismatch, awsError{"XAmzContentSHA256Mismatch", 400}},
+	{ErrMalformedChunk, awsError{"InvalidRequest", 400}},
+	{ErrChunkSignature, awsError{"SignatureDoesNotMatch", 403}},
+	{ErrBadDigest, awsError{"BadDigest", 400}},
+	{ErrIncompleteBody, awsError{"IncompleteBody", 400}},
+	{domain.ErrAccessDenied, awsError{"AccessDenied", 403}},
+	{domain.ErrNotFound, awsError{"KMS.NotFoundException", 400}},
+	{domain.ErrDisabled, awsError{"KMS.DisabledException", 400}},
+	{domain.ErrInvalidState, awsError{"KMS.KMSInvalidStateException", 400}},
+	{domain.ErrInvalidKeyUsage, awsError{"KMS.InvalidKeyUsageException", 400}},
+	{domain.ErrInvalidCiphertext, awsError{"KMS.InvalidCiphertextException", 400}},
+	{domain.ErrInvalidArn, awsError{"KMS.InvalidArnException", 400}},
+	{domain.ErrNoDomain, awsError{"KMS.KMSInvalidStateException", 400}},
+	{domain.ErrValidation, awsError{"InvalidArgument", 400}},
+	{domain.ErrDependency, awsError{"ServiceUnavailable", 503}},
+	{errS3Internal, awsError{"InternalError", 500}},
+	{errCorruptObject, awsError{"InternalError", 500}},
+}
+
+// s3InternalError is what an unmapped error becomes on the S3 API.
+var s3InternalError = awsError{"InternalError", http.StatusInternalServerError}
+
+// s3ErrorFor returns the S3 code for err and the message the client may see.
+func s3ErrorFor(err error) (awsError, string) {
+	msg := ""
+	var de *domain.Error
+	var pe *publicError
+	if errors.As(err, &pe) {
+		msg = pe.msg
+	} else if errors.As(err, &de) {
+		msg = de.ClientMessage()
+	}
+	for _, e := range s3Errors {
+		if errors.Is(err, e.err) {
+			if msg == "" {
+				msg = publicMessage(e.err)
+			}
+			if msg == "" {
+				msg = e.aws.Code
+			}
+			return e.aws, msg
+		}
+	}
+	return s3InternalError, "We encountered an internal error. Please try again."
+}
+
 // internalError is what an unmapped error becomes: AWS's KMSInternalException. Reaching it is a
 // bug (a missing table entry), which the test suite looks for.
 var internalError = awsError{"KMSInternalException", http.StatusInternalServerError}
@@ -60,7 +148,10 @@ var internalError = awsError{"KMSInternalException", http.StatusInternalServerEr
 func kmsErrorFor(err error) (awsError, string) {
 	msg := ""
 	var de *domain.Error
-	if errors.As(err, &de) {
+	var skew *SkewError
+	if errors.As(err, &skew) {
+		msg = skew.KMSMessage()
+	} else if errors.As(err, &de) {
 		msg = de.ClientMessage()
 	} else if pe, ok := err.(*publicError); ok {
 		msg = pe.msg

@@ -15,6 +15,7 @@ func TestErrorTableCoversSentinels(t *testing.T) {
 		domain.ErrInvalidCiphertext, domain.ErrIncorrectKey, domain.ErrValidation, domain.ErrInvalidAliasName,
 		domain.ErrInvalidMarker, domain.ErrInvalidKeyUsage, domain.ErrUnsupported, domain.ErrLimitExceeded,
 		domain.ErrInvalidArn, domain.ErrTag, domain.ErrAccessDenied, domain.ErrNoDomain, domain.ErrDependency,
+		domain.ErrInvalidSignature, domain.ErrInvalidMac,
 		ErrMissingAuth, ErrMalformedAuth, ErrUnknownAccessKey, ErrSignatureMismatch, ErrRequestExpired,
 		ErrClockSkew, ErrWrongRegion, ErrContentSHA256Mismatch,
 		errSerialization, errUnknownOperation, errDryRun, errRequestTooLarge, errTimeout,
@@ -50,8 +51,8 @@ func TestErrorMessages(t *testing.T) {
 // TestRouteLimits pins every route's body limit, timeout and action, so a change to them is a
 // deliberate one.
 func TestRouteLimits(t *testing.T) {
-	if len(kmsRoutes) != 26 {
-		t.Fatalf("got %d KMS routes, want 26", len(kmsRoutes))
+	if len(kmsRoutes) != 34 {
+		t.Fatalf("got %d KMS routes, want 34", len(kmsRoutes))
 	}
 	for op, r := range kmsRoutes {
 		if r.action == "" || r.handle == nil {
@@ -67,7 +68,9 @@ func TestRouteLimits(t *testing.T) {
 			t.Errorf("%s: limit %d over 1 MiB", op, r.limit)
 		}
 	}
-	for _, op := range []string{"Encrypt", "Decrypt", "GenerateDataKey", "ReEncrypt"} {
+	for _, op := range []string{"Encrypt", "Decrypt", "GenerateDataKey", "ReEncrypt", "Sign", "Verify",
+		"GetPublicKey", "GenerateMac", "VerifyMac", "DeriveSharedSecret", "GenerateDataKeyPair",
+		"GenerateDataKeyPairWithoutPlaintext"} {
 		if kmsRoutes[op].limit != dataLimit || kmsRoutes[op].write {
 			t.Errorf("%s must be a data-plane route", op)
 		}

@@ -23,8 +23,16 @@ func handleDecrypt(_ context.Context, s *Server, c *call) (any, error) {
 	if err := c.decode(&req); err != nil {
 		return nil, err
 	}
-	if err := checkAlgorithm("encryptionAlgorithm", req.EncryptionAlgorithm); err != nil {
+	if err := checkEncryptionAlgorithm("encryptionAlgorithm", req.EncryptionAlgorithm); err != nil {
 		return nil, err
+	}
+	if isAsymmetricAlgorithm(req.EncryptionAlgorithm) {
+		pt, id, err := s.svc.DecryptAsymmetric(req.KeyID, req.EncryptionAlgorithm, req.CiphertextBlob, req.EncryptionContext)
+		if err != nil {
+			return nil, err
+		}
+		c.keyID = s.keyARN(id)
+		return &decryptResponse{c.keyID, pt, req.EncryptionAlgorithm}, nil
 	}
 	pt, id, err := s.svc.Decrypt(req.KeyID, req.CiphertextBlob, req.EncryptionContext)
 	if err != nil {

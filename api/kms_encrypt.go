@@ -23,8 +23,16 @@ func handleEncrypt(_ context.Context, s *Server, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkAlgorithm("encryptionAlgorithm", req.EncryptionAlgorithm); err != nil {
+	if err := checkEncryptionAlgorithm("encryptionAlgorithm", req.EncryptionAlgorithm); err != nil {
 		return nil, err
+	}
+	if isAsymmetricAlgorithm(req.EncryptionAlgorithm) {
+		ct, id, err := s.svc.EncryptAsymmetric(req.KeyID, req.EncryptionAlgorithm, req.Plaintext, req.EncryptionContext)
+		if err != nil {
+			return nil, err
+		}
+		c.keyID = s.keyARN(id)
+		return encryptResponse{ct, c.keyID, req.EncryptionAlgorithm}, nil
 	}
 	blob, id, err := s.svc.Encrypt(req.KeyID, req.Plaintext, req.EncryptionContext)
 	if err != nil {

@@ -52,11 +52,15 @@ type keyMetadata struct {
 	CustomerMasterKeySpec       string   `json:"CustomerMasterKeySpec"`
 	KeySpec                     string   `json:"KeySpec"`
 	EncryptionAlgorithms        []string `json:"EncryptionAlgorithms,omitempty"`
+	SigningAlgorithms           []string `json:"SigningAlgorithms,omitempty"`
+	MacAlgorithms               []string `json:"MacAlgorithms,omitempty"`
+	KeyAgreementAlgorithms      []string `json:"KeyAgreementAlgorithms,omitempty"`
 	MultiRegion                 bool     `json:"MultiRegion"`
 }
 
 func (s *Server) metadata(k *domain.Key) keyMetadata {
 	arns := s.svc.ARNs()
+	algs := domain.KeyAlgorithms(k.KeySpec, k.KeyUsage)
 	return keyMetadata{
 		AWSAccountID:                arns.Account,
 		KeyID:                       k.ID.String(),
@@ -72,7 +76,10 @@ func (s *Server) metadata(k *domain.Key) keyMetadata {
 		KeyManager:                  "CUSTOMER",
 		CustomerMasterKeySpec:       k.KeySpec,
 		KeySpec:                     k.KeySpec,
-		EncryptionAlgorithms:        []string{domain.AlgorithmSymmetric},
+		EncryptionAlgorithms:        algs.Encryption,
+		SigningAlgorithms:           algs.Signing,
+		MacAlgorithms:               algs.MAC,
+		KeyAgreementAlgorithms:      algs.KeyAgreement,
 	}
 }
 
@@ -84,10 +91,30 @@ type tag struct {
 	TagValue string `json:"TagValue"`
 }
 
-// checkAlgorithm accepts the only encryption algorithm symmetric keys have.
+// checkAlgorithm accepts the only encryption algorithm symmetric keys have (ReEncrypt).
 func checkAlgorithm(field, alg string) error {
 	if alg == "" || alg == domain.AlgorithmSymmetric {
 		return nil
+	}
+	if isAsymmetricAlgorithm(alg) {
+		return &domain.Error{Kind: domain.ErrUnsupported, Msg: "ReEncrypt with " + alg + " is not supported by this key service; Decrypt and Encrypt instead."}
+	}
+	return checkEncryptionAlgorithm(field, alg)
+}
+
+// isAsymmetricAlgorithm reports whether alg is an RSAES encryption algorithm.
+func isAsymmetricAlgorithm(alg string) bool {
+	return alg == domain.AlgorithmRSAESOAEPSHA1 || alg == domain.AlgorithmRSAESOAEPSHA256
+}
+
+// checkEncryptionAlgorithm validates EncryptionAlgorithm against AWS's enum (SM2PKE exists only
+// in China Regions, and keyhold has no SM2 keys, so it is refused as unsupported).
+func checkEncryptionAlgorithm(field, alg string) error {
+	if alg == "" || alg == domain.AlgorithmSymmetric || isAsymmetricAlgorithm(alg) {
+		return nil
+	}
+	if alg == "SM2PKE" {
+		return &domain.Error{Kind: domain.ErrUnsupported, Msg: "SM2PKE is not supported by this key service."}
 	}
 	return &domain.Error{Kind: domain.ErrValidation, Msg: "1 validation error detected: Value '" + alg + "' at '" + field + "' failed to satisfy constraint: Member must satisfy enum value set: [SYMMETRIC_DEFAULT, RSAES_OAEP_SHA_1, RSAES_OAEP_SHA_256, SM2PKE]"}
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 // Metrics are keyhold's Prometheus metrics. Names start with keyhold_; no label ever carries key
@@ -44,7 +45,7 @@ func NewMetrics() *Metrics {
 		}, []string{"operation"}),
 	}
 	m.Registry.MustRegister(m.requests, m.latency, m.hsmCalls, m.hsmErrs,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 

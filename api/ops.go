@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/pprof"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -30,6 +31,11 @@ func (s *Server) OpsHandler() http.Handler {
 		}
 		writeJSON(w, http.StatusOK, s.opts.Cluster.Status())
 	})
+	s.registerAdmin(mux) // admin.go: ceremonies, domain status and token
+	// Profiles help find where a node spends its CPU under load; they show code paths and sizes,
+	// never memory contents.
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 	return mux
 }
 

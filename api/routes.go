@@ -53,4 +53,13 @@ var kmsRoutes = map[string]kmsRoute{
 	"TagResource":                     {"kms:TagResource", dataLimit, writeTimeout, true, handleTagResource},
 	"UntagResource":                   {"kms:UntagResource", dataLimit, writeTimeout, true, handleUntagResource},
 	"ListResourceTags":                {"kms:ListResourceTags", dataLimit, dataTimeout, false, handleListResourceTags},
+	// Asymmetric and HMAC keys: data-plane reads served by every node from its replica.
+	"Sign":                                {"kms:Sign", dataLimit, dataTimeout, false, handleSign},
+	"Verify":                              {"kms:Verify", dataLimit, dataTimeout, false, handleVerify},
+	"GetPublicKey":                        {"kms:GetPublicKey", dataLimit, dataTimeout, false, handleGetPublicKey},
+	"GenerateMac":                         {"kms:GenerateMac", dataLimit, dataTimeout, false, handleGenerateMac},
+	"VerifyMac":                           {"kms:VerifyMac", dataLimit, dataTimeout, false, handleVerifyMac},
+	"DeriveSharedSecret":                  {"kms:DeriveSharedSecret", dataLimit, dataTimeout, false, handleDeriveSharedSecret},
+	"GenerateDataKeyPair":                 {"kms:GenerateDataKeyPair", dataLimit, dataTimeout, false, handleGenerateDataKeyPair},
+	"GenerateDataKeyPairWithoutPlaintext": {"kms:GenerateDataKeyPairWithoutPlaintext", dataLimit, dataTimeout, false, handleGenerateDataKeyPairWithoutPlaintext},
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/keyhold/keyhold/domain"
@@ -35,6 +36,15 @@ type Options struct {
 	Ready func() error
 	// Now is the clock for signature checks; nil means time.Now.
 	Now func() time.Time
+	// ObjectStore holds S3 object bytes; nil answers S3 requests with NotImplemented.
+	ObjectStore ObjectStore
+	// S3Domains are the endpoint host names under which virtual-hosted-style requests
+	// (Host: <bucket>.<domain>) are recognised; other hosts are path style.
+	S3Domains []string
+	// AllowSSECOverHTTP accepts SSE-C keys on plain HTTP (dev mode); S3 requires TLS.
+	AllowSSECOverHTTP bool
+	// BucketKeyTTL bounds how long a plaintext S3 Bucket Key stays cached; zero means 5 minutes.
+	BucketKeyTTL time.Duration
 }
 
 // Server serves the API and ops listeners.
@@ -46,6 +56,11 @@ type Server struct {
 	audit  *slog.Logger
 	authz  Authorizer
 	opts   Options
+
+	store      ObjectStore
+	bucketKeys *bucketKeyCache
+	// s3KMSCalls counts the key service calls (GenerateDataKey, Decrypt) S3 requests made.
+	s3KMSCalls atomic.Int64
 }
 
 // NewServer builds a Server.
@@ -65,7 +80,10 @@ func NewServer(o Options) *Server {
 	if o.Ready == nil {
 		o.Ready = func() error { return nil }
 	}
-	return &Server{
+	if o.BucketKeyTTL <= 0 {
+		o.BucketKeyTTL = 5 * time.Minute
+	}
+	s := &Server{
 		svc:    o.Service,
 		verify: &Verifier{Store: credentialStore{o.Service}, Region: o.Region, Now: o.Now},
 		m:      o.Metrics,
@@ -73,7 +91,13 @@ func NewServer(o Options) *Server {
 		audit:  o.Audit,
 		authz:  o.Authorizer,
 		opts:   o,
+
+		store:      o.ObjectStore,
+		bucketKeys: newBucketKeyCache(1024, o.BucketKeyTTL),
 	}
+	s.m.CounterFunc("keyhold_s3_kms_calls_total", "Key service calls (GenerateDataKey, Decrypt) made for S3 object keys; S3 Bucket Keys keep it low.",
+		func() float64 { return float64(s.s3KMSCalls.Load()) })
+	return s
 }
 
 // APIHandler serves the AWS-compatible API listener.
@@ -83,13 +107,8 @@ func (s *Server) APIHandler() http.Handler {
 			s.serveKMS(w, r)
 			return
 		}
-		s.serveUnknown(w, r)
+		s.serveS3(w, r)
 	})
-}
-
-// serveUnknown answers requests that are not KMS calls. The S3 endpoint will live here.
-func (s *Server) serveUnknown(w http.ResponseWriter, r *http.Request) {
-	writeKMSError(w, "", &publicError{errUnknownOperation, "This endpoint serves the AWS KMS JSON protocol: send POST / with an X-Amz-Target header."})
 }
 
 type allowAuthenticated struct{}

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"hash"
@@ -305,72 +304,6 @@ func (c *chunkedReader) finish(sig *[64]byte) error {
 		return err
 	}
 	return io.EOF
-}
-
-// trailers reads the trailer section up to its empty line, checks the trailer signature (signed
-// mode) and then the checksum. The trailer signature covers "name:value\n" for each trailer:
-//
-//	AWS4-HMAC-SHA256-TRAILER \n date \n scope \n final chunk signature \n sha256(trailers)
-func (c *chunkedReader) trailers() error {
-	var canonical []byte
-	var value string
-	var sig [64]byte
-	seenSum, seenSig := false, false
-	for i := 0; ; i++ {
-		if i > maxTrailerLines {
-			return chunkErr(ErrMalformedChunk, "too many trailer lines")
-		}
-		line, err := c.readLine(maxTrailerLine)
-		if err != nil {
-			return err
-		}
-		if len(line) == 0 {
-			break
-		}
-		if seenSig {
-			return chunkErr(ErrMalformedChunk, "trailer after the trailer signature")
-		}
-		name, v, ok := bytes.Cut(line, []byte{':'})
-		switch {
-		case !ok:
-			return chunkErr(ErrMalformedChunk, "trailer line without ':'")
-		case c.signed && string(name) == trailerSigName:
-			if !isLowerHex(string(v), 64) {
-				return chunkErr(ErrMalformedChunk, "trailer signature must be 64 hex digits")
-			}
-			copy(sig[:], v)
-			seenSig = true
-		case c.sumName != "" && string(name) == c.sumName && !seenSum:
-			value, seenSum = string(v), true
-			canonical = append(append(append(append(canonical, name...), ':'), v...), '\n')
-		default:
-			return chunkErr(ErrMalformedChunk, "unexpected trailer")
-		}
-	}
-	if c.sumName != "" && !seenSum {
-		return chunkErr(ErrMalformedChunk, "missing the trailer named by x-amz-trailer")
-	}
-	if c.signed {
-		if !seenSig {
-			return chunkErr(ErrMalformedChunk, "missing x-amz-trailer-signature")
-		}
-		sum := sha256.Sum256(canonical)
-		c.mac.Reset()
-		c.mac.Write([]byte(trailerAlgorithm + "\n"))
-		c.mac.Write(c.scope)
-		c.mac.Write(c.prev[:])
-		c.mac.Write([]byte{'\n'})
-		var h [64]byte
-		hex.Encode(h[:], sum[:])
-		c.mac.Write(h[:])
-		if err := c.checkMAC(&sig); err != nil {
-			return err
-		}
-	}
-	if c.sum != nil && base64.StdEncoding.EncodeToString(c.sum.Sum(nil)) != value {
-		return ErrBadDigest
-	}
-	return nil
 }
 
 // readLine returns the next line without its CRLF; the slice is valid until the next read.

@@ -26,25 +26,47 @@ const pollInterval = 10 * time.Millisecond
 // must therefore be idempotent (carry their own id, be safe to apply twice) so that the caller
 // can retry them.
 func (n *Node) Apply(ctx context.Context, cmd []byte) (res any, err error) {
+	res, _, err = n.ApplyIndex(ctx, cmd)
+	return res, err
+}
+
+// ApplyIndex is Apply that also returns the log index the command was committed at, which a node
+// that forwarded the command waits for (WaitForApplied) before answering its own client.
+func (n *Node) ApplyIndex(ctx context.Context, cmd []byte) (res any, index uint64, err error) {
 	if n.closed.Load() {
-		return nil, ErrClosed
+		return nil, 0, ErrClosed
 	}
 	start := time.Now()
 	defer func() { n.cfg.observe(OpApply, start, err) }()
 	ctx, cancel := withDefaultTimeout(ctx)
 	defer cancel()
-	if n.raft.State() != raft.Leader {
-		return nil, n.notLeader()
+	switch n.raft.State() {
+	case raft.Leader:
+	case raft.Shutdown: // removed from the cluster (raft shuts itself down)
+		return nil, 0, ErrClosed
+	default:
+		return nil, 0, n.notLeader()
 	}
 	d, err := timeLeft(ctx, OpApply)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	f := n.raft.Apply(cmd, d)
 	if err := n.wait(ctx, OpApply, f); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return f.Response(), nil
+	return f.Response(), f.Index(), nil
+}
+
+// ReadIndex returns an index that covers every write acknowledged anywhere before the call:
+// once a node's StateMachine has applied it (WaitForApplied), reads there see those writes.
+// Leader only (a *NotLeaderError elsewhere). It commits a barrier, which also proves that this
+// node is still the leader; a new leader's commit index alone could lag the previous term's.
+func (n *Node) ReadIndex(ctx context.Context) (uint64, error) {
+	if err := n.Barrier(ctx); err != nil {
+		return 0, err
+	}
+	return n.appliedIndex(), nil
 }
 
 // Barrier waits until every entry committed before it has been applied on this node, the

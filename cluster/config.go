@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 )
 
@@ -83,6 +84,10 @@ type Config struct {
 	// forces ClientAuth to RequireAndVerifyClientCert and MinVersion to TLS 1.3. Nil means plain
 	// TCP, for dev mode only.
 	TLS *tls.Config
+
+	// Peer, if not nil, serves the peer API: HTTP requests other nodes send with PeerClient to
+	// this node's raft address, over the same mutual TLS as raft. Nil refuses peer connections.
+	Peer http.Handler
 
 	// Logger receives raft's logs; nil discards them. Raft's Info is chatty on elections and
 	// snapshots; its Warn and Error are worth alerting on.

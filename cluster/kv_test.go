@@ -86,5 +86,7 @@ func (s *kv) stats() (applied []uint64, restores int) {
 
 type kvSnapshot map[string]string
 
-func (k kvSnapshot) Persist(w io.Writer) error { return json.NewEncoder(w).Encode(map[string]string(k)) }
-func (k kvSnapshot) Release()                  {}
+func (k kvSnapshot) Persist(w io.Writer) error {
+	return json.NewEncoder(w).Encode(map[string]string(k))
+}
+func (k kvSnapshot) Release() {}

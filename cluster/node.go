@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
@@ -24,6 +25,9 @@ type Node struct {
 	raft      *raft.Raft
 	fsm       *fsm
 	trans     *raft.NetworkTransport
+	demux     *demux       // owns the raft listener; sorts raft and peer-API connections
+	peers     *http.Client // PeerClient
+	peerSrv   *http.Server // serves Config.Peer; nil without one
 	store     *raftboltdb.BoltStore
 	logs      raft.LogStore // store behind a cache of recent entries
 	leaders   leaderFanout
@@ -79,10 +83,13 @@ func Open(cfg Config, sm StateMachine) (_ *Node, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster: snapshot store: %w", err)
 	}
-	if n.trans, err = newTransport(cfg, hl.Named("transport")); err != nil {
+	if n.trans, n.demux, err = newTransport(cfg, hl.Named("transport")); err != nil {
 		return nil, err
 	}
 	cleanup = append(cleanup, func() { n.trans.Close() })
+	n.peers = newPeerClient(n.demux)
+	n.startPeers()
+	cleanup = append(cleanup, func() { n.closePeers() })
 
 	rc := raftConfig(cfg, hl)
 	if cfg.Bootstrap {
@@ -138,35 +145,40 @@ func raftConfig(cfg Config, hl *hclogAdapter) *raft.Config {
 	return rc
 }
 
-// newTransport listens on BindAddr with plain TCP or mutual TLS.
-func newTransport(cfg Config, hl hclog.Logger) (*raft.NetworkTransport, error) {
+// newTransport listens on BindAddr with plain TCP or mutual TLS. The listener is shared with the
+// peer API through the demux.
+func newTransport(cfg Config, hl hclog.Logger) (*raft.NetworkTransport, *demux, error) {
 	ln, err := net.Listen("tcp", cfg.BindAddr)
 	if err != nil {
-		return nil, fmt.Errorf("cluster: listen %s: %w", cfg.BindAddr, err)
+		return nil, nil, fmt.Errorf("cluster: listen %s: %w", cfg.BindAddr, err)
 	}
 	var adv net.Addr = ln.Addr()
 	if cfg.AdvertiseAddr != "" {
 		if adv, err = net.ResolveTCPAddr("tcp", cfg.AdvertiseAddr); err != nil {
 			ln.Close()
-			return nil, fmt.Errorf("%w: AdvertiseAddr %q: %w", ErrInvalidConfig, cfg.AdvertiseAddr, err)
+			return nil, nil, fmt.Errorf("%w: AdvertiseAddr %q: %w", ErrInvalidConfig, cfg.AdvertiseAddr, err)
 		}
 	}
 	if ta := adv.(*net.TCPAddr); ta.IP == nil || ta.IP.IsUnspecified() {
 		ln.Close()
-		return nil, fmt.Errorf("%w: advertise address %s is not one peers can dial; set AdvertiseAddr", ErrInvalidConfig, adv)
+		return nil, nil, fmt.Errorf("%w: advertise address %s is not one peers can dial; set AdvertiseAddr", ErrInvalidConfig, adv)
 	}
-	var stream raft.StreamLayer
-	if cfg.TLS != nil {
-		stream = newTLSStreamLayer(ln, adv, cfg.TLS)
-	} else {
-		stream = &tcpStreamLayer{ln: ln, advertise: adv}
-	}
+	d := newDemux(ln, adv, cfg.TLS)
+	stream := &streamLayer{chanListener{d: d, ch: d.raftCh}}
 	return raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
 		Stream:  stream,
 		MaxPool: transportMaxPool,
 		Timeout: transportTimeout,
 		Logger:  hl,
-	}), nil
+	}), d, nil
+}
+
+// closePeers stops the peer server and drops the client's idle connections.
+func (n *Node) closePeers() {
+	if n.peerSrv != nil {
+		_ = n.peerSrv.Close()
+	}
+	n.peers.CloseIdleConnections()
 }
 
 // watchLeadership forwards raft's leadership signals to LeaderCh subscribers until Close.
@@ -206,6 +218,7 @@ func (n *Node) Close() error {
 		close(n.stop)
 		<-n.watchDone
 		n.leaders.close()
+		n.closePeers()
 		errs = append(errs, n.trans.Close(), n.store.Close())
 		if err := errors.Join(errs...); err != nil {
 			n.closeErr = fmt.Errorf("cluster: close: %w", err)

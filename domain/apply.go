@@ -49,6 +49,24 @@ func (s *State) Apply(cmd []byte) error {
 		return applyJSON(body, s.applyUntagKey)
 	case cmdCreatePrincipal:
 		return applyJSON(body, s.applyCreatePrincipal)
+	case cmdCreateBucket:
+		return applyJSON(body, s.applyCreateBucket)
+	case cmdDeleteBucket:
+		return applyJSON(body, s.applyDeleteBucket)
+	case cmdPutBucketEncryption:
+		return applyJSON(body, s.applyPutBucketEncryption)
+	case cmdSubmitProposal:
+		return applyJSON(body, s.applySubmitProposal)
+	case cmdApproveProposal:
+		return applyJSON(body, s.applyApproveProposal)
+	case cmdExecuteProposal:
+		return applyJSON(body, s.applyExecuteProposal)
+	case cmdExpireProposals:
+		return applyJSON(body, s.applyExpireProposals)
+	case cmdRewrap:
+		return applyJSON(body, s.applyRewrap)
+	case cmdImportDomain:
+		return applyJSON(body, s.applyImportDomain)
 	default:
 		panic(fmt.Sprintf("domain: apply: unknown command type %d", t))
 	}
@@ -77,6 +95,8 @@ func (s *State) applyInitDomain(c *initDomainCmd) error {
 		Operators:  c.Operators,
 		Quorum:     c.Quorum,
 		Members:    []Member{c.Member},
+		Epoch:      1,
+		Rules:      c.Rules,
 	}
 	return nil
 }

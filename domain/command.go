@@ -31,6 +31,15 @@ const (
 	cmdTagKey
 	cmdUntagKey
 	cmdCreatePrincipal
+	cmdCreateBucket
+	cmdDeleteBucket
+	cmdPutBucketEncryption
+	cmdSubmitProposal
+	cmdApproveProposal
+	cmdExecuteProposal
+	cmdExpireProposals
+	cmdRewrap
+	cmdImportDomain
 )
 
 // Command bodies. Every field a replica needs is inside the command: Apply reads no clock, no
@@ -43,6 +52,7 @@ type (
 		Operators []Operator
 		Quorum    int
 		Member    Member
+		Rules     QuorumRules
 	}
 	createKeyCmd struct {
 		Key Key

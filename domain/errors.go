@@ -25,6 +25,13 @@ var (
 	ErrAccessDenied      = errors.New("domain: access denied")
 	ErrNoDomain          = errors.New("domain: domain not initialised")
 	ErrDependency        = errors.New("domain: dependency failure")
+	ErrInvalidSignature  = errors.New("domain: invalid signature")
+	ErrInvalidMac        = errors.New("domain: invalid mac")
+	// ErrNoSuchBucket and ErrBucketExists are S3 bucket failures (NoSuchBucket,
+	// BucketAlreadyOwnedByYou), apart from ErrNotFound so a missing bucket is never taken for a
+	// missing KMS key.
+	ErrNoSuchBucket = errors.New("domain: no such bucket")
+	ErrBucketExists = errors.New("domain: bucket already exists")
 )
 
 // Error is a domain failure with a message fit for a client. Kind is one of the sentinels above;

@@ -83,6 +83,9 @@ type KeyVersion struct {
 	Token     []byte
 	CreatedAt time.Time
 	Rotation  RotationType // invalid for the first version
+	// PublicKey is an asymmetric key's public key, DER SubjectPublicKeyInfo. It is not secret
+	// and is kept in clear so that Verify, GetPublicKey and RSA Encrypt need no HSM call.
+	PublicKey []byte `json:",omitempty"`
 }
 
 // Current returns the version new encryptions use.

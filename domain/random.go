@@ -16,3 +16,5 @@ func randomBytes(n int) ([]byte, error) {
 }
 
 func isInvalidCiphertext(err error) bool { return errors.Is(err, wrap.ErrInvalidCiphertext) }
+
+func isInvalidArgument(err error) bool { return errors.Is(err, wrap.ErrInvalidArgument) }

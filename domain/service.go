@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/keyhold/keyhold/wrap"
@@ -37,6 +38,15 @@ type Config struct {
 	// generator, as AWS KMS draws GenerateRandom from its HSMs.
 	Random func(n int) ([]byte, error)
 	Logger *slog.Logger
+	// CatchUp, when set, returns once this replica has applied every write the cluster had
+	// acknowledged when it was called (a read index from the leader). The service calls it only
+	// before answering that a key or alias does not exist.
+	CatchUp func(ctx context.Context) error
+	// NodeID names this node among the domain's members; HSM does this node's ceremony work
+	// (service_ceremony.go). Both may be empty on nodes that never run ceremonies (tests).
+	NodeID   string
+	NodeAddr string
+	HSM      CeremonyHSM
 }
 
 // Service implements the KMS operations over a State. It is safe for concurrent use.
@@ -47,7 +57,9 @@ type Service struct {
 	cfg   Config
 	cache *wrap.Cache
 	creds *credCache
-	log   *slog.Logger
+	// managedMu serialises the lazy creation of managed keys (ManagedKey).
+	managedMu sync.Mutex
+	log       *slog.Logger
 }
 
 // NewService returns a Service over st. Writes go through prop; keys are opened with ring.
@@ -107,15 +119,16 @@ func (s *Service) resolve(ref string, allowAlias bool) (wrap.KeyID, error) {
 		return wrap.KeyID{}, errorf(ErrNotFound, "Alias is not allowed here: specify the key with its key ID or key ARN, not '%s'", ref)
 	}
 	var id wrap.KeyID
-	var found bool
-	s.st.View(func(v *View) {
+	found := s.lookup(func(v *View) bool {
 		if r.alias != "" {
 			if a := v.Alias(r.alias); a != nil {
-				id, found = a.KeyID, true
+				id = a.KeyID
+				return true
 			}
-			return
+			return false
 		}
-		id, found = r.id, v.Key(r.id) != nil
+		id = r.id
+		return v.Key(r.id) != nil
 	})
 	if !found {
 		if r.alias != "" {
@@ -126,16 +139,42 @@ func (s *Service) resolve(ref string, allowAlias bool) (wrap.KeyID, error) {
 	return id, nil
 }
 
+// catchUpTimeout bounds how long a lookup that found nothing waits for this replica to catch up.
+const catchUpTimeout = 4 * time.Second
+
+// lookup runs find against the local replica. When it finds nothing and the service has a
+// CatchUp, it brings the replica up to date with everything the cluster acknowledged and looks
+// once more: a key created through another node is then usable here as soon as CreateKey
+// returned there. Only the not-found path pays for the round trip to the leader.
+func (s *Service) lookup(find func(v *View) bool) bool {
+	var found bool
+	s.st.View(func(v *View) { found = find(v) })
+	if found || s.cfg.CatchUp == nil {
+		return found
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), catchUpTimeout)
+	defer cancel()
+	if err := s.cfg.CatchUp(ctx); err != nil {
+		s.log.Debug("catching up before answering not found", "err", err)
+		return false
+	}
+	s.st.View(func(v *View) { found = find(v) })
+	return found
+}
+
 // snapshotKey copies the fields of key id the data plane needs.
 func (s *Service) snapshotKey(id wrap.KeyID, withVersions bool) (keySnapshot, bool) {
 	var ks keySnapshot
-	var ok bool
+	ok := s.lookup(func(v *View) bool { return v.Key(id) != nil })
+	if !ok {
+		return ks, false
+	}
 	s.st.View(func(v *View) {
 		k := v.Key(id)
 		if k == nil {
+			ok = false
 			return
 		}
-		ok = true
 		ks = keySnapshot{id: k.ID, state: k.State, spec: k.KeySpec, usage: k.KeyUsage, current: k.Current()}
 		if withVersions {
 			ks.versions = append([]KeyVersion(nil), k.Versions...)
@@ -158,8 +197,19 @@ func (s *Service) describe(id wrap.KeyID) (*Key, error) {
 	return out, nil
 }
 
-// usable checks that a key may be used for a cryptographic operation now.
+// usable checks that a key may be used for a symmetric cryptographic operation now.
 func (s *Service) usable(ks keySnapshot) error {
+	if err := s.usableState(ks); err != nil {
+		return err
+	}
+	if ks.usage != KeyUsageEncryptDecrypt || ks.spec != KeySpecSymmetricDefault {
+		return errorf(ErrInvalidKeyUsage, "%s key usage is %s, spec %s: it cannot be used for this operation.", s.cfg.ARNs.Key(ks.id), ks.usage, ks.spec)
+	}
+	return nil
+}
+
+// usableState checks that a key's state allows cryptographic use now.
+func (s *Service) usableState(ks keySnapshot) error {
 	switch ks.state {
 	case KeyStateEnabled:
 	case KeyStateDisabled:
@@ -168,9 +218,6 @@ func (s *Service) usable(ks keySnapshot) error {
 		return errorf(ErrInvalidState, "%s is pending deletion.", s.cfg.ARNs.Key(ks.id))
 	default:
 		return errorf(ErrInvalidState, "%s is not usable in state %s.", s.cfg.ARNs.Key(ks.id), ks.state)
-	}
-	if ks.usage != KeyUsageEncryptDecrypt || ks.spec != KeySpecSymmetricDefault {
-		return errorf(ErrInvalidKeyUsage, "%s key usage is %s, spec %s: it cannot be used for this operation.", s.cfg.ARNs.Key(ks.id), ks.usage, ks.spec)
 	}
 	return nil
 }

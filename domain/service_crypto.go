@@ -132,7 +132,7 @@ func (s *Service) GenerateDataKey(ref string, n int, ec map[string]string) (plai
 	if err := checkRange("numberOfBytes", n, 1, MaxDataKeyBytes); err != nil {
 		return nil, nil, wrap.KeyID{}, err
 	}
-	ks, err := s.usableKey(ref)
+	ks, err := s.dataKeyCMK(ref)
 	if err != nil {
 		return nil, nil, wrap.KeyID{}, err
 	}

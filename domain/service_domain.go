@@ -12,6 +12,7 @@ type InitDomainInput struct {
 	DKLabel   string
 	Operators []Operator
 	Quorum    int
+	Rules     QuorumRules // per class of ceremony; zero fields mean Quorum
 	Member    Member
 }
 
@@ -33,6 +34,7 @@ func (s *Service) InitDomain(ctx context.Context, in InitDomainInput) error {
 		Operators: in.Operators,
 		Quorum:    in.Quorum,
 		Member:    in.Member,
+		Rules:     in.Rules,
 	}
 	return s.propose(ctx, encode(cmdInitDomain, cmd))
 }
@@ -46,6 +48,10 @@ func (s *Service) Domain() *Domain {
 			c.DKVersions = append([]DomainKeyVersion(nil), d.DKVersions...)
 			c.Operators = append([]Operator(nil), d.Operators...)
 			c.Members = append([]Member(nil), d.Members...)
+			if d.Rewrap != nil {
+				rw := *d.Rewrap
+				c.Rewrap = &rw
+			}
 			out = &c
 		}
 	})

@@ -18,7 +18,7 @@ type CreateKeyInput struct {
 	MultiRegion bool
 }
 
-// CreateKey creates a symmetric CMK with its first backing key version.
+// CreateKey creates a CMK of any supported spec with its first key material version.
 func (s *Service) CreateKey(ctx context.Context, in CreateKeyInput) (*Key, error) {
 	if in.KeyUsage == "" {
 		in.KeyUsage = KeyUsageEncryptDecrypt
@@ -41,11 +41,8 @@ func (s *Service) CreateKey(ctx context.Context, in CreateKeyInput) (*Key, error
 	if in.MultiRegion {
 		return nil, errorf(ErrUnsupported, "Multi-Region keys are not supported")
 	}
-	if in.KeySpec != KeySpecSymmetricDefault {
-		return nil, errorf(ErrUnsupported, "KeySpec %s is not supported yet", in.KeySpec)
-	}
-	if in.KeyUsage != KeyUsageEncryptDecrypt {
-		return nil, validationf("keyUsage", in.KeyUsage, "KeyUsage must be ENCRYPT_DECRYPT for a SYMMETRIC_DEFAULT key")
+	if err := checkSpecUsage(in.KeySpec, in.KeyUsage); err != nil {
+		return nil, err
 	}
 	if len(in.Tags) > MaxTagsPerKey {
 		return nil, errorf(ErrTag, "A key can have at most %d tags", MaxTagsPerKey)
@@ -60,7 +57,7 @@ func (s *Service) CreateKey(ctx context.Context, in CreateKeyInput) (*Key, error
 		return nil, dependencyError("creating a key id", err)
 	}
 	now := s.now()
-	ver, err := s.sealNewVersion(id, 1, now, RotationInvalid)
+	ver, err := s.sealNewMaterial(id, in.KeySpec, now)
 	if err != nil {
 		return nil, err
 	}

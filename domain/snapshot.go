@@ -22,6 +22,8 @@ type snapshotImage struct {
 	Keys       []*Key
 	Aliases    []*Alias
 	Principals []*Principal
+	Buckets    []*Bucket
+	Proposals  []*ProposalRecord // ceremony proposals in submission order
 }
 
 // Snapshot is a point-in-time copy of the state, taken cheaply under the read lock and written
@@ -48,6 +50,14 @@ func (s *State) Snapshot() *Snapshot {
 	for _, p := range s.principals {
 		c := *p
 		img.Principals = append(img.Principals, &c)
+	}
+	for _, b := range s.buckets {
+		img.Buckets = append(img.Buckets, b.clone())
+	}
+	img.Proposals = s.proposals.list()
+	if img.Domain != nil && img.Domain.Rewrap != nil {
+		rw := *img.Domain.Rewrap
+		img.Domain.Rewrap = &rw
 	}
 	return &Snapshot{img: img}
 }
@@ -92,8 +102,18 @@ func (s *State) Restore(r io.Reader) error {
 	for _, p := range img.Principals {
 		principals[p.AccessKeyID] = p
 	}
+	buckets := make(map[string]*Bucket, len(img.Buckets))
+	for _, b := range img.Buckets {
+		buckets[b.Name] = b
+	}
+	var proposals proposalLog
+	for _, r := range img.Proposals {
+		proposals.add(r)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.proposals = proposals
 	s.domain, s.keys, s.order, s.aliases, s.principals = img.Domain, keys, order, aliases, principals
+	s.buckets = buckets
 	return nil
 }

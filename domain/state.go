@@ -16,6 +16,9 @@ type State struct {
 	keys       map[wrap.KeyID]*Key
 	aliases    map[string]*Alias
 	principals map[string]*Principal
+	// proposals holds ceremony proposals, pending and recent (proposals.go).
+	proposals proposalLog
+	buckets   map[string]*Bucket
 	// order lists key ids in creation order so that ListKeys pages are stable without sorting
 	// the whole key set on every call.
 	order []wrap.KeyID
@@ -44,6 +47,7 @@ func NewState(arn ARNs) *State {
 		keys:       make(map[wrap.KeyID]*Key),
 		aliases:    make(map[string]*Alias),
 		principals: make(map[string]*Principal),
+		buckets:    make(map[string]*Bucket),
 	}
 }
 

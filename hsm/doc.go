@@ -58,4 +58,14 @@
 //
 // and any Decrypt failure on that input (short, altered, wrong associated data, wrong key) is
 // ErrDecrypt, never partial plaintext.
+//
+// # Identity keys and domain keys
+//
+// GenerateIdentityKey makes the token's RSA-3072 identity key pair (unwrap only, never
+// extractable). GenerateDomainKey makes AES-256 domain keys that are sensitive and extractable
+// only with a trusted wrapping key (CKA_WRAP_WITH_TRUSTED). TrustWrappingKey, in a security
+// officer session (SO PIN from Options.SOPINSource or $KEYHOLD_HSM_SO_PIN, read per call), imports
+// an admitted member's identity public key with CKA_TRUSTED; WrapDomainKey (RSA-OAEP) then works
+// with it and with nothing else (ErrKeyNotWrappable), and UnwrapDomainKey installs the key on the
+// member with the same protections. identity.go justifies RSA-OAEP over ECDH.
 package hsm

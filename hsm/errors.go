@@ -40,6 +40,12 @@ var (
 	// ErrInvalidArgument means a caller passed a value this package refuses (empty label, size
 	// out of range, ...).
 	ErrInvalidArgument = errors.New("hsm: invalid argument")
+	// ErrKeyNotWrappable means the token refused to wrap a key: the key is not extractable, or it
+	// may be wrapped only with a trusted key (CKA_WRAP_WITH_TRUSTED) and the wrapping key is not
+	// trusted (CKR_KEY_NOT_WRAPPABLE, CKR_KEY_UNEXTRACTABLE).
+	ErrKeyNotWrappable = errors.New("hsm: key not wrappable")
+	// ErrNoSOPIN means a security-officer operation was asked for but no SO PIN was configured.
+	ErrNoSOPIN = errors.New("hsm: no SO PIN")
 	// ErrOperation means the token refused an operation for a reason not listed above
 	// (unsupported mechanism, bad template, ...); the OpError names the CKR code.
 	ErrOperation = errors.New("hsm: operation failed")
@@ -95,6 +101,8 @@ var ckrSentinels = map[uint]error{
 	pkcs11.CKR_KEY_HANDLE_INVALID:       ErrKeyNotFound,
 	pkcs11.CKR_ENCRYPTED_DATA_INVALID:   ErrDecrypt,
 	pkcs11.CKR_ENCRYPTED_DATA_LEN_RANGE: ErrDecrypt,
+	pkcs11.CKR_KEY_NOT_WRAPPABLE:        ErrKeyNotWrappable,
+	pkcs11.CKR_KEY_UNEXTRACTABLE:        ErrKeyNotWrappable,
 }
 
 // sessionBroken lists the codes after which a session is replaced and the operation retried once.

@@ -16,6 +16,10 @@ type Options struct {
 	// PIN is the user PIN. It overrides the URI; if empty, Open uses pin-value, then the
 	// pin-source file, then $KEYHOLD_HSM_PIN.
 	PIN string
+	// SOPINSource names where the security officer's PIN is read when a ceremony needs it
+	// (TrustWrappingKey): "file:/path" or a bare path. Empty means $KEYHOLD_HSM_SO_PIN. The SO PIN
+	// is read at each use and never kept: it is needed rarely, and only for ceremonies.
+	SOPINSource string
 	// Sessions is the size of the session pool, which is also the Token's concurrency.
 	// 0 means DefaultSessions.
 	Sessions int
@@ -43,6 +47,7 @@ type Token struct {
 	loginKey string // identifies the token in mod.logins
 	uri      URI    // the lookup attributes; no PIN
 	pin      []byte // kept to log in again on a replaced session; cleared by Close
+	soSource string // Options.SOPINSource
 	observe  func(op string, d time.Duration, err error)
 	log      *slog.Logger
 
@@ -94,14 +99,15 @@ func Open(uri URI, opts Options) (*Token, error) {
 	}
 	lookup := URI{Token: uri.Token, Serial: uri.Serial, Manufacturer: uri.Manufacturer, Model: uri.Model, ModulePath: path}
 	t := &Token{
-		mod:     mod,
-		uri:     lookup,
-		pin:     pin,
-		observe: opts.Observer,
-		log:     opts.Logger,
-		size:    size,
-		sem:     make(chan struct{}, size),
-		done:    make(chan struct{}),
+		mod:      mod,
+		uri:      lookup,
+		pin:      pin,
+		soSource: opts.SOPINSource,
+		observe:  opts.Observer,
+		log:      opts.Logger,
+		size:     size,
+		sem:      make(chan struct{}, size),
+		done:     make(chan struct{}),
 	}
 	if t.observe == nil {
 		t.observe = func(string, time.Duration, error) {}

@@ -8,7 +8,8 @@ import (
 	"time"
 )
 
-// CacheKey names one CMK version's backing key in a Cache.
+// CacheKey names one CMK version's secret in a Cache: a backing key, a private key or an HMAC
+// key. A CMK version has exactly one secret, so the id and version alone name it.
 type CacheKey struct {
 	ID      KeyID
 	Version uint32
@@ -62,7 +63,7 @@ type Cache struct {
 // cache itself): the key is destroyed once it is evicted and refs is zero.
 type cacheEntry struct {
 	key       CacheKey
-	bk        *BackingKey
+	sec       secret
 	expires   time.Time
 	lruElem   *list.Element
 	ageElem   *list.Element
@@ -95,6 +96,15 @@ func (realClock) AfterFunc(d time.Duration, f func()) { time.AfterFunc(d, f) }
 // errNilKey is returned by With when load returns neither a key nor an error.
 var errNilKey = errors.New("wrap: cache load returned no key")
 
+// errKindMismatch is returned when a CacheKey cached as one kind of secret is asked for as
+// another: a caller's bug (a CMK version has one secret), refused rather than mis-typed.
+var errKindMismatch = errors.New("wrap: cached secret is of another kind")
+
+// secret is what a Cache holds: key material that Destroy zeroes. *BackingKey, *PrivateKey
+// and *HMACKey implement it; all share one bound and one TTL, so the exposure budget
+// (entries × TTL) covers every kind of secret at once.
+type secret interface{ Destroy() }
+
 // NewCache returns a cache of at most maxEntries keys, each kept at most ttl. A ttl <= 0 or
 // maxEntries <= 0 disables caching: every With loads, and destroys the key after fn.
 func NewCache(maxEntries int, ttl time.Duration) *Cache {
@@ -125,30 +135,63 @@ func newCacheWithClock(maxEntries int, ttl time.Duration, clk clock) *Cache {
 // keep the key, or anything aliasing its bytes, after it returns. With returns load's or fn's
 // error.
 func (c *Cache) With(k CacheKey, load func() (*BackingKey, error), fn func(*BackingKey) error) error {
+	return withSecret(c, k, load, fn)
+}
+
+// WithPrivateKey is With for an asymmetric CMK version's private key, under the same bound,
+// TTL and zeroing rules.
+func (c *Cache) WithPrivateKey(k CacheKey, load func() (*PrivateKey, error), fn func(*PrivateKey) error) error {
+	return withSecret(c, k, load, fn)
+}
+
+// WithHMACKey is With for an HMAC CMK version's key, under the same bound, TTL and zeroing
+// rules.
+func (c *Cache) WithHMACKey(k CacheKey, load func() (*HMACKey, error), fn func(*HMACKey) error) error {
+	return withSecret(c, k, load, fn)
+}
+
+// withSecret is the body of With and its typed siblings. A nil *T from load is "no key".
+func withSecret[T interface {
+	*BackingKey | *PrivateKey | *HMACKey
+	secret
+}](c *Cache, k CacheKey, load func() (T, error), fn func(T) error) error {
+	loadSecret := func() (secret, error) {
+		v, err := load()
+		if v == nil {
+			return nil, err
+		}
+		return v, err
+	}
 	if c.max == 0 {
 		c.misses.Add(1)
 		c.loads.Add(1)
-		bk, err := load()
+		sec, err := loadSecret()
 		if err != nil {
-			bk.Destroy() // a load that fails must not leave a key behind (nil-safe)
+			if sec != nil {
+				sec.Destroy() // a load that fails must not leave a key behind
+			}
 			return err
 		}
-		if bk == nil {
+		if sec == nil {
 			return errNilKey
 		}
-		defer bk.Destroy()
-		return fn(bk)
+		defer sec.Destroy()
+		return fn(sec.(T))
 	}
-	e, err := c.acquire(k, load)
+	e, err := c.acquire(k, loadSecret)
 	if err != nil {
 		return err
 	}
 	defer c.release(e)
-	return fn(e.bk)
+	v, ok := e.sec.(T)
+	if !ok {
+		return errKindMismatch
+	}
+	return fn(v)
 }
 
 // acquire returns k's entry with one reference taken for the caller.
-func (c *Cache) acquire(k CacheKey, load func() (*BackingKey, error)) (*cacheEntry, error) {
+func (c *Cache) acquire(k CacheKey, load func() (secret, error)) (*cacheEntry, error) {
 	c.mu.Lock()
 	now := c.clk.Now()
 	c.expireLocked(now)
@@ -173,7 +216,7 @@ func (c *Cache) acquire(k CacheKey, load func() (*BackingKey, error)) (*cacheEnt
 	c.mu.Unlock()
 
 	c.loads.Add(1)
-	bk, err := c.runLoad(k, call, load)
+	sec, err := c.runLoad(k, call, load)
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +224,7 @@ func (c *Cache) acquire(k CacheKey, load func() (*BackingKey, error)) (*cacheEnt
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.inflight, k)
-	e := &cacheEntry{key: k, bk: bk, expires: c.clk.Now().Add(c.ttl)}
+	e := &cacheEntry{key: k, sec: sec, expires: c.clk.Now().Add(c.ttl)}
 	e.refs.Store(1 + call.waiters)
 	call.ent = e
 	if epoch != c.epoch {
@@ -196,7 +239,7 @@ func (c *Cache) acquire(k CacheKey, load func() (*BackingKey, error)) (*cacheEnt
 }
 
 // runLoad calls load and settles call on failure, even if load panics (waiters must not hang).
-func (c *Cache) runLoad(k CacheKey, call *loadCall, load func() (*BackingKey, error)) (bk *BackingKey, err error) {
+func (c *Cache) runLoad(k CacheKey, call *loadCall, load func() (secret, error)) (sec secret, err error) {
 	settled := false
 	defer func() {
 		if settled {
@@ -211,16 +254,18 @@ func (c *Cache) runLoad(k CacheKey, call *loadCall, load func() (*BackingKey, er
 		c.mu.Unlock()
 		close(call.done)
 	}()
-	bk, err = load()
+	sec, err = load()
 	if err != nil {
-		bk.Destroy() // a load that fails must not leave a key behind (nil-safe)
+		if sec != nil {
+			sec.Destroy() // a load that fails must not leave a key behind
+		}
 		return nil, err
 	}
-	if bk == nil {
+	if sec == nil {
 		return nil, errNilKey
 	}
 	settled = true // success is settled by acquire, which inserts the entry first
-	return bk, nil
+	return sec, nil
 }
 
 // release drops one reference, zeroing the key if it was evicted and this was the last user.
@@ -233,6 +278,6 @@ func (c *Cache) release(e *cacheEntry) {
 // destroy zeroes the key exactly once, however release and eviction interleave.
 func (e *cacheEntry) destroy() {
 	if e.destroyed.CompareAndSwap(false, true) {
-		e.bk.Destroy()
+		e.sec.Destroy()
 	}
 }

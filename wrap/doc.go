@@ -45,8 +45,36 @@
 //	uint32 count || for each entry sorted by key (bytewise):
 //	    uint32 len(key) || key || uint32 len(value) || value
 //
-// # Backing key cache
+// # Object, format v1
 //
-// [Cache] keeps unwrapped backing keys so the data plane makes no HSM call per request; its
-// entry bound and TTL are the exposure budget (see DESIGN.md).
+// An S3 object body (object.go), encrypted in segments so that a ranged read decrypts only the
+// segments it covers. Header (38 bytes), then the segments:
+//
+//	offset  size  field
+//	     0     1  format version, 0x01
+//	     1     1  layers: 1, or 2 for DSSE (two independent data keys)
+//	     2     4  segment size S (uint32, plaintext bytes per segment, 1 KiB..16 MiB)
+//	     6    32  salt (random per object)
+//	    38     …  segment 0 || segment 1 || … || segment n-1
+//
+// Segment i holds plaintext bytes [i*S, min((i+1)*S, size)) sealed with AES-256-GCM once per
+// layer (layer 1 innermost), each seal adding a 16-byte tag. Every segment but the last is full;
+// the last is the only one sealed with the final flag, and an empty object is one empty final
+// segment. Layer l's key is HKDF-SHA256(ikm = data key l, salt = salt,
+// info = "keyhold object v1" || header[0:6] || byte(l)); the nonce of segment i is
+// uint64(i) || final (0x00 or 0x01) || 0x000000; the AAD is the 38 header bytes. Vectors are in
+// testdata/object_vectors.json.
+//
+// # Asymmetric and HMAC key material
+//
+// The secret a KindPrivateKey token seals is the private key's PKCS#8 DER (RFC 5208): as the
+// standard library writes it for RSA, NIST ECDSA and Ed25519; as RFC 5915 ECPrivateKey with
+// the SEC 2 curve OID 1.3.132.0.10 for secp256k1 (secp256k1.go); and for ML-DSA the RFC 9881
+// seed form, privateKey = 0x80 0x20 || 32-byte seed (mldsa.go). A KindHMAC token seals the
+// raw HMAC key (28, 32, 48 or 64 bytes). Public keys are DER SubjectPublicKeyInfo.
+//
+// # Key cache
+//
+// [Cache] keeps unwrapped backing keys, private keys and HMAC keys so the data plane makes no
+// HSM call per request; its entry bound and TTL are the exposure budget (see DESIGN.md).
 package wrap

@@ -50,3 +50,23 @@ const (
 	// MaxKeyTokenSize is the largest key token OpenKeyToken accepts.
 	MaxKeyTokenSize = keyTokenHeaderSize + MaxKeyTokenSecret + maxKeyTokenOverhead
 )
+
+// Object format v1 (object.go).
+const (
+	// objectVersion is the first byte of every format-v1 object.
+	objectVersion = 0x01
+	// ObjectSaltSize is the per-object HKDF salt: 256 bits, so derived keys never repeat.
+	ObjectSaltSize = 32
+	// ObjectHeaderSize is version || layers || segment size || salt.
+	ObjectHeaderSize = 1 + 1 + 4 + ObjectSaltSize
+	// ObjectDataKeySize is the size of an object layer's data key (a KMS data key, AES-256).
+	ObjectDataKeySize = 32
+	// DefaultObjectSegment is the segment size keyhold writes: 64 KiB keeps the tag overhead at
+	// 0.02% and a ranged GET decrypts at most 128 KiB it does not return.
+	DefaultObjectSegment = 64 << 10
+	// MinObjectSegment and MaxObjectSegment bound the segment size a header may declare.
+	MinObjectSegment = 1 << 10
+	MaxObjectSegment = 16 << 20
+	// MaxObjectLayers is two: DSSE.
+	MaxObjectLayers = 2
+)

@@ -31,6 +31,11 @@ func serveBare(addr string) error {
 			resp = map[string]any{"Plaintext": blob[:16], "KeyId": arn, "EncryptionAlgorithm": "SYMMETRIC_DEFAULT"}
 		case "GenerateDataKey":
 			resp = map[string]any{"Plaintext": blob[:32], "CiphertextBlob": blob, "KeyId": arn}
+		case "Sign":
+			// An ECDSA P-256 DER signature is 70-72 bytes.
+			resp = map[string]any{"Signature": blob[:71], "KeyId": arn, "SigningAlgorithm": "ECDSA_SHA_256"}
+		case "GenerateMac":
+			resp = map[string]any{"Mac": blob[:32], "KeyId": arn, "MacAlgorithm": "HMAC_SHA_256"}
 		case "CreateKey":
 			resp = map[string]any{"KeyMetadata": map[string]any{"KeyId": "00000000-0000-4000-8000-000000000000", "Arn": arn}}
 		default:

@@ -85,15 +85,19 @@ func run(ctx context.Context, keyholdBin string, ops []string, levels []int, d t
 	keyID := aws.ToString(key.KeyMetadata.KeyId)
 	enc, err := khClient.Encrypt(ctx, &kms.EncryptInput{KeyId: aws.String(keyID), Plaintext: make([]byte, 16)})
 	if err != nil {
-		return fmt.Errorf("Encrypt: %w", err)
+		return fmt.Errorf("encrypting the Decrypt workload's blob: %w", err)
 	}
 	blob := enc.CiphertextBlob
+	keys := loadKeys{symmetric: keyID, blob: blob}
+	if err := keys.createFor(ctx, khClient, ops); err != nil {
+		return err
+	}
 
 	fmt.Printf("keyhold-load: %s per cell, AWS SDK for Go v2 client, keyhold dev vs bare Go HTTP server (no auth, no crypto), loopback\n\n", d)
 	fmt.Println("| operation | callers | keyhold ops/s | keyhold p50 | keyhold p99 | bare ops/s | bare p99 | keyhold/bare throughput |")
 	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- |")
 	for _, op := range ops {
-		call := opCall(strings.TrimSpace(op), keyID, blob)
+		call := opCall(strings.TrimSpace(op), keys)
 		if call == nil {
 			return fmt.Errorf("unknown operation %q", op)
 		}
@@ -112,9 +116,55 @@ func run(ctx context.Context, keyholdBin string, ops []string, levels []int, d t
 	return nil
 }
 
-func opCall(op, keyID string, blob []byte) func(context.Context, *kms.Client) error {
+// loadKeys are the keys the measured operations use, created once on the keyhold node. The
+// bare server ignores key ids, so the same requests go to both.
+type loadKeys struct {
+	symmetric string
+	blob      []byte
+	signP256  string // ECC_NIST_P256 SIGN_VERIFY, for Sign
+	hmac256   string // HMAC_256, for GenerateMac
+}
+
+// createFor creates the asymmetric and HMAC keys that ops need.
+func (k *loadKeys) createFor(ctx context.Context, c *kms.Client, ops []string) error {
+	for _, op := range ops {
+		var spec types.KeySpec
+		var usage types.KeyUsageType
+		var dst *string
+		switch strings.TrimSpace(op) {
+		case "Sign":
+			spec, usage, dst = types.KeySpecEccNistP256, types.KeyUsageTypeSignVerify, &k.signP256
+		case "GenerateMac":
+			spec, usage, dst = types.KeySpecHmac256, types.KeyUsageTypeGenerateVerifyMac, &k.hmac256
+		default:
+			continue
+		}
+		if *dst != "" {
+			continue
+		}
+		out, err := c.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("load " + op), KeySpec: spec, KeyUsage: usage})
+		if err != nil {
+			return fmt.Errorf("CreateKey %s: %w", spec, err)
+		}
+		*dst = aws.ToString(out.KeyMetadata.KeyId)
+	}
+	return nil
+}
+
+func opCall(op string, keys loadKeys) func(context.Context, *kms.Client) error {
 	pt := []byte("0123456789abcdef")
+	keyID, blob := keys.symmetric, keys.blob
 	switch op {
+	case "Sign":
+		return func(ctx context.Context, c *kms.Client) error {
+			_, err := c.Sign(ctx, &kms.SignInput{KeyId: aws.String(keys.signP256), Message: pt, SigningAlgorithm: types.SigningAlgorithmSpecEcdsaSha256})
+			return err
+		}
+	case "GenerateMac":
+		return func(ctx context.Context, c *kms.Client) error {
+			_, err := c.GenerateMac(ctx, &kms.GenerateMacInput{KeyId: aws.String(keys.hmac256), Message: pt, MacAlgorithm: types.MacAlgorithmSpecHmacSha256})
+			return err
+		}
 	case "Encrypt":
 		return func(ctx context.Context, c *kms.Client) error {
 			_, err := c.Encrypt(ctx, &kms.EncryptInput{KeyId: aws.String(keyID), Plaintext: pt})

@@ -4,8 +4,11 @@
 //
 //	keyhold-load -keyhold ./bin/keyhold -duration 10s
 //
+//	keyhold-load -keyhold ./bin/keyhold -cluster 3 -concurrency 64,256 -duration 10s
+//
 // It starts `keyhold dev` and the bare server as child processes on loopback, drives Encrypt,
-// Decrypt and GenerateDataKey at each concurrency, prints a table, and stops both.
+// Decrypt and GenerateDataKey (and, with -ops, Sign with an ECC_NIST_P256 key and GenerateMac
+// with an HMAC_256 key) at each concurrency, prints a table, and stops both.
 package main
 
 import (
@@ -30,7 +33,8 @@ func main() {
 	keyhold := flag.String("keyhold", "./bin/keyhold", "path of the keyhold binary to run in dev mode")
 	duration := flag.Duration("duration", 10*time.Second, "how long to drive each operation at each concurrency")
 	conc := flag.String("concurrency", "8,32", "comma-separated numbers of concurrent callers")
-	ops := flag.String("ops", "Encrypt,Decrypt,GenerateDataKey", "comma-separated operations")
+	ops := flag.String("ops", "Encrypt,Decrypt,GenerateDataKey", "comma-separated operations: Encrypt, Decrypt, GenerateDataKey, Sign (ECC_NIST_P256), GenerateMac (HMAC_256)")
+	clusterN := flag.Int("cluster", 0, "instead: measure CreateKey throughput and failover time on an N-node loopback cluster (keyhold dev --nodes N)")
 	flag.Parse()
 	var levels []int
 	for _, s := range strings.Split(*conc, ",") {
@@ -43,6 +47,13 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	if *clusterN > 0 {
+		if err := runCluster(ctx, *keyhold, *clusterN, levels, *duration); err != nil {
+			fmt.Fprintln(os.Stderr, "keyhold-load:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(ctx, *keyhold, strings.Split(*ops, ","), levels, *duration); err != nil {
 		fmt.Fprintln(os.Stderr, "keyhold-load:", err)
 		os.Exit(1)

@@ -119,9 +119,9 @@ func TestOpsEndpoints(t *testing.T) {
 	if st, _ := get("/healthz"); st != 200 {
 		t.Fatalf("/healthz: %d", st)
 	}
-	if st, body := get("/readyz"); st != 200 {
-		t.Fatalf("/readyz: %d %s", st, body)
-	}
+	// Readiness latches once the node has caught up with the leader, which happens in the
+	// background after start: poll for it.
+	eventually(t, 10*time.Second, "/readyz answers 200", func() bool { st, _ := get("/readyz"); return st == 200 })
 	st, body := get("/v1/cluster/status")
 	var cs clusterStatus
 	if err := json.Unmarshal([]byte(body), &cs); err != nil || st != 200 {
@@ -130,27 +130,34 @@ func TestOpsEndpoints(t *testing.T) {
 	if cs.NodeID != "node1" || cs.RaftState != "Leader" || cs.LeaderID != "node1" || cs.DomainKeyVersion != 1 || !cs.Ready || cs.Term == 0 {
 		t.Fatalf("status: %+v", cs)
 	}
-	_, metrics := get("/metrics")
-	for _, want := range []string{
+	var metrics string
+	wants := []string{
 		`keyhold_api_requests_total{api="kms",code="OK",operation="CreateKey"} 1`,
 		`keyhold_api_request_duration_seconds_bucket{api="kms",operation="CreateKey"`,
 		`keyhold_hsm_operation_duration_seconds_count`,
 		`keyhold_key_cache_misses_total`,
 		`keyhold_raft_leader 1`,
 		`keyhold_domain_key_version 1`,
-	} {
-		if !strings.Contains(metrics, want) {
-			t.Errorf("/metrics lacks %s", want)
-		}
 	}
+	eventually(t, 10*time.Second, "/metrics has "+strings.Join(wants, ", "), func() bool {
+		_, metrics = get("/metrics")
+		for _, want := range wants {
+			if !strings.Contains(metrics, want) {
+				return false
+			}
+		}
+		return true
+	})
 	// No secret reaches the metrics.
 	if strings.Contains(metrics, tn.secret) || bytes.Contains([]byte(metrics), []byte(tn.akid)) {
 		t.Fatal("/metrics exposes credentials")
 	}
 	_, err := tn.kms.Encrypt(ctx(), &kms.EncryptInput{KeyId: aws.String("alias/nope"), Plaintext: []byte("x")})
 	wantCode(t, err, "NotFoundException")
-	_, metrics = get("/metrics")
-	if !strings.Contains(metrics, `keyhold_api_requests_total{api="kms",code="NotFoundException",operation="Encrypt"} 1`) {
-		t.Fatal("errors by code are not counted")
-	}
+	// The request is counted once its response has been written, so the client can see the
+	// answer a moment before the metric: poll.
+	eventually(t, 10*time.Second, "errors by code are counted", func() bool {
+		_, metrics = get("/metrics")
+		return strings.Contains(metrics, `keyhold_api_requests_total{api="kms",code="NotFoundException",operation="Encrypt"} 1`)
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"reflect"
 	"strconv"
@@ -24,9 +25,13 @@ type Config struct {
 	// RaftAdvertise is the address peers dial; it defaults to RaftAddr.
 	RaftAdvertise string `json:"raft_advertise" env:"KEYHOLD_RAFT_ADVERTISE" usage:"raft address peers dial (default: raft_addr)"`
 	HSM           string `json:"hsm" env:"KEYHOLD_HSM" usage:"PKCS#11 URI of this node's HSM token (RFC 7512)"`
-	HSMSessions   int    `json:"hsm_sessions" env:"KEYHOLD_HSM_SESSIONS" usage:"PKCS#11 session pool size"`
-	Region        string `json:"region" env:"KEYHOLD_REGION" usage:"region in ARNs and SigV4 scopes"`
-	Account       string `json:"account" env:"KEYHOLD_ACCOUNT" usage:"12-digit account id in ARNs"`
+	// HSMSOPINFile names a file holding the HSM security officer's PIN, read only when a
+	// ceremony admits a member (the SO marks its identity key trusted). A path, never the PIN;
+	// unset, $KEYHOLD_HSM_SO_PIN is used.
+	HSMSOPINFile string `json:"hsm_so_pin_file" env:"KEYHOLD_HSM_SO_PIN_FILE" usage:"file holding the HSM security officer PIN (ceremonies only)"`
+	HSMSessions  int    `json:"hsm_sessions" env:"KEYHOLD_HSM_SESSIONS" usage:"PKCS#11 session pool size"`
+	Region       string `json:"region" env:"KEYHOLD_REGION" usage:"region in ARNs and SigV4 scopes"`
+	Account      string `json:"account" env:"KEYHOLD_ACCOUNT" usage:"12-digit account id in ARNs"`
 	// CacheEntries and CacheTTL bound the unwrapped backing keys held in memory: at most
 	// CacheEntries keys, each for at most CacheTTL after it was unwrapped. Larger values mean fewer
 	// HSM calls and more key material exposed to a memory disclosure; 0 disables the cache.
@@ -37,6 +42,34 @@ type Config struct {
 	LogFormat     string        `json:"log_format" env:"KEYHOLD_LOG_FORMAT" usage:"text or json"`
 	Bootstrap     bool          `json:"bootstrap" env:"KEYHOLD_BOOTSTRAP" usage:"bootstrap a new single-voter cluster if this node has no state"`
 	MemLock       bool          `json:"mlock" env:"KEYHOLD_MLOCK" usage:"lock memory (mlockall) so key material is never swapped"`
+	// ObjectStore selects where the S3 endpoint keeps (sealed) object bytes: "dir", a local
+	// directory, ObjectStoreDir or <data_dir>/objects by default; or "s3", a bucket of an
+	// upstream S3-compatible service (the Upstream* fields), keyhold being an encrypting gateway.
+	ObjectStore    string `json:"object_store" env:"KEYHOLD_OBJECT_STORE" usage:"S3 object store: dir or s3"`
+	ObjectStoreDir string `json:"object_store_dir" env:"KEYHOLD_OBJECT_STORE_DIR" usage:"directory of the dir object store (default: <data_dir>/objects)"`
+	// UpstreamS3* name the upstream bucket of object_store "s3". Its credentials never live in
+	// this file: KEYHOLD_UPSTREAM_ACCESS_KEY_ID / KEYHOLD_UPSTREAM_SECRET_ACCESS_KEY (and
+	// _SESSION_TOKEN), else the standard AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
+	UpstreamS3Endpoint  string `json:"upstream_s3_endpoint" env:"KEYHOLD_UPSTREAM_S3_ENDPOINT" usage:"upstream S3 endpoint URL for object_store s3 (empty: AWS S3)"`
+	UpstreamS3Bucket    string `json:"upstream_s3_bucket" env:"KEYHOLD_UPSTREAM_S3_BUCKET" usage:"upstream S3 bucket for object_store s3"`
+	UpstreamS3Region    string `json:"upstream_s3_region" env:"KEYHOLD_UPSTREAM_S3_REGION" usage:"upstream S3 region for object_store s3"`
+	UpstreamS3PathStyle bool   `json:"upstream_s3_path_style" env:"KEYHOLD_UPSTREAM_S3_PATH_STYLE" usage:"path-style upstream requests (MinIO, Ceph RGW)"`
+	UpstreamS3Prefix    string `json:"upstream_s3_prefix" env:"KEYHOLD_UPSTREAM_S3_PREFIX" usage:"key prefix inside the upstream bucket (optional)"`
+	// S3Domains are the endpoint host names for virtual-hosted-style S3 requests
+	// (Host: <bucket>.<domain>), comma-separated.
+	S3Domains string `json:"s3_domains" env:"KEYHOLD_S3_DOMAINS" usage:"comma-separated S3 endpoint host names for virtual-hosted-style requests"`
+	// AllowSSECOverHTTP accepts SSE-C customer keys over plain HTTP. S3 refuses them without
+	// TLS; dev mode allows them because it serves loopback only.
+	AllowSSECOverHTTP bool `json:"allow_sse_c_over_http" env:"KEYHOLD_ALLOW_SSE_C_OVER_HTTP" usage:"accept SSE-C keys on plain HTTP (dev only)"`
+	// Join lists peers' raft addresses (comma-separated) that a new node asks to be added as a
+	// voter once its HSM holds the current domain key. Ignored once the node is a voter.
+	Join string `json:"join" env:"KEYHOLD_JOIN" usage:"comma-separated raft addresses of peers to join through"`
+	// TLSCert, TLSKey and TLSCA switch raft and node-to-node traffic to mutual TLS: this node's
+	// certificate (its SANs must cover raft_advertise) and key, and the cluster CA that every
+	// peer's certificate chains to. All three or none; none is allowed only on loopback.
+	TLSCert string `json:"tls_cert" env:"KEYHOLD_TLS_CERT" usage:"PEM certificate for raft and node-to-node mutual TLS"`
+	TLSKey  string `json:"tls_key" env:"KEYHOLD_TLS_KEY" usage:"PEM private key of tls_cert"`
+	TLSCA   string `json:"tls_ca" env:"KEYHOLD_TLS_CA" usage:"PEM cluster CA certificate(s) peers' certificates chain to"`
 }
 
 // DefaultConfig returns the defaults DESIGN.md fixes for a production node.
@@ -57,6 +90,8 @@ func DefaultConfig() Config {
 		LogFormat:     "text",
 		Bootstrap:     true,
 		MemLock:       true,
+		ObjectStore:   "dir",
+		S3Domains:     "localhost",
 	}
 }
 
@@ -95,6 +130,26 @@ func (c Config) Validate() error {
 	}
 	if c.SweepInterval < time.Second {
 		bad("sweep_interval", "must be at least 1s")
+	}
+	switch c.ObjectStore {
+	case "dir":
+	case "s3":
+		if c.UpstreamS3Bucket == "" {
+			bad("upstream_s3_bucket", "must name the upstream bucket when object_store is s3")
+		}
+		if c.UpstreamS3Region == "" {
+			bad("upstream_s3_region", "must name the upstream region when object_store is s3")
+		}
+		if u, err := url.Parse(c.UpstreamS3Endpoint); c.UpstreamS3Endpoint != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+			bad("upstream_s3_endpoint", fmt.Sprintf("%q is not an http(s) URL", c.UpstreamS3Endpoint))
+		}
+	default:
+		bad("object_store", "must be dir or s3")
+	}
+	if n := countSet(c.TLSCert, c.TLSKey, c.TLSCA); n != 0 && n != 3 {
+		bad("tls_cert", "tls_cert, tls_key and tls_ca must be set together")
+	} else if n == 0 && !loopbackOnly(c.RaftAddr, c.RaftAdvertise) {
+		bad("tls_cert", fmt.Sprintf("raft address %q is not loopback: raft and node-to-node traffic between machines needs mutual TLS (tls_cert, tls_key, tls_ca)", c.RaftAddr))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

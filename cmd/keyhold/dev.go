@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -29,6 +27,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	cfg := DefaultConfig()
 	cfg.APIAddr = "127.0.0.1:8100"
 	cfg.MemLock = false
+	cfg.AllowSSECOverHTTP = true // dev serves loopback only
 	cfg.SweepInterval = 10 * time.Second
 	cfg.HSMSessions = 4
 	fs := flag.NewFlagSet("keyhold dev", flag.ContinueOnError)
@@ -38,15 +37,15 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := loadConfig(&cfg, fs, args); err != nil {
 		return err
 	}
-	if *nodes != 1 {
-		return fmt.Errorf("-nodes %d: this build runs a single dev node; multi-node dev clusters arrive with the domain ceremonies", *nodes)
-	}
 	abs, err := filepath.Abs(*dir)
 	if err != nil {
 		return err
 	}
 	if err := os.MkdirAll(abs, 0o700); err != nil {
 		return err
+	}
+	if *nodes != 1 {
+		return runDevCluster(ctx, cfg, abs, *nodes, stdout, stderr)
 	}
 	tok, err := softhsm.Provision(filepath.Join(abs, "hsm"), "keyhold-"+cfg.NodeID)
 	if err != nil {
@@ -87,21 +86,27 @@ func devInit(ctx context.Context, n *node, dir string) error {
 	}
 	if n.svc.Domain() == nil {
 		if _, err := n.tok.FindAESKey(devDKLabel); errors.Is(err, hsm.ErrKeyNotFound) {
-			if _, err := n.tok.GenerateAESKey(devDKLabel); err != nil {
+			// Extractable only to keys the SO trusts, so that admission ceremonies can move it.
+			if _, err := n.tok.GenerateDomainKey(devDKLabel); err != nil {
 				return fmt.Errorf("generating the domain key in the HSM: %w", err)
 			}
 		} else if err != nil {
 			return err
 		}
-		pub, err := devOperatorKey(filepath.Join(dir, "operator.key"))
+		priv, err := devOperatorKey(dir)
 		if err != nil {
 			return err
+		}
+		pub := priv.Public().(ed25519.PublicKey)
+		identity, err := ceremonyHSM{n.tok}.IdentityKey()
+		if err != nil {
+			return fmt.Errorf("the HSM identity key: %w", err)
 		}
 		err = n.svc.InitDomain(wctx, domain.InitDomainInput{
 			DKLabel:   devDKLabel,
 			Operators: []domain.Operator{{Name: "dev-operator", PublicKey: pub}},
 			Quorum:    1,
-			Member:    domain.Member{NodeID: n.cfg.NodeID, Address: n.cfg.RaftAddr},
+			Member:    domain.Member{NodeID: n.cfg.NodeID, Address: memberAddr(n.cfg), IdentityKey: identity},
 		})
 		if err != nil {
 			return fmt.Errorf("initialising the domain: %w", err)
@@ -122,35 +127,38 @@ func devInit(ctx context.Context, n *node, dir string) error {
 	return writeCredentials(dir, akid, secret, n.cfg.Region)
 }
 
-// devOperatorKey loads or creates the dev operator's Ed25519 signing key and returns its public
-// half. In dev mode the key is a plain PKCS#8 file; production operators keep theirs encrypted
-// or in a token.
-func devOperatorKey(path string) (ed25519.PublicKey, error) {
+// devOperatorKey loads or creates the dev operator's Ed25519 signing key in dir/operator.key,
+// and writes its public half to dir/operator.pub. DEV ONLY: the key file is unencrypted (a plain
+// PKCS#8 PEM block marked "Keyhold-Dev-Only"), so that `keyholdctl --key .keyhold-dev/operator.key`
+// signs proposals without a passphrase. Production operators make theirs with
+// `keyholdctl operator keygen`, encrypted under a passphrase.
+func devOperatorKey(dir string) (ed25519.PrivateKey, error) {
+	path := filepath.Join(dir, "operator.key")
 	if b, err := os.ReadFile(path); err == nil {
-		blk, _ := pem.Decode(b)
-		if blk == nil {
-			return nil, fmt.Errorf("%s: not a PEM file", path)
-		}
-		k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
+		priv, _, err := domain.ReadOperatorKey(b, func() ([]byte, error) {
+			return nil, errors.New("the dev operator key is encrypted; keyhold dev needs the unencrypted one")
+		})
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		priv, ok := k.(ed25519.PrivateKey)
-		if !ok {
-			return nil, fmt.Errorf("%s: not an Ed25519 key", path)
-		}
-		return priv.Public().(ed25519.PublicKey), nil
+		return priv, writeDevOperatorPub(dir, priv)
 	}
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		return nil, err
 	}
-	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	file, err := domain.DevOperatorKey(priv)
 	if err != nil {
 		return nil, err
 	}
-	defer clear(der)
-	return pub, os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600)
+	if err := os.WriteFile(path, file, 0o600); err != nil {
+		return nil, err
+	}
+	return priv, writeDevOperatorPub(dir, priv)
+}
+
+func writeDevOperatorPub(dir string, priv ed25519.PrivateKey) error {
+	return os.WriteFile(filepath.Join(dir, "operator.pub"), domain.MarshalOperatorPublicKey(priv.Public().(ed25519.PublicKey)), 0o644)
 }
 
 // writeCredentials writes the AWS shared-credentials file and an env file to source.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"io"
 
@@ -32,20 +31,6 @@ func (s fsmSnapshot) Persist(w io.Writer) error {
 }
 
 func (s fsmSnapshot) Release() {}
-
-// proposer submits domain commands through raft.
-type proposer struct{ node *cluster.Node }
-
-func (p proposer) Propose(ctx context.Context, cmd []byte) error {
-	res, err := p.node.Apply(ctx, cmd)
-	if err != nil {
-		return err
-	}
-	if e, ok := res.(error); ok {
-		return e
-	}
-	return nil
-}
 
 // errNotReady explains why /readyz is failing.
 var errNotReady = errors.New("keyhold: not ready")

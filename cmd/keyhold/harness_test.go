@@ -32,7 +32,7 @@ func (c *fakeClock) advance(d time.Duration) { c.offset.Add(int64(d)) }
 // testNode is a live single-node keyhold on loopback with its own SoftHSM2 token, driven through
 // the AWS SDK for Go v2.
 type testNode struct {
-	t      *testing.T
+	t      testing.TB
 	n      *node
 	cfg    Config
 	dir    string
@@ -55,7 +55,7 @@ func freePort(t testing.TB) string {
 	return ln.Addr().String()
 }
 
-func newTestNode(t *testing.T) *testNode {
+func newTestNode(t testing.TB) *testNode {
 	t.Helper()
 	tok := softhsm.NewToken(t)
 	dir := t.TempDir()
@@ -177,3 +177,17 @@ func wantCode(t *testing.T, err error, want string) {
 func ctx() context.Context { return context.Background() }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// eventually polls cond until it holds or d passes; it never sleeps longer than a poll interval.
+func eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s: not true that %s", d, what)
+		}
+		<-tick.C
+	}
+}

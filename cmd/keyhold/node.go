@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/keyhold/keyhold/api"
@@ -34,6 +35,12 @@ type node struct {
 	servers []*http.Server
 	stop    context.CancelFunc
 	done    chan struct{}
+
+	// Cluster runtime (forward.go, join.go, readindex.go).
+	started  chan struct{} // closed once every field above is set; gates the peer API
+	join     joinState
+	caughtUp catchUpState
+	bg       sync.WaitGroup // joinLoop and catchUpLoop
 }
 
 // startNode opens everything a node needs and starts serving. Listeners are bound before it
@@ -43,7 +50,7 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("keyhold: data dir: %w", err)
 	}
-	n := &node{cfg: cfg, log: log, metrics: api.NewMetrics(), done: make(chan struct{})}
+	n := &node{cfg: cfg, log: log, metrics: api.NewMetrics(), done: make(chan struct{}), started: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			n.close()
@@ -53,13 +60,19 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 	if err != nil {
 		return nil, err
 	}
-	n.tok, err = hsm.Open(uri, hsm.Options{Sessions: cfg.HSMSessions, Observer: n.metrics.ObserveHSM, Logger: log})
+	n.tok, err = hsm.Open(uri, hsm.Options{Sessions: cfg.HSMSessions, Observer: n.metrics.ObserveHSM, Logger: log, SOPINSource: cfg.HSMSOPINFile})
 	if err != nil {
 		return nil, err
 	}
 	arns := domain.ARNs{Partition: "aws", Region: cfg.Region, Account: cfg.Account}
 	n.state = domain.NewState(arns)
+	peerTLS, err := peerTLS(cfg)
+	if err != nil {
+		return nil, err
+	}
 	n.raft, err = cluster.Open(cluster.Config{
+		TLS:           peerTLS,
+		Peer:          n.peerHandler(),
 		NodeID:        cfg.NodeID,
 		DataDir:       filepath.Join(cfg.DataDir, "raft"),
 		BindAddr:      cfg.RaftAddr,
@@ -72,14 +85,25 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 	}
 	n.ring = newKeyring(n.tok, n.state)
 	n.cache = wrap.NewCache(cfg.CacheEntries, cfg.CacheTTL)
-	n.svc = domain.NewService(n.state, proposer{n.raft}, n.ring, domain.Config{
+	n.svc = domain.NewService(n.state, forwardingProposer{n}, n.ring, domain.Config{
 		ARNs:   arns,
 		Cache:  n.cache,
 		Random: n.tok.Random,
-		Logger: log,
-		Now:    clock,
+		// A key created through another node is usable here as soon as CreateKey returned there.
+		CatchUp: n.catchUp,
+		// Ceremonies (ceremony.go).
+		NodeID:   cfg.NodeID,
+		NodeAddr: memberAddr(cfg),
+		HSM:      ceremonyHSM{n.tok},
+		Logger:   log,
+		Now:      clock,
 	})
 	n.registerMetrics()
+	store, err := openObjectStore(cfg)
+	if err != nil {
+		return nil, err
+	}
+	n.registerCeremonyMetrics()
 	srv := api.NewServer(api.Options{
 		Service: n.svc,
 		Region:  cfg.Region,
@@ -87,6 +111,10 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 		Logger:  log,
 		Cluster: statusReporter{n},
 		Ready:   n.ready,
+
+		ObjectStore:       store,
+		S3Domains:         splitList(cfg.S3Domains),
+		AllowSSECOverHTTP: cfg.AllowSSECOverHTTP,
 	})
 	if n.apiLn, err = net.Listen("tcp", cfg.APIAddr); err != nil {
 		return nil, fmt.Errorf("keyhold: api listener: %w", err)
@@ -98,7 +126,16 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 	n.serve(n.opsLn, srv.OpsHandler())
 	ctx, cancel := context.WithCancel(context.Background())
 	n.stop = cancel
+	close(n.started)
 	go n.leaderJobs(ctx)
+	n.bg.Add(1)
+	go func() { defer n.bg.Done(); n.ceremonyJobs(ctx) }()
+	n.bg.Add(1)
+	go func() { defer n.bg.Done(); n.catchUpLoop(ctx) }()
+	if cfg.Join != "" {
+		n.bg.Add(1)
+		go func() { defer n.bg.Done(); n.joinLoop(ctx) }()
+	}
 	return n, nil
 }
 
@@ -140,12 +177,14 @@ func (n *node) leaderJobs(ctx context.Context) {
 	}
 }
 
-// ready is /readyz: raft has a leader and has applied what it knows of, the domain exists, and
-// this node's HSM holds the current domain key.
+// ready is /readyz: since it started, this node has applied the leader's commit index (a read
+// index, forward.go), the domain exists, and this node's HSM holds the current domain key.
 func (n *node) ready() error {
-	st := n.raft.Status()
-	if st.LeaderID == "" {
-		return fmt.Errorf("%w: no raft leader", errNotReady)
+	if !n.caughtUp.done.Load() {
+		if n.raft.Status().LeaderID == "" {
+			return fmt.Errorf("%w: no raft leader", errNotReady)
+		}
+		return fmt.Errorf("%w: raft has not yet applied the leader's commit index", errNotReady)
 	}
 	d := n.svc.Domain()
 	if d == nil {
@@ -162,6 +201,7 @@ func (n *node) close() {
 	if n.stop != nil {
 		n.stop()
 		<-n.done
+		n.bg.Wait()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

@@ -19,6 +19,19 @@ type clusterStatus struct {
 	DomainInitialised bool   `json:"domain_initialised"`
 	Ready             bool   `json:"ready"`
 	NotReadyReason    string `json:"not_ready_reason,omitempty"`
+	// Voters is the raft configuration this node knows; Members the domain's member nodes.
+	Voters  []statusServer `json:"voters"`
+	Members []string       `json:"members"`
+	// JoinStatus says, on a node started with join, whether it is a voter yet and if not why.
+	JoinStatus string `json:"join_status,omitempty"`
+	// LastSnapshotIndex is the index the newest local snapshot covers.
+	LastSnapshotIndex uint64 `json:"last_snapshot_index"`
+}
+
+// statusServer is one raft voter.
+type statusServer struct {
+	ID   string `json:"id"`
+	Addr string `json:"addr"`
 }
 
 func (s statusReporter) Status() any {
@@ -26,9 +39,17 @@ func (s statusReporter) Status() any {
 	out := clusterStatus{
 		NodeID: s.n.cfg.NodeID, RaftState: st.State, LeaderID: st.LeaderID, LeaderAddr: st.LeaderAddr,
 		Term: st.Term, LastLogIndex: st.LastLogIndex, CommitIndex: st.CommitIndex, AppliedIndex: st.AppliedIndex,
+		LastSnapshotIndex: st.LastSnapshotIndex, JoinStatus: s.n.join.get(),
+		Voters: []statusServer{}, Members: []string{},
+	}
+	for _, v := range st.Voters {
+		out.Voters = append(out.Voters, statusServer{ID: v.ID, Addr: v.Addr})
 	}
 	if d := s.n.svc.Domain(); d != nil {
 		out.DomainInitialised, out.DomainKeyVersion = true, d.CurrentDK
+		for _, m := range d.Members {
+			out.Members = append(out.Members, m.NodeID)
+		}
 	}
 	if err := s.n.ready(); err != nil {
 		out.NotReadyReason = err.Error()

@@ -1,0 +1,177 @@
+package api
+
+import (
+	"context"
+	"crypto/hkdf"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
+	"time"
+
+	"github.com/keyhold/keyhold/wrap"
+)
+
+// A stored object is one blob in the ObjectStore:
+//
+//	sealed part 1 || … || sealed part n || metadata JSON || uint32 len(metadata JSON) || "KHO1"
+//
+// Each sealed part is a wrap object (format v1, its own header and salt); a single PUT is one
+// part. The metadata names the encryption (sealed KMS data keys, never a plaintext key), the
+// sizes and the S3 attributes, and carries a MAC under a key derived from the object's first
+// data key, so a changed size, part list, ETag or user metadata fails like a changed ciphertext.
+// The metadata goes last because the ETag and sizes are known only once the body is read, and
+// writing it after the body needs no second pass over the data.
+
+const (
+	metaMagic   = "KHO1"
+	metaTrailer = 4 + len(metaMagic)
+	maxMetaSize = 64 << 10
+)
+
+// objectMeta is an object's metadata.
+type objectMeta struct {
+	Size         int64             `json:"size"`
+	ETag         string            `json:"etag"` // quoted, as S3 sends it
+	LastModified time.Time         `json:"mtime"`
+	ContentType  string            `json:"type,omitempty"`
+	Headers      map[string]string `json:"headers,omitempty"` // Cache-Control, Content-Disposition, ...
+	UserMeta     map[string]string `json:"user,omitempty"`    // x-amz-meta-* by lower-case suffix
+	SSE          sseMeta           `json:"sse"`
+	Parts        []partMeta        `json:"parts"`
+	MAC          []byte            `json:"mac,omitempty"`
+}
+
+// partMeta is one sealed part: its number (0 for a single PUT), plaintext and sealed sizes.
+type partMeta struct {
+	Number int    `json:"n"`
+	Size   int64  `json:"size"`
+	Sealed int64  `json:"sealed"`
+	ETag   string `json:"etag,omitempty"`
+}
+
+// mac computes the metadata MAC with the MAC field empty.
+func (m *objectMeta) mac(keys objectKeys) ([]byte, error) {
+	c := *m
+	c.MAC = nil
+	b, err := json.Marshal(&c)
+	if err != nil {
+		return nil, err
+	}
+	k, err := hkdf.Key(sha256.New, keys[0], nil, metaMACInfo, 32)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(k)
+	h := hmac.New(sha256.New, k)
+	h.Write(b)
+	return h.Sum(nil), nil
+}
+
+func (m *objectMeta) seal(keys objectKeys) error {
+	mac, err := m.mac(keys)
+	m.MAC = mac
+	return err
+}
+
+// verify checks the MAC; every failure looks like a corrupt object.
+func (m *objectMeta) verify(keys objectKeys) error {
+	if m.MAC == nil && m.SSE.Algorithm == sseC && len(m.Parts) > 0 && m.Parts[0].Number != 0 {
+		return nil // an SSE-C multipart object completed without the key: no MAC was possible
+	}
+	mac, err := m.mac(keys)
+	if err != nil || !hmac.Equal(mac, m.MAC) {
+		return errCorruptObject
+	}
+	return nil
+}
+
+// errCorruptObject is a stored object that fails authentication or parsing. The client gets an
+// internal error: the bytes at rest are not what keyhold wrote.
+var errCorruptObject = errors.New("api: s3: stored object failed authentication")
+
+// writeMeta appends the metadata trailer to a pending object.
+func writeMeta(w io.Writer, m *objectMeta) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	var tail [metaTrailer]byte
+	binary.BigEndian.PutUint32(tail[:4], uint32(len(b)))
+	copy(tail[4:], metaMagic)
+	if _, err := w.Write(b); err != nil {
+		return err
+	}
+	_, err = w.Write(tail[:])
+	return err
+}
+
+// openObject opens a stored object and reads its metadata (not yet verified: that needs the
+// keys). A missing object is errNoSuchKey.
+func (s *Server) openObject(ctx context.Context, bucket, key string) (StoredObject, *objectMeta, error) {
+	obj, err := s.store.Open(ctx, bucket, key)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, s3Err(errNoSuchKey, "The specified key does not exist.")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := readMeta(ctx, obj)
+	if err != nil {
+		obj.Close()
+		return nil, nil, err
+	}
+	return obj, m, nil
+}
+
+func readMeta(ctx context.Context, obj StoredObject) (*objectMeta, error) {
+	size := obj.Size()
+	if size < int64(metaTrailer) {
+		return nil, errCorruptObject
+	}
+	tail, err := readAll(ctx, obj, size-int64(metaTrailer), int64(metaTrailer))
+	if err != nil {
+		return nil, err
+	}
+	n := int64(binary.BigEndian.Uint32(tail[:4]))
+	if string(tail[4:]) != metaMagic || n > maxMetaSize || n > size-int64(metaTrailer) {
+		return nil, errCorruptObject
+	}
+	raw, err := readAll(ctx, obj, size-int64(metaTrailer)-n, n)
+	if err != nil {
+		return nil, err
+	}
+	var m objectMeta
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, errCorruptObject
+	}
+	// The parts must tile the data exactly.
+	var sealed, plain int64
+	for _, p := range m.Parts {
+		if p.Sealed < int64(wrap.ObjectHeaderSize) || p.Size < 0 {
+			return nil, errCorruptObject
+		}
+		sealed += p.Sealed
+		plain += p.Size
+	}
+	if len(m.Parts) == 0 || sealed != size-int64(metaTrailer)-n || plain != m.Size {
+		return nil, errCorruptObject
+	}
+	return &m, nil
+}
+
+func readAll(ctx context.Context, obj StoredObject, off, n int64) ([]byte, error) {
+	rc, err := obj.ReadRange(ctx, off, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	b := make([]byte, n)
+	if _, err := io.ReadFull(rc, b); err != nil {
+		return nil, errCorruptObject
+	}
+	return b, nil
+}

@@ -1,0 +1,443 @@
+package api
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Multipart uploads. An upload's state lives in the object store under the pseudo-bucket
+// mpuBucket (not a valid bucket name, so it cannot collide): "<bucket>/<upload id>/upload" holds
+// the upload record, "<bucket>/<upload id>/<part, 5 digits>" each part as a stored object of one
+// sealed part. Every part is sealed under keys derived from the upload's data keys and its part
+// number (partKeys), with its own header, salt and segment numbering; Complete concatenates the
+// sealed parts unchanged, so completing costs no decryption.
+const (
+	mpuBucket   = "_keyhold-mpu"
+	maxParts    = 10000
+	minPartSize = 5 << 20
+)
+
+// uploadRecord is a multipart upload's record.
+type uploadRecord struct {
+	Key       string     `json:"key"`
+	Initiated time.Time  `json:"initiated"`
+	Meta      objectMeta `json:"meta"` // attributes and SSE of the object to be
+}
+
+func mpuPrefix(bucket, id string) string { return bucket + "/" + id + "/" }
+
+func (s *Server) loadUpload(ctx context.Context, bucket, key, id string) (*uploadRecord, error) {
+	if id == "" || strings.ContainsAny(id, "/.") {
+		return nil, s3Err(errNoSuchUpload, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.")
+	}
+	obj, err := s.store.Open(ctx, mpuBucket, mpuPrefix(bucket, id)+"upload")
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, s3Err(errNoSuchUpload, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer obj.Close()
+	raw, err := readAll(ctx, obj, 0, obj.Size())
+	if err != nil {
+		return nil, err
+	}
+	var u uploadRecord
+	if err := json.Unmarshal(raw, &u); err != nil || u.Key != key {
+		return nil, s3Err(errNoSuchUpload, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.")
+	}
+	return &u, nil
+}
+
+type initiateResult struct {
+	XMLName  xml.Name `xml:"InitiateMultipartUploadResult"`
+	Xmlns    string   `xml:"xmlns,attr"`
+	Bucket   string   `xml:"Bucket"`
+	Key      string   `xml:"Key"`
+	UploadID string   `xml:"UploadId"`
+}
+
+// handleCreateMultipartUpload is CreateMultipartUpload: the object's keys are chosen now.
+func handleCreateMultipartUpload(ctx context.Context, s *Server, c *s3Call) error {
+	if err := drain(c.body); err != nil {
+		return err
+	}
+	if err := checkKey(c.key); err != nil {
+		return err
+	}
+	bucket, _ := s.svc.Bucket(c.bucket)
+	q, err := parseSSEHeaders(c.r.Header, "")
+	if err != nil {
+		return err
+	}
+	defer q.clear()
+	keys, sse, err := s.newObjectKeys(ctx, bucket, c.key, q, s.tlsOK(c.r))
+	if err != nil {
+		return err
+	}
+	keys.clear()
+	var idb [16]byte
+	_, _ = rand.Read(idb[:])
+	id := hex.EncodeToString(idb[:])
+	u := uploadRecord{Key: c.key, Initiated: time.Now().UTC(), Meta: objectMeta{SSE: sse}}
+	requestAttrs(c.r.Header, &u.Meta)
+	raw, _ := json.Marshal(&u)
+	p, err := s.store.Create(ctx, mpuBucket, mpuPrefix(c.bucket, id)+"upload")
+	if err != nil {
+		return err
+	}
+	defer p.Abort()
+	if _, err := p.Write(raw); err != nil {
+		return err
+	}
+	if err := p.Commit(ctx); err != nil {
+		return err
+	}
+	s.sseResponseHeaders(c.w.Header(), &sse, q)
+	return writeXML(c.w, http.StatusOK, initiateResult{Xmlns: s3Namespace, Bucket: c.bucket, Key: c.key, UploadID: id})
+}
+
+type copyPartResult struct {
+	XMLName      xml.Name `xml:"CopyPartResult"`
+	Xmlns        string   `xml:"xmlns,attr"`
+	ETag         string   `xml:"ETag"`
+	LastModified string   `xml:"LastModified"`
+}
+
+// handleUploadPart is UploadPart and UploadPartCopy.
+func handleUploadPart(ctx context.Context, s *Server, c *s3Call) error {
+	n, err := strconv.Atoi(c.q.Get("partNumber"))
+	if err != nil || n < 1 || n > maxParts {
+		return s3Err(errInvalidArgument, "Part number must be an integer between 1 and 10000, inclusive")
+	}
+	u, err := s.loadUpload(ctx, c.bucket, c.key, c.q.Get("uploadId"))
+	if err != nil {
+		return err
+	}
+	q, err := parseSSEHeaders(c.r.Header, "")
+	if err != nil {
+		return err
+	}
+	defer q.clear()
+	keys, err := s.openObjectKeys(&u.Meta.SSE, q)
+	if err != nil {
+		return err
+	}
+	defer keys.clear()
+	body, contentMD5 := c.body, c.r.Header.Get("Content-Md5")
+	copying := c.op == "UploadPartCopy"
+	if copying {
+		if err := drain(c.body); err != nil {
+			return err
+		}
+		start, end := int64(0), int64(-1)
+		if v := c.r.Header.Get("X-Amz-Copy-Source-Range"); v != "" {
+			var a, b int64
+			if _, err := fmt.Sscanf(v, "bytes=%d-%d", &a, &b); err != nil || b < a {
+				return s3Err(errInvalidArgument, "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
+			}
+			start, end = a, b+1
+		}
+		obj, _, rc, err := s.openCopySource(ctx, c, start, end)
+		if err != nil {
+			return err
+		}
+		defer obj.Close()
+		defer rc.Close()
+		body, contentMD5 = rc, ""
+	} else if err := checkPutSize(c.r); err != nil {
+		return err
+	}
+	p, err := s.store.Create(ctx, mpuBucket, fmt.Sprintf("%s%05d", mpuPrefix(c.bucket, c.q.Get("uploadId")), n))
+	if err != nil {
+		return err
+	}
+	defer p.Abort()
+	limited := &io.LimitedReader{R: body, N: maxPutSize + 1}
+	part, sum, err := sealPart(p, keys, n, limited)
+	if err != nil {
+		return err
+	}
+	if limited.N <= 0 {
+		return s3Err(errEntityTooLarge, "Your proposed upload exceeds the maximum allowed size")
+	}
+	if err := checkContentMD5(contentMD5, sum); err != nil {
+		return err
+	}
+	part.ETag = quotedHex(sum)
+	m := objectMeta{Size: part.Size, ETag: part.ETag, LastModified: time.Now().UTC().Truncate(time.Second), SSE: u.Meta.SSE, Parts: []partMeta{part}}
+	if err := m.seal(keys); err != nil {
+		return err
+	}
+	if err := writeMeta(p, &m); err != nil {
+		return err
+	}
+	if err := p.Commit(ctx); err != nil {
+		return err
+	}
+	s.sseResponseHeaders(c.w.Header(), &u.Meta.SSE, q)
+	if copying {
+		return writeXML(c.w, http.StatusOK, copyPartResult{Xmlns: s3Namespace, ETag: part.ETag, LastModified: s3Time(m.LastModified)})
+	}
+	c.w.Header().Set("ETag", part.ETag)
+	c.w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+type completeRequest struct {
+	Parts []struct {
+		PartNumber int    `xml:"PartNumber"`
+		ETag       string `xml:"ETag"`
+	} `xml:"Part"`
+}
+
+type completeResult struct {
+	XMLName  xml.Name `xml:"CompleteMultipartUploadResult"`
+	Xmlns    string   `xml:"xmlns,attr"`
+	Location string   `xml:"Location"`
+	Bucket   string   `xml:"Bucket"`
+	Key      string   `xml:"Key"`
+	ETag     string   `xml:"ETag"`
+}
+
+// handleCompleteMultipartUpload is CompleteMultipartUpload: concatenate the sealed parts and
+// commit the object with S3's multipart ETag (MD5 of the parts' binary MD5s, "-" part count).
+func handleCompleteMultipartUpload(ctx context.Context, s *Server, c *s3Call) error {
+	id := c.q.Get("uploadId")
+	u, err := s.loadUpload(ctx, c.bucket, c.key, id)
+	if err != nil {
+		return err
+	}
+	var req completeRequest
+	if err := readXML(c, &req); err != nil {
+		return err
+	}
+	if len(req.Parts) == 0 {
+		return s3Err(errMalformedXML, "You must specify at least one part")
+	}
+	q, err := parseSSEHeaders(c.r.Header, "")
+	if err != nil {
+		return err
+	}
+	defer q.clear()
+	// S3 does not ask for the SSE-C key on Complete. Without it the parts are concatenated
+	// unverified and the metadata goes without a MAC (see objectMeta.verify); the segments of
+	// each part stay authenticated under their part-bound keys.
+	var keys objectKeys
+	if u.Meta.SSE.Algorithm != sseC || q.customerKey != nil {
+		if keys, err = s.openObjectKeys(&u.Meta.SSE, q); err != nil {
+			return err
+		}
+		defer keys.clear()
+	}
+	out, err := s.store.Create(ctx, c.bucket, c.key)
+	if err != nil {
+		return err
+	}
+	defer out.Abort()
+	m := u.Meta
+	m.LastModified = time.Now().UTC().Truncate(time.Second)
+	etags := md5.New()
+	prev := 0
+	for i, rp := range req.Parts {
+		if rp.PartNumber <= prev {
+			return s3Err(errInvalidPartOrder, "The list of parts was not in ascending order. Parts must be ordered by part number.")
+		}
+		prev = rp.PartNumber
+		obj, pm, err := s.openObject(ctx, mpuBucket, fmt.Sprintf("%s%05d", mpuPrefix(c.bucket, id), rp.PartNumber))
+		if err != nil {
+			if isNotExist(err) {
+				return s3Err(errInvalidPart, "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.")
+			}
+			return err
+		}
+		err = appendPart(ctx, out, obj, pm, keys, rp.ETag, i == len(req.Parts)-1, &m, etags)
+		obj.Close()
+		if err != nil {
+			return err
+		}
+	}
+	m.ETag = fmt.Sprintf(`"%x-%d"`, etags.Sum(nil), len(req.Parts))
+	if keys != nil {
+		if err := m.seal(keys); err != nil {
+			return err
+		}
+	}
+	if err := writeMeta(out, &m); err != nil {
+		return err
+	}
+	if err := out.Commit(ctx); err != nil {
+		return err
+	}
+	s.removeUpload(ctx, c.bucket, id)
+	s.sseResponseHeaders(c.w.Header(), &m.SSE, q)
+	return writeXML(c.w, http.StatusOK, completeResult{Xmlns: s3Namespace, Location: "/" + c.bucket + "/" + c.key, Bucket: c.bucket, Key: c.key, ETag: m.ETag})
+}
+
+// appendPart checks one stored part and copies its sealed bytes into the object.
+func appendPart(ctx context.Context, out io.Writer, obj StoredObject, pm *objectMeta, keys objectKeys, etag string, last bool, m *objectMeta, etags io.Writer) error {
+	if keys != nil {
+		if err := pm.verify(keys); err != nil {
+			return err
+		}
+	}
+	p := pm.Parts[0]
+	if strings.Trim(etag, `"`) != strings.Trim(p.ETag, `"`) {
+		return s3Err(errInvalidPart, "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.")
+	}
+	if !last && p.Size < minPartSize {
+		return s3Err(errEntityTooSmall, "Your proposed upload is smaller than the minimum allowed object size.")
+	}
+	sum, _ := hex.DecodeString(strings.Trim(p.ETag, `"`))
+	etags.Write(sum)
+	rc, err := obj.ReadRange(ctx, 0, p.Sealed)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	if _, err := io.CopyBuffer(out, rc, make([]byte, 256<<10)); err != nil {
+		return err
+	}
+	m.Size += p.Size
+	m.Parts = append(m.Parts, p)
+	return nil
+}
+
+func (s *Server) removeUpload(ctx context.Context, bucket, id string) {
+	prefix := mpuPrefix(bucket, id)
+	keys, _, err := s.store.List(ctx, mpuBucket, prefix, "", maxParts+1)
+	if err != nil {
+		s.log.Warn("s3: listing a finished upload's parts failed", "err", err)
+	}
+	for _, k := range keys {
+		if k != prefix+"upload" {
+			_ = s.store.Delete(ctx, mpuBucket, k)
+		}
+	}
+	// The record goes last, so a crash midway leaves an upload that can still be aborted.
+	_ = s.store.Delete(ctx, mpuBucket, prefix+"upload")
+}
+
+// handleAbortMultipartUpload is AbortMultipartUpload.
+func handleAbortMultipartUpload(ctx context.Context, s *Server, c *s3Call) error {
+	id := c.q.Get("uploadId")
+	if _, err := s.loadUpload(ctx, c.bucket, c.key, id); err != nil {
+		return err
+	}
+	s.removeUpload(ctx, c.bucket, id)
+	c.w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+type listPartsResult struct {
+	XMLName              xml.Name   `xml:"ListPartsResult"`
+	Xmlns                string     `xml:"xmlns,attr"`
+	Bucket               string     `xml:"Bucket"`
+	Key                  string     `xml:"Key"`
+	UploadID             string     `xml:"UploadId"`
+	PartNumberMarker     int        `xml:"PartNumberMarker"`
+	NextPartNumberMarker int        `xml:"NextPartNumberMarker"`
+	MaxParts             int        `xml:"MaxParts"`
+	IsTruncated          bool       `xml:"IsTruncated"`
+	Parts                []partInfo `xml:"Part"`
+}
+
+type partInfo struct {
+	PartNumber   int    `xml:"PartNumber"`
+	LastModified string `xml:"LastModified"`
+	ETag         string `xml:"ETag"`
+	Size         int64  `xml:"Size"`
+}
+
+// handleListParts is ListParts.
+func handleListParts(ctx context.Context, s *Server, c *s3Call) error {
+	id := c.q.Get("uploadId")
+	if _, err := s.loadUpload(ctx, c.bucket, c.key, id); err != nil {
+		return err
+	}
+	maxN := 1000
+	if v := c.q.Get("max-parts"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+			maxN = min(n, 1000)
+		}
+	}
+	marker, _ := strconv.Atoi(c.q.Get("part-number-marker"))
+	prefix := mpuPrefix(c.bucket, id)
+	keys, more, err := s.store.List(ctx, mpuBucket, prefix, fmt.Sprintf("%s%05d", prefix, marker), maxN)
+	if err != nil {
+		return err
+	}
+	res := listPartsResult{Xmlns: s3Namespace, Bucket: c.bucket, Key: c.key, UploadID: id, PartNumberMarker: marker, MaxParts: maxN}
+	for _, k := range keys {
+		n, err := strconv.Atoi(strings.TrimPrefix(k, prefix))
+		if err != nil {
+			continue // the upload record
+		}
+		obj, m, err := s.openObject(ctx, mpuBucket, k)
+		if err != nil {
+			continue
+		}
+		obj.Close()
+		res.Parts = append(res.Parts, partInfo{PartNumber: n, LastModified: s3Time(m.LastModified), ETag: m.ETag, Size: m.Size})
+		res.NextPartNumberMarker = n
+	}
+	res.IsTruncated = more
+	return writeXML(c.w, http.StatusOK, res)
+}
+
+type listUploadsResult struct {
+	XMLName     xml.Name     `xml:"ListMultipartUploadsResult"`
+	Xmlns       string       `xml:"xmlns,attr"`
+	Bucket      string       `xml:"Bucket"`
+	MaxUploads  int          `xml:"MaxUploads"`
+	IsTruncated bool         `xml:"IsTruncated"`
+	Uploads     []uploadInfo `xml:"Upload"`
+}
+
+type uploadInfo struct {
+	Key       string `xml:"Key"`
+	UploadID  string `xml:"UploadId"`
+	Initiated string `xml:"Initiated"`
+}
+
+// handleListMultipartUploads is ListMultipartUploads (up to 1000 uploads, no paging).
+func handleListMultipartUploads(ctx context.Context, s *Server, c *s3Call) error {
+	keys, more, err := s.store.List(ctx, mpuBucket, c.bucket+"/", "", 1000*(maxParts+1))
+	if err != nil {
+		return err
+	}
+	res := listUploadsResult{Xmlns: s3Namespace, Bucket: c.bucket, MaxUploads: 1000, IsTruncated: more}
+	for _, k := range keys {
+		rest, ok := strings.CutSuffix(strings.TrimPrefix(k, c.bucket+"/"), "/upload")
+		if !ok || strings.Contains(rest, "/") || len(res.Uploads) == 1000 {
+			continue
+		}
+		obj, err := s.store.Open(ctx, mpuBucket, k)
+		if err != nil {
+			continue
+		}
+		raw, err := readAll(ctx, obj, 0, obj.Size())
+		obj.Close()
+		var u uploadRecord
+		if err != nil || json.Unmarshal(raw, &u) != nil {
+			continue
+		}
+		if p := c.q.Get("prefix"); p != "" && !strings.HasPrefix(u.Key, p) {
+			continue
+		}
+		res.Uploads = append(res.Uploads, uploadInfo{Key: u.Key, UploadID: rest, Initiated: s3Time(u.Initiated)})
+	}
+	return writeXML(c.w, http.StatusOK, res)
+}

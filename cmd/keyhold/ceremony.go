@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/keyhold/keyhold/domain"
+	"github.com/keyhold/keyhold/hsm"
+)
+
+// identityLabel is the HSM label of this node's identity key pair.
+const identityLabel = "keyhold-identity"
+
+// ceremonyHSM implements domain.CeremonyHSM over this node's token.
+type ceremonyHSM struct{ tok *hsm.Token }
+
+// IdentityKey returns this HSM's identity public key, generating the pair on first use (about
+// half a second on SoftHSM2; nodes that never take part in a ceremony never pay it).
+func (c ceremonyHSM) IdentityKey() ([]byte, error) {
+	pub, err := c.tok.IdentityPublicKey(identityLabel)
+	if errors.Is(err, hsm.ErrKeyNotFound) {
+		pub, err = c.tok.GenerateIdentityKey(identityLabel)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return x509.MarshalPKIXPublicKey(pub)
+}
+
+func (c ceremonyHSM) GenerateDomainKey(label string) error {
+	_, err := c.tok.GenerateDomainKey(label)
+	return err
+}
+
+func (c ceremonyHSM) HasDomainKey(label string) (bool, error) {
+	_, err := c.tok.FindAESKey(label)
+	if errors.Is(err, hsm.ErrKeyNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// WrapDomainKey trusts the member's identity key under a label derived from its node id and
+// key hash (so a re-admitted node with a new HSM gets a new trusted object), then wraps.
+func (c ceremonyHSM) WrapDomainKey(label, nodeID string, identity []byte) ([]byte, error) {
+	pub, err := domain.ParseIdentityKey(identity)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(identity)
+	trusted := "keyhold-member-" + hex.EncodeToString(sum[:8])
+	ok, err := c.tok.HasTrustedKey(trusted)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		if err := c.tok.TrustWrappingKey(trusted, (*rsa.PublicKey)(pub)); err != nil && !errors.Is(err, hsm.ErrKeyExists) {
+			return nil, fmt.Errorf("trusting the identity key of %s: %w", nodeID, err)
+		}
+	}
+	return c.tok.WrapDomainKey(label, trusted)
+}
+
+func (c ceremonyHSM) UnwrapDomainKey(label string, wrapped []byte) error {
+	_, err := c.tok.UnwrapDomainKey(identityLabel, label, wrapped)
+	return err
+}
+
+// ceremonyInterval is how often a node looks for ceremony work. Ceremonies are rare; a second
+// keeps an approved proposal's execution prompt without measurable cost.
+const ceremonyInterval = time.Second
+
+// ceremonyJobs runs the ceremony work: on every node, installing domain keys wrapped for it; on
+// the leader, executing approved proposals, expiring stale ones and re-wrapping key tokens after
+// a domain key rotation, batch after batch until done.
+func (n *node) ceremonyJobs(ctx context.Context) {
+	t := time.NewTicker(ceremonyInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n.ceremonyPass(ctx)
+	}
+}
+
+// ceremonyPass is one round of ceremonyJobs; tests call it to avoid waiting for the ticker.
+func (n *node) ceremonyPass(ctx context.Context) {
+	if _, err := n.svc.SyncDomainKeys(); err != nil {
+		n.log.Warn("installing domain keys failed; will retry", "err", err)
+	}
+	if !n.raft.IsLeader() {
+		return
+	}
+	if err := n.svc.RunCeremonies(ctx); err != nil {
+		n.log.Warn("ceremony work failed; will retry", "err", err)
+	}
+	for ctx.Err() == nil && n.raft.IsLeader() {
+		done, err := n.svc.RewrapStep(ctx, domain.DefaultRewrapBatch)
+		if err != nil {
+			n.log.Warn("domain key re-wrap failed; will resume from the last batch", "err", err)
+			return
+		}
+		if done {
+			return
+		}
+	}
+}
+
+// registerCeremonyMetrics exposes re-wrap progress (keyhold_domain_rewrap_*) and open proposals.
+func (n *node) registerCeremonyMetrics() {
+	m := n.metrics
+	m.GaugeFunc("keyhold_domain_rewrap_remaining", "Key tokens and credentials still sealed under an older domain key version.", func() float64 {
+		return float64(n.svc.RewrapStatus().Remaining)
+	})
+	m.CounterFunc("keyhold_domain_rewrap_tokens_total", "Key tokens and credentials re-wrapped since the last domain key rotation.", func() float64 {
+		return float64(n.svc.RewrapStatus().Rewrapped)
+	})
+	m.GaugeFunc("keyhold_domain_rewrap_target_version", "Domain key version the re-wrap moves tokens to (0: none ran).", func() float64 {
+		return float64(n.svc.RewrapStatus().Target)
+	})
+	m.GaugeFunc("keyhold_domain_epoch", "Ceremonies applied to the domain.", func() float64 {
+		return float64(n.svc.Status().Epoch)
+	})
+	m.GaugeFunc("keyhold_domain_open_proposals", "Ceremony proposals waiting for approvals or execution.", func() float64 {
+		return float64(n.svc.Status().Open)
+	})
+}
+
+// memberAddr is the address this node records as a domain member: the raft address peers dial.
+func memberAddr(cfg Config) string {
+	if cfg.RaftAdvertise != "" {
+		return cfg.RaftAdvertise
+	}
+	return cfg.RaftAddr
+}

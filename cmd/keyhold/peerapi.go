@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/keyhold/keyhold/cluster"
+)
+
+const (
+	// maxPeerCommand bounds a forwarded command; domain commands are a few KiB at most.
+	maxPeerCommand = 4 << 20
+	// joinProofMaxAge bounds how old (or how far in the future) a join proof may be.
+	joinProofMaxAge = 5 * time.Minute
+)
+
+// joinProofAAD separates join proofs from every other use of the domain key.
+var joinProofAAD = []byte("keyhold join proof v1")
+
+// joinProofText is what a joiner's HSM encrypts under the domain key to prove it holds it.
+func joinProofText(nodeID, raftAddr string, at int64) []byte {
+	return []byte("keyhold-join\x00" + nodeID + "\x00" + raftAddr + "\x00" + strconv.FormatInt(at, 10))
+}
+
+// peerHandler serves the peer API. Requests wait until the node has finished starting: raft
+// accepts peer connections before the service exists.
+func (n *node) peerHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST "+peerPathPropose, n.peerPropose)
+	mux.HandleFunc("POST "+peerPathReadIndex, n.peerReadIndex)
+	mux.HandleFunc("GET "+peerPathDomainKey, n.peerDomainKey)
+	mux.HandleFunc("POST "+peerPathJoin, n.peerJoin)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-n.started:
+		case <-r.Context().Done():
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+func (n *node) peerPropose(w http.ResponseWriter, r *http.Request) {
+	cmd, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxPeerCommand))
+	if err != nil || len(cmd) == 0 {
+		writePeerError(w, http.StatusBadRequest, peerError{Code: peerCodeBad, Message: "unreadable command"})
+		return
+	}
+	res, idx, err := n.raft.ApplyIndex(r.Context(), cmd)
+	if err != nil {
+		writeClusterError(w, err)
+		return
+	}
+	out := proposeResponse{Index: idx}
+	if e, ok := res.(error); ok {
+		out.Err = toWire(e)
+	}
+	writePeerJSON(w, out)
+}
+
+func (n *node) peerReadIndex(w http.ResponseWriter, r *http.Request) {
+	idx, err := n.raft.ReadIndex(r.Context())
+	if err != nil {
+		writeClusterError(w, err)
+		return
+	}
+	writePeerJSON(w, readIndexResponse{Index: idx})
+}
+
+func (n *node) peerDomainKey(w http.ResponseWriter, _ *http.Request) {
+	d := n.svc.Domain()
+	if d == nil {
+		writePeerError(w, http.StatusServiceUnavailable, peerError{Code: peerCodeRefused, Message: "this node has no domain state yet"})
+		return
+	}
+	dk, _ := d.DK(d.CurrentDK)
+	writePeerJSON(w, domainKeyResponse{Version: dk.Version, Label: dk.Label})
+}
+
+// peerJoin adds a node as a voter once it proves that its HSM holds the current domain key. A
+// domain key reaches an HSM only wrapped to that HSM's identity key by an approved admission
+// ceremony (invariant 2), so holding it is what admission means to raft.
+func (n *node) peerJoin(w http.ResponseWriter, r *http.Request) {
+	var req joinRequest
+	if err := json.NewDecoder(io.LimitReader(r.Body, 64<<10)).Decode(&req); err != nil || req.NodeID == "" || req.RaftAddr == "" {
+		writePeerError(w, http.StatusBadRequest, peerError{Code: peerCodeBad, Message: "malformed join request"})
+		return
+	}
+	if !n.raft.IsLeader() {
+		writeClusterError(w, &cluster.NotLeaderError{LeaderAddr: n.raft.Status().LeaderAddr})
+		return
+	}
+	if err := n.verifyJoin(req); err != nil {
+		n.log.Warn("join refused", "node_id", req.NodeID, "raft_addr", req.RaftAddr, "reason", err)
+		writePeerError(w, http.StatusForbidden, peerError{Code: peerCodeRefused, Message: err.Error()})
+		return
+	}
+	if err := n.raft.AddVoter(r.Context(), req.NodeID, req.RaftAddr); err != nil {
+		writeClusterError(w, err)
+		return
+	}
+	n.log.Info("node joined as a voter", "node_id", req.NodeID, "raft_addr", req.RaftAddr)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (n *node) verifyJoin(req joinRequest) error {
+	d := n.svc.Domain()
+	if d == nil {
+		return errors.New("the domain is not initialised")
+	}
+	if req.DKVersion != d.CurrentDK {
+		return fmt.Errorf("the join proof uses domain key version %d; the current version is %d", req.DKVersion, d.CurrentDK)
+	}
+	if age := time.Since(time.Unix(req.At, 0)); age > joinProofMaxAge || age < -joinProofMaxAge {
+		return errors.New("the join proof is stale: check the clocks")
+	}
+	dk, err := n.ring.DomainKey(d.CurrentDK)
+	if err != nil {
+		return errors.New("this node cannot open the current domain key")
+	}
+	got, err := dk.Decrypt(req.Proof, joinProofAAD)
+	if err != nil {
+		return fmt.Errorf("node %s is not a member of the domain: its HSM does not hold domain key version %d", req.NodeID, d.CurrentDK)
+	}
+	if subtle.ConstantTimeCompare(got, joinProofText(req.NodeID, req.RaftAddr, req.At)) != 1 {
+		return errors.New("the join proof was made for another node or address")
+	}
+	return nil
+}
+
+// writeClusterError maps a cluster error to the peer wire: not_leader when nothing was proposed,
+// unknown when the outcome is.
+func writeClusterError(w http.ResponseWriter, err error) {
+	var nl *cluster.NotLeaderError
+	switch {
+	case errors.As(err, &nl):
+		writePeerError(w, http.StatusMisdirectedRequest, peerError{Code: peerCodeNotLeader, Message: err.Error(), LeaderAddr: nl.LeaderAddr})
+	case errors.Is(err, cluster.ErrLeadershipLost), errors.Is(err, cluster.ErrTimeout),
+		errors.Is(err, cluster.ErrClosed), errors.Is(err, context.Canceled):
+		writePeerError(w, http.StatusServiceUnavailable, peerError{Code: peerCodeUnknown, Message: err.Error()})
+	default:
+		writePeerError(w, http.StatusInternalServerError, peerError{Code: peerCodeInternal, Message: err.Error()})
+	}
+}
+
+func writePeerError(w http.ResponseWriter, status int, e peerError) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(e)
+}
+
+func writePeerJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}

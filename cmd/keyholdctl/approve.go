@@ -1,0 +1,9 @@
+package main
+
+import "github.com/keyhold/keyhold/domain"
+
+func init() {
+	register("approve", "sign an approval of a proposal", func(e *env, args []string) error {
+		return verdict(e, args, "approve", domain.VerdictApprove)
+	})
+}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/keyhold/keyhold/domain"
+)
+
+// signerFlags are the flags of every command that signs.
+type signerFlags struct {
+	key, passFile string
+	ttl           time.Duration
+}
+
+func (s *signerFlags) add(fs *flag.FlagSet) {
+	fs.StringVar(&s.key, "key", "", "operator key file that signs")
+	fs.StringVar(&s.passFile, "passphrase-file", "", "file holding the key's passphrase (else $KEYHOLDCTL_PASSPHRASE or a prompt)")
+	fs.DurationVar(&s.ttl, "ttl", domain.DefaultProposalTTL, "how long the proposal waits for its quorum")
+}
+
+// propose builds a proposal of kind for the domain's current epoch, lets fill set its fields,
+// signs it with the operator's approval and submits it. The cluster verifies it.
+func propose(e *env, sf signerFlags, kind domain.ProposalKind, fill func(*domain.Proposal, domain.DomainStatus) error) error {
+	priv, err := loadKey(e, sf.key, sf.passFile)
+	if err != nil {
+		return err
+	}
+	st, err := e.status()
+	if err != nil {
+		return err
+	}
+	if !st.Initialised && kind != domain.KindInitDomain {
+		return errors.New("the domain is not initialised: run keyholdctl init first")
+	}
+	p := domain.NewProposal(kind, st.DomainID, st.Epoch, time.Now(), sf.ttl)
+	if err := fill(p, st); err != nil {
+		return err
+	}
+	signed, _, err := domain.SignNewProposal(p, priv)
+	if err != nil {
+		return err
+	}
+	var v proposalView
+	if _, err := e.call(http.MethodPost, "/v1/admin/proposals", "application/cbor", signed, &v); err != nil {
+		return err
+	}
+	return e.print(v, fmt.Sprintf("proposal %s (%s) is %s: %d approval(s); others approve with\n  keyholdctl approve --key KEY %s\n", v.ID, v.Kind, v.Status, v.Approvals, v.ID))
+}
+
+// verdict signs an approval or a rejection of proposal id, after showing what is signed.
+func verdict(e *env, args []string, name string, v domain.Verdict) error {
+	fs := newFlags(e, name, "--key FILE PROPOSAL-ID", fmt.Sprintf(`  keyholdctl show 3f2a9c...            # read it first
+  keyholdctl %s --key bob.key 3f2a9c...`, name))
+	var sf signerFlags
+	sf.add(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errors.New("one proposal id is required")
+	}
+	id := fs.Arg(0)
+	var p proposalView
+	if _, err := e.call(http.MethodGet, "/v1/admin/proposals/"+id, "", nil, &p); err != nil {
+		return err
+	}
+	// Sign what the proposal bytes say, not what the node says they say.
+	dec, err := domain.ParseProposal(p.Proposal)
+	if err != nil {
+		return err
+	}
+	if domain.ProposalID(p.Proposal) != id {
+		return errors.New("the node returned a proposal with another id")
+	}
+	priv, err := loadKey(e, sf.key, sf.passFile)
+	if err != nil {
+		return err
+	}
+	sig := domain.SignProposal(priv, p.Proposal, v)
+	body, _ := json.Marshal(sig)
+	var out proposalView
+	if _, err := e.call(http.MethodPost, "/v1/admin/proposals/"+id+"/"+name, "application/json", body, &out); err != nil {
+		return err
+	}
+	return e.print(out, fmt.Sprintf("proposal %s (%s, epoch %d) is %s: %d approval(s), %d rejection(s)\n", out.ID, dec.Kind, dec.Epoch, out.Status, out.Approvals, out.Rejections))
+}

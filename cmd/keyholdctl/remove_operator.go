@@ -1,0 +1,9 @@
+package main
+
+import "github.com/keyhold/keyhold/domain"
+
+func init() {
+	register("remove-operator", "propose removing an operator", func(e *env, args []string) error {
+		return operatorChange(e, args, "remove-operator", domain.KindRemoveOperator)
+	})
+}

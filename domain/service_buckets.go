@@ -1,0 +1,117 @@
+package domain
+
+import (
+	"context"
+	"errors"
+	"sort"
+
+	"github.com/keyhold/keyhold/wrap"
+)
+
+// CreateBucket records a new bucket owned by owner. Creating a bucket the caller already owns
+// is ErrBucketExists (S3's BucketAlreadyOwnedByYou).
+func (s *Service) CreateBucket(ctx context.Context, name, owner string) error {
+	if !ValidBucketName(name) {
+		return errorf(ErrValidation, "The specified bucket is not valid.")
+	}
+	if _, ok := s.Bucket(name); ok {
+		return errorf(ErrBucketExists, "Your previous request to create the named bucket succeeded and you already own it.")
+	}
+	return s.propose(ctx, encode(cmdCreateBucket, createBucketCmd{Bucket: Bucket{Name: name, CreatedAt: s.now(), Owner: owner}}))
+}
+
+// DeleteBucket forgets a bucket. The caller checks that it holds no objects first: objects
+// live in the object store, outside the replicated state.
+func (s *Service) DeleteBucket(ctx context.Context, name string) error {
+	if _, ok := s.Bucket(name); !ok {
+		return errorf(ErrNoSuchBucket, "The specified bucket does not exist")
+	}
+	return s.propose(ctx, encode(cmdDeleteBucket, deleteBucketCmd{Name: name, At: s.now()}))
+}
+
+// Bucket returns a copy of the bucket's configuration.
+func (s *Service) Bucket(name string) (*Bucket, bool) {
+	var out *Bucket
+	s.st.View(func(v *View) {
+		if b := v.s.buckets[name]; b != nil {
+			out = b.clone()
+		}
+	})
+	return out, out != nil
+}
+
+// ListBuckets returns every bucket, sorted by name.
+func (s *Service) ListBuckets() []*Bucket {
+	var out []*Bucket
+	s.st.View(func(v *View) {
+		for _, b := range v.s.buckets {
+			out = append(out, b.clone())
+		}
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// PutBucketEncryption sets (enc != nil) or deletes (enc == nil) the bucket default encryption.
+func (s *Service) PutBucketEncryption(ctx context.Context, name string, enc *BucketEncryption) error {
+	if enc != nil {
+		switch enc.SSEAlgorithm {
+		case SSEAlgorithmAES256:
+			if enc.KMSMasterKeyID != "" {
+				return errorf(ErrValidation, "a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse")
+			}
+		case SSEAlgorithmKMS, SSEAlgorithmKMSDSSE:
+		default:
+			return errorf(ErrValidation, "The encryption method specified is not supported")
+		}
+		for _, t := range enc.BlockedEncryptionTypes {
+			if t != "SSE-C" && t != "NONE" {
+				return errorf(ErrValidation, "BlockedEncryptionTypes may hold SSE-C or NONE only")
+			}
+		}
+	}
+	if _, ok := s.Bucket(name); !ok {
+		return errorf(ErrNoSuchBucket, "The specified bucket does not exist")
+	}
+	return s.propose(ctx, encode(cmdPutBucketEncryption, putBucketEncryptionCmd{Name: name, Encryption: enc}))
+}
+
+// ManagedKey returns the id of the keyhold-managed CMK behind alias (such as "alias/aws/s3"),
+// creating the key and alias on first use. Aliases under alias/aws/ are reserved for such keys,
+// so clients cannot create them; ManagedKey is how they come to exist.
+func (s *Service) ManagedKey(ctx context.Context, alias, description string) (wrap.KeyID, error) {
+	if id, ok := s.aliasTarget(alias); ok {
+		return id, nil
+	}
+	s.managedMu.Lock()
+	defer s.managedMu.Unlock()
+	if id, ok := s.aliasTarget(alias); ok {
+		return id, nil
+	}
+	k, err := s.CreateKey(ctx, CreateKeyInput{Description: description})
+	if err != nil {
+		return wrap.KeyID{}, err
+	}
+	err = s.propose(ctx, encode(cmdCreateAlias, aliasCmd{Name: alias, ID: k.ID, At: s.now()}))
+	if errors.Is(err, ErrAlreadyExists) {
+		// Another node created it first; its key wins and ours stays unused.
+		if id, ok := s.aliasTarget(alias); ok {
+			return id, nil
+		}
+	}
+	if err != nil {
+		return wrap.KeyID{}, err
+	}
+	return k.ID, nil
+}
+
+func (s *Service) aliasTarget(alias string) (wrap.KeyID, bool) {
+	var id wrap.KeyID
+	var ok bool
+	s.st.View(func(v *View) {
+		if a := v.Alias(alias); a != nil {
+			id, ok = a.KeyID, true
+		}
+	})
+	return id, ok
+}
