@@ -5,9 +5,9 @@ NODES ?= 1
 FUZZTIME ?= 10s
 BENCHTIME ?= 10s
 # Packages the machine needs: SoftHSM2 for the HSM; the tests also drive software nobody here
-# wrote, the AWS CLI v2 and openssl.
+# wrote: the AWS CLI v2, openssl, and promtool (Debian's prometheus) for deploy/.
 DEV_PACKAGES := softhsm2
-TEST_PACKAGES := softhsm2 awscli openssl
+TEST_PACKAGES := softhsm2 awscli openssl prometheus
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@2025.1.1
 
@@ -32,7 +32,7 @@ deps: ## install SoftHSM2 with apt if it is missing
 	$(call apt_install,$(DEV_PACKAGES))
 
 .PHONY: test-deps
-test-deps: ## install SoftHSM2, the AWS CLI v2 and openssl with apt if they are missing
+test-deps: ## install SoftHSM2, the AWS CLI v2, openssl and promtool with apt if they are missing
 	$(call apt_install,$(TEST_PACKAGES))
 
 .PHONY: build
@@ -46,7 +46,7 @@ dev: deps build ## run a local dev node (NODES=3 for a local cluster) with state
 .PHONY: test
 test: test-deps ## run the whole test suite with the race detector
 	$(GO) vet ./...
-	KEYHOLD_REQUIRE_AWSCLI=1 $(GO) test -race -timeout 25m ./...
+	KEYHOLD_REQUIRE_AWSCLI=1 KEYHOLD_REQUIRE_PROMTOOL=1 $(GO) test -race -timeout 25m ./...
 
 .PHONY: fuzz
 fuzz: ## run every fuzz target for FUZZTIME each
@@ -62,6 +62,7 @@ bench: deps build ## run the Go benchmarks and the load tool against a live node
 	$(GO) test -run '^$$' -bench . -benchmem ./wrap/ ./hsm/ ./api/ ./cluster/
 	./bin/keyhold-load -duration $(BENCHTIME)
 	./bin/keyhold-load -cluster 3 -concurrency 64,256 -duration $(BENCHTIME)
+	./bin/keyhold-load -s3 -s3-sizes 1MiB,64MiB -concurrency 4 -duration $(BENCHTIME)
 
 .PHONY: lint
 lint: ## gofmt, go vet and staticcheck

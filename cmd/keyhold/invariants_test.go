@@ -56,8 +56,10 @@ func TestNoPlaintextKeyMaterialOnDisk(t *testing.T) {
 	tn := newTestNode(t)
 	c := tn.kms
 	secrets := map[string][]byte{"root secret access key": []byte(tn.secret)}
+	var firstKey string
 	for i := 0; i < 5; i++ {
 		md := createKey(t, c, "scan")
+		firstKey = aws.ToString(md.KeyId)
 		if _, err := c.RotateKeyOnDemand(ctx(), &kms.RotateKeyOnDemandInput{KeyId: md.KeyId}); err != nil {
 			t.Fatal(err)
 		}
@@ -81,6 +83,31 @@ func TestNoPlaintextKeyMaterialOnDisk(t *testing.T) {
 			secrets["backing key "+id.String()+"/"+itoa(int(ver.Version))] = bk
 		}
 	}
+	// Asymmetric and HMAC keys: their private material, and a data key pair's private key.
+	for _, spec := range []types.KeySpec{types.KeySpecEccNistP256, types.KeySpecHmac256} {
+		usage := types.KeyUsageTypeSignVerify
+		kind := wrap.KindPrivateKey
+		if spec == types.KeySpecHmac256 {
+			usage, kind = types.KeyUsageTypeGenerateVerifyMac, wrap.KindHMAC
+		}
+		out, err := c.CreateKey(ctx(), &kms.CreateKeyInput{KeySpec: spec, KeyUsage: usage})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, _ := wrap.ParseKeyID(aws.ToString(out.KeyMetadata.KeyId))
+		var tok []byte
+		tn.n.state.View(func(v *domain.View) { tok = v.Key(id).Versions[0].Token })
+		secret, err := wrap.OpenKeyToken(tn.n.ring.DomainKey, kind, wrap.KeyBinding(id, 1), tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		secrets[string(spec)+" private material"] = secret
+	}
+	pair, err := c.GenerateDataKeyPair(ctx(), &kms.GenerateDataKeyPairInput{KeyId: aws.String(firstKey), KeyPairSpec: types.DataKeyPairSpecEccNistP256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets["data key pair private key"] = pair.PrivateKeyPlaintext
 	// Force a snapshot so that the snapshot files are scanned too, then stop to flush everything.
 	if err := tn.n.raft.Snapshot(); err != nil {
 		t.Fatalf("snapshot: %v", err)
