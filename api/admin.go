@@ -3,12 +3,14 @@ package api
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"time"
 
+	"github.com/keyhold/keyhold/api/audit"
 	"github.com/keyhold/keyhold/domain"
 )
 
@@ -68,86 +70,99 @@ func proposalView(r *domain.ProposalRecord) ProposalView {
 }
 
 func (s *Server) registerAdmin(mux *http.ServeMux) {
-	mux.HandleFunc("GET /v1/domain/status", func(w http.ResponseWriter, r *http.Request) {
+	handle := func(pattern, op string, h func(w http.ResponseWriter, r *http.Request, a *adminCall)) {
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) { s.serveAdmin(w, r, op, h) })
+	}
+	handle("GET /v1/domain/status", "GetDomainStatus", func(w http.ResponseWriter, r *http.Request, a *adminCall) {
 		writeJSON(w, http.StatusOK, s.svc.Status())
 	})
-	mux.HandleFunc("GET /v1/domain/token", func(w http.ResponseWriter, r *http.Request) {
+	handle("GET /v1/domain/token", "GetDomainToken", func(w http.ResponseWriter, r *http.Request, a *adminCall) {
 		tok, err := s.svc.DomainToken()
 		if err != nil {
-			s.adminError(w, r, err)
+			s.adminError(w, r, a, err)
 			return
 		}
 		w.Header().Set("Content-Type", "application/cbor")
 		_, _ = w.Write(tok)
 	})
-	mux.HandleFunc("GET /v1/node/identity", func(w http.ResponseWriter, r *http.Request) {
+	handle("GET /v1/node/identity", "GetNodeIdentity", func(w http.ResponseWriter, r *http.Request, a *adminCall) {
 		id, key, err := s.svc.Identity()
 		if err != nil {
-			s.adminError(w, r, err)
+			s.adminError(w, r, a, err)
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"node_id": id, "identity_key": key})
 	})
-	mux.HandleFunc("GET /v1/admin/proposals", func(w http.ResponseWriter, r *http.Request) {
+	handle("GET /v1/admin/proposals", "ListProposals", func(w http.ResponseWriter, r *http.Request, a *adminCall) {
 		out := []ProposalView{}
 		for _, p := range s.svc.Proposals() {
 			out = append(out, proposalView(p))
 		}
 		writeJSON(w, http.StatusOK, out)
 	})
-	mux.HandleFunc("GET /v1/admin/proposals/{id}", func(w http.ResponseWriter, r *http.Request) {
-		p, err := s.svc.Proposal(r.PathValue("id"))
+	handle("GET /v1/admin/proposals/{id}", "GetProposal", func(w http.ResponseWriter, r *http.Request, a *adminCall) {
+		a.proposal = r.PathValue("id")
+		p, err := s.svc.Proposal(a.proposal)
 		if err != nil {
-			s.adminError(w, r, err)
+			s.adminError(w, r, a, err)
 			return
 		}
+		a.kind = p.Kind.String()
 		writeJSON(w, http.StatusOK, proposalView(p))
 	})
-	mux.HandleFunc("POST /v1/admin/proposals", func(w http.ResponseWriter, r *http.Request) {
-		body, ok := s.adminBody(w, r, domain.MaxSignedProposal)
+	handle("POST /v1/admin/proposals", "SubmitProposal", func(w http.ResponseWriter, r *http.Request, a *adminCall) {
+		body, ok := s.adminBody(w, r, a, domain.MaxSignedProposal)
 		if !ok {
 			return
+		}
+		if sp, p, err := domain.ParseSignedProposal(body); err == nil {
+			a.kind = p.Kind.String()
+			if len(sp.Signatures) > 0 {
+				a.operator(sp.Signatures[0].PublicKey)
+			}
 		}
 		ctx, cancel := contextWithTimeout(r, adminTimeout)
 		defer cancel()
 		id, err := s.svc.SubmitProposal(ctx, body)
 		if err != nil {
-			s.adminError(w, r, err)
+			s.adminError(w, r, a, err)
 			return
 		}
-		s.audit.Info("admin", "action", "SubmitProposal", "proposal", id, "outcome", "ok")
+		a.proposal = id
 		p, _ := s.svc.Proposal(id)
 		writeJSON(w, http.StatusOK, proposalView(p))
 	})
-	verdict := func(w http.ResponseWriter, r *http.Request) {
-		body, ok := s.adminBody(w, r, 4<<10)
+	verdict := func(w http.ResponseWriter, r *http.Request, a *adminCall) {
+		a.proposal = r.PathValue("id")
+		body, ok := s.adminBody(w, r, a, 4<<10)
 		if !ok {
 			return
 		}
 		var sig domain.Signature
 		if err := json.Unmarshal(body, &sig); err != nil {
+			a.outcome = "ValidationError"
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "the body must be a JSON signature"})
 			return
 		}
+		a.operator(sig.PublicKey)
 		ctx, cancel := contextWithTimeout(r, adminTimeout)
 		defer cancel()
-		id := r.PathValue("id")
-		if err := s.svc.SignProposalVerdict(ctx, id, sig); err != nil {
-			s.adminError(w, r, err)
+		if err := s.svc.SignProposalVerdict(ctx, a.proposal, sig); err != nil {
+			s.adminError(w, r, a, err)
 			return
 		}
-		s.audit.Info("admin", "action", "SignProposal", "proposal", id, "verdict", sig.Verdict, "outcome", "ok")
-		p, err := s.svc.Proposal(id)
+		p, err := s.svc.Proposal(a.proposal)
 		if err != nil {
-			s.adminError(w, r, err)
+			s.adminError(w, r, a, err)
 			return
 		}
+		a.kind = p.Kind.String()
 		writeJSON(w, http.StatusOK, proposalView(p))
 	}
-	mux.HandleFunc("POST /v1/admin/proposals/{id}/approve", verdict)
-	mux.HandleFunc("POST /v1/admin/proposals/{id}/reject", verdict)
-	mux.HandleFunc("POST /v1/admin/domain/import", func(w http.ResponseWriter, r *http.Request) {
-		body, ok := s.adminBody(w, r, 2*domain.MaxTokenBytes)
+	handle("POST /v1/admin/proposals/{id}/approve", "ApproveProposal", verdict)
+	handle("POST /v1/admin/proposals/{id}/reject", "RejectProposal", verdict)
+	handle("POST /v1/admin/domain/import", "ImportDomainToken", func(w http.ResponseWriter, r *http.Request, a *adminCall) {
+		body, ok := s.adminBody(w, r, a, 2*domain.MaxTokenBytes)
 		if !ok {
 			return
 		}
@@ -156,6 +171,7 @@ func (s *Server) registerAdmin(mux *http.ServeMux) {
 			Trusted [][]byte `json:"trusted"`
 		}
 		if err := json.Unmarshal(body, &in); err != nil {
+			a.outcome = "ValidationError"
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "the body must be {\"token\":..., \"trusted\": [...]}"})
 			return
 		}
@@ -168,52 +184,82 @@ func (s *Server) registerAdmin(mux *http.ServeMux) {
 		ctx, cancel := contextWithTimeout(r, adminTimeout)
 		defer cancel()
 		if err := s.svc.ImportDomainToken(ctx, in.Token, trusted); err != nil {
-			s.adminError(w, r, err)
+			s.adminError(w, r, a, err)
 			return
 		}
-		s.audit.Info("admin", "action", "ImportDomainToken", "outcome", "ok")
 		writeJSON(w, http.StatusOK, s.svc.Status())
 	})
 }
 
-func (s *Server) adminBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
+// adminCall is one admin request: what its handler learned, for the audit record.
+type adminCall struct {
+	principal, proposal, kind string
+	outcome                   string // "" means OK
+}
+
+// operator names the signing operator as the principal: its Ed25519 public key, as
+// `keyholdctl status` prints it.
+func (a *adminCall) operator(pub []byte) {
+	if len(pub) == ed25519.PublicKeySize {
+		a.principal = "ed25519:" + base64.StdEncoding.EncodeToString(pub)
+	}
+}
+
+// serveAdmin runs one admin handler and records exactly one audit record for it.
+func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request, op string, h func(http.ResponseWriter, *http.Request, *adminCall)) {
+	start := time.Now()
+	rid := newRequestID()
+	w.Header().Set("X-Amzn-RequestId", rid)
+	a := &adminCall{}
+	h(w, r, a)
+	if a.outcome == "" {
+		a.outcome = "OK"
+	}
+	s.emitAudit(r.Context(), audit.Record{Time: start, RequestID: rid, API: audit.Admin, Operation: op,
+		Principal: a.principal, SourceIP: sourceIP(r), Proposal: a.proposal, ProposalKind: a.kind,
+		Outcome: a.outcome, Duration: time.Since(start)})
+}
+
+func (s *Server) adminBody(w http.ResponseWriter, r *http.Request, a *adminCall, limit int64) ([]byte, bool) {
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
+		a.outcome = "RequestTooLarge"
 		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "request body too large or unreadable"})
 		return nil, false
 	}
 	return b, true
 }
 
-// adminStatus maps domain sentinels to HTTP statuses for the admin API.
+// adminStatus maps domain sentinels to HTTP statuses, and to the outcome audit records name.
 var adminStatus = []struct {
 	err    error
 	status int
+	code   string
 }{
-	{domain.ErrAccessDenied, http.StatusForbidden},
-	{domain.ErrNotFound, http.StatusNotFound},
-	{domain.ErrAlreadyExists, http.StatusConflict},
-	{domain.ErrInvalidState, http.StatusConflict},
-	{domain.ErrNoDomain, http.StatusConflict},
-	{domain.ErrValidation, http.StatusBadRequest},
-	{domain.ErrLimitExceeded, http.StatusTooManyRequests},
-	{domain.ErrUnsupported, http.StatusNotImplemented},
+	{domain.ErrAccessDenied, http.StatusForbidden, "AccessDenied"},
+	{domain.ErrNotFound, http.StatusNotFound, "NotFound"},
+	{domain.ErrAlreadyExists, http.StatusConflict, "AlreadyExists"},
+	{domain.ErrInvalidState, http.StatusConflict, "InvalidState"},
+	{domain.ErrNoDomain, http.StatusConflict, "NoDomain"},
+	{domain.ErrValidation, http.StatusBadRequest, "ValidationError"},
+	{domain.ErrLimitExceeded, http.StatusTooManyRequests, "LimitExceeded"},
+	{domain.ErrUnsupported, http.StatusNotImplemented, "Unsupported"},
 }
 
-func (s *Server) adminError(w http.ResponseWriter, r *http.Request, err error) {
-	status, msg := http.StatusServiceUnavailable, "the key service is unavailable"
+func (s *Server) adminError(w http.ResponseWriter, r *http.Request, a *adminCall, err error) {
+	status, code, msg := http.StatusServiceUnavailable, "ServiceUnavailable", "the key service is unavailable"
 	var de *domain.Error
 	if errors.As(err, &de) {
 		msg = de.ClientMessage()
 		for _, e := range adminStatus {
 			if errors.Is(err, e.err) {
-				status = e.status
+				status, code = e.status, e.code
 				break
 			}
 		}
 	}
+	a.outcome = code
 	s.log.Warn("admin request failed", "path", r.URL.Path, "status", status, "err", err)
-	s.audit.Info("admin", "path", r.URL.Path, "outcome", "error", "status", status)
 	writeJSON(w, status, map[string]string{"error": msg})
 }
 

@@ -9,5 +9,7 @@
 // thin: one file per AWS operation (kms_<operation>.go).
 //
 // Nothing here logs key material, plaintexts or encryption contexts; plaintext buffers that pass
-// through a handler are cleared once the response is written.
+// through a handler are cleared once the response is written. Every request also produces one
+// audit record (audit.go) through Options.Audit; the records, the hash-chained file sink and its
+// verifier are package api/audit. The trail holds encryption contexts, never secrets.
 package api

@@ -118,6 +118,12 @@ var s3InternalError = awsError{"InternalError", http.StatusInternalServerError}
 
 // s3ErrorFor returns the S3 code for err and the message the client may see.
 func s3ErrorFor(err error) (awsError, string) {
+	// A storage backend that cannot hold a key this long says so by behaviour, not by a sentinel
+	// of its package (api does not import its backends).
+	var tooLong interface{ KeyTooLong() bool }
+	if errors.As(err, &tooLong) && tooLong.KeyTooLong() {
+		return awsError{"KeyTooLongError", 400}, "Your key is too long"
+	}
 	msg := ""
 	var de *domain.Error
 	var pe *publicError

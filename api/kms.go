@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/keyhold/keyhold/api/audit"
 )
 
 const kmsTargetPrefix = "TrentService."
@@ -22,7 +24,17 @@ type call struct {
 	body      []byte
 	who       Identity
 	requestID string
-	keyID     string // the key the call used, for the audit record (an ARN)
+	keyID     string // the key the call used, for the audit record (an ARN once resolved)
+	encCtx    map[string]string
+	srcKey    string // ReEncrypt's source key and context
+	srcCtx    map[string]string
+}
+
+// use notes the key reference and encryption context a handler decoded, for the audit record:
+// a failed call is recorded with the reference the caller sent, a successful one with the ARN
+// the handler sets in keyID.
+func (c *call) use(keyID string, encCtx map[string]string) {
+	c.keyID, c.encCtx = keyID, encCtx
 }
 
 // decode unmarshals the request body into v. AWS answers undecodable bodies with
@@ -64,8 +76,13 @@ func (s *Server) serveKMS(w http.ResponseWriter, r *http.Request) {
 	}
 	d := time.Since(start)
 	s.m.ObserveRequest("kms", op, code, d)
-	s.audit.Info("kms", "request_id", c.requestID, "operation", op, "principal", c.who.Principal,
-		"access_key_id", c.who.AccessKeyID, "key", c.keyID, "outcome", code, "duration_ms", float64(d.Microseconds())/1000)
+	if c.keyID == "" && err != nil {
+		c.keyID = requestedKey(c.body)
+	}
+	s.emitAudit(r.Context(), audit.Record{Time: start, RequestID: c.requestID, API: audit.KMS, Operation: op,
+		Principal: c.who.Principal, AccessKeyID: c.who.AccessKeyID, SourceIP: sourceIP(r),
+		Key: c.keyID, SourceKey: c.srcKey, EncryptionContext: c.encCtx, SourceEncryptionContext: c.srcCtx,
+		Outcome: code, Duration: d})
 }
 
 func (s *Server) runKMS(w http.ResponseWriter, r *http.Request, c *call, route kmsRoute, known bool) error {

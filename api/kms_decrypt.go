@@ -23,6 +23,7 @@ func handleDecrypt(_ context.Context, s *Server, c *call) (any, error) {
 	if err := c.decode(&req); err != nil {
 		return nil, err
 	}
+	c.use(req.KeyID, req.EncryptionContext)
 	if err := checkEncryptionAlgorithm("encryptionAlgorithm", req.EncryptionAlgorithm); err != nil {
 		return nil, err
 	}

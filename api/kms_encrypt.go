@@ -23,6 +23,7 @@ func handleEncrypt(_ context.Context, s *Server, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.use(req.KeyID, req.EncryptionContext)
 	if err := checkEncryptionAlgorithm("encryptionAlgorithm", req.EncryptionAlgorithm); err != nil {
 		return nil, err
 	}

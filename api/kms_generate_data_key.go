@@ -52,6 +52,7 @@ func generateDataKey(s *Server, c *call, withPlaintext bool) (any, error) {
 	if err := c.decode(&req); err != nil {
 		return nil, err
 	}
+	c.use(req.KeyID, req.EncryptionContext)
 	n, err := req.length()
 	if err != nil {
 		return nil, err

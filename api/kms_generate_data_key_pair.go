@@ -32,6 +32,7 @@ func generateDataKeyPair(s *Server, c *call, withPlaintext bool) (any, error) {
 	if err := c.decode(&req); err != nil {
 		return nil, err
 	}
+	c.use(req.KeyID, req.EncryptionContext)
 	out, err := s.svc.GenerateDataKeyPair(req.KeyID, req.KeyPairSpec, req.EncryptionContext, withPlaintext)
 	if err != nil {
 		return nil, err

@@ -18,6 +18,8 @@ func handleReEncrypt(_ context.Context, s *Server, c *call) (any, error) {
 	if err := c.decode(&req); err != nil {
 		return nil, err
 	}
+	c.use(req.DestinationKeyID, req.DestinationEncryptionContext)
+	c.srcKey, c.srcCtx = req.SourceKeyID, req.SourceEncryptionContext
 	if err := checkAlgorithm("sourceEncryptionAlgorithm", req.SourceEncryptionAlgorithm); err != nil {
 		return nil, err
 	}
@@ -29,6 +31,7 @@ func handleReEncrypt(_ context.Context, s *Server, c *call) (any, error) {
 		return nil, err
 	}
 	c.keyID = s.keyARN(out.DestKeyID)
+	c.srcKey = s.keyARN(out.SourceKeyID)
 	return struct {
 		CiphertextBlob                 []byte
 		SourceKeyID                    string `json:"SourceKeyId"`

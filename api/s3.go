@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/keyhold/keyhold/api/audit"
 	"github.com/keyhold/keyhold/domain"
 )
 
@@ -60,8 +61,11 @@ func (s *Server) serveS3(w http.ResponseWriter, r *http.Request) {
 	}
 	d := time.Since(start)
 	s.m.ObserveRequest("s3", op, code, d)
-	s.audit.Info("s3", "request_id", c.requestID, "operation", op, "principal", c.who.Principal,
-		"access_key_id", c.who.AccessKeyID, "bucket", c.bucket, "outcome", code, "duration_ms", float64(d.Microseconds())/1000)
+	// The SSE-KMS key, when there is one, is the one the response names.
+	s.emitAudit(r.Context(), audit.Record{Time: start, RequestID: c.requestID, API: audit.S3, Operation: op,
+		Principal: c.who.Principal, AccessKeyID: c.who.AccessKeyID, SourceIP: sourceIP(r),
+		Key: w.Header().Get("X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id"), Bucket: c.bucket, Object: c.key,
+		Outcome: code, Duration: d})
 }
 
 func (s *Server) runS3(c *s3Call, h s3Handler) error {

@@ -72,6 +72,10 @@ func (m *objectMeta) mac(keys objectKeys) ([]byte, error) {
 }
 
 func (m *objectMeta) seal(keys objectKeys) error {
+	if m.SSE.Algorithm == ssePlain {
+		m.MAC = nil // no key to MAC with; Server.openObjectKeys gates reading such objects
+		return nil
+	}
 	mac, err := m.mac(keys)
 	m.MAC = mac
 	return err
@@ -79,6 +83,9 @@ func (m *objectMeta) seal(keys objectKeys) error {
 
 // verify checks the MAC; every failure looks like a corrupt object.
 func (m *objectMeta) verify(keys objectKeys) error {
+	if m.SSE.Algorithm == ssePlain {
+		return nil
+	}
 	if m.MAC == nil && m.SSE.Algorithm == sseC && len(m.Parts) > 0 && m.Parts[0].Number != 0 {
 		return nil // an SSE-C multipart object completed without the key: no MAC was possible
 	}
@@ -151,7 +158,10 @@ func readMeta(ctx context.Context, obj StoredObject) (*objectMeta, error) {
 	// The parts must tile the data exactly.
 	var sealed, plain int64
 	for _, p := range m.Parts {
-		if p.Sealed < int64(wrap.ObjectHeaderSize) || p.Size < 0 {
+		if m.SSE.Algorithm == ssePlain && p.Sealed != p.Size {
+			return nil, errCorruptObject
+		}
+		if m.SSE.Algorithm != ssePlain && p.Sealed < int64(wrap.ObjectHeaderSize) || p.Size < 0 {
 			return nil, errCorruptObject
 		}
 		sealed += p.Sealed

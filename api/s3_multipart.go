@@ -166,7 +166,7 @@ func handleUploadPart(ctx context.Context, s *Server, c *s3Call) error {
 	}
 	defer p.Abort()
 	limited := &io.LimitedReader{R: body, N: maxPutSize + 1}
-	part, sum, err := sealPart(p, keys, n, limited)
+	part, sum, err := sealPart(p, keys, u.Meta.SSE.Algorithm == ssePlain, n, limited)
 	if err != nil {
 		return err
 	}

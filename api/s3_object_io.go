@@ -11,8 +11,17 @@ import (
 
 // sealPart encrypts body as one wrap object under part n's keys into w, and returns its sizes
 // and the MD5 of its plaintext (hex). It reads body to EOF, so the body's own checks (payload
-// hash, chunk signatures, trailing checksum) have all passed when it returns nil.
-func sealPart(w io.Writer, keys objectKeys, n int, body io.Reader) (partMeta, []byte, error) {
+// hash, chunk signatures, trailing checksum) have all passed when it returns nil. With plain
+// (ssePlain objects) it copies the body unencrypted.
+func sealPart(w io.Writer, keys objectKeys, plain bool, n int, body io.Reader) (partMeta, []byte, error) {
+	if plain {
+		sum := md5.New()
+		size, err := io.CopyBuffer(io.MultiWriter(w, sum), body, make([]byte, 256<<10))
+		if err != nil {
+			return partMeta{}, nil, err
+		}
+		return partMeta{Number: n, Size: size, Sealed: size}, sum.Sum(nil), nil
+	}
 	pk, err := partKeys(keys, n)
 	if err != nil {
 		return partMeta{}, nil, err
@@ -59,13 +68,28 @@ func copyPlainRange(ctx context.Context, w io.Writer, obj StoredObject, m *objec
 		pStart, pEnd := plainOff, plainOff+p.Size
 		overlaps := start < pEnd && end > pStart || p.Size == 0 && start == pStart && end == start && m.Size == 0
 		if overlaps {
-			if err := copyPartRange(ctx, w, obj, p, sealedOff, keys, max(start, pStart)-pStart, min(end, pEnd)-pStart); err != nil {
+			copyRange := copyPartRange
+			if m.SSE.Algorithm == ssePlain {
+				copyRange = copyPlainPart
+			}
+			if err := copyRange(ctx, w, obj, p, sealedOff, keys, max(start, pStart)-pStart, min(end, pEnd)-pStart); err != nil {
 				return err
 			}
 		}
 		plainOff, sealedOff = pEnd, sealedOff+p.Sealed
 	}
 	return nil
+}
+
+// copyPlainPart copies [start, end) of an unencrypted part.
+func copyPlainPart(ctx context.Context, w io.Writer, obj StoredObject, _ partMeta, base int64, _ objectKeys, start, end int64) error {
+	rc, err := obj.ReadRange(ctx, base+start, end-start)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	_, err = io.CopyBuffer(w, rc, make([]byte, 256<<10))
+	return err
 }
 
 func copyPartRange(ctx context.Context, w io.Writer, obj StoredObject, p partMeta, base int64, keys objectKeys, start, end int64) error {

@@ -55,7 +55,7 @@ func (s *Server) storeObject(ctx context.Context, bucket, key string, keys objec
 	}
 	defer p.Abort()
 	limited := &io.LimitedReader{R: body, N: maxPutSize + 1}
-	part, sum, err := sealPart(p, keys, 0, limited)
+	part, sum, err := sealPart(p, keys, m.SSE.Algorithm == ssePlain, 0, limited)
 	if err != nil {
 		return err
 	}

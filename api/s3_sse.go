@@ -23,6 +23,8 @@ const (
 	sseKMS  = "aws:kms"
 	sseDSSE = "aws:kms:dsse"
 	sseC    = "SSE-C"
+	// ssePlain is an unencrypted object (Options.S3PlaintextObjects); never sent to clients.
+	ssePlain = "none"
 )
 
 // Managed keys: alias/aws/s3 is S3's default SSE-KMS key; SSE-S3 objects use a separate
@@ -143,6 +145,9 @@ func (s *Server) newObjectKeys(ctx context.Context, bucket *domain.Bucket, key s
 	if q.bucketKey != nil {
 		bucketKey = *q.bucketKey
 	}
+	if alg == "" && s.opts.S3PlaintextObjects {
+		return nil, sseMeta{Algorithm: ssePlain}, nil
+	}
 	if alg == "" {
 		alg = sseS3
 	}
@@ -216,6 +221,15 @@ func (s *Server) kmsDataKeys(ref, alg string, n int, ec map[string]string) (obje
 // openObjectKeys recovers an object's data keys from its metadata and, for SSE-C, the
 // request's customer key.
 func (s *Server) openObjectKeys(m *sseMeta, q *sseRequest) (objectKeys, error) {
+	if m.Algorithm == ssePlain {
+		if !s.opts.S3PlaintextObjects {
+			return nil, errCorruptObject
+		}
+		if q != nil && q.customerKey != nil {
+			return nil, s3Err(errInvalidRequest, "The encryption parameters are not applicable to this object.")
+		}
+		return nil, nil
+	}
 	if m.Algorithm == sseC {
 		if q == nil || q.customerKey == nil {
 			return nil, s3Err(errInvalidRequest, "The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.")
@@ -295,6 +309,8 @@ func partKeys(keys objectKeys, n int) (objectKeys, error) {
 // sseResponseHeaders sets the headers S3 returns for an object's encryption.
 func (s *Server) sseResponseHeaders(h http.Header, m *sseMeta, q *sseRequest) {
 	switch m.Algorithm {
+	case ssePlain:
+		return
 	case sseC:
 		h.Set("X-Amz-Server-Side-Encryption-Customer-Algorithm", "AES256")
 		if q != nil {

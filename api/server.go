@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/keyhold/keyhold/api/audit"
 	"github.com/keyhold/keyhold/domain"
 )
 
@@ -29,7 +30,7 @@ type Options struct {
 	Region     string
 	Metrics    *Metrics
 	Logger     *slog.Logger
-	Audit      *slog.Logger // one record per API call; nil logs audit records through Logger
+	Audit      audit.Handler // one record per KMS, S3 and admin request; nil logs them through Logger
 	Authorizer Authorizer
 	Cluster    ClusterInfo
 	// Ready reports whether the node can serve: nil when ready, else why not.
@@ -45,6 +46,11 @@ type Options struct {
 	AllowSSECOverHTTP bool
 	// BucketKeyTTL bounds how long a plaintext S3 Bucket Key stays cached; zero means 5 minutes.
 	BucketKeyTTL time.Duration
+	// S3PlaintextObjects stores objects whose request and bucket name no encryption as
+	// plaintext (no MAC, no keys) instead of SSE-S3: a baseline for benchmarks, or keyhold as a
+	// plain S3 backend. Off, objects stored that way are refused as corrupt on read, so a
+	// plaintext object planted in the store cannot pass for an encrypted one.
+	S3PlaintextObjects bool
 }
 
 // Server serves the API and ops listeners.
@@ -53,7 +59,7 @@ type Server struct {
 	verify *Verifier
 	m      *Metrics
 	log    *slog.Logger
-	audit  *slog.Logger
+	audit  audit.Handler
 	authz  Authorizer
 	opts   Options
 
@@ -69,7 +75,7 @@ func NewServer(o Options) *Server {
 		o.Logger = slog.Default()
 	}
 	if o.Audit == nil {
-		o.Audit = o.Logger.With("log", "audit")
+		o.Audit = audit.SlogHandler(o.Logger.With("log", "audit"))
 	}
 	if o.Metrics == nil {
 		o.Metrics = NewMetrics()
@@ -94,6 +100,9 @@ func NewServer(o Options) *Server {
 
 		store:      o.ObjectStore,
 		bucketKeys: newBucketKeyCache(1024, o.BucketKeyTTL),
+	}
+	if o.S3PlaintextObjects {
+		s.log.Warn("S3 PLAINTEXT OBJECTS ENABLED: objects written without server-side encryption headers or a bucket default are stored UNENCRYPTED (s3_plaintext_objects)")
 	}
 	s.m.CounterFunc("keyhold_s3_kms_calls_total", "Key service calls (GenerateDataKey, Decrypt) made for S3 object keys; S3 Bucket Keys keep it low.",
 		func() float64 { return float64(s.s3KMSCalls.Load()) })

@@ -44,6 +44,7 @@ const (
 	OpRestore      = "restore"       // StateMachine.Restore from a snapshot
 	OpAddVoter     = "add_voter"     // Node.AddVoter
 	OpRemoveServer = "remove_server" // Node.RemoveServer
+	OpAddNonvoter  = "add_nonvoter"  // Node.AddNonvoter
 )
 
 // Config configures a Node. Zero values take the defaults documented on each field.

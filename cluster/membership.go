@@ -22,6 +22,20 @@ func (n *Node) AddVoter(ctx context.Context, id, addr string) (err error) {
 	})
 }
 
+// AddNonvoter adds server id at raft address addr as a non-voter: raft replicates the log to it
+// but it neither votes nor counts towards the quorum. Leader only. A server already in the
+// configuration (voter or not) keeps its suffrage. Keyhold adds an admitted member this way so
+// that it receives the replicated domain record, and with it its wrapped domain keys, before it
+// can prove that its HSM holds the current one and become a voter.
+func (n *Node) AddNonvoter(ctx context.Context, id, addr string) (err error) {
+	if id == "" || addr == "" {
+		return fmt.Errorf("%w: AddNonvoter needs an id and an address", ErrInvalidArgument)
+	}
+	return n.changeConfig(ctx, OpAddNonvoter, func(d time.Duration) raft.IndexFuture {
+		return n.raft.AddNonvoter(raft.ServerID(id), raft.ServerAddress(addr), 0, d)
+	})
+}
+
 // RemoveServer removes server id from the configuration. Leader only. Removing an unknown id is a
 // no-op. A removed node shuts its raft down (its methods then return ErrClosed); if the leader
 // removes itself it steps down once the change commits.

@@ -111,6 +111,7 @@ func TestFollowerRejectsLeaderOnlyOps(t *testing.T) {
 		{"Apply", func() error { _, err := f.node.Apply(ctx, setCmd("a", "1")); return err }},
 		{"Barrier", func() error { return f.node.Barrier(ctx) }},
 		{"AddVoter", func() error { return f.node.AddVoter(ctx, "n9", "127.0.0.1:1") }},
+		{"AddNonvoter", func() error { return f.node.AddNonvoter(ctx, "n9", "127.0.0.1:1") }},
 		{"RemoveServer", func() error { return f.node.RemoveServer(ctx, leader.cfg.NodeID) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -249,6 +250,7 @@ func TestCloseTwiceAndAfterClose(t *testing.T) {
 		{"WaitForLeader", n.WaitForLeader(ctx)},
 		{"WaitForApplied", n.WaitForApplied(ctx, 1)},
 		{"AddVoter", n.AddVoter(ctx, "x", "127.0.0.1:1")},
+		{"AddNonvoter", n.AddNonvoter(ctx, "x", "127.0.0.1:1")},
 		{"RemoveServer", n.RemoveServer(ctx, "x")},
 		{"Snapshot", n.Snapshot()},
 	} {

@@ -23,6 +23,8 @@ type Status struct {
 	LastSnapshotIndex uint64
 	// Voters is the latest known configuration's voters, in configuration order.
 	Voters []Server
+	// Nonvoters is the latest known configuration's non-voters (members still catching up).
+	Nonvoters []Server
 }
 
 // Server is one member of the raft configuration.
@@ -47,8 +49,11 @@ func (n *Node) Status() Status {
 	s.LastSnapshotIndex = n.lastSnapshotIndex()
 	if f := n.raft.GetConfiguration(); f.Error() == nil {
 		for _, sv := range f.Configuration().Servers {
-			if sv.Suffrage == raft.Voter {
+			switch sv.Suffrage {
+			case raft.Voter:
 				s.Voters = append(s.Voters, Server{ID: string(sv.ID), Addr: string(sv.Address)})
+			case raft.Nonvoter:
+				s.Nonvoters = append(s.Nonvoters, Server{ID: string(sv.ID), Addr: string(sv.Address)})
 			}
 		}
 	}

@@ -137,8 +137,18 @@ func (st *S3) key(bucket, key string) (string, error) {
 }
 
 // errKeyTooLong is a key that does not fit the upstream's 1024 bytes after the prefix and
-// bucket name.
-var errKeyTooLong = errors.New("objstore: s3: key too long for the upstream bucket with its prefix")
+// bucket name. It is the client's key that is too long, so it says so through KeyTooLong, which
+// the S3 API maps to KeyTooLongError without importing this package.
+var errKeyTooLong error = keyTooLongError{}
+
+type keyTooLongError struct{}
+
+func (keyTooLongError) Error() string {
+	return "objstore: s3: key too long for the upstream bucket with its prefix"
+}
+
+// KeyTooLong marks the error as the client's key being too long.
+func (keyTooLongError) KeyTooLong() bool { return true }
 
 // notFound maps an upstream 404 to fs.ErrNotExist.
 func notFound(err error) error {

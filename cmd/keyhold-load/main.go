@@ -6,9 +6,12 @@
 //
 //	keyhold-load -keyhold ./bin/keyhold -cluster 3 -concurrency 64,256 -duration 10s
 //
+//	keyhold-load -keyhold ./bin/keyhold -s3 -s3-sizes 1MiB,64MiB -concurrency 4 -duration 10s
+//
 // It starts `keyhold dev` and the bare server as child processes on loopback, drives Encrypt,
 // Decrypt and GenerateDataKey (and, with -ops, Sign with an ECC_NIST_P256 key and GenerateMac
-// with an HMAC_256 key) at each concurrency, prints a table, and stops both.
+// with an HMAC_256 key) at each concurrency, prints a table, and stops both. With -s3 it
+// measures S3 PUT/GET throughput of plaintext, SSE-S3 and SSE-KMS objects instead (s3.go).
 package main
 
 import (
@@ -35,6 +38,8 @@ func main() {
 	conc := flag.String("concurrency", "8,32", "comma-separated numbers of concurrent callers")
 	ops := flag.String("ops", "Encrypt,Decrypt,GenerateDataKey", "comma-separated operations: Encrypt, Decrypt, GenerateDataKey, Sign (ECC_NIST_P256), GenerateMac (HMAC_256)")
 	clusterN := flag.Int("cluster", 0, "instead: measure CreateKey throughput and failover time on an N-node loopback cluster (keyhold dev --nodes N)")
+	s3Mode := flag.Bool("s3", false, "instead: measure S3 PUT/GET throughput of plaintext, SSE-S3 and SSE-KMS objects on one dev node (uses the first -concurrency)")
+	s3Sizes := flag.String("s3-sizes", "1MiB,64MiB", "comma-separated object sizes for -s3 (KiB or MiB suffix)")
 	flag.Parse()
 	var levels []int
 	for _, s := range strings.Split(*conc, ",") {
@@ -47,6 +52,18 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	if *s3Mode {
+		sizes, err := parseSizes(*s3Sizes)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "keyhold-load:", err)
+			os.Exit(2)
+		}
+		if err := runS3(ctx, *keyhold, sizes, levels[0], *duration); err != nil {
+			fmt.Fprintln(os.Stderr, "keyhold-load:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *clusterN > 0 {
 		if err := runCluster(ctx, *keyhold, *clusterN, levels, *duration); err != nil {
 			fmt.Fprintln(os.Stderr, "keyhold-load:", err)
@@ -58,4 +75,25 @@ func main() {
 		fmt.Fprintln(os.Stderr, "keyhold-load:", err)
 		os.Exit(1)
 	}
+}
+
+// parseSizes reads "1MiB,64MiB,256KiB".
+func parseSizes(s string) ([]int64, error) {
+	var out []int64
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		unit := int64(1)
+		switch {
+		case strings.HasSuffix(f, "MiB"):
+			unit, f = 1<<20, strings.TrimSuffix(f, "MiB")
+		case strings.HasSuffix(f, "KiB"):
+			unit, f = 1<<10, strings.TrimSuffix(f, "KiB")
+		}
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("bad -s3-sizes %q", s)
+		}
+		out = append(out, n*unit)
+	}
+	return out, nil
 }

@@ -77,8 +77,9 @@ func (c ceremonyHSM) UnwrapDomainKey(label string, wrapped []byte) error {
 const ceremonyInterval = time.Second
 
 // ceremonyJobs runs the ceremony work: on every node, installing domain keys wrapped for it; on
-// the leader, executing approved proposals, expiring stale ones and re-wrapping key tokens after
-// a domain key rotation, batch after batch until done.
+// the leader, executing approved proposals, expiring stale ones, removing servers that are no
+// longer members from raft, creating the root principal (root_credentials_file) and re-wrapping
+// key tokens after a domain key rotation, batch after batch until done.
 func (n *node) ceremonyJobs(ctx context.Context) {
 	t := time.NewTicker(ceremonyInterval)
 	defer t.Stop()
@@ -94,7 +95,7 @@ func (n *node) ceremonyJobs(ctx context.Context) {
 
 // ceremonyPass is one round of ceremonyJobs; tests call it to avoid waiting for the ticker.
 func (n *node) ceremonyPass(ctx context.Context) {
-	if _, err := n.svc.SyncDomainKeys(); err != nil {
+	if _, err := n.ring.syncKeys(); err != nil {
 		n.log.Warn("installing domain keys failed; will retry", "err", err)
 	}
 	if !n.raft.IsLeader() {
@@ -103,6 +104,8 @@ func (n *node) ceremonyPass(ctx context.Context) {
 	if err := n.svc.RunCeremonies(ctx); err != nil {
 		n.log.Warn("ceremony work failed; will retry", "err", err)
 	}
+	n.removeNonMembers(ctx)       // a removed member leaves raft (raftmembers.go)
+	n.bootstrapRootPrincipal(ctx) // root_credentials_file (rootcreds.go)
 	for ctx.Err() == nil && n.raft.IsLeader() {
 		done, err := n.svc.RewrapStep(ctx, domain.DefaultRewrapBatch)
 		if err != nil {

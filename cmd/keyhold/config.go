@@ -61,9 +61,27 @@ type Config struct {
 	// AllowSSECOverHTTP accepts SSE-C customer keys over plain HTTP. S3 refuses them without
 	// TLS; dev mode allows them because it serves loopback only.
 	AllowSSECOverHTTP bool `json:"allow_sse_c_over_http" env:"KEYHOLD_ALLOW_SSE_C_OVER_HTTP" usage:"accept SSE-C keys on plain HTTP (dev only)"`
-	// Join lists peers' raft addresses (comma-separated) that a new node asks to be added as a
-	// voter once its HSM holds the current domain key. Ignored once the node is a voter.
+	// S3PlaintextObjects stores S3 objects whose request and bucket name no encryption
+	// UNENCRYPTED instead of SSE-S3. Off by default and logged loudly at start: it is the
+	// plaintext baseline of `make bench`, or keyhold as a plain S3 backend. Objects stored so
+	// are refused on read while it is off.
+	S3PlaintextObjects bool `json:"s3_plaintext_objects" env:"KEYHOLD_S3_PLAINTEXT_OBJECTS" usage:"store S3 objects that name no encryption UNENCRYPTED (benchmark baseline; off by default)"`
+	// AuditDir holds the tamper-evident audit trail (api/audit): one hash-chained JSON-lines
+	// record per KMS, S3 and admin request. Empty means <data_dir>/audit.
+	AuditDir string `json:"audit_dir" env:"KEYHOLD_AUDIT_DIR" usage:"directory of the hash-chained audit trail (default: <data_dir>/audit)"`
+	// AuditStderr also logs every audit record through the logger (log=audit; encryption
+	// context key names only). Off by default, in dev mode too: one line per request would
+	// drown everything else; the trail's files are the record.
+	AuditStderr bool `json:"audit_stderr" env:"KEYHOLD_AUDIT_STDERR" usage:"also log audit records through the logger"`
+	// Join lists peers' raft addresses (comma-separated) that a new node asks to be added to raft
+	// once an admit-node ceremony made it a member: first as a non-voter, to receive its wrapped
+	// domain keys, then as a voter once its HSM holds the current one. Ignored once it votes.
 	Join string `json:"join" env:"KEYHOLD_JOIN" usage:"comma-separated raft addresses of peers to join through"`
+	// RootCredentialsFile bootstraps API access: when set, the first time this node leads a
+	// domain that has no root principal, it creates one and writes its access key to this file
+	// (AWS shared-credentials format, profile keyhold, mode 0600, never overwritten). Set it on
+	// the first node only; move the file somewhere safe once read.
+	RootCredentialsFile string `json:"root_credentials_file" env:"KEYHOLD_ROOT_CREDENTIALS_FILE" usage:"file to write the root principal's credentials to, once, after domain init"`
 	// TLSCert, TLSKey and TLSCA switch raft and node-to-node traffic to mutual TLS: this node's
 	// certificate (its SANs must cover raft_advertise) and key, and the cluster CA that every
 	// peer's certificate chains to. All three or none; none is allowed only on loopback.

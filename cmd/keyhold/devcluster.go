@@ -22,15 +22,14 @@ import (
 
 // `keyhold dev --nodes N` runs N `keyhold serve` child processes on loopback, one SoftHSM2
 // token each (all in dir/hsm), raft and node-to-node traffic over mutual TLS with a dev CA
-// (dir/tls). Node 1 bootstraps and holds the domain; the dev operator admits the others by
-// putting the domain key into their HSMs (the HSM half of admission: a wrap of the domain key to
-// the member's trusted identity key, unwrapped inside its HSM), and they then join raft
-// as voters through node 1 (join.go). Ports: node i adds 10*(i-1) to each of node 1's.
+// (dir/tls). On first use node 1, alone in this process, initialises the domain and the dev
+// operator admits every other node through the admit-node ceremony (1-of-1 quorum): the member's
+// HSM identity key and the domain key wrapped to it (inside node 1's HSM, after its security
+// officer trusted that identity key) go into the replicated domain record. The children then
+// start; nodes 2..N join raft as members (join.go), install their domain key from the record and
+// become voters. Ports: node i adds 10*(i-1) to each of node 1's.
 
-const (
-	devIdentityLabel = "keyhold-identity"
-	devReadyTimeout  = 90 * time.Second
-)
+const devReadyTimeout = 90 * time.Second
 
 // devNodeInfo is one entry of dir/nodes.json.
 type devNodeInfo struct {
@@ -87,14 +86,19 @@ func runDevCluster(ctx context.Context, base Config, dir string, nodes int, stdo
 			return fmt.Errorf("%s did not become ready (see %s/%s.log): %w", in.ID, dir, in.ID, err)
 		}
 	}
+	// Ready means serving; a joining member is ready as a raft non-voter already. The cluster is
+	// up once every node votes, so that losing any one keeps a quorum.
+	if err := waitDevVoters(ctx, infos); err != nil {
+		return err
+	}
 	printClusterTour(stdout, dir, infos)
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "keyhold dev: shutting down the cluster")
 	return nil
 }
 
-// prepareDevCluster provisions tokens, certificates, the shared domain key and per-node config
-// files, and initialises the domain on node 1 on first use. It is idempotent.
+// prepareDevCluster provisions tokens, certificates and per-node config files, and on first use
+// initialises the domain on node 1 and admits the other nodes. It is idempotent.
 func prepareDevCluster(ctx context.Context, base Config, dir string, nodes int, stderr io.Writer) ([]Config, error) {
 	if nodes < 1 || nodes > 9 {
 		return nil, fmt.Errorf("-nodes %d: use 1 to 9", nodes)
@@ -104,6 +108,8 @@ func prepareDevCluster(ctx context.Context, base Config, dir string, nodes int, 
 		return nil, fmt.Errorf("dev CA: %w", err)
 	}
 	caPath, _ := devCAFiles(filepath.Join(dir, "tls"))
+	_, err = os.Stat(filepath.Join(dir, "credentials"))
+	firstRun := errors.Is(err, os.ErrNotExist)
 	var cfgs []Config
 	var toks []softhsm.Token
 	for i := 1; i <= nodes; i++ {
@@ -116,12 +122,17 @@ func prepareDevCluster(ctx context.Context, base Config, dir string, nodes int, 
 			}
 		}
 		c.RaftAdvertise = ""
+		if _, err := os.Stat(devConfigPath(dir, c.NodeID)); i > 1 && !firstRun && errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%s was made for fewer than %d nodes and cannot grow: use a fresh -dir", dir, nodes)
+		}
 		tok, err := softhsm.Provision(filepath.Join(dir, "hsm"), "keyhold-"+c.NodeID)
 		if err != nil {
 			return nil, fmt.Errorf("provisioning the SoftHSM2 token of %s: %w", c.NodeID, err)
 		}
 		toks = append(toks, tok)
 		c.HSM = tok.URI()
+		// Every node may lead, and a leader's HSM security officer trusts members' identity keys.
+		c.HSMSOPINFile = filepath.Join(dir, "hsm", tok.Label+".so-pin")
 		c.DataDir = filepath.Join(dir, c.NodeID)
 		if c.TLSCert, c.TLSKey, err = ensureDevNodeCert(filepath.Join(dir, "tls"), c.NodeID, ca, caKey); err != nil {
 			return nil, err
@@ -148,92 +159,62 @@ func prepareDevCluster(ctx context.Context, base Config, dir string, nodes int, 
 			return nil, err
 		}
 	}
-	if err := shareDevDomainKey(dir, toks); err != nil {
-		return nil, err
-	}
-	if _, err := os.Stat(filepath.Join(dir, "credentials")); errors.Is(err, os.ErrNotExist) {
-		// First run: node 1 initialises the domain and the root principal in this process, alone,
-		// before the cluster exists; its child process then restarts from that state.
-		n, err := startNode(cfgs[0], newLogger(cfgs[0], stderr), nil)
-		if err != nil {
-			return nil, err
-		}
-		err = devInit(ctx, n, dir)
-		n.close()
-		if err != nil {
+	if firstRun {
+		// Node 1 initialises the domain and the root principal in this process, alone, before
+		// the cluster exists, and admits the others; its child process then restarts from that
+		// state. Without the credentials file the next run counts as a first run, so a failed
+		// admission is redone (devAdmitNode skips members admitted already).
+		if err := devInitCluster(ctx, cfgs, toks, dir, stderr); err != nil {
+			_ = os.Remove(filepath.Join(dir, "credentials"))
 			return nil, err
 		}
 	}
 	return cfgs, nil
 }
 
-// shareDevDomainKey makes sure node 1's HSM holds the domain key, made extractable only to
-// trusted keys, and that every other node's HSM holds it too, moved as a ceremony moves it: the
-// member's HSM makes an identity key pair, node 1's security officer trusts its public half, node
-// 1's HSM wraps the domain key to it, and the member's HSM unwraps it. The key never exists in
-// plaintext outside an HSM.
-func shareDevDomainKey(dir string, toks []softhsm.Token) error {
-	open := func(t softhsm.Token) (*hsm.Token, error) {
-		u, err := hsm.ParseURI(t.URI())
-		if err != nil {
-			return nil, err
-		}
-		return hsm.Open(u, hsm.Options{Sessions: 2, SOPINSource: "file:" + filepath.Join(dir, "hsm", t.Label+".so-pin")})
-	}
-	first, err := open(toks[0])
+// devInitCluster runs node 1 in this process: domain init, then the admit-node ceremony, signed
+// by the dev operator, for every other node (its identity key read from its token directly: its
+// process is not running yet).
+func devInitCluster(ctx context.Context, cfgs []Config, toks []softhsm.Token, dir string, stderr io.Writer) error {
+	n, err := startNode(cfgs[0], newLogger(cfgs[0], stderr), nil)
 	if err != nil {
 		return err
 	}
-	defer first.Close()
-	if _, err := first.FindAESKey(devDKLabel); errors.Is(err, hsm.ErrKeyNotFound) {
-		if _, err := first.GenerateDomainKey(devDKLabel); err != nil {
-			return fmt.Errorf("generating the domain key: %w", err)
-		}
-	} else if err != nil {
+	defer n.close()
+	if err := devInit(ctx, n, dir); err != nil {
 		return err
 	}
-	for _, t := range toks[1:] {
-		if err := admitDevMember(first, t, open); err != nil {
-			return fmt.Errorf("admitting %s: %w", t.Label, err)
+	op, err := devOperatorKey(dir)
+	if err != nil {
+		return err
+	}
+	for i, c := range cfgs[1:] {
+		identity, err := devIdentity(toks[i+1])
+		if err != nil {
+			return fmt.Errorf("the HSM identity key of %s: %w", c.NodeID, err)
+		}
+		actx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err = devAdmitNode(actx, n, op, c.NodeID, memberAddr(c), identity)
+		cancel()
+		if err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-func admitDevMember(first *hsm.Token, t softhsm.Token, open func(softhsm.Token) (*hsm.Token, error)) error {
-	member, err := open(t)
+// devIdentity returns the identity public key of a member's token, generating it on first use.
+func devIdentity(t softhsm.Token) ([]byte, error) {
+	u, err := hsm.ParseURI(t.URI())
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer member.Close()
-	if _, err := member.FindAESKey(devDKLabel); err == nil {
-		return nil
-	} else if !errors.Is(err, hsm.ErrKeyNotFound) {
-		return err
-	}
-	pub, err := member.IdentityPublicKey(devIdentityLabel)
-	if errors.Is(err, hsm.ErrKeyNotFound) {
-		pub, err = member.GenerateIdentityKey(devIdentityLabel)
-	}
+	tok, err := hsm.Open(u, hsm.Options{Sessions: 1})
 	if err != nil {
-		return fmt.Errorf("identity key: %w", err)
+		return nil, err
 	}
-	trusted := "keyhold-member-" + strings.TrimPrefix(t.Label, "keyhold-")
-	if ok, err := first.HasTrustedKey(trusted); err != nil {
-		return err
-	} else if !ok {
-		if err := first.TrustWrappingKey(trusted, pub); err != nil {
-			return fmt.Errorf("trusting the identity key: %w", err)
-		}
-	}
-	wrapped, err := first.WrapDomainKey(devDKLabel, trusted)
-	if err != nil {
-		return fmt.Errorf("wrapping the domain key (a single-node dev directory's key cannot be shared: use a fresh -dir): %w", err)
-	}
-	if _, err := member.UnwrapDomainKey(devIdentityLabel, devDKLabel, wrapped); err != nil {
-		return fmt.Errorf("unwrapping the domain key: %w", err)
-	}
-	return nil
+	defer tok.Close()
+	return ceremonyHSM{tok}.IdentityKey()
 }
 
 func devConfigPath(dir, id string) string { return filepath.Join(dir, id+".json") }
@@ -265,6 +246,26 @@ func waitDevReady(ctx context.Context, ops string) error {
 		}
 		if err := pause(ctx, 100*time.Millisecond); err != nil {
 			return err
+		}
+	}
+}
+
+// waitDevVoters polls node 1's /v1/cluster/status until every node is a raft voter.
+func waitDevVoters(ctx context.Context, infos []devNodeInfo) error {
+	ctx, cancel := context.WithTimeout(ctx, devReadyTimeout)
+	defer cancel()
+	for {
+		var st clusterStatus
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, infos[0].OpsURL+"/v1/cluster/status", nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			err = json.NewDecoder(resp.Body).Decode(&st)
+			resp.Body.Close()
+			if err == nil && len(st.Voters) == len(infos) {
+				return nil
+			}
+		}
+		if err := pause(ctx, 100*time.Millisecond); err != nil {
+			return fmt.Errorf("waiting for every node to become a raft voter (voters now: %v): %w", st.Voters, err)
 		}
 	}
 }

@@ -114,6 +114,10 @@ func TestNoPlaintextKeyMaterialOnDisk(t *testing.T) {
 	}
 	tn.stop()
 	scanForSecrets(t, tn.cfg.DataDir, secrets)
+	// The audit trail lives under the data directory, so the scan covered it too.
+	if f, _ := filepath.Glob(filepath.Join(tn.cfg.auditDir(), "audit-*.jsonl")); len(f) == 0 {
+		t.Fatal("no audit trail under the data directory: the scan did not cover it")
+	}
 }
 
 // TestRestartKeepsState: keys, aliases, tags, rotation state and versions survive a restart

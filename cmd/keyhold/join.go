@@ -14,12 +14,16 @@ import (
 	"github.com/keyhold/keyhold/hsm"
 )
 
-// A new node starts with join set and no raft state. It is not a voter, so raft sends it
-// nothing; it asks a peer for the current domain key's label, checks that its own HSM holds that
-// key (put there by an admission ceremony), and sends the leader a join request with a proof made
-// by its HSM. The leader verifies the proof with its own copy of the domain key and adds the node
-// as a voter (peerJoin). Until then the node retries every joinRetry and reports why in
-// /v1/cluster/status (join_status).
+// A new node starts with join set and no raft state. It is not in the raft configuration, so raft
+// sends it nothing. It asks a peer for the current domain key's label; if its HSM lacks that key,
+// it asks the leader to add it as a raft non-voter, which the leader does only if the replicated
+// domain record lists the node as a member (an approved admit-node ceremony put it there, with its
+// HSM identity key and the domain keys wrapped to it). As a non-voter it receives the log, and
+// with it its wrapped domain keys, which ceremonyJobs installs into its HSM (SyncDomainKeys).
+// Then it sends the leader a join request with a proof made by its HSM under the current domain
+// key; the leader checks the membership again, verifies the proof with its own copy of the
+// domain key and makes the node a voter (peerJoin). Until then the node retries every joinRetry
+// and reports why in /v1/cluster/status (join_status).
 
 const joinRetry = time.Second
 
@@ -83,8 +87,8 @@ func (n *node) tryJoin(ctx context.Context, peers []string) error {
 		}
 		last = err
 		var pe *peerError
-		if errors.As(err, &pe) && pe.Code == peerCodeRefused {
-			return err // the leader said no; another peer would say the same
+		if errors.As(err, &pe) && pe.Code == peerCodeRefused || errors.Is(err, errNonvoter) {
+			return err // the leader answered; another peer would say the same
 		}
 	}
 	return last
@@ -95,16 +99,29 @@ func (n *node) joinVia(ctx context.Context, peer string) error {
 	if err := n.peerCall(ctx, peer, http.MethodGet, peerPathDomainKey, nil, &dk); err != nil {
 		return fmt.Errorf("asking %s for the domain key: %w", peer, err)
 	}
+	req := joinRequest{NodeID: n.cfg.NodeID, RaftAddr: n.raft.Addr(), DKVersion: dk.Version, At: time.Now().Unix()}
 	key, err := n.tok.FindAESKey(dk.Label)
-	if errors.Is(err, hsm.ErrKeyNotFound) {
-		return fmt.Errorf("waiting for admission: this node's HSM does not hold domain key version %d (%s)", dk.Version, dk.Label)
-	} else if err != nil {
+	switch {
+	case errors.Is(err, hsm.ErrKeyNotFound):
+		// No proof: a request to receive the log as a non-voter, granted to members only.
+		if err := n.sendJoin(ctx, peer, req); err != nil {
+			return err
+		}
+		return fmt.Errorf("%w: installing domain key version %d (%s) from the domain record", errNonvoter, dk.Version, dk.Label)
+	case err != nil:
 		return err
 	}
-	req := joinRequest{NodeID: n.cfg.NodeID, RaftAddr: n.raft.Addr(), DKVersion: dk.Version, At: time.Now().Unix()}
 	if req.Proof, err = key.Encrypt(joinProofText(req.NodeID, req.RaftAddr, req.At), joinProofAAD); err != nil {
 		return fmt.Errorf("making the join proof: %w", err)
 	}
+	return n.sendJoin(ctx, peer, req)
+}
+
+// errNonvoter says the node is a raft non-voter waiting for its domain keys.
+var errNonvoter = errors.New("admitted to the domain, a raft non-voter")
+
+// sendJoin sends req to the leader, found through peer.
+func (n *node) sendJoin(ctx context.Context, peer string, req joinRequest) error {
 	body, err := json.Marshal(req)
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 
@@ -15,6 +16,12 @@ type hsmKeyring struct {
 	state *domain.State
 	mu    sync.RWMutex
 	keys  map[uint32]*hsm.AESKey
+
+	// install unwraps into the HSM the domain key versions the domain record wraps for this node
+	// (domain.Service.SyncDomainKeys); set once, before serving. installMu serialises it, so that
+	// two callers never unwrap the same version twice (two HSM objects under one label).
+	install   func() (int, error)
+	installMu sync.Mutex
 }
 
 func newKeyring(tok *hsm.Token, st *domain.State) *hsmKeyring {
@@ -41,6 +48,13 @@ func (r *hsmKeyring) DomainKey(version uint32) (wrap.AEAD, error) {
 		return nil, fmt.Errorf("keyring: domain key version %d is not in the domain state", version)
 	}
 	k, err := r.tok.FindAESKey(label)
+	if errors.Is(err, hsm.ErrKeyNotFound) {
+		// A rotation executed on the leader reaches this node's state before its ceremony pass
+		// installs the new version: install it now rather than fail the request.
+		if _, ierr := r.syncKeys(); ierr == nil {
+			k, err = r.tok.FindAESKey(label)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("keyring: domain key version %d: %w", version, err)
 	}
@@ -48,4 +62,14 @@ func (r *hsmKeyring) DomainKey(version uint32) (wrap.AEAD, error) {
 	r.keys[version] = k
 	r.mu.Unlock()
 	return k, nil
+}
+
+// syncKeys runs install under installMu; every caller of SyncDomainKeys goes through it.
+func (r *hsmKeyring) syncKeys() (int, error) {
+	r.installMu.Lock()
+	defer r.installMu.Unlock()
+	if r.install == nil {
+		return 0, nil
+	}
+	return r.install()
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/keyhold/keyhold/api"
+	"github.com/keyhold/keyhold/api/audit"
 	"github.com/keyhold/keyhold/cluster"
 	"github.com/keyhold/keyhold/domain"
 	"github.com/keyhold/keyhold/hsm"
@@ -30,6 +31,7 @@ type node struct {
 	ring    *hsmKeyring
 	cache   *wrap.Cache
 	metrics *api.Metrics
+	audit   *audit.Writer // audit.go
 	apiLn   net.Listener
 	opsLn   net.Listener
 	servers []*http.Server
@@ -98,13 +100,19 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 		Logger:   log,
 		Now:      clock,
 	})
+	n.ring.install = n.svc.SyncDomainKeys // keyring.go: a missing domain key version is installed on use
 	n.registerMetrics()
 	store, err := openObjectStore(cfg)
 	if err != nil {
 		return nil, err
 	}
 	n.registerCeremonyMetrics()
+	auditH, err := n.openAudit()
+	if err != nil {
+		return nil, err
+	}
 	srv := api.NewServer(api.Options{
+		Audit:   auditH,
 		Service: n.svc,
 		Region:  cfg.Region,
 		Metrics: n.metrics,
@@ -115,6 +123,8 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 		ObjectStore:       store,
 		S3Domains:         splitList(cfg.S3Domains),
 		AllowSSECOverHTTP: cfg.AllowSSECOverHTTP,
+
+		S3PlaintextObjects: cfg.S3PlaintextObjects,
 	})
 	if n.apiLn, err = net.Listen("tcp", cfg.APIAddr); err != nil {
 		return nil, fmt.Errorf("keyhold: api listener: %w", err)
@@ -213,6 +223,7 @@ func (n *node) close() {
 			_ = ln.Close()
 		}
 	}
+	n.closeAudit()
 	if n.raft != nil {
 		if err := n.raft.Close(); err != nil {
 			n.log.Warn("raft shutdown", "err", err)

@@ -84,9 +84,12 @@ func (n *node) peerDomainKey(w http.ResponseWriter, _ *http.Request) {
 	writePeerJSON(w, domainKeyResponse{Version: dk.Version, Label: dk.Label})
 }
 
-// peerJoin adds a node as a voter once it proves that its HSM holds the current domain key. A
-// domain key reaches an HSM only wrapped to that HSM's identity key by an approved admission
-// ceremony (invariant 2), so holding it is what admission means to raft.
+// peerJoin adds a member of the domain to raft: as a non-voter when the request carries no
+// proof (so that it receives the domain record and installs its wrapped domain keys), as a voter
+// once it proves that its HSM holds the current domain key. A node the replicated domain record
+// does not list as a member is refused either way: only an approved admit-node ceremony puts it
+// there, and a domain key reaches an HSM only wrapped to the identity key that ceremony recorded
+// (invariant 2).
 func (n *node) peerJoin(w http.ResponseWriter, r *http.Request) {
 	var req joinRequest
 	if err := json.NewDecoder(io.LimitReader(r.Body, 64<<10)).Decode(&req); err != nil || req.NodeID == "" || req.RaftAddr == "" {
@@ -97,17 +100,45 @@ func (n *node) peerJoin(w http.ResponseWriter, r *http.Request) {
 		writeClusterError(w, &cluster.NotLeaderError{LeaderAddr: n.raft.Status().LeaderAddr})
 		return
 	}
-	if err := n.verifyJoin(req); err != nil {
+	voter := len(req.Proof) > 0
+	err := n.checkMember(req.NodeID, req.RaftAddr)
+	if err == nil && voter {
+		err = n.verifyJoin(req)
+	}
+	if err != nil {
 		n.log.Warn("join refused", "node_id", req.NodeID, "raft_addr", req.RaftAddr, "reason", err)
 		writePeerError(w, http.StatusForbidden, peerError{Code: peerCodeRefused, Message: err.Error()})
 		return
 	}
-	if err := n.raft.AddVoter(r.Context(), req.NodeID, req.RaftAddr); err != nil {
+	if voter {
+		err = n.raft.AddVoter(r.Context(), req.NodeID, req.RaftAddr)
+	} else {
+		err = n.raft.AddNonvoter(r.Context(), req.NodeID, req.RaftAddr)
+	}
+	if err != nil {
 		writeClusterError(w, err)
 		return
 	}
-	n.log.Info("node joined as a voter", "node_id", req.NodeID, "raft_addr", req.RaftAddr)
+	n.log.Info("member joined raft", "node_id", req.NodeID, "raft_addr", req.RaftAddr, "voter", voter)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// checkMember refuses a node the domain record does not list as a member at raftAddr.
+func (n *node) checkMember(nodeID, raftAddr string) error {
+	d := n.svc.Domain()
+	if d == nil {
+		return errors.New("the domain is not initialised")
+	}
+	for _, m := range d.Members {
+		if m.NodeID != nodeID {
+			continue
+		}
+		if m.Address != "" && m.Address != raftAddr {
+			return fmt.Errorf("node %s is a member of the domain at %s, not at %s", nodeID, m.Address, raftAddr)
+		}
+		return nil
+	}
+	return fmt.Errorf("node %s is not a member of the domain: admit it with an admit-node ceremony first", nodeID)
 }
 
 func (n *node) verifyJoin(req joinRequest) error {
@@ -127,7 +158,7 @@ func (n *node) verifyJoin(req joinRequest) error {
 	}
 	got, err := dk.Decrypt(req.Proof, joinProofAAD)
 	if err != nil {
-		return fmt.Errorf("node %s is not a member of the domain: its HSM does not hold domain key version %d", req.NodeID, d.CurrentDK)
+		return fmt.Errorf("node %s cannot prove that its HSM holds domain key version %d", req.NodeID, d.CurrentDK)
 	}
 	if subtle.ConstantTimeCompare(got, joinProofText(req.NodeID, req.RaftAddr, req.At)) != 1 {
 		return errors.New("the join proof was made for another node or address")

@@ -49,9 +49,10 @@ type domainKeyResponse struct {
 	Label   string `json:"label"`
 }
 
-// joinRequest asks the leader to add NodeID at RaftAddr as a voter. Proof is the current domain
-// key's AES-GCM encryption, made by the joiner's HSM, of joinProofText(NodeID, RaftAddr, At):
-// only an HSM that holds the domain key can make it.
+// joinRequest asks the leader to add NodeID, a member of the domain, at RaftAddr to raft: as a
+// voter with a Proof, the current domain key's AES-GCM encryption, made by the joiner's HSM, of
+// joinProofText(NodeID, RaftAddr, At) (only an HSM that holds the domain key can make it); as a
+// non-voter, to receive its wrapped domain keys, without one.
 type joinRequest struct {
 	NodeID    string `json:"node_id"`
 	RaftAddr  string `json:"raft_addr"`

@@ -36,6 +36,8 @@ type procCluster struct {
 	pids   map[string]int       // current pid per node, 0 when killed
 	akid   string
 	secret string
+	// env, when set, is the environment of restarted nodes (default: dev's SoftHSM2 config).
+	env []string
 }
 
 // clusterWait bounds every poll; reaching it fails the test (it is not a timing assertion).
@@ -235,6 +237,9 @@ func (pc *procCluster) restart(id string) {
 	pc.t.Helper()
 	cmd := exec.Command(pc.bin, "serve", "-config", pc.info(id).Config)
 	cmd.Env = append(withoutEnv(os.Environ(), "SOFTHSM2_CONF"), "SOFTHSM2_CONF="+filepath.Join(pc.dir, "hsm", "softhsm2.conf"))
+	if pc.env != nil {
+		cmd.Env = pc.env
+	}
 	logf, err := os.OpenFile(filepath.Join(pc.dir, id+".log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
 		pc.t.Fatal(err)

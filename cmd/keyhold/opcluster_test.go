@@ -1,0 +1,190 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/keyhold/keyhold/domain"
+	"github.com/keyhold/keyhold/softhsm"
+)
+
+// The production path, as docs/ceremonies.md tells an operator to walk it: `keyhold serve`
+// processes configured by hand (one SoftHSM2 token each, mutual TLS), operators with encrypted
+// keys, and the real keyholdctl binary for every ceremony. opCluster reuses procCluster's
+// process handling (restart, kill, status, leader, poll) with nodes it configures itself.
+
+// opPassphrase encrypts the test operators' keys (keyholdctl keygen, KEYHOLDCTL_PASSPHRASE).
+const opPassphrase = "correct horse battery staple"
+
+var (
+	ctlOnce sync.Once
+	ctlPath string
+	ctlErr  error
+)
+
+// keyholdctlBinary builds cmd/keyholdctl once per test process, next to the keyhold binary.
+func keyholdctlBinary(t *testing.T) string {
+	t.Helper()
+	ctlOnce.Do(func() {
+		ctlPath = filepath.Join(filepath.Dir(keyholdBinary(t)), "keyholdctl")
+		out, err := exec.Command("go", "build", "-o", ctlPath, "../keyholdctl").CombinedOutput()
+		if err != nil {
+			ctlErr = fmt.Errorf("go build keyholdctl: %v\n%s", err, out)
+		}
+	})
+	if ctlErr != nil {
+		t.Fatal(ctlErr)
+	}
+	return ctlPath
+}
+
+// opCluster is n configured but not yet started nodes; node1 bootstraps raft and writes the root
+// credentials once the domain exists, the others join through every other node.
+type opCluster struct {
+	*procCluster
+	ctl string
+	ops string // directory of the operators' key files
+}
+
+func newOpCluster(t *testing.T, n int) *opCluster {
+	t.Helper()
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("go toolchain not found")
+	}
+	pc := &procCluster{t: t, bin: keyholdBinary(t), dir: t.TempDir(), procs: map[string]*exec.Cmd{}, pids: map[string]int{}}
+	oc := &opCluster{procCluster: pc, ctl: keyholdctlBinary(t), ops: filepath.Join(pc.dir, "operators")}
+	t.Cleanup(pc.stopAll)
+	ca, caKey, err := ensureDevCA(filepath.Join(pc.dir, "tls"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	caPath, _ := devCAFiles(filepath.Join(pc.dir, "tls"))
+	base := freePortBase(t, n)
+	var cfgs []Config
+	for i := range n {
+		tok := softhsm.NewToken(t) // in this process's SOFTHSM2_CONF, which the nodes inherit
+		c := DefaultConfig()
+		c.NodeID = fmt.Sprintf("node%d", i+1)
+		c.DataDir = filepath.Join(pc.dir, c.NodeID)
+		c.APIAddr = fmt.Sprintf("127.0.0.1:%d", base+10*i)
+		c.OpsAddr = fmt.Sprintf("127.0.0.1:%d", base+10*i+1)
+		c.RaftAddr = fmt.Sprintf("127.0.0.1:%d", base+10*i+2)
+		c.HSM, c.HSMSessions, c.MemLock = tok.URI(), 4, false
+		c.HSMSOPINFile = filepath.Join(pc.dir, c.NodeID+".so-pin")
+		if err := os.WriteFile(c.HSMSOPINFile, []byte(tok.SOPIN+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if c.TLSCert, c.TLSKey, err = ensureDevNodeCert(filepath.Join(pc.dir, "tls"), c.NodeID, ca, caKey); err != nil {
+			t.Fatal(err)
+		}
+		c.TLSCA = caPath
+		c.Bootstrap = i == 0
+		if i == 0 {
+			c.RootCredentialsFile = filepath.Join(pc.dir, "root.credentials")
+		}
+		cfgs = append(cfgs, c)
+	}
+	for i := range cfgs {
+		var peers []string
+		for j, o := range cfgs {
+			if j != i {
+				peers = append(peers, o.RaftAddr)
+			}
+		}
+		if i > 0 {
+			cfgs[i].Join = strings.Join(peers, ",")
+		}
+		if err := cfgs[i].Validate(); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.MarshalIndent(cfgs[i], "", "  ")
+		path := filepath.Join(pc.dir, cfgs[i].NodeID+".json")
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		pc.nodes = append(pc.nodes, devNodeInfo{ID: cfgs[i].NodeID, APIURL: "http://" + cfgs[i].APIAddr,
+			OpsURL: "http://" + cfgs[i].OpsAddr, RaftAddr: cfgs[i].RaftAddr, Config: path})
+	}
+	pc.env = os.Environ()
+	if err := os.MkdirAll(oc.ops, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return oc
+}
+
+// run runs keyholdctl against node id's ops listener; it fails the test unless the exit status
+// is 0, and returns stdout.
+func (oc *opCluster) run(t *testing.T, id string, args ...string) string {
+	t.Helper()
+	out, errOut, err := oc.exec(id, args...)
+	if err != nil {
+		t.Fatalf("keyholdctl %s: %v\nstdout: %s\nstderr: %s", strings.Join(args, " "), err, out, errOut)
+	}
+	return out
+}
+
+func (oc *opCluster) exec(id string, args ...string) (stdout, stderr string, err error) {
+	cmd := exec.Command(oc.ctl, append([]string{"--addr", oc.info(id).OpsURL}, args...)...)
+	cmd.Dir = oc.ops
+	cmd.Env = append(withoutEnv(os.Environ(), "KEYHOLDCTL_PASSPHRASE"), "KEYHOLDCTL_PASSPHRASE="+opPassphrase)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err = cmd.Run()
+	return o.String(), e.String(), err
+}
+
+// propose runs a proposing keyholdctl command with --output json and returns the proposal.
+func (oc *opCluster) propose(t *testing.T, id string, args ...string) proposalJSON {
+	t.Helper()
+	var p proposalJSON
+	out := oc.run(t, id, append([]string{"--output", "json"}, args...)...)
+	if err := json.Unmarshal([]byte(out), &p); err != nil || p.ID == "" {
+		t.Fatalf("keyholdctl %s: output %q: %v", args[0], out, err)
+	}
+	return p
+}
+
+// proposalJSON is the part of keyholdctl's JSON proposal output the tests read.
+type proposalJSON struct {
+	ID        string `json:"id"`
+	Kind      string `json:"kind"`
+	Status    string `json:"status"`
+	Approvals int    `json:"approvals"`
+}
+
+// domainStatus reads node id's /v1/domain/status (what `keyholdctl status` shows).
+func (oc *opCluster) domainStatus(id string) (domain.DomainStatus, bool) {
+	var st domain.DomainStatus
+	resp, err := http.Get(oc.info(id).OpsURL + "/v1/domain/status")
+	if err != nil {
+		return st, false
+	}
+	defer resp.Body.Close()
+	return st, resp.StatusCode == http.StatusOK && json.NewDecoder(resp.Body).Decode(&st) == nil
+}
+
+// voters returns the raft voters node id knows.
+func (oc *opCluster) voters(id string) []string {
+	st, _ := oc.status(id)
+	var out []string
+	for _, v := range st.Voters {
+		out = append(out, v.ID)
+	}
+	return out
+}
+
+func memberIDs(st domain.DomainStatus) []string {
+	var out []string
+	for _, m := range st.Members {
+		out = append(out, m.NodeID)
+	}
+	return out
+}
