@@ -37,6 +37,7 @@ var kmsErrors = []struct {
 	{domain.ErrAccessDenied, awsError{"AccessDeniedException", 400}},
 	{domain.ErrNoDomain, awsError{"KMSInvalidStateException", 400}},
 	{domain.ErrDependency, awsError{"DependencyTimeoutException", 503}},
+	{domain.ErrStaleDomainKey, awsError{"DependencyTimeoutException", 503}},
 	{domain.ErrInvalidSignature, awsError{"KMSInvalidSignatureException", 400}},
 	{domain.ErrInvalidMac, awsError{"KMSInvalidMacException", 400}},
 	{domain.ErrNoSuchBucket, awsError{"NotFoundException", 400}},
@@ -109,6 +110,7 @@ var s3Errors = []struct {
 	{domain.ErrNoDomain, awsError{"KMS.KMSInvalidStateException", 400}},
 	{domain.ErrValidation, awsError{"InvalidArgument", 400}},
 	{domain.ErrDependency, awsError{"ServiceUnavailable", 503}},
+	{domain.ErrStaleDomainKey, awsError{"ServiceUnavailable", 503}},
 	{errS3Internal, awsError{"InternalError", 500}},
 	{errCorruptObject, awsError{"InternalError", 500}},
 }

@@ -14,7 +14,7 @@ func TestErrorTableCoversSentinels(t *testing.T) {
 		domain.ErrNotFound, domain.ErrAlreadyExists, domain.ErrDisabled, domain.ErrInvalidState,
 		domain.ErrInvalidCiphertext, domain.ErrIncorrectKey, domain.ErrValidation, domain.ErrInvalidAliasName,
 		domain.ErrInvalidMarker, domain.ErrInvalidKeyUsage, domain.ErrUnsupported, domain.ErrLimitExceeded,
-		domain.ErrInvalidArn, domain.ErrTag, domain.ErrAccessDenied, domain.ErrNoDomain, domain.ErrDependency,
+		domain.ErrInvalidArn, domain.ErrTag, domain.ErrAccessDenied, domain.ErrNoDomain, domain.ErrDependency, domain.ErrStaleDomainKey,
 		domain.ErrInvalidSignature, domain.ErrInvalidMac,
 		ErrMissingAuth, ErrMalformedAuth, ErrUnknownAccessKey, ErrSignatureMismatch, ErrRequestExpired,
 		ErrClockSkew, ErrWrongRegion, ErrContentSHA256Mismatch,

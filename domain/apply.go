@@ -109,7 +109,23 @@ func (s *State) applyCreatePrincipal(c *createPrincipalCmd) error {
 		}
 		return errorf(ErrAlreadyExists, "access key %s already exists", p.AccessKeyID)
 	}
+	if err := s.checkCurrentDK(p.DKVersion); err != nil {
+		return err
+	}
 	s.principals[p.AccessKeyID] = &p
+	return nil
+}
+
+// checkCurrentDK refuses material sealed under any domain key version but the current one. A
+// write sealed before a rotation and applied after it would otherwise land behind the re-wrap's
+// cursor, or after the old version retired, and keep a retired key in use.
+func (s *State) checkCurrentDK(dkv uint32) error {
+	if s.domain == nil {
+		return errorf(ErrNoDomain, "the key domain is not initialised")
+	}
+	if dkv != s.domain.CurrentDK {
+		return errorf(ErrStaleDomainKey, "the domain key was rotated while this request was in flight; retry")
+	}
 	return nil
 }
 

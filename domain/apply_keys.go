@@ -13,6 +13,9 @@ func (s *State) applyCreateKey(c *createKeyCmd) error {
 	if len(k.Versions) != 1 || k.Versions[0].Version != 1 {
 		return errorf(ErrValidation, "a new key must have exactly version 1")
 	}
+	if err := s.checkCurrentDK(k.Versions[0].DKVersion); err != nil {
+		return err
+	}
 	s.keys[k.ID] = &k
 	s.order = append(s.order, k.ID)
 	return nil
@@ -141,6 +144,9 @@ func (s *State) applyRotateKey(c *rotateKeyCmd) error {
 			}
 		}
 		return errorf(ErrInvalidState, "%s was rotated concurrently; retry", s.arn.Key(k.ID))
+	}
+	if err := s.checkCurrentDK(c.Version.DKVersion); err != nil {
+		return err
 	}
 	k.Versions = append(k.Versions, c.Version)
 	if c.Version.Rotation == RotationOnDemand {

@@ -27,6 +27,10 @@ var (
 	ErrDependency        = errors.New("domain: dependency failure")
 	ErrInvalidSignature  = errors.New("domain: invalid signature")
 	ErrInvalidMac        = errors.New("domain: invalid mac")
+	// ErrStaleDomainKey refuses a write carrying material sealed under a domain key version that
+	// is no longer current: a rotation committed between sealing and applying. The service
+	// seals again and retries; a client sees it only if that keeps happening.
+	ErrStaleDomainKey = errors.New("domain: sealed under a stale domain key")
 	// ErrNoSuchBucket and ErrBucketExists are S3 bucket failures (NoSuchBucket,
 	// BucketAlreadyOwnedByYou), apart from ErrNotFound so a missing bucket is never taken for a
 	// missing KMS key.

@@ -90,6 +90,29 @@ func (s *Service) ARNs() ARNs { return s.cfg.ARNs }
 // onto the wire, where AWS uses millisecond precision.
 func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Millisecond) }
 
+// proposeSealed proposes a command that carries material sealed under the current domain key,
+// building it afresh for each attempt. If a domain key rotation commits between sealing and
+// applying, Apply refuses the command (ErrStaleDomainKey); the service then catches up with the
+// cluster, so that build sees the new current version, and tries again.
+func (s *Service) proposeSealed(ctx context.Context, build func() ([]byte, error)) error {
+	const attempts = 3
+	for i := 1; ; i++ {
+		cmd, err := build()
+		if err != nil {
+			return err
+		}
+		err = s.propose(ctx, cmd)
+		if !errors.Is(err, ErrStaleDomainKey) || i == attempts {
+			return err
+		}
+		if s.cfg.CatchUp != nil {
+			if err := s.cfg.CatchUp(ctx); err != nil {
+				return dependencyError("catching up with the cluster", err)
+			}
+		}
+	}
+}
+
 func (s *Service) propose(ctx context.Context, cmd []byte) error {
 	err := s.prop.Propose(ctx, cmd)
 	var de *Error

@@ -57,16 +57,19 @@ func (s *Service) CreateKey(ctx context.Context, in CreateKeyInput) (*Key, error
 		return nil, dependencyError("creating a key id", err)
 	}
 	now := s.now()
-	ver, err := s.sealNewMaterial(id, in.KeySpec, now)
+	err = s.proposeSealed(ctx, func() ([]byte, error) {
+		ver, err := s.sealNewMaterial(id, in.KeySpec, now)
+		if err != nil {
+			return nil, err
+		}
+		k := Key{
+			ID: id, Description: in.Description, KeySpec: in.KeySpec, KeyUsage: in.KeyUsage,
+			Origin: in.Origin, State: KeyStateEnabled, CreatedAt: now, Policy: in.Policy,
+			Tags: in.Tags, Versions: []KeyVersion{ver},
+		}
+		return encode(cmdCreateKey, createKeyCmd{Key: k}), nil
+	})
 	if err != nil {
-		return nil, err
-	}
-	k := Key{
-		ID: id, Description: in.Description, KeySpec: in.KeySpec, KeyUsage: in.KeyUsage,
-		Origin: in.Origin, State: KeyStateEnabled, CreatedAt: now, Policy: in.Policy,
-		Tags: in.Tags, Versions: []KeyVersion{ver},
-	}
-	if err := s.propose(ctx, encode(cmdCreateKey, createKeyCmd{Key: k})); err != nil {
 		return nil, err
 	}
 	return s.describe(id)

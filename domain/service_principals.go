@@ -12,19 +12,6 @@ import (
 // CreatePrincipal creates a principal with a new access key. The secret is returned once, to be
 // handed to its owner; the state keeps it only sealed under the current domain key.
 func (s *Service) CreatePrincipal(ctx context.Context, name string, root bool) (accessKeyID string, secret []byte, err error) {
-	var dkv uint32
-	s.st.View(func(v *View) {
-		if d := v.Domain(); d != nil {
-			dkv = d.CurrentDK
-		}
-	})
-	if dkv == 0 {
-		return "", nil, errorf(ErrNoDomain, "the key domain is not initialised")
-	}
-	dk, err := s.ring.DomainKey(dkv)
-	if err != nil {
-		return "", nil, dependencyError("opening the domain key", err)
-	}
 	raw := make([]byte, 10+30)
 	if _, err := rand.Read(raw); err != nil {
 		return "", nil, dependencyError("generating an access key", err)
@@ -33,13 +20,20 @@ func (s *Service) CreatePrincipal(ctx context.Context, name string, root bool) (
 	accessKeyID = "KHAK" + base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw[:10])[:16]
 	secret = []byte(base64.RawStdEncoding.EncodeToString(raw[10:]))[:40]
 	clear(raw)
-	tok, err := wrap.SealKeyToken(dk, dkv, wrap.KindCredential, []byte(accessKeyID), secret)
+	created := s.now()
+	err = s.proposeSealed(ctx, func() ([]byte, error) {
+		dkv, dk, err := s.currentDomainKey()
+		if err != nil {
+			return nil, err
+		}
+		tok, err := wrap.SealKeyToken(dk, dkv, wrap.KindCredential, []byte(accessKeyID), secret)
+		if err != nil {
+			return nil, dependencyError("wrapping the access key", err)
+		}
+		p := Principal{AccessKeyID: accessKeyID, Name: name, DKVersion: dkv, Token: tok, CreatedAt: created, Root: root}
+		return encode(cmdCreatePrincipal, createPrincipalCmd{Principal: p}), nil
+	})
 	if err != nil {
-		clear(secret)
-		return "", nil, dependencyError("wrapping the access key", err)
-	}
-	p := Principal{AccessKeyID: accessKeyID, Name: name, DKVersion: dkv, Token: tok, CreatedAt: s.now(), Root: root}
-	if err := s.propose(ctx, encode(cmdCreatePrincipal, createPrincipalCmd{Principal: p})); err != nil {
 		clear(secret)
 		return "", nil, err
 	}

@@ -95,11 +95,13 @@ func (s *Service) RotateKeyOnDemand(ctx context.Context, ref string) (wrap.KeyID
 
 func (s *Service) rotate(ctx context.Context, k *Key, typ RotationType) error {
 	now := s.now()
-	ver, err := s.sealNewVersion(k.ID, k.Current().Version+1, now, typ)
-	if err != nil {
-		return err
-	}
-	return s.propose(ctx, encode(cmdRotateKey, rotateKeyCmd{ID: k.ID, Version: ver, At: now}))
+	return s.proposeSealed(ctx, func() ([]byte, error) {
+		ver, err := s.sealNewVersion(k.ID, k.Current().Version+1, now, typ)
+		if err != nil {
+			return nil, err
+		}
+		return encode(cmdRotateKey, rotateKeyCmd{ID: k.ID, Version: ver, At: now}), nil
+	})
 }
 
 // RotationInfo is one ListKeyRotations entry.

@@ -59,7 +59,7 @@ func newOpCluster(t *testing.T, n int) *opCluster {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("go toolchain not found")
 	}
-	pc := &procCluster{t: t, bin: keyholdBinary(t), dir: t.TempDir(), procs: map[string]*exec.Cmd{}, pids: map[string]int{}}
+	pc := &procCluster{t: t, bin: keyholdBinary(t), dir: clusterDir(t), procs: map[string]*exec.Cmd{}, pids: map[string]int{}}
 	oc := &opCluster{procCluster: pc, ctl: keyholdctlBinary(t), ops: filepath.Join(pc.dir, "operators")}
 	t.Cleanup(pc.stopAll)
 	ca, caKey, err := ensureDevCA(filepath.Join(pc.dir, "tls"))

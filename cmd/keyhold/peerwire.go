@@ -75,7 +75,7 @@ var domainKinds = []error{
 	domain.ErrInvalidCiphertext, domain.ErrIncorrectKey, domain.ErrValidation,
 	domain.ErrInvalidAliasName, domain.ErrInvalidMarker, domain.ErrInvalidKeyUsage,
 	domain.ErrUnsupported, domain.ErrLimitExceeded, domain.ErrInvalidArn, domain.ErrTag,
-	domain.ErrAccessDenied, domain.ErrNoDomain, domain.ErrDependency, domain.ErrInvalidSignature,
+	domain.ErrAccessDenied, domain.ErrNoDomain, domain.ErrDependency, domain.ErrInvalidSignature, domain.ErrStaleDomainKey,
 	domain.ErrInvalidMac, domain.ErrNoSuchBucket, domain.ErrBucketExists,
 }
 

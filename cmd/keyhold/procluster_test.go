@@ -104,7 +104,7 @@ func startProcCluster(t *testing.T, n int) *procCluster {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("go toolchain not found")
 	}
-	pc := &procCluster{t: t, bin: keyholdBinary(t), dir: t.TempDir(), procs: map[string]*exec.Cmd{}, pids: map[string]int{}}
+	pc := &procCluster{t: t, bin: keyholdBinary(t), dir: clusterDir(t), procs: map[string]*exec.Cmd{}, pids: map[string]int{}}
 	base := freePortBase(t, n)
 	pc.dev = exec.Command(pc.bin, "dev", "--nodes", fmt.Sprint(n), "-dir", pc.dir,
 		"-api-addr", fmt.Sprintf("127.0.0.1:%d", base), "-ops-addr", fmt.Sprintf("127.0.0.1:%d", base+1),
@@ -320,4 +320,18 @@ func without(s []string, v string) []string {
 		}
 	}
 	return out
+}
+
+// clusterDir is where a process cluster keeps its state and node logs: a test temp dir, or, with
+// KEYHOLD_KEEP_CLUSTER_DIRS set, a directory that outlives the test so a failure can be read.
+func clusterDir(t *testing.T) string {
+	if os.Getenv("KEYHOLD_KEEP_CLUSTER_DIRS") == "" {
+		return t.TempDir()
+	}
+	dir, err := os.MkdirTemp("", "keyhold-"+strings.ReplaceAll(t.Name(), "/", "_")+"-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("cluster state and logs kept in %s", dir)
+	return dir
 }
