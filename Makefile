@@ -60,7 +60,8 @@ fuzz: ## run every fuzz target for FUZZTIME each
 .PHONY: bench
 bench: deps build ## run the Go benchmarks and the load tool against a live node
 	$(GO) test -run '^$$' -bench . -benchmem ./wrap/ ./hsm/ ./api/ ./cluster/
-	./bin/keyhold-load -duration $(BENCHTIME)
+	$(GO) test -run '^$$' -bench 'Sign|GenerateMac' ./cmd/keyhold/
+	./bin/keyhold-load -duration $(BENCHTIME) -ops Encrypt,Decrypt,GenerateDataKey,Sign,GenerateMac
 	./bin/keyhold-load -cluster 3 -concurrency 64,256 -duration $(BENCHTIME)
 	./bin/keyhold-load -s3 -s3-sizes 1MiB,64MiB -concurrency 4 -duration $(BENCHTIME)
 
