@@ -54,6 +54,11 @@ func (s *Service) Verify(ref string, msg []byte, msgType, alg string, sig []byte
 	if err != nil {
 		return wrap.KeyID{}, err
 	}
+	if sa.scheme == wrap.SchemeMLDSAMu {
+		// The ML-DSA implementation verifies messages only; a signature made with EXTERNAL_MU
+		// verifies here against the message μ was computed from, with MessageType RAW.
+		return wrap.KeyID{}, errorf(ErrUnsupported, "Verify with MessageType EXTERNAL_MU is not supported by this key service; verify the message with MessageType RAW")
+	}
 	if err := checkLen("signature", len(sig), 1, MaxSignature); err != nil {
 		return wrap.KeyID{}, err
 	}
@@ -106,7 +111,12 @@ func (s *Service) signInput(ks keySnapshot, alg, msgType string, msg []byte) (si
 		case MessageTypeRaw:
 			return sa, msg, nil
 		case MessageTypeExternalMu:
-			return sigAlg{}, nil, errorf(ErrUnsupported, "MessageType EXTERNAL_MU is not supported by this key service; sign the message with MessageType RAW")
+			// μ is FIPS 204's 64-byte message representative, computed by the caller.
+			if len(msg) != 64 {
+				return sigAlg{}, nil, errorf(ErrValidation, "An EXTERNAL_MU message must be the 64-byte mu of FIPS 204 section 6.2; got %d bytes.", len(msg))
+			}
+			sa.scheme = wrap.SchemeMLDSAMu
+			return sa, msg, nil
 		}
 		return sigAlg{}, nil, errorf(ErrValidation, "ML_DSA_SHAKE_256 signing algorithm requires KMS MessageType:RAW or EXTERNAL_MU")
 	default:

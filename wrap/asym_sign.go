@@ -35,11 +35,15 @@ const (
 	SchemeEd25519ph
 	// SchemeMLDSA is pure ML-DSA (FIPS 204) with an empty context.
 	SchemeMLDSA
+	// SchemeMLDSAMu is ML-DSA over an externally computed 64-byte μ (FIPS 204 §6.2; AWS's
+	// MessageType EXTERNAL_MU): the signature is the one SchemeMLDSA gives for the message μ
+	// was computed from. Sign only.
+	SchemeMLDSAMu
 )
 
 // String returns a name for logs.
 func (s SignScheme) String() string {
-	names := [...]string{"", "rsa-pss", "rsa-pkcs1v15", "ecdsa", "ed25519", "ed25519ph", "ml-dsa"}
+	names := [...]string{"", "rsa-pss", "rsa-pkcs1v15", "ecdsa", "ed25519", "ed25519ph", "ml-dsa", "ml-dsa-mu"}
 	if s > SchemeInvalid && int(s) < len(names) {
 		return names[s]
 	}
@@ -57,7 +61,7 @@ func schemeFits(a KeyAlg, s SignScheme, h crypto.Hash) bool {
 		return a == KeyAlgEd25519
 	case SchemeEd25519ph:
 		return a == KeyAlgEd25519 && h == crypto.SHA512
-	case SchemeMLDSA:
+	case SchemeMLDSA, SchemeMLDSAMu:
 		return a.mldsa() != nil
 	}
 	return false
@@ -94,12 +98,16 @@ func (k *PrivateKey) Sign(s SignScheme, h crypto.Hash, in []byte) ([]byte, error
 		return k.ed.Sign(nil, in, &ed25519.Options{Hash: crypto.SHA512})
 	case SchemeMLDSA:
 		return k.ml.sign(in)
+	case SchemeMLDSAMu:
+		return k.ml.signMu(in)
 	}
 	return nil, fmt.Errorf("%w: signature scheme %v", ErrInvalidArgument, s)
 }
 
 // digestInput reports whether scheme s signs a digest rather than the message.
-func digestInput(s SignScheme) bool { return s != SchemeEd25519 && s != SchemeMLDSA }
+func digestInput(s SignScheme) bool {
+	return s != SchemeEd25519 && s != SchemeMLDSA && s != SchemeMLDSAMu
+}
 
 // PublicKey is the public half of an asymmetric key: for Verify and for RSA encryption. It
 // holds nothing secret.

@@ -11,7 +11,7 @@ import (
 
 // TestDependencies pins the dependency direction (STYLE item 2): wrap imports nothing of
 // keyhold (in particular not hsm; it asks for a domain key through AEAD) and, outside tests,
-// only the standard library plus the two primitives it lacks: ML-DSA (circl) and secp256k1
+// only the standard library plus the two primitives it lacks: ML-DSA (filippo.io/mldsa) and secp256k1
 // (decred), each confined to one file (mldsa.go, secp256k1.go) and the key type that holds them.
 func TestDependencies(t *testing.T) {
 	files, err := filepath.Glob("*.go")
@@ -40,7 +40,7 @@ func TestDependencies(t *testing.T) {
 // allowedExternal lists the non-standard modules wrap may use: primitives Go's standard library
 // does not export (see mldsa.go and secp256k1.go for why each).
 func allowedExternal(path string) bool {
-	return strings.HasPrefix(path, "github.com/cloudflare/circl/sign/mldsa/") ||
+	return path == "filippo.io/mldsa" || path == "filippo.io/mldsa/mldsacrypto" ||
 		path == "github.com/decred/dcrd/dcrec/secp256k1/v4" ||
 		path == "github.com/decred/dcrd/dcrec/secp256k1/v4/ecdsa"
 }

@@ -5,14 +5,14 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 
-	"github.com/cloudflare/circl/sign/mldsa/mldsa44"
-	"github.com/cloudflare/circl/sign/mldsa/mldsa65"
-	"github.com/cloudflare/circl/sign/mldsa/mldsa87"
+	"filippo.io/mldsa"
+	"filippo.io/mldsa/mldsacrypto"
 )
 
-// ML-DSA (FIPS 204; AWS's ML_DSA_44/65/87) comes from github.com/cloudflare/circl: Go's
-// standard library has it only internally. circl's implementation is checked against NIST's
-// ACVP vectors in its own tests.
+// ML-DSA (FIPS 204; AWS's ML_DSA_44/65/87) comes from filippo.io/mldsa: Go's standard library
+// has it only internally (crypto/internal/fips140/mldsa), and filippo.io/mldsa is that same
+// implementation, maintained by its author, exported. It also signs an externally computed μ
+// (RFC 9881's "external mu"), which AWS KMS offers as MessageType EXTERNAL_MU.
 //
 // Encodings follow RFC 9881 (ML-DSA in X.509): the public key is SubjectPublicKeyInfo with
 // the parameter-set OID and no parameters; the private key is PKCS#8 whose privateKey holds
@@ -21,10 +21,15 @@ import (
 // the smallest encoding, and OpenSSL 3.5 writes and reads the same form.
 //
 // Signing is pure ML-DSA with an empty context string and hedged randomness (FIPS 204's
-// default), which is what AWS KMS does for ML_DSA_SHAKE_256 with MessageType RAW. circl does
-// not expose signing from an externally computed μ, so EXTERNAL_MU is not offered.
+// default), which is what AWS KMS does for ML_DSA_SHAKE_256 with MessageType RAW; with
+// EXTERNAL_MU the 64-byte μ is signed as given, giving the signature RAW would give for the
+// message μ was computed from. Verification takes the message: the library offers no
+// verification from μ, so Verify with EXTERNAL_MU is not offered.
 
-const mldsaSeedSize = 32
+const (
+	mldsaSeedSize = 32
+	mldsaMuSize   = 64
+)
 
 var (
 	oidMLDSA44 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 17}
@@ -32,13 +37,11 @@ var (
 	oidMLDSA87 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 19}
 )
 
-// mldsaParams adapts one circl parameter set.
+// mldsaParams is one ML-DSA parameter set with its encodings.
 type mldsaParams struct {
 	oid     asn1.ObjectIdentifier
 	pubSize int
-	// expand derives the key pair from a seed: the packed public key and a signing function.
-	expand func(seed *[mldsaSeedSize]byte) (pub []byte, sign func(msg []byte) ([]byte, error))
-	verify func(pub, msg, sig []byte) bool
+	params  mldsa.Parameters
 }
 
 // mldsa returns a's parameter set, or nil when a is not ML-DSA.
@@ -54,59 +57,44 @@ func (a KeyAlg) mldsa() *mldsaParams {
 	return nil
 }
 
-var mldsa44Params = mldsaParams{
-	oid: oidMLDSA44, pubSize: mldsa44.PublicKeySize,
-	expand: func(seed *[mldsaSeedSize]byte) ([]byte, func([]byte) ([]byte, error)) {
-		pk, sk := mldsa44.NewKeyFromSeed(seed)
-		return pk.Bytes(), func(msg []byte) ([]byte, error) {
-			sig := make([]byte, mldsa44.SignatureSize)
-			return sig, mldsa44.SignTo(sk, msg, nil, true, sig)
+var (
+	mldsa44Params = mldsaParams{oid: oidMLDSA44, pubSize: mldsa.MLDSA44().PublicKeySize(), params: mldsa.MLDSA44()}
+	mldsa65Params = mldsaParams{oid: oidMLDSA65, pubSize: mldsa.MLDSA65().PublicKeySize(), params: mldsa.MLDSA65()}
+	mldsa87Params = mldsaParams{oid: oidMLDSA87, pubSize: mldsa.MLDSA87().PublicKeySize(), params: mldsa.MLDSA87()}
+)
+
+// expand derives the key pair from a seed: the packed public key, and signing functions for a
+// message and for an external μ.
+func (p *mldsaParams) expand(seed *[mldsaSeedSize]byte) (pub []byte, sign, signMu func([]byte) ([]byte, error)) {
+	sk, err := mldsa.NewPrivateKey(p.params, seed[:])
+	if err != nil {
+		// A 32-byte seed always expands; anything else is a bug in this file.
+		panic("wrap: mldsa: " + err.Error())
+	}
+	sign = func(msg []byte) ([]byte, error) { return sk.Sign(nil, msg, nil) }
+	signMu = func(mu []byte) ([]byte, error) {
+		if len(mu) != mldsaMuSize {
+			return nil, ErrInvalidArgument
 		}
-	},
-	verify: func(pub, msg, sig []byte) bool {
-		var pk mldsa44.PublicKey
-		return pk.UnmarshalBinary(pub) == nil && mldsa44.Verify(&pk, msg, nil, sig)
-	},
+		return sk.Sign(nil, mu, mldsacrypto.MLDSAMu)
+	}
+	return sk.PublicKey().Bytes(), sign, signMu
 }
 
-var mldsa65Params = mldsaParams{
-	oid: oidMLDSA65, pubSize: mldsa65.PublicKeySize,
-	expand: func(seed *[mldsaSeedSize]byte) ([]byte, func([]byte) ([]byte, error)) {
-		pk, sk := mldsa65.NewKeyFromSeed(seed)
-		return pk.Bytes(), func(msg []byte) ([]byte, error) {
-			sig := make([]byte, mldsa65.SignatureSize)
-			return sig, mldsa65.SignTo(sk, msg, nil, true, sig)
-		}
-	},
-	verify: func(pub, msg, sig []byte) bool {
-		var pk mldsa65.PublicKey
-		return pk.UnmarshalBinary(pub) == nil && mldsa65.Verify(&pk, msg, nil, sig)
-	},
-}
-
-var mldsa87Params = mldsaParams{
-	oid: oidMLDSA87, pubSize: mldsa87.PublicKeySize,
-	expand: func(seed *[mldsaSeedSize]byte) ([]byte, func([]byte) ([]byte, error)) {
-		pk, sk := mldsa87.NewKeyFromSeed(seed)
-		return pk.Bytes(), func(msg []byte) ([]byte, error) {
-			sig := make([]byte, mldsa87.SignatureSize)
-			return sig, mldsa87.SignTo(sk, msg, nil, true, sig)
-		}
-	},
-	verify: func(pub, msg, sig []byte) bool {
-		var pk mldsa87.PublicKey
-		return pk.UnmarshalBinary(pub) == nil && mldsa87.Verify(&pk, msg, nil, sig)
-	},
+// verify checks a pure ML-DSA signature over msg with an empty context.
+func (p *mldsaParams) verify(pub, msg, sig []byte) bool {
+	pk, err := mldsa.NewPublicKey(p.params, pub)
+	return err == nil && mldsa.Verify(pk, msg, sig, nil) == nil
 }
 
 // mldsaKey is an expanded ML-DSA private key.
 type mldsaKey struct {
-	sign func(msg []byte) ([]byte, error)
-	spki []byte
+	sign, signMu func([]byte) ([]byte, error)
+	spki         []byte
 }
 
-// destroy drops the expanded key (circl offers no way to clear it; see PrivateKey).
-func (m *mldsaKey) destroy() { m.sign = nil }
+// destroy drops the expanded key (the library offers no way to clear it; see PrivateKey).
+func (m *mldsaKey) destroy() { m.sign, m.signMu = nil, nil }
 
 // marshalMLDSAPKCS8 encodes a seed as PKCS#8 (seed form). The caller owns and clears it.
 func marshalMLDSAPKCS8(a KeyAlg, seed *[mldsaSeedSize]byte) []byte {
@@ -136,12 +124,12 @@ func parseMLDSAPKCS8(a KeyAlg, der []byte) (*mldsaKey, error) {
 	seed := [mldsaSeedSize]byte(in[2:])
 	defer clear(seed[:])
 	clear(in)
-	pub, sign := p.expand(&seed)
+	pub, sign, signMu := p.expand(&seed)
 	spki, err := asn1.Marshal(spkiInfo{Algorithm: pkix.AlgorithmIdentifier{Algorithm: p.oid}, PublicKey: asn1.BitString{Bytes: pub, BitLength: 8 * len(pub)}})
 	if err != nil {
 		return nil, errBadEncoding
 	}
-	return &mldsaKey{sign: sign, spki: spki}, nil
+	return &mldsaKey{sign: sign, signMu: signMu, spki: spki}, nil
 }
 
 // parseMLDSASPKI returns the packed public key of an ML-DSA SubjectPublicKeyInfo of algorithm a.

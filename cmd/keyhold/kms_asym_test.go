@@ -185,7 +185,7 @@ func TestAsymmetricKeys(t *testing.T) {
 			{"Ed25519 digest", kms.SignInput{KeyId: aws.String(ed), Message: make([]byte, 64), MessageType: types.MessageTypeDigest, SigningAlgorithm: types.SigningAlgorithmSpecEd25519Sha512}, "ValidationException"},
 			{"Ed25519ph raw", kms.SignInput{KeyId: aws.String(ed), Message: []byte("m"), SigningAlgorithm: types.SigningAlgorithmSpecEd25519PhSha512}, "ValidationException"},
 			{"ML-DSA digest", kms.SignInput{KeyId: aws.String(ml), Message: make([]byte, 64), MessageType: types.MessageTypeDigest, SigningAlgorithm: types.SigningAlgorithmSpecMlDsaShake256}, "ValidationException"},
-			{"ML-DSA external mu", kms.SignInput{KeyId: aws.String(ml), Message: make([]byte, 64), MessageType: types.MessageTypeExternalMu, SigningAlgorithm: types.SigningAlgorithmSpecMlDsaShake256}, "UnsupportedOperationException"},
+			{"ML-DSA external mu of 63 bytes", kms.SignInput{KeyId: aws.String(ml), Message: make([]byte, 63), MessageType: types.MessageTypeExternalMu, SigningAlgorithm: types.SigningAlgorithmSpecMlDsaShake256}, "ValidationException"},
 			{"external mu on ECDSA", kms.SignInput{KeyId: aws.String(p256), Message: make([]byte, 64), MessageType: types.MessageTypeExternalMu, SigningAlgorithm: types.SigningAlgorithmSpecEcdsaSha256}, "ValidationException"},
 			{"no such key", kms.SignInput{KeyId: aws.String("alias/nope"), Message: []byte("m"), SigningAlgorithm: types.SigningAlgorithmSpecEcdsaSha256}, "NotFoundException"},
 		}
