@@ -16,7 +16,18 @@ func (s *Service) Encrypt(ref string, plaintext []byte, ec map[string]string) ([
 	return blob, ks.id, err
 }
 
+// usableKey resolves ref to a key that a symmetric encryption operation may use now.
 func (s *Service) usableKey(ref string) (keySnapshot, error) {
+	ks, err := s.usableRef(ref)
+	if err != nil {
+		return ks, err
+	}
+	return ks, s.usable(ks)
+}
+
+// usableRef resolves ref (aliases allowed) to a key that exists and whose state allows use,
+// whatever its usage: the start of every cryptographic operation.
+func (s *Service) usableRef(ref string) (keySnapshot, error) {
 	id, err := s.resolve(ref, true)
 	if err != nil {
 		return keySnapshot{}, err
@@ -25,7 +36,7 @@ func (s *Service) usableKey(ref string) (keySnapshot, error) {
 	if !ok {
 		return keySnapshot{}, errorf(ErrNotFound, "Key '%s' does not exist", s.cfg.ARNs.Key(id))
 	}
-	return ks, s.usable(ks)
+	return ks, s.usableState(ks)
 }
 
 func (s *Service) seal(ks keySnapshot, plaintext []byte, ec map[string]string) ([]byte, error) {

@@ -58,22 +58,15 @@ func (s *Service) GenerateDataKeyPair(ref, pairSpec string, ec map[string]string
 // asymmetric or HMAC key is UnsupportedOperation (data keys need a symmetric key), a key of
 // another usage InvalidKeyUsage.
 func (s *Service) dataKeyCMK(ref string) (keySnapshot, error) {
-	id, err := s.resolve(ref, true)
+	ks, err := s.usableRef(ref)
 	if err != nil {
 		return keySnapshot{}, err
 	}
-	ks, ok := s.snapshotKey(id, false)
-	if !ok {
-		return keySnapshot{}, errorf(ErrNotFound, "Key '%s' does not exist", s.cfg.ARNs.Key(id))
-	}
-	if err := s.usableState(ks); err != nil {
-		return keySnapshot{}, err
-	}
 	if ks.usage != KeyUsageEncryptDecrypt {
-		return keySnapshot{}, errorf(ErrInvalidKeyUsage, "%s key usage is %s which is not valid for generating data keys.", s.cfg.ARNs.Key(id), ks.usage)
+		return keySnapshot{}, errorf(ErrInvalidKeyUsage, "%s key usage is %s which is not valid for generating data keys.", s.cfg.ARNs.Key(ks.id), ks.usage)
 	}
 	if ks.spec != KeySpecSymmetricDefault {
-		return keySnapshot{}, errorf(ErrUnsupported, "%s is an asymmetric key (%s): data keys are generated under symmetric encryption keys only.", s.cfg.ARNs.Key(id), ks.spec)
+		return keySnapshot{}, errorf(ErrUnsupported, "%s is an asymmetric key (%s): data keys are generated under symmetric encryption keys only.", s.cfg.ARNs.Key(ks.id), ks.spec)
 	}
 	return ks, nil
 }

@@ -93,19 +93,12 @@ func (s *Service) withHMACKey(ks keySnapshot, fn func(*wrap.HMACKey) error) erro
 // keyFor resolves ref (aliases allowed) to a usable key whose usage is usage: the checks every
 // asymmetric and HMAC operation starts with. op names the operation in messages.
 func (s *Service) keyFor(ref, usage, op string) (keySnapshot, error) {
-	id, err := s.resolve(ref, true)
+	ks, err := s.usableRef(ref)
 	if err != nil {
 		return keySnapshot{}, err
 	}
-	ks, ok := s.snapshotKey(id, false)
-	if !ok {
-		return keySnapshot{}, errorf(ErrNotFound, "Key '%s' does not exist", s.cfg.ARNs.Key(id))
-	}
-	if err := s.usableState(ks); err != nil {
-		return keySnapshot{}, err
-	}
 	if ks.usage != usage {
-		return keySnapshot{}, errorf(ErrInvalidKeyUsage, "%s key usage is %s which is not valid for %s.", s.cfg.ARNs.Key(id), ks.usage, op)
+		return keySnapshot{}, errorf(ErrInvalidKeyUsage, "%s key usage is %s which is not valid for %s.", s.cfg.ARNs.Key(ks.id), ks.usage, op)
 	}
 	return ks, nil
 }

@@ -39,18 +39,6 @@ func (k *AESKey) Label() string { return k.label }
 // It returns ErrKeyExists if an AES key with that label exists already. The check and the
 // creation are atomic within the process, not across processes sharing the token.
 func (t *Token) GenerateAESKey(label string) (*AESKey, error) {
-	if err := checkKeyLabel("generate_key", label); err != nil {
-		return nil, err
-	}
-	t.genMu.Lock()
-	defer t.genMu.Unlock()
-	handles, err := t.findKeys(label)
-	if err != nil {
-		return nil, err
-	}
-	if len(handles) > 0 {
-		return nil, &OpError{Op: fmt.Sprintf("generate_key %q", label), Err: ErrKeyExists}
-	}
 	template := []*pkcs11.Attribute{
 		pkcs11.NewAttribute(pkcs11.CKA_CLASS, pkcs11.CKO_SECRET_KEY),
 		pkcs11.NewAttribute(pkcs11.CKA_KEY_TYPE, pkcs11.CKK_AES),
@@ -70,6 +58,24 @@ func (t *Token) GenerateAESKey(label string) (*AESKey, error) {
 		pkcs11.NewAttribute(pkcs11.CKA_VERIFY, false),
 		pkcs11.NewAttribute(pkcs11.CKA_DERIVE, false),
 	}
+	return t.generateAESKey(label, template, "AES key")
+}
+
+// generateAESKey creates a persistent AES-256 key from template (which names label) after
+// checking that no AES key has that label yet; what names the kind of key in the log.
+func (t *Token) generateAESKey(label string, template []*pkcs11.Attribute, what string) (*AESKey, error) {
+	if err := checkKeyLabel("generate_key", label); err != nil {
+		return nil, err
+	}
+	t.genMu.Lock()
+	defer t.genMu.Unlock()
+	handles, err := t.findKeys(label)
+	if err != nil {
+		return nil, err
+	}
+	if len(handles) > 0 {
+		return nil, &OpError{Op: fmt.Sprintf("generate_key %q", label), Err: ErrKeyExists}
+	}
 	var h pkcs11.ObjectHandle
 	err = t.withSession("generate_key", func(sh pkcs11.SessionHandle) error {
 		var err error
@@ -81,7 +87,7 @@ func (t *Token) GenerateAESKey(label string) (*AESKey, error) {
 	}
 	k := &AESKey{t: t, label: label}
 	k.handle.Store(uint64(h))
-	t.log.Info("hsm: AES key generated", "token", t.label, "key", label)
+	t.log.Info("hsm: "+what+" generated", "token", t.label, "key", label)
 	return k, nil
 }
 
@@ -102,46 +108,13 @@ func (t *Token) FindAESKey(label string) (*AESKey, error) {
 
 // findKey returns the handle of the one AES key labelled label.
 func (t *Token) findKey(label string) (pkcs11.ObjectHandle, error) {
-	handles, err := t.findKeys(label)
-	if err != nil {
-		return 0, err
-	}
-	switch len(handles) {
-	case 0:
-		return 0, &OpError{Op: fmt.Sprintf("find %q", label), Err: ErrKeyNotFound}
-	case 1:
-		return handles[0], nil
-	}
-	return 0, &OpError{Op: fmt.Sprintf("find %q", label), Err: ErrAmbiguous}
+	return t.findOne(pkcs11.CKO_SECRET_KEY, pkcs11.CKK_AES, label)
 }
 
 // findKeys returns the handles (at most two: enough to tell one from several) of the AES secret
 // keys labelled label.
 func (t *Token) findKeys(label string) ([]pkcs11.ObjectHandle, error) {
-	template := []*pkcs11.Attribute{
-		pkcs11.NewAttribute(pkcs11.CKA_CLASS, pkcs11.CKO_SECRET_KEY),
-		pkcs11.NewAttribute(pkcs11.CKA_KEY_TYPE, pkcs11.CKK_AES),
-		pkcs11.NewAttribute(pkcs11.CKA_TOKEN, true),
-		pkcs11.NewAttribute(pkcs11.CKA_LABEL, label),
-	}
-	var handles []pkcs11.ObjectHandle
-	err := t.withSession("find", func(sh pkcs11.SessionHandle) error {
-		ctx := t.mod.ctx
-		if _, err := t.ensureLogin(sh); err != nil {
-			return err
-		}
-		if err := ctx.FindObjectsInit(sh, template); err != nil {
-			return err
-		}
-		hs, _, err := ctx.FindObjects(sh, 2)
-		// Always finish the search, or the session stays busy with it.
-		if ferr := ctx.FindObjectsFinal(sh); err == nil {
-			err = ferr
-		}
-		handles = hs
-		return err
-	})
-	return handles, err
+	return t.findObjects("find", pkcs11.CKO_SECRET_KEY, pkcs11.CKK_AES, label)
 }
 
 func checkKeyLabel(op, label string) error {

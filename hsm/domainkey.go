@@ -45,32 +45,7 @@ func domainKeyTemplate(label string, withSize bool) []*pkcs11.Attribute {
 // officer trusted (CKA_WRAP_WITH_TRUSTED; see TrustWrappingKey). ErrKeyExists if an AES key with
 // that label exists already.
 func (t *Token) GenerateDomainKey(label string) (*AESKey, error) {
-	if err := checkKeyLabel("generate_key", label); err != nil {
-		return nil, err
-	}
-	t.genMu.Lock()
-	defer t.genMu.Unlock()
-	handles, err := t.findKeys(label)
-	if err != nil {
-		return nil, err
-	}
-	if len(handles) > 0 {
-		return nil, &OpError{Op: fmt.Sprintf("generate_key %q", label), Err: ErrKeyExists}
-	}
-	var h pkcs11.ObjectHandle
-	err = t.withSession("generate_key", func(sh pkcs11.SessionHandle) error {
-		var err error
-		h, err = t.mod.ctx.GenerateKey(sh, []*pkcs11.Mechanism{pkcs11.NewMechanism(pkcs11.CKM_AES_KEY_GEN, nil)},
-			domainKeyTemplate(label, true))
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	k := &AESKey{t: t, label: label}
-	k.handle.Store(uint64(h))
-	t.log.Info("hsm: domain key generated", "token", t.label, "key", label)
-	return k, nil
+	return t.generateAESKey(label, domainKeyTemplate(label, true), "domain key")
 }
 
 // WrapDomainKey wraps the domain key labelled dkLabel with the trusted public key labelled
