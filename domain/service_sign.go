@@ -54,11 +54,6 @@ func (s *Service) Verify(ref string, msg []byte, msgType, alg string, sig []byte
 	if err != nil {
 		return wrap.KeyID{}, err
 	}
-	if sa.scheme == wrap.SchemeMLDSAMu {
-		// The ML-DSA implementation verifies messages only; a signature made with EXTERNAL_MU
-		// verifies here against the message μ was computed from, with MessageType RAW.
-		return wrap.KeyID{}, errorf(ErrUnsupported, "Verify with MessageType EXTERNAL_MU is not supported by this key service; verify the message with MessageType RAW")
-	}
 	if err := checkLen("signature", len(sig), 1, MaxSignature); err != nil {
 		return wrap.KeyID{}, err
 	}

@@ -37,7 +37,7 @@ const (
 	SchemeMLDSA
 	// SchemeMLDSAMu is ML-DSA over an externally computed 64-byte μ (FIPS 204 §6.2; AWS's
 	// MessageType EXTERNAL_MU): the signature is the one SchemeMLDSA gives for the message μ
-	// was computed from. Sign only.
+	// was computed from. Verify with it checks the signature against μ itself.
 	SchemeMLDSAMu
 )
 
@@ -190,6 +190,8 @@ func (p *PublicKey) Verify(s SignScheme, h crypto.Hash, in, sig []byte) bool {
 		return ed25519.VerifyWithOptions(p.ed, in, sig, &ed25519.Options{Hash: crypto.SHA512}) == nil
 	case SchemeMLDSA:
 		return p.alg.mldsa().verify(p.ml, in, sig)
+	case SchemeMLDSAMu:
+		return len(in) == mldsaMuSize && verifyMLDSAMu(p.alg.mldsa(), p.ml, in, sig)
 	}
 	return false
 }

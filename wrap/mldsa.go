@@ -23,8 +23,9 @@ import (
 // Signing is pure ML-DSA with an empty context string and hedged randomness (FIPS 204's
 // default), which is what AWS KMS does for ML_DSA_SHAKE_256 with MessageType RAW; with
 // EXTERNAL_MU the 64-byte μ is signed as given, giving the signature RAW would give for the
-// message μ was computed from. Verification takes the message: the library offers no
-// verification from μ, so Verify with EXTERNAL_MU is not offered.
+// message μ was computed from. Verification of a message uses the library; verification from
+// μ (Verify with EXTERNAL_MU), which the library does not offer, is keyhold's own
+// implementation of FIPS 204's ML-DSA.Verify_internal (mldsa_mu_verify.go).
 
 const (
 	mldsaSeedSize = 32
@@ -42,6 +43,7 @@ type mldsaParams struct {
 	oid     asn1.ObjectIdentifier
 	pubSize int
 	params  mldsa.Parameters
+	vp      *mldsaVerifyParams // for verification from μ
 }
 
 // mldsa returns a's parameter set, or nil when a is not ML-DSA.
@@ -58,9 +60,9 @@ func (a KeyAlg) mldsa() *mldsaParams {
 }
 
 var (
-	mldsa44Params = mldsaParams{oid: oidMLDSA44, pubSize: mldsa.MLDSA44().PublicKeySize(), params: mldsa.MLDSA44()}
-	mldsa65Params = mldsaParams{oid: oidMLDSA65, pubSize: mldsa.MLDSA65().PublicKeySize(), params: mldsa.MLDSA65()}
-	mldsa87Params = mldsaParams{oid: oidMLDSA87, pubSize: mldsa.MLDSA87().PublicKeySize(), params: mldsa.MLDSA87()}
+	mldsa44Params = mldsaParams{oid: oidMLDSA44, pubSize: mldsa.MLDSA44().PublicKeySize(), params: mldsa.MLDSA44(), vp: &mldsa44Verify}
+	mldsa65Params = mldsaParams{oid: oidMLDSA65, pubSize: mldsa.MLDSA65().PublicKeySize(), params: mldsa.MLDSA65(), vp: &mldsa65Verify}
+	mldsa87Params = mldsaParams{oid: oidMLDSA87, pubSize: mldsa.MLDSA87().PublicKeySize(), params: mldsa.MLDSA87(), vp: &mldsa87Verify}
 )
 
 // expand derives the key pair from a seed: the packed public key, and signing functions for a

@@ -28,7 +28,8 @@ func externalMu(pk, msg []byte) []byte {
 
 // TestMLDSAExternalMu: a signature made with MessageType EXTERNAL_MU over a μ the client
 // computed is the signature of the message itself: keyhold's Verify (RAW) and circl's ML-DSA,
-// an implementation nobody here wrote, both accept it for the message.
+// an implementation nobody here wrote, both accept it for the message, and keyhold's Verify
+// with EXTERNAL_MU accepts it (and the RAW signature) for μ.
 func TestMLDSAExternalMu(t *testing.T) {
 	tn := newTestNode(t)
 	c := tn.kms
@@ -69,9 +70,28 @@ func TestMLDSAExternalMu(t *testing.T) {
 				SigningAlgorithm: types.SigningAlgorithmSpecMlDsaShake256}); err != nil {
 				t.Fatalf("Verify (RAW) of an EXTERNAL_MU signature: %v", err)
 			}
-			_, err = c.Verify(ctx(), &kms.VerifyInput{KeyId: k.KeyMetadata.KeyId, Message: externalMu(info.PublicKey.Bytes, short),
-				MessageType: types.MessageTypeExternalMu, Signature: out2.Signature, SigningAlgorithm: types.SigningAlgorithmSpecMlDsaShake256})
-			wantCode(t, err, "UnsupportedOperationException")
+			// Verify from μ accepts the EXTERNAL_MU signature and the RAW signature of the same
+			// message, and refuses a signature with one bit flipped.
+			mu := externalMu(info.PublicKey.Bytes, short)
+			raw, err := c.Sign(ctx(), &kms.SignInput{KeyId: k.KeyMetadata.KeyId, Message: short,
+				SigningAlgorithm: types.SigningAlgorithmSpecMlDsaShake256})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, sig := range []struct {
+				name string
+				sig  []byte
+			}{{"EXTERNAL_MU", out2.Signature}, {"RAW", raw.Signature}} {
+				if _, err := c.Verify(ctx(), &kms.VerifyInput{KeyId: k.KeyMetadata.KeyId, Message: mu, MessageType: types.MessageTypeExternalMu,
+					Signature: sig.sig, SigningAlgorithm: types.SigningAlgorithmSpecMlDsaShake256}); err != nil {
+					t.Fatalf("Verify (EXTERNAL_MU) of a %s signature: got %v, want nil", sig.name, err)
+				}
+			}
+			bad := append([]byte(nil), out2.Signature...)
+			bad[len(bad)/2] ^= 0x10
+			_, err = c.Verify(ctx(), &kms.VerifyInput{KeyId: k.KeyMetadata.KeyId, Message: mu, MessageType: types.MessageTypeExternalMu,
+				Signature: bad, SigningAlgorithm: types.SigningAlgorithmSpecMlDsaShake256})
+			wantCode(t, err, "KMSInvalidSignatureException")
 		})
 	}
 }
