@@ -39,26 +39,7 @@ func (k *AESKey) Label() string { return k.label }
 // It returns ErrKeyExists if an AES key with that label exists already. The check and the
 // creation are atomic within the process, not across processes sharing the token.
 func (t *Token) GenerateAESKey(label string) (*AESKey, error) {
-	template := []*pkcs11.Attribute{
-		pkcs11.NewAttribute(pkcs11.CKA_CLASS, pkcs11.CKO_SECRET_KEY),
-		pkcs11.NewAttribute(pkcs11.CKA_KEY_TYPE, pkcs11.CKK_AES),
-		pkcs11.NewAttribute(pkcs11.CKA_VALUE_LEN, aesKeyBytes),
-		pkcs11.NewAttribute(pkcs11.CKA_LABEL, label),
-		pkcs11.NewAttribute(pkcs11.CKA_TOKEN, true),
-		pkcs11.NewAttribute(pkcs11.CKA_PRIVATE, true),
-		// The key must never leave the token in plaintext, not even wrapped.
-		pkcs11.NewAttribute(pkcs11.CKA_SENSITIVE, true),
-		pkcs11.NewAttribute(pkcs11.CKA_EXTRACTABLE, false),
-		pkcs11.NewAttribute(pkcs11.CKA_ENCRYPT, true),
-		pkcs11.NewAttribute(pkcs11.CKA_DECRYPT, true),
-		// Least privilege: a domain key only seals and opens data.
-		pkcs11.NewAttribute(pkcs11.CKA_WRAP, false),
-		pkcs11.NewAttribute(pkcs11.CKA_UNWRAP, false),
-		pkcs11.NewAttribute(pkcs11.CKA_SIGN, false),
-		pkcs11.NewAttribute(pkcs11.CKA_VERIFY, false),
-		pkcs11.NewAttribute(pkcs11.CKA_DERIVE, false),
-	}
-	return t.generateAESKey(label, template, "AES key")
+	return t.generateAESKey(label, aesKeyTemplate(label, false, true), "AES key")
 }
 
 // generateAESKey creates a persistent AES-256 key from template (which names label) after

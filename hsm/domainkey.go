@@ -11,10 +11,17 @@ import (
 // maxWrapped bounds a wrapped domain key: one RSA-3072 block is 384 bytes; RSA-8192 is 1024.
 const maxWrapped = 1024
 
-// domainKeyTemplate is the template of a domain key, generated or unwrapped: sensitive (its
-// value is never readable), extractable only through a wrap with a key the security officer
-// marked trusted, and usable only to encrypt and decrypt.
+// domainKeyTemplate is the template of a domain key, generated or unwrapped (withSize is false
+// for an unwrap, where the length comes from the wrapped bytes).
 func domainKeyTemplate(label string, withSize bool) []*pkcs11.Attribute {
+	return aesKeyTemplate(label, true, withSize)
+}
+
+// aesKeyTemplate is the template of a persistent AES-256 key: sensitive (its value is never
+// readable) and usable only to encrypt and decrypt. A wrappable key is extractable, but only
+// through a wrap with a key the security officer marked trusted, so the token itself enforces
+// that a domain key moves only to an admitted member; any other key never leaves the token.
+func aesKeyTemplate(label string, wrappable, withSize bool) []*pkcs11.Attribute {
 	tmpl := []*pkcs11.Attribute{
 		pkcs11.NewAttribute(pkcs11.CKA_CLASS, pkcs11.CKO_SECRET_KEY),
 		pkcs11.NewAttribute(pkcs11.CKA_KEY_TYPE, pkcs11.CKK_AES),
@@ -22,17 +29,18 @@ func domainKeyTemplate(label string, withSize bool) []*pkcs11.Attribute {
 		pkcs11.NewAttribute(pkcs11.CKA_TOKEN, true),
 		pkcs11.NewAttribute(pkcs11.CKA_PRIVATE, true),
 		pkcs11.NewAttribute(pkcs11.CKA_SENSITIVE, true),
-		// Extractable so that a ceremony can move it to an admitted member's HSM, but only
-		// wrapped with a trusted key: the token itself enforces that admission is required.
-		pkcs11.NewAttribute(pkcs11.CKA_EXTRACTABLE, true),
-		pkcs11.NewAttribute(pkcs11.CKA_WRAP_WITH_TRUSTED, true),
+		pkcs11.NewAttribute(pkcs11.CKA_EXTRACTABLE, wrappable),
 		pkcs11.NewAttribute(pkcs11.CKA_ENCRYPT, true),
 		pkcs11.NewAttribute(pkcs11.CKA_DECRYPT, true),
+		// Least privilege: these keys only seal and open data.
 		pkcs11.NewAttribute(pkcs11.CKA_WRAP, false),
 		pkcs11.NewAttribute(pkcs11.CKA_UNWRAP, false),
 		pkcs11.NewAttribute(pkcs11.CKA_SIGN, false),
 		pkcs11.NewAttribute(pkcs11.CKA_VERIFY, false),
 		pkcs11.NewAttribute(pkcs11.CKA_DERIVE, false),
+	}
+	if wrappable {
+		tmpl = append(tmpl, pkcs11.NewAttribute(pkcs11.CKA_WRAP_WITH_TRUSTED, true))
 	}
 	if withSize {
 		tmpl = append(tmpl, pkcs11.NewAttribute(pkcs11.CKA_VALUE_LEN, aesKeyBytes))

@@ -141,16 +141,8 @@ func prepareDevCluster(ctx context.Context, base Config, dir string, nodes int, 
 		c.Bootstrap = i == 1
 		cfgs = append(cfgs, c)
 	}
+	setJoinPeers(cfgs)
 	for i := range cfgs {
-		var peers []string
-		for j, o := range cfgs {
-			if j != i {
-				peers = append(peers, o.RaftAddr)
-			}
-		}
-		if i > 0 {
-			cfgs[i].Join = strings.Join(peers, ",")
-		}
 		if err := cfgs[i].Validate(); err != nil {
 			return nil, err
 		}
@@ -284,4 +276,18 @@ In another shell:
 
 Nodes are listed in %s/nodes.json. Stop with Ctrl-C; running it again reuses the cluster.
 `, dir, infos[0].APIURL, infos[len(infos)-1].APIURL, infos[0].OpsURL, dir)
+}
+
+// setJoinPeers makes every node but the first (which bootstraps) join through the raft addresses
+// of all the others, so a node can join whichever of them is up.
+func setJoinPeers(cfgs []Config) {
+	for i := 1; i < len(cfgs); i++ {
+		var peers []string
+		for j, o := range cfgs {
+			if j != i {
+				peers = append(peers, o.RaftAddr)
+			}
+		}
+		cfgs[i].Join = strings.Join(peers, ",")
+	}
 }

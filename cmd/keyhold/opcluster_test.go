@@ -92,16 +92,8 @@ func newOpCluster(t *testing.T, n int) *opCluster {
 		}
 		cfgs = append(cfgs, c)
 	}
+	setJoinPeers(cfgs)
 	for i := range cfgs {
-		var peers []string
-		for j, o := range cfgs {
-			if j != i {
-				peers = append(peers, o.RaftAddr)
-			}
-		}
-		if i > 0 {
-			cfgs[i].Join = strings.Join(peers, ",")
-		}
 		if err := cfgs[i].Validate(); err != nil {
 			t.Fatal(err)
 		}

@@ -53,8 +53,8 @@ func (e *env) status() (domain.DomainStatus, error) {
 	return st, err
 }
 
-// proposalView mirrors api.ProposalView (cmd may not import api's internals' shapes by type;
-// the JSON is the contract).
+// proposalView mirrors api.ProposalView. The JSON is the contract: importing package api would
+// pull the whole server (S3, metrics, storage backends) into the operators' CLI.
 type proposalView struct {
 	ID          string           `json:"id"`
 	Kind        string           `json:"kind"`
