@@ -9,7 +9,7 @@ BENCHTIME ?= 10s
 DEV_PACKAGES := softhsm2
 TEST_PACKAGES := softhsm2 awscli openssl prometheus
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
-STATICCHECK := honnef.co/go/tools/cmd/staticcheck@2025.1.1
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .DEFAULT_GOAL := help
 
@@ -64,6 +64,7 @@ bench: deps build ## run the Go benchmarks and the load tool against a live node
 	./bin/keyhold-load -duration $(BENCHTIME) -ops Encrypt,Decrypt,GenerateDataKey,Sign,GenerateMac
 	./bin/keyhold-load -cluster 3 -concurrency 64,256 -duration $(BENCHTIME)
 	./bin/keyhold-load -s3 -s3-sizes 1MiB,64MiB -concurrency 4 -duration $(BENCHTIME)
+	./bin/keyhold-load -s3 -s3-tls -s3-sizes 1MiB,64MiB -concurrency 4 -duration $(BENCHTIME)
 
 .PHONY: lint
 lint: ## gofmt, go vet and staticcheck

@@ -84,6 +84,11 @@ func (s *Server) runS3(c *s3Call, h s3Handler) error {
 	if c.body, err = payloadReader(c.r, sig); err != nil {
 		return err
 	}
+	if c.r.Header.Get("X-Amz-Trailer") == "" {
+		if c.body, err = withHeaderChecksum(c.r.Header, c.body); err != nil {
+			return err
+		}
+	}
 	ctx, cancel := context.WithTimeout(c.r.Context(), s3ObjectTimeout)
 	defer cancel()
 	if err := s.authz.Authorize(ctx, c.who, "s3:"+c.op); err != nil {

@@ -127,8 +127,9 @@ func handleCopyObject(ctx context.Context, s *Server, c *s3Call) error {
 		return err
 	}
 	defer keys.clear()
+	// The copy has the same bytes, so the source's whole-object checksum holds for it too.
 	m := objectMeta{SSE: sse, LastModified: time.Now().UTC().Truncate(time.Second),
-		ContentType: src.ContentType, Headers: src.Headers, UserMeta: src.UserMeta}
+		ContentType: src.ContentType, Headers: src.Headers, UserMeta: src.UserMeta, Checksum: src.Checksum}
 	if replace {
 		requestAttrs(c.r.Header, &m)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -50,6 +49,10 @@ func handleGetObject(ctx context.Context, s *Server, c *s3Call) error {
 	s.sseResponseHeaders(h, &m.SSE, q)
 	h.Set("Content-Length", strconv.FormatInt(end-start, 10))
 	status := http.StatusOK
+	if !partial && checksumMode(c.r.Header) {
+		// As S3: the whole object's checksum, so never with a range.
+		setChecksumHeaders(h, m.Checksum)
+	}
 	if partial {
 		h.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", start, end-1, m.Size))
 		status = http.StatusPartialContent
@@ -58,23 +61,46 @@ func handleGetObject(ctx context.Context, s *Server, c *s3Call) error {
 		c.w.WriteHeader(status)
 		return nil
 	}
-	body := plainRange(ctx, obj, m, keys, start, end)
-	defer body.Close()
-	// Authenticate the first segment before promising success, so a corrupt object usually
-	// gets a proper error response rather than a cut-off body.
-	first := make([]byte, min(end-start, 64<<10))
-	if _, err := io.ReadFull(body, first); err != nil {
-		return err
-	}
-	c.w.WriteHeader(status)
-	_, _ = c.w.Write(first)
-	if _, err := io.CopyBuffer(c.w, body, make([]byte, 256<<10)); err != nil {
-		// The status is sent: cut the connection so the client sees a short body, never bytes
-		// that failed authentication.
-		s.log.Error("s3 object read failed mid-stream", "request_id", c.requestID, "err", err)
+	// The status goes out with the first body byte, and every segment is authenticated before
+	// its bytes are written, so an object that fails in its first segment still gets an
+	// error response instead of a cut-off body.
+	out := &statusOnWrite{w: c.w, status: status}
+	if err := copyPlainRange(ctx, out, obj, m, keys, start, end); err != nil {
+		if !out.sent {
+			return err
+		}
+		if out.writeErr == nil {
+			// The status is sent: cut the connection so the client sees a short body,
+			// never bytes that failed authentication.
+			s.log.Error("s3 object read failed mid-stream", "request_id", c.requestID, "err", err)
+		}
 		panic(http.ErrAbortHandler)
 	}
+	if !out.sent {
+		c.w.WriteHeader(status)
+	}
 	return nil
+}
+
+// statusOnWrite writes the response status just before the first body byte, and remembers
+// whether a failure came from the client's side of the connection.
+type statusOnWrite struct {
+	w        http.ResponseWriter
+	status   int
+	sent     bool
+	writeErr error
+}
+
+func (o *statusOnWrite) Write(p []byte) (int, error) {
+	if !o.sent {
+		o.sent = true
+		o.w.WriteHeader(o.status)
+	}
+	n, err := o.w.Write(p)
+	if err != nil {
+		o.writeErr = err
+	}
+	return n, err
 }
 
 // objectHeaders sets the stored attributes of m.

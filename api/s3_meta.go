@@ -38,8 +38,9 @@ type objectMeta struct {
 	ETag         string            `json:"etag"` // quoted, as S3 sends it
 	LastModified time.Time         `json:"mtime"`
 	ContentType  string            `json:"type,omitempty"`
-	Headers      map[string]string `json:"headers,omitempty"` // Cache-Control, Content-Disposition, ...
-	UserMeta     map[string]string `json:"user,omitempty"`    // x-amz-meta-* by lower-case suffix
+	Headers      map[string]string `json:"headers,omitempty"`  // Cache-Control, Content-Disposition, ...
+	UserMeta     map[string]string `json:"user,omitempty"`     // x-amz-meta-* by lower-case suffix
+	Checksum     *objectChecksum   `json:"checksum,omitempty"` // FULL_OBJECT, single-PUT objects
 	SSE          sseMeta           `json:"sse"`
 	Parts        []partMeta        `json:"parts"`
 	MAC          []byte            `json:"mac,omitempty"`

@@ -24,9 +24,13 @@ import (
 // number (partKeys), with its own header, salt and segment numbering; Complete concatenates the
 // sealed parts unchanged, so completing costs no decryption.
 const (
-	mpuBucket   = "_keyhold-mpu"
-	maxParts    = 10000
-	minPartSize = 5 << 20
+	mpuBucket = "_keyhold-mpu"
+	// mpuIndexBucket lists the uploads in S3's order: "<bucket>/<hex(key)>/<upload id>", empty.
+	// Hex keeps bytewise key order ('/' sorts below every hex digit, so "ab" follows "a"'s
+	// uploads), which lets ListMultipartUploads page with the store's own ordered listing.
+	mpuIndexBucket = "_keyhold-mpu-index"
+	maxParts       = 10000
+	minPartSize    = 5 << 20
 )
 
 // uploadRecord is a multipart upload's record.
@@ -94,6 +98,10 @@ func handleCreateMultipartUpload(ctx context.Context, s *Server, c *s3Call) erro
 	u := uploadRecord{Key: c.key, Initiated: time.Now().UTC(), Meta: objectMeta{SSE: sse}}
 	requestAttrs(c.r.Header, &u.Meta)
 	raw, _ := json.Marshal(&u)
+	// The index entry goes first and is removed last, so every upload record has one.
+	if err := s.putUploadIndex(ctx, c.bucket, c.key, id); err != nil {
+		return err
+	}
 	p, err := s.store.Create(ctx, mpuBucket, mpuPrefix(c.bucket, id)+"upload")
 	if err != nil {
 		return err
@@ -192,6 +200,9 @@ func handleUploadPart(ctx context.Context, s *Server, c *s3Call) error {
 		return writeXML(c.w, http.StatusOK, copyPartResult{Xmlns: s3Namespace, ETag: part.ETag, LastModified: s3Time(m.LastModified)})
 	}
 	c.w.Header().Set("ETag", part.ETag)
+	if cs := bodyChecksum(body); cs != nil {
+		c.w.Header().Set(cs.Name, cs.Value)
+	}
 	c.w.WriteHeader(http.StatusOK)
 	return nil
 }
@@ -281,7 +292,7 @@ func handleCompleteMultipartUpload(ctx context.Context, s *Server, c *s3Call) er
 	if err := out.Commit(ctx); err != nil {
 		return err
 	}
-	s.removeUpload(ctx, c.bucket, id)
+	s.removeUpload(ctx, c.bucket, c.key, id)
 	s.sseResponseHeaders(c.w.Header(), &m.SSE, q)
 	return writeXML(c.w, http.StatusOK, completeResult{Xmlns: s3Namespace, Location: "/" + c.bucket + "/" + c.key, Bucket: c.bucket, Key: c.key, ETag: m.ETag})
 }
@@ -315,7 +326,7 @@ func appendPart(ctx context.Context, out io.Writer, obj StoredObject, pm *object
 	return nil
 }
 
-func (s *Server) removeUpload(ctx context.Context, bucket, id string) {
+func (s *Server) removeUpload(ctx context.Context, bucket, key, id string) {
 	prefix := mpuPrefix(bucket, id)
 	keys, _, err := s.store.List(ctx, mpuBucket, prefix, "", maxParts+1)
 	if err != nil {
@@ -326,8 +337,10 @@ func (s *Server) removeUpload(ctx context.Context, bucket, id string) {
 			_ = s.store.Delete(ctx, mpuBucket, k)
 		}
 	}
-	// The record goes last, so a crash midway leaves an upload that can still be aborted.
+	// The record goes after the parts, so a crash midway leaves an upload that can still be
+	// aborted; the index entry last (ListMultipartUploads skips one without a record).
 	_ = s.store.Delete(ctx, mpuBucket, prefix+"upload")
+	_ = s.store.Delete(ctx, mpuIndexBucket, uploadIndexKey(bucket, key, id))
 }
 
 // handleAbortMultipartUpload is AbortMultipartUpload.
@@ -336,7 +349,7 @@ func handleAbortMultipartUpload(ctx context.Context, s *Server, c *s3Call) error
 	if _, err := s.loadUpload(ctx, c.bucket, c.key, id); err != nil {
 		return err
 	}
-	s.removeUpload(ctx, c.bucket, id)
+	s.removeUpload(ctx, c.bucket, c.key, id)
 	c.w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -394,50 +407,5 @@ func handleListParts(ctx context.Context, s *Server, c *s3Call) error {
 		res.NextPartNumberMarker = n
 	}
 	res.IsTruncated = more
-	return writeXML(c.w, http.StatusOK, res)
-}
-
-type listUploadsResult struct {
-	XMLName     xml.Name     `xml:"ListMultipartUploadsResult"`
-	Xmlns       string       `xml:"xmlns,attr"`
-	Bucket      string       `xml:"Bucket"`
-	MaxUploads  int          `xml:"MaxUploads"`
-	IsTruncated bool         `xml:"IsTruncated"`
-	Uploads     []uploadInfo `xml:"Upload"`
-}
-
-type uploadInfo struct {
-	Key       string `xml:"Key"`
-	UploadID  string `xml:"UploadId"`
-	Initiated string `xml:"Initiated"`
-}
-
-// handleListMultipartUploads is ListMultipartUploads (up to 1000 uploads, no paging).
-func handleListMultipartUploads(ctx context.Context, s *Server, c *s3Call) error {
-	keys, more, err := s.store.List(ctx, mpuBucket, c.bucket+"/", "", 1000*(maxParts+1))
-	if err != nil {
-		return err
-	}
-	res := listUploadsResult{Xmlns: s3Namespace, Bucket: c.bucket, MaxUploads: 1000, IsTruncated: more}
-	for _, k := range keys {
-		rest, ok := strings.CutSuffix(strings.TrimPrefix(k, c.bucket+"/"), "/upload")
-		if !ok || strings.Contains(rest, "/") || len(res.Uploads) == 1000 {
-			continue
-		}
-		obj, err := s.store.Open(ctx, mpuBucket, k)
-		if err != nil {
-			continue
-		}
-		raw, err := readAll(ctx, obj, 0, obj.Size())
-		obj.Close()
-		var u uploadRecord
-		if err != nil || json.Unmarshal(raw, &u) != nil {
-			continue
-		}
-		if p := c.q.Get("prefix"); p != "" && !strings.HasPrefix(u.Key, p) {
-			continue
-		}
-		res.Uploads = append(res.Uploads, uploadInfo{Key: u.Key, UploadID: rest, Initiated: s3Time(u.Initiated)})
-	}
 	return writeXML(c.w, http.StatusOK, res)
 }

@@ -118,8 +118,8 @@ func copyPartRange(ctx context.Context, w io.Writer, obj StoredObject, p partMet
 		return err
 	}
 	defer rc.Close()
-	buf := make([]byte, 256<<10)
-	_, err = io.CopyBuffer(w, wrap.NewObjectRangeReader(c, rc, p.Size, start, end), buf)
+	// The range reader is an io.WriterTo: each opened segment goes to w without another copy.
+	_, err = io.Copy(w, wrap.NewObjectRangeReader(c, rc, p.Size, start, end))
 	if err == wrap.ErrInvalidCiphertext {
 		return errCorruptObject
 	}

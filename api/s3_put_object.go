@@ -41,6 +41,7 @@ func handlePutObject(ctx context.Context, s *Server, c *s3Call) error {
 	}
 	h := c.w.Header()
 	h.Set("ETag", m.ETag)
+	setChecksumHeaders(h, m.Checksum)
 	s.sseResponseHeaders(h, &m.SSE, q)
 	c.w.WriteHeader(http.StatusOK)
 	return nil
@@ -66,6 +67,9 @@ func (s *Server) storeObject(ctx context.Context, bucket, key string, keys objec
 		return err
 	}
 	m.Size, m.ETag, m.Parts = part.Size, quotedHex(sum), []partMeta{part}
+	if cs := bodyChecksum(body); cs != nil {
+		m.Checksum = cs
+	}
 	if err := m.seal(keys); err != nil {
 		return err
 	}

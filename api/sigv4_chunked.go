@@ -118,6 +118,7 @@ type chunkedReader struct {
 
 	sumName string    // declared checksum trailer, if any
 	sum     hash.Hash // its running checksum over the decoded bytes
+	sumOK   string    // the trailer's value, once it matched
 
 	buf      []byte // signed: the current chunk, verified
 	pending  []byte // the part of buf not yet returned
@@ -380,3 +381,12 @@ type chunkError struct {
 
 func (e *chunkError) Error() string { return e.kind.Error() + ": " + e.why }
 func (e *chunkError) Unwrap() error { return e.kind }
+
+// Checksum reports the checksum trailer and its value once the body has been read to the end
+// and the checksum matched (checksummedBody).
+func (c *chunkedReader) Checksum() (name, value string) {
+	if c.sumOK == "" || c.err != io.EOF {
+		return "", ""
+	}
+	return c.sumName, c.sumOK
+}

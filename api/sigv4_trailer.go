@@ -107,8 +107,11 @@ func (c *chunkedReader) trailers() error {
 			return err
 		}
 	}
-	if c.sum != nil && base64.StdEncoding.EncodeToString(c.sum.Sum(nil)) != value {
-		return ErrBadDigest
+	if c.sum != nil {
+		if base64.StdEncoding.EncodeToString(c.sum.Sum(nil)) != value {
+			return ErrBadDigest
+		}
+		c.sumOK = value
 	}
 	return nil
 }

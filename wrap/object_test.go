@@ -3,6 +3,7 @@ package wrap
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"testing"
 )
@@ -51,7 +52,15 @@ func openRange(c *ObjectCipher, sealed []byte, plain, start, end int64) ([]byte,
 	if sp.Off+sp.Len > int64(len(sealed)) {
 		return nil, ErrInvalidCiphertext
 	}
-	return io.ReadAll(NewObjectRangeReader(c, bytes.NewReader(sealed[sp.Off:sp.Off+sp.Len]), plain, start, end))
+	src := func() io.Reader { return bytes.NewReader(sealed[sp.Off : sp.Off+sp.Len]) }
+	// Read and WriteTo must agree on every byte and every failure.
+	read, err := io.ReadAll(NewObjectRangeReader(c, src(), plain, start, end))
+	var written bytes.Buffer
+	_, werr := NewObjectRangeReader(c, src(), plain, start, end).(io.WriterTo).WriteTo(&written)
+	if err != werr || err == nil && !bytes.Equal(read, written.Bytes()) {
+		return nil, fmt.Errorf("Read gave %d bytes, %v; WriteTo gave %d bytes, %v", len(read), err, written.Len(), werr)
+	}
+	return read, err
 }
 
 func pattern(n int) []byte {
@@ -64,7 +73,7 @@ func pattern(n int) []byte {
 
 func TestObjectRoundTrip(t *testing.T) {
 	for _, layers := range []int{1, 2} {
-		for _, n := range []int{0, 1, testSeg - 1, testSeg, testSeg + 1, 3 * testSeg, 3*testSeg + 17} {
+		for _, n := range []int{0, 1, testSeg - 1, testSeg, testSeg + 1, 3 * testSeg, 3*testSeg + 17, 9*testSeg + 5} {
 			pt := pattern(n)
 			c, sealed := sealObject(t, layers, pt)
 			plain, err := c.Header().PlainSize(int64(len(sealed)))
@@ -77,7 +86,7 @@ func TestObjectRoundTrip(t *testing.T) {
 			}
 			// Every range whose ends sit at or next to a segment boundary.
 			var edges []int
-			for _, b := range []int{0, testSeg, 2 * testSeg, 3 * testSeg, n} {
+			for _, b := range []int{0, testSeg, 2 * testSeg, 3 * testSeg, 4 * testSeg, 8 * testSeg, n} {
 				for _, d := range []int{-1, 0, 1} {
 					if e := b + d; e >= 0 && e <= n {
 						edges = append(edges, e)

@@ -6,7 +6,7 @@
 //
 //	keyhold-load -keyhold ./bin/keyhold -cluster 3 -concurrency 64,256 -duration 10s
 //
-//	keyhold-load -keyhold ./bin/keyhold -s3 -s3-sizes 1MiB,64MiB -concurrency 4 -duration 10s
+//	keyhold-load -keyhold ./bin/keyhold -s3 -s3-sizes 1MiB,64MiB -concurrency 4 -duration 10s [-s3-tls]
 //
 // It starts `keyhold dev` and the bare server as child processes on loopback, drives Encrypt,
 // Decrypt and GenerateDataKey (and, with -ops, Sign with an ECC_NIST_P256 key and GenerateMac
@@ -40,6 +40,7 @@ func main() {
 	clusterN := flag.Int("cluster", 0, "instead: measure CreateKey throughput and failover time on an N-node loopback cluster (keyhold dev --nodes N)")
 	s3Mode := flag.Bool("s3", false, "instead: measure S3 PUT/GET throughput of plaintext, SSE-S3 and SSE-KMS objects on one dev node (uses the first -concurrency)")
 	s3Sizes := flag.String("s3-sizes", "1MiB,64MiB", "comma-separated object sizes for -s3 (KiB or MiB suffix)")
+	s3TLS := flag.Bool("s3-tls", false, "with -s3: serve the API over HTTPS (api_tls_cert), as production does, instead of plain HTTP")
 	flag.Parse()
 	var levels []int
 	for _, s := range strings.Split(*conc, ",") {
@@ -58,7 +59,7 @@ func main() {
 			fmt.Fprintln(os.Stderr, "keyhold-load:", err)
 			os.Exit(2)
 		}
-		if err := runS3(ctx, *keyhold, sizes, levels[0], *duration); err != nil {
+		if err := runS3(ctx, *keyhold, sizes, levels[0], *duration, *s3TLS); err != nil {
 			fmt.Fprintln(os.Stderr, "keyhold-load:", err)
 			os.Exit(1)
 		}

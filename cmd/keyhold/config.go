@@ -58,6 +58,12 @@ type Config struct {
 	// S3Domains are the endpoint host names for virtual-hosted-style S3 requests
 	// (Host: <bucket>.<domain>), comma-separated.
 	S3Domains string `json:"s3_domains" env:"KEYHOLD_S3_DOMAINS" usage:"comma-separated S3 endpoint host names for virtual-hosted-style requests"`
+	// APITLSCert and APITLSKey serve the API listener (KMS and S3) over HTTPS, as AWS's
+	// endpoints are: clients then use https:// endpoint URLs. A renewed pair is picked up
+	// without a restart. Without them the API is plain HTTP, fit only for loopback or behind a
+	// TLS-terminating proxy; SSE-C keys are then refused unless allow_sse_c_over_http is set.
+	APITLSCert string `json:"api_tls_cert" env:"KEYHOLD_API_TLS_CERT" usage:"PEM certificate (chain) for HTTPS on the API listener"`
+	APITLSKey  string `json:"api_tls_key" env:"KEYHOLD_API_TLS_KEY" usage:"PEM private key of api_tls_cert"`
 	// AllowSSECOverHTTP accepts SSE-C customer keys over plain HTTP. S3 refuses them without
 	// TLS; dev mode allows them because it serves loopback only.
 	AllowSSECOverHTTP bool `json:"allow_sse_c_over_http" env:"KEYHOLD_ALLOW_SSE_C_OVER_HTTP" usage:"accept SSE-C keys on plain HTTP (dev only)"`
@@ -168,6 +174,9 @@ func (c Config) Validate() error {
 		bad("tls_cert", "tls_cert, tls_key and tls_ca must be set together")
 	} else if n == 0 && !loopbackOnly(c.RaftAddr, c.RaftAdvertise) {
 		bad("tls_cert", fmt.Sprintf("raft address %q is not loopback: raft and node-to-node traffic between machines needs mutual TLS (tls_cert, tls_key, tls_ca)", c.RaftAddr))
+	}
+	if countSet(c.APITLSCert, c.APITLSKey) == 1 {
+		bad("api_tls_cert", "api_tls_cert and api_tls_key must be set together")
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -65,7 +65,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := devInit(ctx, n, abs); err != nil {
 		return err
 	}
-	printTour(stdout, abs, "http://"+n.apiLn.Addr().String(), "http://"+n.opsLn.Addr().String())
+	printTour(stdout, abs, n.apiURL(), "http://"+n.opsLn.Addr().String())
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "keyhold dev: shutting down")
 	return nil

@@ -74,7 +74,11 @@ func runDevCluster(ctx context.Context, base Config, dir string, nodes int, stdo
 		}
 		logf.Close()
 		procs = append(procs, cmd)
-		infos[i] = devNodeInfo{ID: c.NodeID, APIURL: "http://" + c.APIAddr, OpsURL: "http://" + c.OpsAddr,
+		scheme := "http"
+		if c.APITLSCert != "" {
+			scheme = "https"
+		}
+		infos[i] = devNodeInfo{ID: c.NodeID, APIURL: scheme + "://" + c.APIAddr, OpsURL: "http://" + c.OpsAddr,
 			RaftAddr: c.RaftAddr, Config: devConfigPath(dir, c.NodeID), PID: cmd.Process.Pid}
 	}
 	b, _ := json.MarshalIndent(map[string]any{"nodes": infos}, "", "  ")

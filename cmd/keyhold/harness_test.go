@@ -3,10 +3,13 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -41,6 +44,8 @@ type testNode struct {
 	secret string
 	kms    *kms.Client
 	url    string
+	// tlsRoots, when set, is the CA pool clients trust for an API listener serving TLS.
+	tlsRoots *x509.CertPool
 }
 
 // freePort returns a loopback address that was free a moment ago. Raft needs an advertisable
@@ -94,7 +99,7 @@ func (tn *testNode) start() {
 		t.Fatalf("devInit: %v", err)
 	}
 	tn.akid, tn.secret = readCredentials(t, filepath.Join(tn.dir, "credentials"))
-	tn.url = "http://" + n.apiLn.Addr().String()
+	tn.url = n.apiURL()
 	tn.kms = tn.client(tn.akid, tn.secret)
 }
 
@@ -104,7 +109,18 @@ func (tn *testNode) client(akid, secret string) *kms.Client {
 		Credentials:      credentials.NewStaticCredentialsProvider(akid, secret, ""),
 		BaseEndpoint:     aws.String(tn.url),
 		RetryMaxAttempts: 1,
+		HTTPClient:       tn.httpClient(nil),
 	})
+}
+
+// httpClient is an HTTP client for the API listener, trusting tlsRoots when it is set, with
+// dial (if not nil) replacing the transport's dialer.
+func (tn *testNode) httpClient(dial func(ctx context.Context, network, addr string) (net.Conn, error)) *http.Client {
+	tr := &http.Transport{DialContext: dial}
+	if tn.tlsRoots != nil {
+		tr.TLSClientConfig = &tls.Config{RootCAs: tn.tlsRoots}
+	}
+	return &http.Client{Transport: tr}
 }
 
 func (tn *testNode) stop() {

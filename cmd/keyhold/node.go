@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -33,10 +34,12 @@ type node struct {
 	metrics *api.Metrics
 	audit   *audit.Writer // audit.go
 	apiLn   net.Listener
-	opsLn   net.Listener
-	servers []*http.Server
-	stop    context.CancelFunc
-	done    chan struct{}
+	// apiScheme is "https" when the API listener serves TLS (api_tls_cert), else "http".
+	apiScheme string
+	opsLn     net.Listener
+	servers   []*http.Server
+	stop      context.CancelFunc
+	done      chan struct{}
 
 	// Cluster runtime (forward.go, join.go, readindex.go).
 	started  chan struct{} // closed once every field above is set; gates the peer API
@@ -126,8 +129,21 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 
 		S3PlaintextObjects: cfg.S3PlaintextObjects,
 	})
+	apiTLSConfig, err := apiTLS(cfg, log.Warn)
+	if err != nil {
+		return nil, err
+	}
+	if apiTLSConfig == nil && !loopbackOnly(cfg.APIAddr) {
+		log.Warn("the API listener is plain HTTP on a non-loopback address: set api_tls_cert and api_tls_key, or keep it behind a TLS-terminating proxy", "api_addr", cfg.APIAddr)
+	}
 	if n.apiLn, err = net.Listen("tcp", cfg.APIAddr); err != nil {
 		return nil, fmt.Errorf("keyhold: api listener: %w", err)
+	}
+	n.apiScheme = "http"
+	if apiTLSConfig != nil {
+		// HTTP/1.1 only, as S3 and KMS endpoints speak it to SDKs.
+		apiTLSConfig.NextProtos = []string{"http/1.1"}
+		n.apiLn, n.apiScheme = tls.NewListener(n.apiLn, apiTLSConfig), "https"
 	}
 	if n.opsLn, err = net.Listen("tcp", cfg.OpsAddr); err != nil {
 		return nil, fmt.Errorf("keyhold: ops listener: %w", err)
@@ -236,3 +252,6 @@ func (n *node) close() {
 		_ = n.tok.Close()
 	}
 }
+
+// apiURL is the API listener's base URL, for clients.
+func (n *node) apiURL() string { return n.apiScheme + "://" + n.apiLn.Addr().String() }

@@ -10,16 +10,19 @@ import (
 )
 
 // TestS3AWSCLI drives the AWS CLI v2 as users write it: aws s3 cp with --sse aws:kms and
-// --sse-c, and aws s3api put-bucket-encryption.
+// --sse-c, and aws s3api put-bucket-encryption, over HTTPS as in production (SSE-C needs TLS).
 func TestS3AWSCLI(t *testing.T) {
 	cli := awsCLI(t)
 	tn := newTestNode(t)
-	tn.cfg.AllowSSECOverHTTP = true
+	pki := t.TempDir()
+	tn.cfg.APITLSCert, tn.cfg.APITLSKey, tn.tlsRoots = apiTestCert(t, pki, "api")
+	tn.cfg.AllowSSECOverHTTP = false
 	tn.restart()
+	caBundle, _ := devCAFiles(pki)
 	work := t.TempDir()
 	run := func(args ...string) string {
 		t.Helper()
-		cmd := exec.Command(cli, append([]string{"--endpoint-url", tn.url, "--region", tn.cfg.Region}, args...)...)
+		cmd := exec.Command(cli, append([]string{"--endpoint-url", tn.url, "--ca-bundle", caBundle, "--region", tn.cfg.Region}, args...)...)
 		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+tn.akid, "AWS_SECRET_ACCESS_KEY="+tn.secret,
 			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=", "HOME="+work)
 		out, err := cmd.CombinedOutput()

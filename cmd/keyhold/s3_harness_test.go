@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"io"
 	"net"
-	"net/http"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -17,8 +16,9 @@ import (
 )
 
 // s3Client returns an S3 client with the SDK's default settings (aws-chunked uploads with
-// trailing CRC32 checksums) but path-style addressing, or virtual-hosted style against
-// http://localhost:<port> with a dialer that sends every host to the node.
+// trailing CRC32 checksums over HTTPS, CRC32 headers over HTTP) but path-style addressing, or
+// virtual-hosted style against http://localhost:<port> with a dialer that sends every host to
+// the node.
 func (tn *testNode) s3Client(pathStyle bool) *s3.Client {
 	addr := tn.n.apiLn.Addr().String()
 	_, port, _ := net.SplitHostPort(addr)
@@ -28,15 +28,20 @@ func (tn *testNode) s3Client(pathStyle bool) *s3.Client {
 		Credentials:      credentials.NewStaticCredentialsProvider(tn.akid, tn.secret, ""),
 		UsePathStyle:     pathStyle,
 		RetryMaxAttempts: 1,
+		// What config.LoadDefaultConfig resolves when nothing is configured, as every
+		// application built on it runs: a CRC32 with every upload (a header over HTTP, an
+		// aws-chunked trailer over HTTPS) and checksum mode on GET, verified by the SDK.
+		// s3.New leaves both unset, which sends no checksums at all.
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenSupported,
+		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenSupported,
 	}
+	opts.HTTPClient = tn.httpClient(nil)
 	if !pathStyle {
-		base = "http://localhost:" + port
+		base = tn.n.apiScheme + "://localhost:" + port
 		dialer := &net.Dialer{}
-		opts.HTTPClient = &http.Client{Transport: &http.Transport{
-			DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
-				return dialer.DialContext(ctx, network, addr)
-			},
-		}}
+		opts.HTTPClient = tn.httpClient(func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return dialer.DialContext(ctx, network, addr)
+		})
 	}
 	opts.BaseEndpoint = aws.String(base)
 	return s3.New(opts)
