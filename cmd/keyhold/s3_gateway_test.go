@@ -84,6 +84,10 @@ func TestS3Gateway(t *testing.T) {
 			}
 			parts = append(parts, types.CompletedPart{PartNumber: aws.Int32(int32(i + 1)), ETag: po.ETag})
 		}
+		lu, err := c.ListMultipartUploads(ctx(), &s3.ListMultipartUploadsInput{Bucket: aws.String("gateway")})
+		if err != nil || len(lu.Uploads) != 1 || aws.ToString(lu.Uploads[0].UploadId) != aws.ToString(cr.UploadId) {
+			t.Fatalf("ListMultipartUploads through the gateway: got %+v, %v", lu, err)
+		}
 		if _, err := c.CompleteMultipartUpload(ctx(), &s3.CompleteMultipartUploadInput{Bucket: aws.String("gateway"), Key: aws.String("big"),
 			UploadId: cr.UploadId, MultipartUpload: &types.CompletedMultipartUpload{Parts: parts}}); err != nil {
 			t.Fatal(err)
