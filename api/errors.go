@@ -71,6 +71,7 @@ var s3Errors = []struct {
 	{errInvalidPartOrder, awsError{"InvalidPartOrder", 400}},
 	{errEntityTooSmall, awsError{"EntityTooSmall", 400}},
 	{errInvalidRange, awsError{"InvalidRange", 416}},
+	{errInvalidPartNumber, awsError{"InvalidPartNumber", 416}},
 	{errEntityTooLarge, awsError{"EntityTooLarge", 400}},
 	{errBucketNotEmpty, awsError{"BucketNotEmpty", 409}},
 	{errInvalidArgument, awsError{"InvalidArgument", 400}},
@@ -112,6 +113,15 @@ var s3Errors = []struct {
 	{domain.ErrDependency, awsError{"ServiceUnavailable", 503}},
 	{domain.ErrStaleDomainKey, awsError{"ServiceUnavailable", 503}},
 	{errS3Internal, awsError{"InternalError", 500}},
+	{errNoSuchCORS, awsError{"NoSuchCORSConfiguration", 404}},
+	{errNoSuchBucketPolicy, awsError{"NoSuchBucketPolicy", 404}},
+	{errNoSuchLifecycle, awsError{"NoSuchLifecycleConfiguration", 404}},
+	{errNoSuchTagSet, awsError{"NoSuchTagSet", 404}},
+	{errNoSuchWebsite, awsError{"NoSuchWebsiteConfiguration", 404}},
+	{errNoSuchPublicAccessBlock, awsError{"NoSuchPublicAccessBlockConfiguration", 404}},
+	{errNoOwnershipControls, awsError{"OwnershipControlsNotFoundError", 404}},
+	{errNoObjectLockConfig, awsError{"ObjectLockConfigurationNotFoundError", 404}},
+	{errNoReplication, awsError{"ReplicationConfigurationNotFoundError", 404}},
 	{errCorruptObject, awsError{"InternalError", 500}},
 }
 

@@ -76,6 +76,9 @@ func (s *Server) runS3(c *s3Call, h s3Handler) error {
 	defer sig.Clear()
 	c.sig, c.who = sig, sig.Identity
 	if h == nil {
+		if c.op != "Unknown" && c.op != "" {
+			return s3Err(errNotImplemented, "keyhold does not implement "+c.op+".")
+		}
 		return s3Err(errNotImplemented, "A header or query you provided implies functionality that is not implemented.")
 	}
 	if s.store == nil {
@@ -171,6 +174,9 @@ func s3Route(method, bucket, key string, q url.Values, h http.Header) (string, s
 		}
 		return "Unknown", nil
 	case key == "":
+		if op, h, ok := subresourceRoute(method, false, q); ok {
+			return op, h
+		}
 		switch method {
 		case http.MethodPut:
 			if has("encryption") {
@@ -189,7 +195,7 @@ func s3Route(method, bucket, key string, q url.Values, h http.Header) (string, s
 				return "ListMultipartUploads", handleListMultipartUploads
 			case q.Get("list-type") == "2":
 				return "ListObjectsV2", handleListObjects
-			case !has("versions") && !has("acl") && !has("policy") && !has("tagging"):
+			default:
 				return "ListObjects", handleListObjects
 			}
 		case http.MethodDelete:
@@ -207,6 +213,9 @@ func s3Route(method, bucket, key string, q url.Values, h http.Header) (string, s
 			}
 		}
 	default:
+		if op, h, ok := subresourceRoute(method, true, q); ok {
+			return op, h
+		}
 		switch method {
 		case http.MethodPut:
 			copySrc := h.Get("X-Amz-Copy-Source") != ""
@@ -224,9 +233,7 @@ func s3Route(method, bucket, key string, q url.Values, h http.Header) (string, s
 			if has("uploadId") {
 				return "ListParts", handleListParts
 			}
-			if !has("acl") && !has("tagging") && !has("attributes") {
-				return "GetObject", handleGetObject
-			}
+			return "GetObject", handleGetObject
 		case http.MethodHead:
 			return "HeadObject", handleGetObject
 		case http.MethodDelete:

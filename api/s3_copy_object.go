@@ -23,7 +23,10 @@ type copyObjectResult struct {
 // optional ?versionId).
 func copySource(h http.Header) (bucket, key string, err error) {
 	v := h.Get("X-Amz-Copy-Source")
-	v, _, _ = strings.Cut(v, "?")
+	v, query, _ := strings.Cut(v, "?")
+	if q, err := url.ParseQuery(query); err != nil || checkVersionID(q) != nil {
+		return "", "", s3Err(errInvalidArgument, "Invalid version id specified")
+	}
 	v, err = url.PathUnescape(strings.TrimPrefix(v, "/"))
 	if err != nil {
 		return "", "", s3Err(errInvalidArgument, "Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
@@ -107,6 +110,11 @@ func handleCopyObject(ctx context.Context, s *Server, c *s3Call) error {
 		return err
 	}
 	replace := strings.EqualFold(c.r.Header.Get("X-Amz-Metadata-Directive"), "REPLACE")
+	if strings.EqualFold(c.r.Header.Get("X-Amz-Tagging-Directive"), "REPLACE") {
+		if err := refuseTagging(c.r.Header); err != nil {
+			return err
+		}
+	}
 	q, err := parseSSEHeaders(c.r.Header, "")
 	if err != nil {
 		return err

@@ -8,6 +8,9 @@ import (
 
 // handleDeleteObject is DeleteObject; deleting a missing key succeeds, as in S3.
 func handleDeleteObject(ctx context.Context, s *Server, c *s3Call) error {
+	if err := checkVersionID(c.q); err != nil {
+		return err
+	}
 	if err := s.store.Delete(ctx, c.bucket, c.key); err != nil {
 		return err
 	}
@@ -18,7 +21,8 @@ func handleDeleteObject(ctx context.Context, s *Server, c *s3Call) error {
 type deleteRequest struct {
 	Quiet   bool `xml:"Quiet"`
 	Objects []struct {
-		Key string `xml:"Key"`
+		Key       string `xml:"Key"`
+		VersionID string `xml:"VersionId"`
 	} `xml:"Object"`
 }
 
@@ -53,6 +57,10 @@ func handleDeleteObjects(ctx context.Context, s *Server, c *s3Call) error {
 	}
 	res := deleteResult{Xmlns: s3Namespace}
 	for _, o := range req.Objects {
+		if o.VersionID != "" && o.VersionID != "null" {
+			res.Errors = append(res.Errors, deleteError{Key: o.Key, Code: "InvalidArgument", Message: "Invalid version id specified"})
+			continue
+		}
 		if err := s.store.Delete(ctx, c.bucket, o.Key); err != nil {
 			aws, msg := s3ErrorFor(err)
 			res.Errors = append(res.Errors, deleteError{Key: o.Key, Code: aws.Code, Message: msg})

@@ -14,6 +14,7 @@ var (
 	errInvalidPartOrder   = errors.New("api: s3: invalid part order")
 	errEntityTooSmall     = errors.New("api: s3: part too small")
 	errInvalidRange       = errors.New("api: s3: range not satisfiable")
+	errInvalidPartNumber  = errors.New("api: s3: part number not satisfiable")
 	errEntityTooLarge     = errors.New("api: s3: entity too large")
 	errBucketNotEmpty     = errors.New("api: s3: bucket not empty")
 	errInvalidArgument    = errors.New("api: s3: invalid argument")
@@ -30,6 +31,17 @@ var (
 	errInvalidDigest      = errors.New("api: s3: invalid Content-MD5")
 	errBadDigestMD5       = errors.New("api: s3: Content-MD5 does not match")
 	errS3Internal         = errors.New("api: s3: internal error")
+
+	// Bucket configuration keyhold never holds (s3_subresources.go).
+	errNoSuchCORS              = errors.New("api: s3: no CORS configuration")
+	errNoSuchBucketPolicy      = errors.New("api: s3: no bucket policy")
+	errNoSuchLifecycle         = errors.New("api: s3: no lifecycle configuration")
+	errNoSuchTagSet            = errors.New("api: s3: no tag set")
+	errNoSuchWebsite           = errors.New("api: s3: no website configuration")
+	errNoSuchPublicAccessBlock = errors.New("api: s3: no public access block configuration")
+	errNoOwnershipControls     = errors.New("api: s3: no ownership controls")
+	errNoObjectLockConfig      = errors.New("api: s3: no object lock configuration")
+	errNoReplication           = errors.New("api: s3: no replication configuration")
 )
 
 func s3Err(kind error, msg string) error { return &publicError{kind, msg} }

@@ -12,6 +12,9 @@ import (
 
 // handleGetObject is GetObject and HeadObject: conditions, range, then the decrypted bytes.
 func handleGetObject(ctx context.Context, s *Server, c *s3Call) error {
+	if err := checkVersionID(c.q); err != nil {
+		return err
+	}
 	obj, m, err := s.openObject(ctx, c.bucket, c.key)
 	if err != nil {
 		return err
@@ -39,13 +42,27 @@ func handleGetObject(ctx context.Context, s *Server, c *s3Call) error {
 		}
 		return err
 	}
-	start, end, partial, err := parseRange(c.r.Header.Get("Range"), m.Size)
-	if err != nil {
+	var start, end int64
+	var partial bool
+	if pn, ok := c.q["partNumber"]; ok {
+		if c.r.Header.Get("Range") != "" {
+			return s3Err(errInvalidRequest, "Cannot specify both Range header and partNumber query parameter")
+		}
+		if start, end, err = partRange(m, pn[0]); err != nil {
+			return err
+		}
+		partial = end > start // an empty object's part 1 is the whole (empty) object
+	} else if start, end, partial, err = parseRange(c.r.Header.Get("Range"), m.Size); err != nil {
 		c.w.Header().Set("Content-Range", fmt.Sprintf("bytes */%d", m.Size))
 		return err
 	}
 	h := c.w.Header()
 	objectHeaders(h, m)
+	for param, name := range responseOverrides {
+		if v := c.q.Get(param); v != "" {
+			h.Set(name, v)
+		}
+	}
 	s.sseResponseHeaders(h, &m.SSE, q)
 	h.Set("Content-Length", strconv.FormatInt(end-start, 10))
 	status := http.StatusOK
@@ -101,6 +118,35 @@ func (o *statusOnWrite) Write(p []byte) (int, error) {
 		o.writeErr = err
 	}
 	return n, err
+}
+
+// responseOverrides are the GetObject query parameters that replace a response header, as
+// presigned download links use them (e.g. a Content-Disposition with the file name). Every
+// keyhold request is signed, which is when S3 honours them.
+var responseOverrides = map[string]string{
+	"response-cache-control":       "Cache-Control",
+	"response-content-disposition": "Content-Disposition",
+	"response-content-encoding":    "Content-Encoding",
+	"response-content-language":    "Content-Language",
+	"response-content-type":        "Content-Type",
+	"response-expires":             "Expires",
+}
+
+// partRange is the plaintext range of part n (its number as uploaded) of m; a single-PUT
+// object is its own part 1, as in S3.
+func partRange(m *objectMeta, n string) (start, end int64, err error) {
+	num, perr := strconv.Atoi(n)
+	if perr != nil || num < 1 || num > maxParts {
+		return 0, 0, s3Err(errInvalidArgument, "Part number must be an integer between 1 and 10000, inclusive")
+	}
+	var off int64
+	for _, p := range m.Parts {
+		if p.Number == num || p.Number == 0 && num == 1 {
+			return off, off + p.Size, nil
+		}
+		off += p.Size
+	}
+	return 0, 0, s3Err(errInvalidPartNumber, "The requested partnumber is not satisfiable")
 }
 
 // objectHeaders sets the stored attributes of m.

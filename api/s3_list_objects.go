@@ -66,58 +66,12 @@ func handleListObjects(ctx context.Context, s *Server, c *s3Call) error {
 	} else {
 		res.Marker = &after
 	}
-	last := after
-	count := 0
-	for count < maxKeys {
-		keys, more, err := s.store.List(ctx, c.bucket, prefix, after, maxKeys-count+1)
-		if err != nil {
-			return err
-		}
-		for _, k := range keys {
-			after = k
-			if delim != "" {
-				if i := strings.Index(k[len(prefix):], delim); i >= 0 {
-					cp := k[:len(prefix)+i+len(delim)]
-					if n := len(res.CommonPrefixes); n == 0 || res.CommonPrefixes[n-1].Prefix != cp {
-						if count == maxKeys {
-							res.IsTruncated = true
-							break
-						}
-						res.CommonPrefixes = append(res.CommonPrefixes, commonPrefix{cp})
-						count++
-						last = cp
-					}
-					// Skip the rest of this prefix: every key below it sorts before cp+"\xff...".
-					after = cp + "\U0010FFFF"
-					continue
-				}
-			}
-			if count == maxKeys {
-				res.IsTruncated = true
-				break
-			}
-			info, err := s.objectInfo(ctx, c.bucket, k)
-			if err != nil {
-				if isNotExist(err) {
-					continue // deleted since it was listed
-				}
-				return err
-			}
-			res.Contents = append(res.Contents, info)
-			count++
-			last = k
-		}
-		if res.IsTruncated || !more {
-			break
-		}
+	page, err := s.listPage(ctx, c.bucket, prefix, delim, after, maxKeys)
+	if err != nil {
+		return err
 	}
-	if !res.IsTruncated && count == maxKeys && maxKeys > 0 {
-		keys, _, err := s.store.List(ctx, c.bucket, prefix, after, 1)
-		if err != nil {
-			return err
-		}
-		res.IsTruncated = len(keys) > 0
-	}
+	res.Contents, res.CommonPrefixes, res.IsTruncated = page.contents, page.prefixes, page.truncated
+	last, count := page.last, len(page.contents)+len(page.prefixes)
 	if res.IsTruncated {
 		if v2 {
 			res.NextContinuationToken = base64.RawURLEncoding.EncodeToString([]byte(last))
@@ -129,6 +83,73 @@ func handleListObjects(ctx context.Context, s *Server, c *s3Call) error {
 		res.KeyCount = &count
 	}
 	return writeXML(c.w, http.StatusOK, res)
+}
+
+// listing is one page of a bucket listing.
+type listing struct {
+	contents  []objectInfo
+	prefixes  []commonPrefix
+	truncated bool
+	last      string // the last key or common prefix returned: where the next page starts
+}
+
+// listPage lists up to maxKeys keys and common prefixes of bucket under prefix after the key
+// after, rolling keys up to their common prefix at the first delim after prefix.
+func (s *Server) listPage(ctx context.Context, bucket, prefix, delim, after string, maxKeys int) (listing, error) {
+	var page listing
+	page.last = after
+	count := 0
+	for count < maxKeys {
+		keys, more, err := s.store.List(ctx, bucket, prefix, after, maxKeys-count+1)
+		if err != nil {
+			return page, err
+		}
+		for _, k := range keys {
+			after = k
+			if delim != "" {
+				if i := strings.Index(k[len(prefix):], delim); i >= 0 {
+					cp := k[:len(prefix)+i+len(delim)]
+					if n := len(page.prefixes); n == 0 || page.prefixes[n-1].Prefix != cp {
+						if count == maxKeys {
+							page.truncated = true
+							break
+						}
+						page.prefixes = append(page.prefixes, commonPrefix{cp})
+						count++
+						page.last = cp
+					}
+					// Skip the rest of this prefix: every key below it sorts before cp+"\xff...".
+					after = cp + "\U0010FFFF"
+					continue
+				}
+			}
+			if count == maxKeys {
+				page.truncated = true
+				break
+			}
+			info, err := s.objectInfo(ctx, bucket, k)
+			if err != nil {
+				if isNotExist(err) {
+					continue // deleted since it was listed
+				}
+				return page, err
+			}
+			page.contents = append(page.contents, info)
+			count++
+			page.last = k
+		}
+		if page.truncated || !more {
+			break
+		}
+	}
+	if !page.truncated && count == maxKeys && maxKeys > 0 {
+		keys, _, err := s.store.List(ctx, bucket, prefix, after, 1)
+		if err != nil {
+			return page, err
+		}
+		page.truncated = len(keys) > 0
+	}
+	return page, nil
 }
 
 // objectInfo reads a listed object's metadata (its size and ETag are in its trailer).

@@ -81,6 +81,9 @@ func handleCreateMultipartUpload(ctx context.Context, s *Server, c *s3Call) erro
 	if err := checkKey(c.key); err != nil {
 		return err
 	}
+	if err := refuseTagging(c.r.Header); err != nil {
+		return err
+	}
 	bucket, _ := s.svc.Bucket(c.bucket)
 	q, err := parseSSEHeaders(c.r.Header, "")
 	if err != nil {

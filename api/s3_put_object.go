@@ -24,6 +24,9 @@ func handlePutObject(ctx context.Context, s *Server, c *s3Call) error {
 	if err := checkPutSize(c.r); err != nil {
 		return err
 	}
+	if err := refuseTagging(c.r.Header); err != nil {
+		return err
+	}
 	q, err := parseSSEHeaders(c.r.Header, "")
 	if err != nil {
 		return err

@@ -55,6 +55,20 @@ func TestS3Multipart(t *testing.T) {
 	if !bytes.Equal(got, body) || out.ServerSideEncryption != types.ServerSideEncryptionAwsKms || out.Metadata["kind"] != "big" {
 		t.Fatalf("got %d bytes (want %d), sse %q", len(got), len(body), out.ServerSideEncryption)
 	}
+	// Each part by its number, as the SDK's part-wise downloads ask for them.
+	for i := range parts {
+		want := body[i*partSize : min((i+1)*partSize, len(body))]
+		got, out := mustGet(t, c, "mpu", "big", func(in *s3.GetObjectInput) { in.PartNumber = aws.Int32(int32(i + 1)) })
+		if !bytes.Equal(got, want) || aws.ToInt32(out.PartsCount) != int32(len(parts)) {
+			t.Fatalf("part %d: got %d bytes (want %d), parts count %d", i+1, len(got), len(want), aws.ToInt32(out.PartsCount))
+		}
+		head, err := c.HeadObject(ctx(), &s3.HeadObjectInput{Bucket: aws.String("mpu"), Key: aws.String("big"), PartNumber: aws.Int32(int32(i + 1))})
+		if err != nil || aws.ToInt64(head.ContentLength) != int64(len(want)) {
+			t.Fatalf("HEAD part %d: %v, length %d, want %d", i+1, err, aws.ToInt64(head.ContentLength), len(want))
+		}
+	}
+	_, _, err = getBytes(c, &s3.GetObjectInput{Bucket: aws.String("mpu"), Key: aws.String("big"), PartNumber: aws.Int32(int32(len(parts) + 1))})
+	wantCode(t, err, "InvalidPartNumber")
 	// Ranges at segment and part boundaries.
 	for _, r := range [][2]int{{partSize - 1, partSize}, {partSize - 10, 2*partSize + 10}, {65535, 65536}, {3 * partSize, 3*partSize + 65536}, {len(body) - 5, len(body) - 1}} {
 		got, _ := mustGet(t, c, "mpu", "big", func(in *s3.GetObjectInput) { in.Range = aws.String(fmt.Sprintf("bytes=%d-%d", r[0], r[1])) })
