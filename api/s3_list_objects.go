@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/xml"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -43,13 +44,9 @@ type commonPrefix struct {
 func handleListObjects(ctx context.Context, s *Server, c *s3Call) error {
 	v2 := c.q.Get("list-type") == "2"
 	prefix, delim := c.q.Get("prefix"), c.q.Get("delimiter")
-	maxKeys := 1000
-	if v := c.q.Get("max-keys"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return s3Err(errInvalidArgument, "Provided max-keys not an integer or within integer range")
-		}
-		maxKeys = min(n, 1000)
+	maxKeys, err := maxListSize(c.q, "max-keys")
+	if err != nil {
+		return err
 	}
 	after := c.q.Get("marker")
 	res := listBucketResult{Xmlns: s3Namespace, Name: c.bucket, Prefix: prefix, Delimiter: delim, MaxKeys: maxKeys}
@@ -83,6 +80,20 @@ func handleListObjects(ctx context.Context, s *Server, c *s3Call) error {
 		res.KeyCount = &count
 	}
 	return writeXML(c.w, http.StatusOK, res)
+}
+
+// maxListSize reads a page-size parameter (max-keys, max-uploads): 1000 when absent, at most
+// 1000, and a number that is not a non-negative integer is InvalidArgument, as in S3.
+func maxListSize(q url.Values, param string) (int, error) {
+	v := q.Get(param)
+	if v == "" {
+		return 1000, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, s3Err(errInvalidArgument, "Provided "+param+" not an integer or within integer range")
+	}
+	return min(n, 1000), nil
 }
 
 // listing is one page of a bucket listing.

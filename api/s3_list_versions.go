@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/xml"
 	"net/http"
-	"strconv"
 )
 
 type listVersionsResult struct {
@@ -37,13 +36,9 @@ type objectVersion struct {
 // lists such a bucket, every object is its one "null" version and the latest.
 func handleListObjectVersions(ctx context.Context, s *Server, c *s3Call) error {
 	prefix, delim := c.q.Get("prefix"), c.q.Get("delimiter")
-	maxKeys := 1000
-	if v := c.q.Get("max-keys"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return s3Err(errInvalidArgument, "Provided max-keys not an integer or within integer range")
-		}
-		maxKeys = min(n, 1000)
+	maxKeys, err := maxListSize(c.q, "max-keys")
+	if err != nil {
+		return err
 	}
 	keyMarker, idMarker := c.q.Get("key-marker"), c.q.Get("version-id-marker")
 	if idMarker != "" && idMarker != "null" {

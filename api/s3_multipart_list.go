@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 )
 
@@ -58,13 +57,9 @@ const uploadIndexListBatch = 1000
 func handleListMultipartUploads(ctx context.Context, s *Server, c *s3Call) error {
 	prefix, delim := c.q.Get("prefix"), c.q.Get("delimiter")
 	keyMarker, idMarker := c.q.Get("key-marker"), c.q.Get("upload-id-marker")
-	maxUploads := 1000
-	if v := c.q.Get("max-uploads"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > 2147483647 {
-			return s3Err(errInvalidArgument, "Provided max-uploads not an integer or within integer range")
-		}
-		maxUploads = min(n, 1000)
+	maxUploads, err := maxListSize(c.q, "max-uploads")
+	if err != nil {
+		return err
 	}
 	enc := c.q.Get("encoding-type")
 	if enc != "" && enc != "url" {
