@@ -5,9 +5,10 @@ NODES ?= 1
 FUZZTIME ?= 10s
 BENCHTIME ?= 10s
 # Packages the machine needs: SoftHSM2 for the HSM; the tests also drive software nobody here
-# wrote: the AWS CLI v2, openssl, and promtool (Debian's prometheus) for deploy/.
+# wrote: the AWS CLI v2, s3cmd and rclone against the S3 endpoint, openssl, and promtool
+# (Debian's prometheus) for deploy/.
 DEV_PACKAGES := softhsm2
-TEST_PACKAGES := softhsm2 awscli openssl prometheus
+TEST_PACKAGES := softhsm2 awscli s3cmd rclone openssl prometheus
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
@@ -32,7 +33,7 @@ deps: ## install SoftHSM2 with apt if it is missing
 	$(call apt_install,$(DEV_PACKAGES))
 
 .PHONY: test-deps
-test-deps: ## install SoftHSM2, the AWS CLI v2, openssl and promtool with apt if they are missing
+test-deps: ## install SoftHSM2, the AWS CLI v2, s3cmd, rclone, openssl and promtool with apt if they are missing
 	$(call apt_install,$(TEST_PACKAGES))
 
 .PHONY: build
@@ -46,7 +47,7 @@ dev: deps build ## run a local dev node (NODES=3 for a local cluster) with state
 .PHONY: test
 test: test-deps ## run the whole test suite with the race detector
 	$(GO) vet ./...
-	KEYHOLD_REQUIRE_AWSCLI=1 KEYHOLD_REQUIRE_PROMTOOL=1 $(GO) test -race -timeout 25m ./...
+	KEYHOLD_REQUIRE_AWSCLI=1 KEYHOLD_REQUIRE_S3TOOLS=1 KEYHOLD_REQUIRE_PROMTOOL=1 $(GO) test -race -timeout 25m ./...
 
 .PHONY: fuzz
 fuzz: ## run every fuzz target for FUZZTIME each
