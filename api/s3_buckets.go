@@ -68,6 +68,9 @@ func handleDeleteBucket(ctx context.Context, s *Server, c *s3Call) error {
 	if err := s.svc.DeleteBucket(ctx, c.bucket); err != nil {
 		return err
 	}
+	// Uploads still in progress die with their bucket, so that a new bucket of the same name
+	// starts with none and their parts do not linger.
+	s.abortBucketUploads(ctx, c.bucket)
 	if err := s.store.RemoveBucket(ctx, c.bucket); err != nil {
 		s.log.Warn("s3: releasing a deleted bucket's storage failed", "bucket", c.bucket, "err", err)
 	}

@@ -39,6 +39,13 @@ func uploadIndexKey(bucket, key, id string) string {
 	return bucket + "/" + hex.EncodeToString([]byte(key)) + "/" + id
 }
 
+// parseUploadIndexKey reads an index entry listed under base ("<bucket>/").
+func parseUploadIndexKey(base, entry string) (key, id string, ok bool) {
+	hk, id, ok := strings.Cut(strings.TrimPrefix(entry, base), "/")
+	raw, err := hex.DecodeString(hk)
+	return string(raw), id, ok && err == nil
+}
+
 func (s *Server) putUploadIndex(ctx context.Context, bucket, key, id string) error {
 	p, err := s.store.Create(ctx, mpuIndexBucket, uploadIndexKey(bucket, key, id))
 	if err != nil {
@@ -97,12 +104,10 @@ func handleListMultipartUploads(ctx context.Context, s *Server, c *s3Call) error
 		}
 		for _, e := range entries {
 			after = e
-			hk, id, ok := strings.Cut(strings.TrimPrefix(e, base), "/")
-			raw, herr := hex.DecodeString(hk)
-			if !ok || herr != nil {
+			key, id, ok := parseUploadIndexKey(base, e)
+			if !ok {
 				continue
 			}
-			key := string(raw)
 			if delim != "" {
 				if i := strings.Index(key[len(prefix):], delim); i >= 0 {
 					cp := key[:len(prefix)+i+len(delim)]
@@ -142,4 +147,26 @@ func handleListMultipartUploads(ctx context.Context, s *Server, c *s3Call) error
 	}
 	res.NextKeyMarker, res.NextUploadIDMarker = "", ""
 	return writeXML(c.w, http.StatusOK, res)
+}
+
+// abortBucketUploads removes every upload of a deleted bucket.
+func (s *Server) abortBucketUploads(ctx context.Context, bucket string) {
+	base := bucket + "/"
+	after := ""
+	for {
+		entries, more, err := s.store.List(ctx, mpuIndexBucket, base, after, uploadIndexListBatch)
+		if err != nil {
+			s.log.Warn("s3: listing a deleted bucket's uploads failed", "bucket", bucket, "err", err)
+			return
+		}
+		for _, e := range entries {
+			after = e
+			if key, id, ok := parseUploadIndexKey(base, e); ok {
+				s.removeUpload(ctx, bucket, key, id)
+			}
+		}
+		if !more {
+			return
+		}
+	}
 }

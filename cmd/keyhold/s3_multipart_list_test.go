@@ -93,4 +93,12 @@ func TestS3ListMultipartUploadsPaging(t *testing.T) {
 	if got, _ := list(&s3.ListMultipartUploadsInput{}); !slices.Equal(got, want[1:]) {
 		t.Fatalf("after abort: got %q, want %q", got, want[1:])
 	}
+	// Deleting the bucket aborts its uploads: a new bucket of the same name has none.
+	if _, err := c.DeleteBucket(ctx(), &s3.DeleteBucketInput{Bucket: aws.String("lmu")}); err != nil {
+		t.Fatal(err)
+	}
+	mustCreateBucket(t, c, "lmu")
+	if got, _ := list(&s3.ListMultipartUploadsInput{}); len(got) != 0 {
+		t.Fatalf("a re-created bucket lists its predecessor's uploads: %q", got)
+	}
 }
