@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"encoding/base64"
 	"hash"
 	"io"
@@ -23,10 +24,11 @@ type checksummedBody interface {
 	Checksum() (name, value string)
 }
 
-// objectChecksum is an object's FULL_OBJECT checksum.
+// objectChecksum is an object's checksum.
 type objectChecksum struct {
 	Name  string `json:"name"` // x-amz-checksum-crc32, ...
 	Value string `json:"value"`
+	Type  string `json:"type,omitempty"` // COMPOSITE or FULL_OBJECT (""; every single PUT)
 }
 
 // bodyChecksum returns the checksum body verified, if it verified one.
@@ -43,7 +45,7 @@ func bodyChecksum(body io.Reader) *objectChecksum {
 func setChecksumHeaders(h http.Header, c *objectChecksum) {
 	if c != nil {
 		h.Set(c.Name, c.Value)
-		h.Set("X-Amz-Checksum-Type", "FULL_OBJECT")
+		h.Set("X-Amz-Checksum-Type", cmp.Or(c.Type, "FULL_OBJECT"))
 	}
 }
 
@@ -104,4 +106,50 @@ func (c *headerChecksumReader) Checksum() (string, string) {
 		return "", ""
 	}
 	return c.name, c.want
+}
+
+// checksumFields are the checksum elements of S3's XML documents (CompleteMultipartUpload,
+// CopyPartResult, ListParts), one per algorithm, and the type.
+type checksumFields struct {
+	CRC32     string `xml:"ChecksumCRC32,omitempty"`
+	CRC32C    string `xml:"ChecksumCRC32C,omitempty"`
+	CRC64NVME string `xml:"ChecksumCRC64NVME,omitempty"`
+	SHA1      string `xml:"ChecksumSHA1,omitempty"`
+	SHA256    string `xml:"ChecksumSHA256,omitempty"`
+	Type      string `xml:"ChecksumType,omitempty"`
+}
+
+func (f *checksumFields) field(name string) *string {
+	switch name {
+	case "x-amz-checksum-crc32":
+		return &f.CRC32
+	case "x-amz-checksum-crc32c":
+		return &f.CRC32C
+	case "x-amz-checksum-crc64nvme":
+		return &f.CRC64NVME
+	case "x-amz-checksum-sha1":
+		return &f.SHA1
+	case "x-amz-checksum-sha256":
+		return &f.SHA256
+	}
+	return nil
+}
+
+// set fills in c (if any) and typ.
+func (f *checksumFields) set(c *objectChecksum, typ string) {
+	if c == nil {
+		return
+	}
+	if p := f.field(c.Name); p != nil {
+		*p = c.Value
+		f.Type = typ
+	}
+}
+
+// get is the element for the checksum header name, or "".
+func (f *checksumFields) get(name string) string {
+	if p := f.field(name); p != nil {
+		return *p
+	}
+	return ""
 }

@@ -44,11 +44,12 @@ func handleGetObject(ctx context.Context, s *Server, c *s3Call) error {
 	}
 	var start, end int64
 	var partial bool
+	var part *partMeta
 	if pn, ok := c.q["partNumber"]; ok {
 		if c.r.Header.Get("Range") != "" {
 			return s3Err(errInvalidRequest, "Cannot specify both Range header and partNumber query parameter")
 		}
-		if start, end, err = partRange(m, pn[0]); err != nil {
+		if start, end, part, err = partRange(m, pn[0]); err != nil {
 			return err
 		}
 		partial = end > start // an empty object's part 1 is the whole (empty) object
@@ -66,9 +67,15 @@ func handleGetObject(ctx context.Context, s *Server, c *s3Call) error {
 	s.sseResponseHeaders(h, &m.SSE, q)
 	h.Set("Content-Length", strconv.FormatInt(end-start, 10))
 	status := http.StatusOK
-	if !partial && checksumMode(c.r.Header) {
-		// As S3: the whole object's checksum, so never with a range.
-		setChecksumHeaders(h, m.Checksum)
+	if checksumMode(c.r.Header) && m.Checksum != nil {
+		// As S3: the whole object's checksum, never with a range; a part of a multipart
+		// upload that named an algorithm gets that part's own checksum.
+		switch {
+		case part != nil && part.Number != 0 && part.Checksum != "":
+			h.Set(m.Checksum.Name, part.Checksum)
+		case part != nil && part.Number == 0, !partial:
+			setChecksumHeaders(h, m.Checksum)
+		}
 	}
 	if partial {
 		h.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", start, end-1, m.Size))

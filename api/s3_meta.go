@@ -52,6 +52,8 @@ type partMeta struct {
 	Size   int64  `json:"size"`
 	Sealed int64  `json:"sealed"`
 	ETag   string `json:"etag,omitempty"`
+	// Checksum is the part's checksum (base64) when its upload named an algorithm.
+	Checksum string `json:"checksum,omitempty"`
 }
 
 // mac computes the metadata MAC with the MAC field empty.

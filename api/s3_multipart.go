@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/md5"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"net/http"
@@ -38,6 +40,8 @@ type uploadRecord struct {
 	Key       string     `json:"key"`
 	Initiated time.Time  `json:"initiated"`
 	Meta      objectMeta `json:"meta"` // attributes and SSE of the object to be
+	// Checksum is the algorithm and type named at creation, which every part must carry.
+	Checksum *mpuChecksum `json:"checksum,omitempty"`
 }
 
 func mpuPrefix(bucket, id string) string { return bucket + "/" + id + "/" }
@@ -95,10 +99,14 @@ func handleCreateMultipartUpload(ctx context.Context, s *Server, c *s3Call) erro
 		return err
 	}
 	keys.clear()
+	sumAlg, err := parseMPUChecksum(c.r.Header)
+	if err != nil {
+		return err
+	}
 	var idb [16]byte
 	_, _ = rand.Read(idb[:])
 	id := hex.EncodeToString(idb[:])
-	u := uploadRecord{Key: c.key, Initiated: time.Now().UTC(), Meta: objectMeta{SSE: sse}}
+	u := uploadRecord{Key: c.key, Initiated: time.Now().UTC(), Meta: objectMeta{SSE: sse}, Checksum: sumAlg}
 	requestAttrs(c.r.Header, &u.Meta)
 	raw, _ := json.Marshal(&u)
 	// The index entry goes first and is removed last, so every upload record has one.
@@ -117,6 +125,10 @@ func handleCreateMultipartUpload(ctx context.Context, s *Server, c *s3Call) erro
 		return err
 	}
 	s.sseResponseHeaders(c.w.Header(), &sse, q)
+	if sumAlg != nil {
+		c.w.Header().Set("X-Amz-Checksum-Algorithm", strings.ToUpper(algName(sumAlg.Name)))
+		c.w.Header().Set("X-Amz-Checksum-Type", sumAlg.Type)
+	}
 	return writeXML(c.w, http.StatusOK, initiateResult{Xmlns: s3Namespace, Bucket: c.bucket, Key: c.key, UploadID: id})
 }
 
@@ -125,6 +137,7 @@ type copyPartResult struct {
 	Xmlns        string   `xml:"xmlns,attr"`
 	ETag         string   `xml:"ETag"`
 	LastModified string   `xml:"LastModified"`
+	checksumFields
 }
 
 // handleUploadPart is UploadPart and UploadPartCopy.
@@ -149,6 +162,7 @@ func handleUploadPart(ctx context.Context, s *Server, c *s3Call) error {
 	defer keys.clear()
 	body, contentMD5 := c.body, c.r.Header.Get("Content-Md5")
 	copying := c.op == "UploadPartCopy"
+	var copySum hash.Hash
 	if copying {
 		if err := drain(c.body); err != nil {
 			return err
@@ -168,6 +182,11 @@ func handleUploadPart(ctx context.Context, s *Server, c *s3Call) error {
 		defer obj.Close()
 		defer rc.Close()
 		body, contentMD5 = rc, ""
+		if u.Checksum != nil {
+			// S3 computes a copied part's checksum itself.
+			copySum = trailerChecksums[u.Checksum.Name]()
+			body = io.TeeReader(rc, copySum)
+		}
 	} else if err := checkPutSize(c.r); err != nil {
 		return err
 	}
@@ -188,7 +207,14 @@ func handleUploadPart(ctx context.Context, s *Server, c *s3Call) error {
 		return err
 	}
 	part.ETag = quotedHex(sum)
-	m := objectMeta{Size: part.Size, ETag: part.ETag, LastModified: time.Now().UTC().Truncate(time.Second), SSE: u.Meta.SSE, Parts: []partMeta{part}}
+	cs := bodyChecksum(body)
+	if copySum != nil {
+		cs = &objectChecksum{Name: u.Checksum.Name, Value: base64.StdEncoding.EncodeToString(copySum.Sum(nil))}
+	}
+	if err := checkPartChecksum(u.Checksum, cs); err != nil {
+		return err
+	}
+	m := objectMeta{Size: part.Size, ETag: part.ETag, LastModified: time.Now().UTC().Truncate(time.Second), SSE: u.Meta.SSE, Parts: []partMeta{part}, Checksum: cs}
 	if err := m.seal(keys); err != nil {
 		return err
 	}
@@ -200,10 +226,12 @@ func handleUploadPart(ctx context.Context, s *Server, c *s3Call) error {
 	}
 	s.sseResponseHeaders(c.w.Header(), &u.Meta.SSE, q)
 	if copying {
-		return writeXML(c.w, http.StatusOK, copyPartResult{Xmlns: s3Namespace, ETag: part.ETag, LastModified: s3Time(m.LastModified)})
+		res := copyPartResult{Xmlns: s3Namespace, ETag: part.ETag, LastModified: s3Time(m.LastModified)}
+		res.set(cs, "")
+		return writeXML(c.w, http.StatusOK, res)
 	}
 	c.w.Header().Set("ETag", part.ETag)
-	if cs := bodyChecksum(body); cs != nil {
+	if cs != nil {
 		c.w.Header().Set(cs.Name, cs.Value)
 	}
 	c.w.WriteHeader(http.StatusOK)
@@ -214,6 +242,7 @@ type completeRequest struct {
 	Parts []struct {
 		PartNumber int    `xml:"PartNumber"`
 		ETag       string `xml:"ETag"`
+		checksumFields
 	} `xml:"Part"`
 }
 
@@ -224,6 +253,7 @@ type completeResult struct {
 	Bucket   string   `xml:"Bucket"`
 	Key      string   `xml:"Key"`
 	ETag     string   `xml:"ETag"`
+	checksumFields
 }
 
 // handleCompleteMultipartUpload is CompleteMultipartUpload: concatenate the sealed parts and
@@ -264,6 +294,8 @@ func handleCompleteMultipartUpload(ctx context.Context, s *Server, c *s3Call) er
 	m := u.Meta
 	m.LastModified = time.Now().UTC().Truncate(time.Second)
 	etags := md5.New()
+	var partSums []string
+	var partSizes []int64
 	prev := 0
 	for i, rp := range req.Parts {
 		if rp.PartNumber <= prev {
@@ -282,8 +314,23 @@ func handleCompleteMultipartUpload(ctx context.Context, s *Server, c *s3Call) er
 		if err != nil {
 			return err
 		}
+		if u.Checksum != nil {
+			// The part's checksum was checked when it was uploaded; the one the client lists
+			// now must be the same.
+			if pm.Checksum == nil || pm.Checksum.Name != u.Checksum.Name ||
+				rp.get(u.Checksum.Name) != "" && rp.get(u.Checksum.Name) != pm.Checksum.Value {
+				return s3Err(errInvalidPart, fmt.Sprintf("The checksum of part %d does not match the checksum of the uploaded part.", rp.PartNumber))
+			}
+			m.Parts[len(m.Parts)-1].Checksum = pm.Checksum.Value
+			partSums, partSizes = append(partSums, pm.Checksum.Value), append(partSizes, pm.Size)
+		}
 	}
 	m.ETag = fmt.Sprintf(`"%x-%d"`, etags.Sum(nil), len(req.Parts))
+	if u.Checksum != nil {
+		if m.Checksum, err = objectChecksumOf(u.Checksum, partSums, partSizes); err != nil {
+			return err
+		}
+	}
 	if keys != nil {
 		if err := m.seal(keys); err != nil {
 			return err
@@ -297,7 +344,11 @@ func handleCompleteMultipartUpload(ctx context.Context, s *Server, c *s3Call) er
 	}
 	s.removeUpload(ctx, c.bucket, c.key, id)
 	s.sseResponseHeaders(c.w.Header(), &m.SSE, q)
-	return writeXML(c.w, http.StatusOK, completeResult{Xmlns: s3Namespace, Location: "/" + c.bucket + "/" + c.key, Bucket: c.bucket, Key: c.key, ETag: m.ETag})
+	res := completeResult{Xmlns: s3Namespace, Location: "/" + c.bucket + "/" + c.key, Bucket: c.bucket, Key: c.key, ETag: m.ETag}
+	if m.Checksum != nil {
+		res.set(m.Checksum, m.Checksum.Type)
+	}
+	return writeXML(c.w, http.StatusOK, res)
 }
 
 // appendPart checks one stored part and copies its sealed bytes into the object.
@@ -375,6 +426,7 @@ type partInfo struct {
 	LastModified string `xml:"LastModified"`
 	ETag         string `xml:"ETag"`
 	Size         int64  `xml:"Size"`
+	checksumFields
 }
 
 // handleListParts is ListParts.
@@ -406,7 +458,9 @@ func handleListParts(ctx context.Context, s *Server, c *s3Call) error {
 			continue
 		}
 		obj.Close()
-		res.Parts = append(res.Parts, partInfo{PartNumber: n, LastModified: s3Time(m.LastModified), ETag: m.ETag, Size: m.Size})
+		pi := partInfo{PartNumber: n, LastModified: s3Time(m.LastModified), ETag: m.ETag, Size: m.Size}
+		pi.set(m.Checksum, "")
+		res.Parts = append(res.Parts, pi)
 		res.NextPartNumberMarker = n
 	}
 	res.IsTruncated = more

@@ -5,21 +5,21 @@ import (
 	"strings"
 )
 
-// partRange is the plaintext range of part n (its number as uploaded) of m; a single-PUT
-// object is its own part 1, as in S3.
-func partRange(m *objectMeta, n string) (start, end int64, err error) {
+// partRange is the plaintext range of part n (its number as uploaded) of m, and the part; a
+// single-PUT object is its own part 1, as in S3.
+func partRange(m *objectMeta, n string) (start, end int64, part *partMeta, err error) {
 	num, perr := strconv.Atoi(n)
 	if perr != nil || num < 1 || num > maxParts {
-		return 0, 0, s3Err(errInvalidArgument, "Part number must be an integer between 1 and 10000, inclusive")
+		return 0, 0, nil, s3Err(errInvalidArgument, "Part number must be an integer between 1 and 10000, inclusive")
 	}
 	var off int64
-	for _, p := range m.Parts {
+	for i, p := range m.Parts {
 		if p.Number == num || p.Number == 0 && num == 1 {
-			return off, off + p.Size, nil
+			return off, off + p.Size, &m.Parts[i], nil
 		}
 		off += p.Size
 	}
-	return 0, 0, s3Err(errInvalidPartNumber, "The requested partnumber is not satisfiable")
+	return 0, 0, nil, s3Err(errInvalidPartNumber, "The requested partnumber is not satisfiable")
 }
 
 // parseRange reads a single-range "bytes=" header. S3 ignores a malformed or multi-range
