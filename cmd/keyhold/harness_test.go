@@ -19,6 +19,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/smithy-go"
@@ -105,22 +108,39 @@ func (tn *testNode) start() {
 
 func (tn *testNode) client(akid, secret string) *kms.Client {
 	return kms.New(kms.Options{
-		Region:           tn.cfg.Region,
-		Credentials:      credentials.NewStaticCredentialsProvider(akid, secret, ""),
-		BaseEndpoint:     aws.String(tn.url),
-		RetryMaxAttempts: 1,
-		HTTPClient:       tn.httpClient(nil),
+		Region:       tn.cfg.Region,
+		Credentials:  credentials.NewStaticCredentialsProvider(akid, secret, ""),
+		BaseEndpoint: aws.String(tn.url),
+		Retryer:      clientRaceRetryer(),
+		HTTPClient:   tn.httpClient(nil),
 	})
 }
 
-// httpClient is an HTTP client for the API listener, trusting tlsRoots when it is set, with
-// dial (if not nil) replacing the transport's dialer.
-func (tn *testNode) httpClient(dial func(ctx context.Context, network, addr string) (net.Conn, error)) *http.Client {
-	tr := &http.Transport{DialContext: dial}
-	if tn.tlsRoots != nil {
-		tr.TLSClientConfig = &tls.Config{RootCAs: tn.tlsRoots}
-	}
-	return &http.Client{Transport: tr}
+// httpClient is the SDK's default HTTP client for the API listener, trusting tlsRoots when it
+// is set, with dial (if not nil) replacing the transport's dialer.
+func (tn *testNode) httpClient(dial func(ctx context.Context, network, addr string) (net.Conn, error)) *awshttp.BuildableClient {
+	return awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+		if dial != nil {
+			tr.DialContext = dial
+		}
+		if tn.tlsRoots != nil {
+			tr.TLSClientConfig = &tls.Config{RootCAs: tn.tlsRoots}
+		}
+	})
+}
+
+// clientRaceRetryer retries a call once, and only when net/http's client closed the connection
+// under the response (net.ErrClosed: a keep-alive race inside the client, aws-sdk-go-v2
+// #2737, which the SDK's default retryer retries too). Everything the server answers reaches
+// the test unretried.
+func clientRaceRetryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = 2
+		o.RateLimiter = ratelimit.None
+		o.Retryables = []retry.IsErrorRetryable{retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
+			return aws.BoolTernary(errors.Is(err, net.ErrClosed))
+		})}
+	})
 }
 
 func (tn *testNode) stop() {

@@ -196,10 +196,10 @@ func (pc *procCluster) info(id string) devNodeInfo {
 // kms returns an SDK client for node id.
 func (pc *procCluster) kms(id string) *kms.Client {
 	return kms.New(kms.Options{
-		Region:           "us-east-1",
-		Credentials:      credentials.NewStaticCredentialsProvider(pc.akid, pc.secret, ""),
-		BaseEndpoint:     aws.String(pc.info(id).APIURL),
-		RetryMaxAttempts: 1,
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider(pc.akid, pc.secret, ""),
+		BaseEndpoint: aws.String(pc.info(id).APIURL),
+		Retryer:      clientRaceRetryer(),
 	})
 }
 

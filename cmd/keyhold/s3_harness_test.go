@@ -24,10 +24,10 @@ func (tn *testNode) s3Client(pathStyle bool) *s3.Client {
 	_, port, _ := net.SplitHostPort(addr)
 	base := tn.url
 	opts := s3.Options{
-		Region:           tn.cfg.Region,
-		Credentials:      credentials.NewStaticCredentialsProvider(tn.akid, tn.secret, ""),
-		UsePathStyle:     pathStyle,
-		RetryMaxAttempts: 1,
+		Region:       tn.cfg.Region,
+		Credentials:  credentials.NewStaticCredentialsProvider(tn.akid, tn.secret, ""),
+		UsePathStyle: pathStyle,
+		Retryer:      clientRaceRetryer(),
 		// What config.LoadDefaultConfig resolves when nothing is configured, as every
 		// application built on it runs: a CRC32 with every upload (a header over HTTP, an
 		// aws-chunked trailer over HTTPS) and checksum mode on GET, verified by the SDK.
