@@ -32,16 +32,26 @@ func apiTestCert(t *testing.T, dir, name string) (cert, key string, roots *x509.
 	return cert, key, roots
 }
 
+// serveTLS restarts the node with its API on HTTPS under a fresh test CA, SSE-C allowed only
+// over TLS as in production, and returns the CA certificate file for clients outside Go.
+func (tn *testNode) serveTLS(t *testing.T) (caFile string) {
+	t.Helper()
+	pki := t.TempDir()
+	tn.cfg.APITLSCert, tn.cfg.APITLSKey, tn.tlsRoots = apiTestCert(t, pki, "api")
+	tn.cfg.AllowSSECOverHTTP = false
+	tn.restart()
+	caFile, _ = devCAFiles(pki)
+	return caFile
+}
+
 // TestAPIOverTLS serves KMS and S3 over HTTPS (api_tls_cert) to the SDK's default clients,
 // which then send S3 bodies as STREAMING-UNSIGNED-PAYLOAD-TRAILER; SSE-C works without
 // allow_sse_c_over_http because the request came over TLS, and a client that does not trust
 // the certificate gets nowhere.
 func TestAPIOverTLS(t *testing.T) {
 	tn := newTestNode(t)
-	cert, key, roots := apiTestCert(t, t.TempDir(), "api")
-	tn.cfg.APITLSCert, tn.cfg.APITLSKey, tn.cfg.AllowSSECOverHTTP = cert, key, false
-	tn.tlsRoots = roots
-	tn.restart()
+	tn.serveTLS(t)
+	roots := tn.tlsRoots
 	if tn.url[:8] != "https://" {
 		t.Fatalf("API URL %s, want https", tn.url)
 	}

@@ -14,11 +14,7 @@ import (
 func TestS3AWSCLI(t *testing.T) {
 	cli := awsCLI(t)
 	tn := newTestNode(t)
-	pki := t.TempDir()
-	tn.cfg.APITLSCert, tn.cfg.APITLSKey, tn.tlsRoots = apiTestCert(t, pki, "api")
-	tn.cfg.AllowSSECOverHTTP = false
-	tn.restart()
-	caBundle, _ := devCAFiles(pki)
+	caBundle := tn.serveTLS(t)
 	work := t.TempDir()
 	run := func(args ...string) string {
 		t.Helper()

@@ -119,11 +119,7 @@ func TestS3Cmd(t *testing.T) {
 func TestRclone(t *testing.T) {
 	bin := s3Tool(t, "rclone")
 	tn := newTestNode(t)
-	pki := t.TempDir()
-	tn.cfg.APITLSCert, tn.cfg.APITLSKey, tn.tlsRoots = apiTestCert(t, pki, "api")
-	tn.cfg.AllowSSECOverHTTP = false
-	tn.restart()
-	ca, _ := devCAFiles(pki)
+	ca := tn.serveTLS(t)
 	work := t.TempDir()
 	env := toolEnv(work, "RCLONE_CONFIG_KH_TYPE=s3", "RCLONE_CONFIG_KH_PROVIDER=Other",
 		"RCLONE_CONFIG_KH_ACCESS_KEY_ID="+tn.akid, "RCLONE_CONFIG_KH_SECRET_ACCESS_KEY="+tn.secret,
