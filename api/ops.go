@@ -3,14 +3,13 @@ package api
 import (
 	"encoding/json"
 	"net/http"
-	"net/http/pprof"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// OpsHandler serves the ops listener: metrics, health, readiness and cluster status. It carries
-// no key material and needs no signature; bind it to a management network (the default is
-// loopback).
+// OpsHandler serves the ops listener: metrics, health, readiness and cluster status, open (they
+// carry no key material), and the admin API, operator-authenticated (admin.go). Bind it to
+// loopback (the default) or a management network all the same.
 func (s *Server) OpsHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.m.Registry, promhttp.HandlerOpts{}))
@@ -31,11 +30,7 @@ func (s *Server) OpsHandler() http.Handler {
 		}
 		writeJSON(w, http.StatusOK, s.opts.Cluster.Status())
 	})
-	s.registerAdmin(mux) // admin.go: ceremonies, domain status and token
-	// Profiles help find where a node spends its CPU under load; they show code paths and sizes,
-	// never memory contents.
-	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
-	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	s.registerAdmin(mux) // admin.go: ceremonies, domain status and token; pprof if configured
 	return mux
 }
 

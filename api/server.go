@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/keyhold/keyhold/api/adminauth"
 	"github.com/keyhold/keyhold/api/audit"
 	"github.com/keyhold/keyhold/domain"
 )
@@ -51,6 +52,8 @@ type Options struct {
 	// plain S3 backend. Off, objects stored that way are refused as corrupt on read, so a
 	// plaintext object planted in the store cannot pass for an encrypted one.
 	S3PlaintextObjects bool
+	// Pprof serves /debug/pprof on the ops listener, to operators only (admin_pprof.go).
+	Pprof bool
 }
 
 // Server serves the API and ops listeners.
@@ -62,6 +65,8 @@ type Server struct {
 	audit  audit.Handler
 	authz  Authorizer
 	opts   Options
+	// adminAuth verifies operator-signed admin requests; its replay cache spans the listener.
+	adminAuth *adminauth.Verifier
 
 	store      ObjectStore
 	bucketKeys *bucketKeyCache
@@ -97,6 +102,8 @@ func NewServer(o Options) *Server {
 		audit:  o.Audit,
 		authz:  o.Authorizer,
 		opts:   o,
+
+		adminAuth: &adminauth.Verifier{Now: o.Now},
 
 		store:      o.ObjectStore,
 		bucketKeys: newBucketKeyCache(1024, o.BucketKeyTTL),

@@ -139,10 +139,12 @@ func newCeremonyEnv(t *testing.T, n, quorum int, rules QuorumRules) *ceremonyEnv
 	st := NewState(testARNs)
 	clk := &testClock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
 	h := newFakeHSM(identities(t)[0])
+	ops := newOperators(t, n)
 	svc := NewService(st, &localProposer{st: st}, labelRing{st, h}, Config{
 		ARNs: testARNs, Cache: wrap.NewCache(100, time.Minute), Now: clk.now, NodeID: "n1", NodeAddr: "127.0.0.1:8102", HSM: h,
+		BootstrapOperators: []ed25519.PublicKey{ops[0].op().PublicKey},
 	})
-	e := &ceremonyEnv{svc: svc, st: st, clk: clk, hsm: h, ops: newOperators(t, n)}
+	e := &ceremonyEnv{svc: svc, st: st, clk: clk, hsm: h, ops: ops}
 	p := NewProposal(KindInitDomain, "d0000000000000000000000000000001", 0, clk.t, time.Hour)
 	for _, o := range e.ops {
 		p.Operators = append(p.Operators, o.op())

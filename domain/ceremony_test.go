@@ -262,10 +262,16 @@ func TestTokenExportImport(t *testing.T) {
 			t.Fatalf("token with byte %d flipped verified", i)
 		}
 	}
-	// Importing: a fresh node whose HSM is member n1 accepts it.
+	// Importing: a fresh node whose HSM is member n1 and which trusts the operators (its
+	// recovery_operator_keys) accepts it; trusting only one of the two approvers, it refuses.
+	st1 := NewState(testARNs)
+	svc1 := NewService(st1, &localProposer{st: st1}, labelRing{st1, e.hsm}, Config{ARNs: testARNs, NodeID: "n1", HSM: e.hsm, RecoveryOperators: trusted[:1]})
+	if err := svc1.ImportDomainToken(context.Background(), tok); !errors.Is(err, ErrAccessDenied) {
+		t.Fatalf("import trusting one approver: got %v, want ErrAccessDenied", err)
+	}
 	st := NewState(testARNs)
-	svc := NewService(st, &localProposer{st: st}, labelRing{st, e.hsm}, Config{ARNs: testARNs, NodeID: "n1", HSM: e.hsm})
-	if err := svc.ImportDomainToken(context.Background(), tok, trusted); err != nil {
+	svc := NewService(st, &localProposer{st: st}, labelRing{st, e.hsm}, Config{ARNs: testARNs, NodeID: "n1", HSM: e.hsm, RecoveryOperators: trusted})
+	if err := svc.ImportDomainToken(context.Background(), tok); err != nil {
 		t.Fatalf("ImportDomainToken: %v", err)
 	}
 	if got := svc.Domain(); got == nil || got.ID != d.ID || got.Epoch != d.Epoch {
@@ -274,19 +280,35 @@ func TestTokenExportImport(t *testing.T) {
 	// A node whose HSM is not a member is refused.
 	outsider := newFakeHSM(identities(t)[2])
 	st2 := NewState(testARNs)
-	svc2 := NewService(st2, &localProposer{st: st2}, labelRing{st2, outsider}, Config{ARNs: testARNs, NodeID: "n1", HSM: outsider})
-	if err := svc2.ImportDomainToken(context.Background(), tok, trusted); !errors.Is(err, ErrAccessDenied) {
+	svc2 := NewService(st2, &localProposer{st: st2}, labelRing{st2, outsider}, Config{ARNs: testARNs, NodeID: "n1", HSM: outsider, RecoveryOperators: trusted})
+	if err := svc2.ImportDomainToken(context.Background(), tok); !errors.Is(err, ErrAccessDenied) {
 		t.Fatalf("import on a non-member HSM: got %v, want ErrAccessDenied", err)
 	}
-	// A stale token (the domain moved on) is refused by a node that has the newer state.
+	// A stale token (the domain moved on) is refused by a node that has the newer state: a node
+	// with a domain refuses every import.
 	rot := e.propose(KindRotateDK)
 	rid := e.submit(t, rot, 0)
 	e.approve(t, rid, 1)
 	if err := e.svc.RunCeremonies(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.ImportDomainToken(context.Background(), tok, trusted); !errors.Is(err, ErrValidation) {
-		t.Fatalf("stale token: got %v, want ErrValidation", err)
+	if err := e.svc.ImportDomainToken(context.Background(), tok); !errors.Is(err, ErrAlreadyExists) {
+		t.Fatalf("stale token: got %v, want ErrAlreadyExists", err)
+	}
+	// Apply decides the same on every replica, whatever the proposer checked: a replica with a
+	// domain refuses an import that is not the record it has; a fresh replica refuses a token
+	// its command's anchors did not approve, and accepts the same command twice as once.
+	if err := e.st.Apply(encode(cmdImportDomain, importDomainCmd{Token: tok, Anchors: trusted, At: e.clk.now()})); !errors.Is(err, ErrAlreadyExists) {
+		t.Fatalf("Apply of a stale import on a replica with a domain: got %v, want ErrAlreadyExists", err)
+	}
+	fresh := NewState(testARNs)
+	if err := fresh.Apply(encode(cmdImportDomain, importDomainCmd{Token: tok, Anchors: trusted[2:], At: e.clk.now()})); !errors.Is(err, ErrAccessDenied) {
+		t.Fatalf("Apply with anchors that did not approve: got %v, want ErrAccessDenied", err)
+	}
+	for i := range 2 {
+		if err := fresh.Apply(encode(cmdImportDomain, importDomainCmd{Token: tok, Anchors: trusted, At: e.clk.now()})); err != nil {
+			t.Fatalf("Apply of the import, time %d: %v", i+1, err)
+		}
 	}
 }
 

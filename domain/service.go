@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
 	"log/slog"
@@ -47,6 +48,12 @@ type Config struct {
 	NodeID   string
 	NodeAddr string
 	HSM      CeremonyHSM
+	// BootstrapOperators and RecoveryOperators are the operator keys this node trusts before
+	// it has a domain (service_trust.go): the only keys that may propose the domain's init, and
+	// the only ones whose approvals make a domain token importable. Both come from local
+	// configuration, never from a request.
+	BootstrapOperators []ed25519.PublicKey
+	RecoveryOperators  []ed25519.PublicKey
 }
 
 // Service implements the KMS operations over a State. It is safe for concurrent use.

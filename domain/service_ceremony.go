@@ -2,7 +2,6 @@ package domain
 
 import (
 	"context"
-	"crypto/ed25519"
 	"fmt"
 )
 
@@ -29,9 +28,14 @@ type CeremonyHSM interface {
 // id. The cluster verifies every signature against the domain's operators; a submission carrying
 // enough approvals executes at once (or is approved for the leader's HSM work).
 func (s *Service) SubmitProposal(ctx context.Context, signed []byte) (string, error) {
-	sp, _, err := ParseSignedProposal(signed)
+	sp, p, err := ParseSignedProposal(signed)
 	if err != nil {
 		return "", errorf(ErrValidation, "%v", err)
+	}
+	if p.Kind == KindInitDomain {
+		if err := s.checkBootstrapInit(sp); err != nil {
+			return "", err
+		}
 	}
 	cmd := submitProposalCmd{Signed: signed, At: s.now()}
 	if err := s.propose(ctx, encode(cmdSubmitProposal, cmd)); err != nil {
@@ -233,17 +237,26 @@ func (s *Service) DomainToken() ([]byte, error) {
 	return tok, nil
 }
 
-// ImportDomainToken installs a domain token on this node (disaster recovery onto fresh nodes
-// with the same HSMs, or HSMs restored from an HSM backup). It verifies the token against the
-// operator keys the importer trusts, refuses it unless this node's HSM identity is a member of
-// the token's domain, installs the domain keys wrapped for this node that its HSM lacks, and
-// refuses a token older than the state this node has.
-func (s *Service) ImportDomainToken(ctx context.Context, token []byte, trusted []ed25519.PublicKey) error {
+// ImportDomainToken installs a domain token on this node: disaster recovery onto a fresh node
+// whose HSM is a member of the token's domain (the same HSM, or one restored from an HSM
+// backup). The token must carry approvals by enough of this node's configured recovery
+// operators (Config.RecoveryOperators) — never by keys the caller names — and the node must have
+// no domain yet: import never rolls a live domain's record forward or back. It installs the
+// domain keys wrapped for this node that its HSM lacks, then proposes the import, which Apply
+// verifies again (applyImportDomain).
+func (s *Service) ImportDomainToken(ctx context.Context, token []byte) error {
 	t, err := ParseToken(token)
 	if err != nil {
 		return errorf(ErrValidation, "the domain token is malformed: %v", err)
 	}
-	d, err := VerifyToken(t, trusted)
+	if cur := s.Domain(); cur != nil {
+		return errorf(ErrAlreadyExists, "this node already has domain %s (epoch %d): a domain token is imported only onto a node without a domain", cur.ID, cur.Epoch)
+	}
+	anchors := s.cfg.RecoveryOperators
+	if len(anchors) == 0 {
+		return errorf(ErrAccessDenied, "this node trusts no operator keys for import: set recovery_operator_keys to the public keys of the operators who approve domain exports")
+	}
+	d, err := VerifyToken(t, anchors)
 	if err != nil {
 		return errorf(ErrAccessDenied, "%v", err)
 	}
@@ -262,9 +275,6 @@ func (s *Service) ImportDomainToken(ctx context.Context, token []byte, trusted [
 	}
 	if me == nil || me.NodeID != s.cfg.NodeID {
 		return errorf(ErrAccessDenied, "this node (%s) and its HSM are not a member of domain %s", s.cfg.NodeID, d.ID)
-	}
-	if cur := s.Domain(); cur != nil && (cur.ID != d.ID || cur.Epoch > d.Epoch) {
-		return errorf(ErrValidation, "the token is stale or for another domain: this node has domain %s at epoch %d, the token %s at epoch %d", cur.ID, cur.Epoch, d.ID, d.Epoch)
 	}
 	for _, dk := range d.DKVersions {
 		if dk.State == DKStateRetired {
@@ -285,7 +295,7 @@ func (s *Service) ImportDomainToken(ctx context.Context, token []byte, trusted [
 			return dependencyError("unwrapping the domain key", err)
 		}
 	}
-	return s.propose(ctx, encode(cmdImportDomain, importDomainCmd{Record: t.Record, At: s.now()}))
+	return s.propose(ctx, encode(cmdImportDomain, importDomainCmd{Token: token, Anchors: anchors, At: s.now()}))
 }
 
 // Identity returns this node's id and its HSM identity public key (PKIX DER), the inputs of an

@@ -431,6 +431,34 @@ func TestAttackInitOnFreshBootstrapNode(t *testing.T) {
 			}
 		}
 	})
+	t.Run("BootstrapKeyConfigured", func(t *testing.T) {
+		alice := newOperatorKey(t)
+		pubFile := filepath.Join(t.TempDir(), "alice.key.pub")
+		if err := os.WriteFile(pubFile, domain.MarshalOperatorPublicKey(alice.Public().(ed25519.PublicKey)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		tn := freshNode(t, func(c *Config) { c.BootstrapOperatorKeys = pubFile })
+		base := opsBase(tn)
+		// The attacker's requests are not authenticated: they hold no bootstrap key.
+		for name, auth := range map[string]signer{"Unsigned": nil, "SignedByAttacker": signedBy(t, mallory)} {
+			code, body := initBy(base, mallory, auth)
+			if code != http.StatusUnauthorized {
+				t.Errorf("%s: got %d %s, want 401", name, code, body)
+			}
+		}
+		// A request the bootstrap operator authenticated (replayed, or her own by mistake) still
+		// cannot carry an init that she did not approve.
+		code, body := initBy(base, mallory, signedBy(t, alice))
+		if code != http.StatusForbidden {
+			t.Errorf("alice's request carrying mallory's init: got %d %s, want 403", code, body)
+		}
+		refused(t, tn, code, body)
+		// Her own init is accepted.
+		if code, body := initBy(base, alice, signedBy(t, alice)); code != 200 {
+			t.Fatalf("the bootstrap operator's init: %d %s", code, body)
+		}
+		eventually(t, 30*time.Second, "the domain to be initialised", func() bool { return getStatus(t, base).Initialised })
+	})
 }
 
 // newCeremonyNodeConfig is newCeremonyNode without `keyhold dev`'s domain init: the node is up,

@@ -94,6 +94,15 @@ type Config struct {
 	TLSCert string `json:"tls_cert" env:"KEYHOLD_TLS_CERT" usage:"PEM certificate for raft and node-to-node mutual TLS"`
 	TLSKey  string `json:"tls_key" env:"KEYHOLD_TLS_KEY" usage:"PEM private key of tls_cert"`
 	TLSCA   string `json:"tls_ca" env:"KEYHOLD_TLS_CA" usage:"PEM cluster CA certificate(s) peers' certificates chain to"`
+	// BootstrapOperatorKeys and RecoveryOperatorKeys are this node's trust anchors before it
+	// has a domain (trustanchors.go): comma-separated files of operator public keys (the
+	// PUBLIC KEY PEM files keyholdctl keygen writes; a file may hold several). Only a bootstrap
+	// operator may propose the domain's init; a domain token is imported only with enough
+	// approvals by recovery operators. Ignored once the node has a domain.
+	BootstrapOperatorKeys string `json:"bootstrap_operator_keys" env:"KEYHOLD_BOOTSTRAP_OPERATOR_KEYS" usage:"comma-separated PEM files of the operator public keys that may initialise the domain"`
+	RecoveryOperatorKeys  string `json:"recovery_operator_keys" env:"KEYHOLD_RECOVERY_OPERATOR_KEYS" usage:"comma-separated PEM files of the operator public keys whose approvals make a domain token importable (disaster recovery)"`
+	// Pprof serves /debug/pprof on the ops listener, operator-authenticated. Off by default.
+	Pprof bool `json:"pprof" env:"KEYHOLD_PPROF" usage:"serve /debug/pprof on the ops listener (operators only)"`
 }
 
 // DefaultConfig returns the defaults DESIGN.md fixes for a production node.

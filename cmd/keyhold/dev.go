@@ -167,8 +167,9 @@ func writeCredentials(dir, akid string, secret []byte, region string) error {
 	if err := os.WriteFile(filepath.Join(dir, "credentials"), []byte(creds), 0o600); err != nil {
 		return err
 	}
-	env := fmt.Sprintf("export AWS_SHARED_CREDENTIALS_FILE=%q\nexport AWS_PROFILE=keyhold\nexport AWS_REGION=%s\nexport AWS_DEFAULT_REGION=%s\n",
-		filepath.Join(dir, "credentials"), region, region)
+	// KEYHOLDCTL_KEY lets keyholdctl sign admin requests with the dev operator key.
+	env := fmt.Sprintf("export AWS_SHARED_CREDENTIALS_FILE=%q\nexport AWS_PROFILE=keyhold\nexport AWS_REGION=%s\nexport AWS_DEFAULT_REGION=%s\nexport KEYHOLDCTL_KEY=%q\n",
+		filepath.Join(dir, "credentials"), region, region, filepath.Join(dir, "operator.key"))
 	return os.WriteFile(filepath.Join(dir, "env"), []byte(env), 0o600)
 }
 

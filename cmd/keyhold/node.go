@@ -88,6 +88,10 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 	if err != nil {
 		return nil, err
 	}
+	anchors, err := loadTrustAnchors(cfg)
+	if err != nil {
+		return nil, err
+	}
 	n.ring = newKeyring(n.tok, n.state)
 	n.cache = wrap.NewCache(cfg.CacheEntries, cfg.CacheTTL)
 	n.svc = domain.NewService(n.state, forwardingProposer{n}, n.ring, domain.Config{
@@ -102,6 +106,9 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 		HSM:      ceremonyHSM{n.tok},
 		Logger:   log,
 		Now:      clock,
+		// Trust anchors before a domain exists (trustanchors.go).
+		BootstrapOperators: anchors.bootstrap,
+		RecoveryOperators:  anchors.recovery,
 	})
 	n.ring.install = n.svc.SyncDomainKeys // keyring.go: a missing domain key version is installed on use
 	n.registerMetrics()
@@ -128,6 +135,7 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 		AllowSSECOverHTTP: cfg.AllowSSECOverHTTP,
 
 		S3PlaintextObjects: cfg.S3PlaintextObjects,
+		Pprof:              cfg.Pprof,
 	})
 	apiTLSConfig, err := apiTLS(cfg, log.Warn)
 	if err != nil {

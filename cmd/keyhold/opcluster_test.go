@@ -89,6 +89,9 @@ func newOpCluster(t *testing.T, n int) *opCluster {
 		c.Bootstrap = i == 0
 		if i == 0 {
 			c.RootCredentialsFile = filepath.Join(pc.dir, "root.credentials")
+			// Only alice may propose the domain's init (operators_test.go makes her key
+			// before node 1 starts); the operators her proposal names approve it.
+			c.BootstrapOperatorKeys = filepath.Join(oc.ops, "alice.key.pub")
 		}
 		cfgs = append(cfgs, c)
 	}

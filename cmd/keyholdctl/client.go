@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/keyhold/keyhold/api/adminauth"
 	"github.com/keyhold/keyhold/domain"
 )
 
@@ -22,6 +23,15 @@ func (e *env) call(method, path, ctype string, body []byte, out any) ([]byte, er
 	}
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
+	}
+	if operatorOnly(method, path) {
+		priv, err := e.requestSigner()
+		if err != nil {
+			return nil, err
+		}
+		if err := adminauth.Sign(req, body, priv, time.Now()); err != nil {
+			return nil, err
+		}
 	}
 	resp, err := httpClient.Do(req)
 	if err != nil {

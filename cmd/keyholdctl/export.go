@@ -12,8 +12,8 @@ import (
 
 func init() {
 	register("export", "propose exporting the domain token; with --out, fetch the exported token", func(e *env, args []string) error {
-		fs := newFlags(e, "export", "--key FILE | --out FILE", `  keyholdctl export --key alice.key          # propose; others approve
-  keyholdctl export --out domain.token       # once executed: fetch the token`)
+		fs := newFlags(e, "export", "--key FILE [--out FILE]", `  keyholdctl export --key alice.key                      # propose; others approve
+  keyholdctl export --key alice.key --out domain.token   # once executed: fetch the token`)
 		var sf signerFlags
 		sf.add(fs)
 		out := fs.String("out", "", "write the last exported token to this file instead of proposing")
@@ -21,6 +21,13 @@ func init() {
 			return err
 		}
 		if *out != "" {
+			if sf.key != "" {
+				priv, err := loadKey(e, sf.key, sf.passFile)
+				if err != nil {
+					return err
+				}
+				e.useSigner(priv)
+			}
 			tok, err := e.call(http.MethodGet, "/v1/domain/token", "", nil, nil)
 			if err != nil {
 				return err

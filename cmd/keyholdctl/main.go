@@ -5,6 +5,7 @@
 package main
 
 import (
+	"crypto/ed25519"
 	"errors"
 	"flag"
 	"fmt"
@@ -20,6 +21,10 @@ type env struct {
 	stdout, stderr io.Writer
 	addr           string // the ops URL of any node
 	json           bool   // --output json
+	// keyFile and passFile name the operator key that signs admin requests when the
+	// subcommand names none (--key before the command, $KEYHOLDCTL_KEY, or dev mode's key).
+	keyFile, passFile string
+	signer            ed25519.PrivateKey // loaded on first use
 }
 
 // command is one subcommand: run parses its own flags from args.
@@ -43,6 +48,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("keyholdctl", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&e.addr, "addr", envOr("KEYHOLDCTL_ADDR", "http://127.0.0.1:8101"), "ops URL of a keyhold node ($KEYHOLDCTL_ADDR)")
+	fs.StringVar(&e.keyFile, "key", os.Getenv(EnvKey), "operator key that signs admin requests when a command names none ($"+EnvKey+"; else "+devKeyPath+" if it exists)")
+	fs.StringVar(&e.passFile, "passphrase-file", "", "file holding that key's passphrase (else $KEYHOLDCTL_PASSPHRASE or a prompt)")
 	output := fs.String("output", "table", "table or json")
 	fs.Usage = func() { usage(stderr) }
 	if err := fs.Parse(args); err != nil {
@@ -77,7 +84,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: keyholdctl [--addr URL] [--output table|json] <command> [flags]")
+	fmt.Fprintln(w, "usage: keyholdctl [--addr URL] [--key FILE] [--output table|json] <command> [flags]")
 	fmt.Fprintln(w, "\ncommands:")
 	names := make([]string, 0, len(commands))
 	for n := range commands {

@@ -30,6 +30,7 @@ func propose(e *env, sf signerFlags, kind domain.ProposalKind, fill func(*domain
 	if err != nil {
 		return err
 	}
+	e.useSigner(priv)
 	st, err := e.status()
 	if err != nil {
 		return err
@@ -82,6 +83,7 @@ func verdict(e *env, args []string, name string, v domain.Verdict) error {
 	if err != nil {
 		return err
 	}
+	e.useSigner(priv)
 	sig := domain.SignProposal(priv, p.Proposal, v)
 	body, _ := json.Marshal(sig)
 	var out proposalView
