@@ -59,10 +59,11 @@ func (s *Service) Proposals() []*ProposalRecord {
 	return out
 }
 
-// Proposal returns the proposal with id.
+// Proposal returns the proposal with id. Like a key, a proposal submitted through another node
+// is found here as soon as its submission returned there (lookup catches up before NotFound).
 func (s *Service) Proposal(id string) (*ProposalRecord, error) {
 	var out *ProposalRecord
-	s.st.View(func(v *View) { out = v.Proposal(id) })
+	s.lookup(func(v *View) bool { out = v.Proposal(id); return out != nil })
 	if out == nil {
 		return nil, errorf(ErrNotFound, "proposal %s does not exist", id)
 	}

@@ -497,3 +497,23 @@ func newCeremonyNodeConfig(t *testing.T, configure func(*Config)) *testNode {
 	}
 	return tn
 }
+
+// TestAttackPprofWithoutOperatorKey: with pprof: true, the profiles (goroutine stacks, timings;
+// a CPU profile also costs the node while it runs) are served to operators only.
+func TestAttackPprofWithoutOperatorKey(t *testing.T) {
+	alice, mallory := newOperatorKey(t), newOperatorKey(t)
+	pubFile := filepath.Join(t.TempDir(), "alice.key.pub")
+	if err := os.WriteFile(pubFile, domain.MarshalOperatorPublicKey(alice.Public().(ed25519.PublicKey)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tn := freshNode(t, func(c *Config) { c.Pprof, c.BootstrapOperatorKeys = true, pubFile })
+	base := opsBase(tn)
+	for name, auth := range map[string]signer{"Unsigned": nil, "SignedByAttacker": signedBy(t, mallory)} {
+		if code, body := adminCall(t, base, "GET", "/debug/pprof/goroutine?debug=1", nil, auth); code != http.StatusUnauthorized {
+			t.Errorf("%s: got %d %.100s, want 401", name, code, body)
+		}
+	}
+	if code, body := adminCall(t, base, "GET", "/debug/pprof/goroutine?debug=1", nil, signedBy(t, alice)); code != 200 || !bytes.Contains(body, []byte("goroutine")) {
+		t.Errorf("the operator: got %d %.100s, want the goroutine profile", code, body)
+	}
+}
