@@ -145,7 +145,9 @@ func TestAuditTrail(t *testing.T) {
 	find("s3", "PutObject", func(r auditLine) bool { return r.Object == "kms.txt" && r.Key == keyARN })
 	find("s3", "GetObject", func(r auditLine) bool { return r.Object == "missing" && r.Outcome == "NoSuchKey" })
 	find("admin", "GetDomainStatus", func(r auditLine) bool { return r.Outcome == "OK" })
-	find("admin", "SubmitProposal", func(r auditLine) bool { return r.Outcome == "ValidationError" && strings.HasPrefix(r.Principal, "ed25519:") })
+	find("admin", "SubmitProposal", func(r auditLine) bool {
+		return r.Outcome == "ValidationError" && strings.HasPrefix(r.Principal, "ed25519:")
+	})
 	find("admin", "ApproveProposal", func(r auditLine) bool { return r.Proposal == "nope" && r.Outcome != "OK" })
 
 	sum, err := audit.Verify(dir, audit.VerifyOptions{})
