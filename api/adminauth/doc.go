@@ -35,7 +35,8 @@
 // No field can contain LF: a request line cannot, T and N are digits, and the hash is hex; so
 // the encoding is unambiguous. Binding method, host, path, query and body means a captured
 // signature authorises exactly that request to exactly that node: another body, path or node
-// fails the signature.
+// fails the signature. A proxy or tunnel in front of the ops listener must therefore pass the
+// Host header, path and query through unchanged (SSH port forwarding does).
 //
 // # Freshness and replay
 //
