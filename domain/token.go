@@ -104,7 +104,7 @@ func VerifyToken(t *DomainToken, trusted []ed25519.PublicKey) (*Domain, error) {
 // importDomainCmd installs a domain record on a node rebuilt after a disaster. It carries the
 // whole token, so that every replica verifies the export approvals itself, and the trust
 // anchors the proposing node verified them against (its configured recovery operators). See
-// DESIGN.md, "Importing a domain token", for why Apply may use those anchors.
+// DESIGN.md, "Trust anchors: init and import", for why Apply may use those anchors.
 type importDomainCmd struct {
 	Token   []byte
 	Anchors []ed25519.PublicKey
