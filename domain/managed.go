@@ -64,13 +64,19 @@ func (s *Service) customerManaged(id wrap.KeyID, action string) error {
 	return nil
 }
 
-// markAWSManaged makes k an AWS managed key. Such a key is always enabled, so one that a caller
-// disabled or scheduled for deletion before it was marked is enabled again.
-func markAWSManaged(k *Key) {
+// markAWSManaged makes k an AWS managed key as of at. Such a key is always enabled, so one that
+// a caller disabled or scheduled for deletion before it was marked is enabled again; and, as AWS
+// rotates its managed keys every year, its automatic rotation is on with AWS's default period.
+func markAWSManaged(k *Key, at time.Time) {
 	k.AWSManaged = true
 	k.State = KeyStateEnabled
 	k.DeletionDate = time.Time{}
 	k.PendingWindowDays = 0
+	if !k.RotationEnabled && k.KeySpec == KeySpecSymmetricDefault {
+		k.RotationEnabled = true
+		k.RotationPeriodDays = DefaultRotationDays
+		k.NextRotation = at.Add(time.Duration(DefaultRotationDays) * 24 * time.Hour)
+	}
 }
 
 // checkCustomerKey is Apply's refusal of a management command on an AWS managed key.

@@ -12,14 +12,15 @@ import (
 	"github.com/keyhold/keyhold/wrap"
 )
 
-// dumpManaged is dump plus what managed keys add: the mark, deletion fields and the index of
-// service aliases.
+// dumpManaged is dump plus what managed keys change: the mark, the deletion and rotation fields,
+// and the index of service aliases.
 func dumpManaged(st *State) string {
 	var b bytes.Buffer
 	b.WriteString(dump(st))
 	st.View(func(v *View) {
 		v.KeysAfter(wrap.KeyID{}, func(k *Key) bool {
-			fmt.Fprintf(&b, "%s managed=%v deletion=%s window=%d\n", k.ID, k.AWSManaged, k.DeletionDate, k.PendingWindowDays)
+			fmt.Fprintf(&b, "%s managed=%v deletion=%s window=%d rotation=%v/%d/%s\n", k.ID, k.AWSManaged,
+				k.DeletionDate, k.PendingWindowDays, k.RotationEnabled, k.RotationPeriodDays, k.NextRotation)
 			return true
 		})
 		var names []string
@@ -35,7 +36,7 @@ func dumpManaged(st *State) string {
 // TestManagedKeyRefusesManagement: every management call on an AWS managed key is refused by the
 // service, and the same commands proposed past the service are refused by Apply.
 func TestManagedKeyRefusesManagement(t *testing.T) {
-	svc, p, _ := newTestService(t)
+	svc, p, clk := newTestService(t)
 	ctx := context.Background()
 	id, err := svc.ManagedKey(ctx, "alias/aws/s3", "Default key that protects my S3 objects")
 	if err != nil {
@@ -118,8 +119,19 @@ func TestManagedKeyRefusesManagement(t *testing.T) {
 	if _, _, _, err := svc.GenerateDataKey("alias/aws/s3", 32, nil); err != nil {
 		t.Fatalf("managed key unusable: %v", err)
 	}
-	if _, err := svc.GetKeyRotationStatus(ref); err != nil {
-		t.Fatalf("GetKeyRotationStatus: %v", err)
+	// As AWS does with its managed keys, keyhold rotates them every year.
+	st, err := svc.GetKeyRotationStatus(ref)
+	if err != nil || !st.Enabled || st.PeriodDays != DefaultRotationDays {
+		t.Fatalf("GetKeyRotationStatus: got %+v, %v; want enabled every %d days", st, err, DefaultRotationDays)
+	}
+	before, _ := svc.DescribeKey(ref)
+	clk.t = st.NextRotation
+	if err := svc.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := svc.DescribeKey(ref)
+	if got, want := after.Current().Version, before.Current().Version+1; got != want {
+		t.Fatalf("after a year: version %d, want %d", got, want)
 	}
 }
 

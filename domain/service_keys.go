@@ -76,7 +76,10 @@ func (s *Service) createKey(ctx context.Context, in CreateKeyInput, awsManaged b
 		k := Key{
 			ID: id, Description: in.Description, KeySpec: in.KeySpec, KeyUsage: in.KeyUsage,
 			Origin: in.Origin, State: KeyStateEnabled, CreatedAt: now, Policy: in.Policy,
-			Tags: in.Tags, Versions: []KeyVersion{ver}, AWSManaged: awsManaged,
+			Tags: in.Tags, Versions: []KeyVersion{ver},
+		}
+		if awsManaged {
+			markAWSManaged(&k, now)
 		}
 		return encode(cmdCreateKey, createKeyCmd{Key: k}), nil
 	})
