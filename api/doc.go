@@ -8,6 +8,12 @@
 // handler decodes its JSON, calls one domain.Service method and encodes the answer. Handlers are
 // thin: one file per AWS operation (kms_<operation>.go).
 //
+// A signature covers only the headers it lists, so the headers that decide what a request does
+// must be among them (sigv4_signed_headers.go): for S3, presigned or not, every x-amz-* header
+// present (AccessDenied with HeadersNotSigned otherwise, as S3 answers); for KMS, X-Amz-Target
+// and Content-Type (IncompleteSignatureException), so that a captured signature cannot be
+// replayed as another operation.
+//
 // Nothing here logs key material, plaintexts or encryption contexts; plaintext buffers that pass
 // through a handler are cleared once the response is written. Every request also produces one
 // audit record (audit.go) through Options.Audit; the records, the hash-chained file sink and its

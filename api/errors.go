@@ -55,6 +55,7 @@ var kmsErrors = []struct {
 	{ErrClockSkew, awsError{"InvalidSignatureException", 400}},
 	{ErrWrongRegion, awsError{"InvalidSignatureException", 400}},
 	{ErrContentSHA256Mismatch, awsError{"InvalidSignatureException", 400}},
+	{ErrHeadersNotSigned, awsError{"IncompleteSignatureException", 400}},
 }
 
 // s3Errors is the S3 table, read like kmsErrors: the first match wins. KMS failures met while
@@ -97,6 +98,7 @@ var s3Errors = []struct {
 	{ErrClockSkew, awsError{"RequestTimeTooSkewed", 403}},
 	{ErrWrongRegion, awsError{"AuthorizationHeaderMalformed", 400}},
 	{ErrContentSHA256Mismatch, awsError{"XAmzContentSHA256Mismatch", 400}},
+	{ErrHeadersNotSigned, awsError{"AccessDenied", 403}},
 	{ErrMalformedChunk, awsError{"InvalidRequest", 400}},
 	{ErrChunkSignature, awsError{"SignatureDoesNotMatch", 403}},
 	{ErrBadDigest, awsError{"BadDigest", 400}},
@@ -167,8 +169,11 @@ func kmsErrorFor(err error) (awsError, string) {
 	msg := ""
 	var de *domain.Error
 	var skew *SkewError
+	var unsigned *HeadersNotSignedError
 	if errors.As(err, &skew) {
 		msg = skew.KMSMessage()
+	} else if errors.As(err, &unsigned) {
+		msg = unsigned.KMSMessage()
 	} else if errors.As(err, &de) {
 		msg = de.ClientMessage()
 	} else if pe, ok := err.(*publicError); ok {
@@ -198,6 +203,8 @@ func publicMessage(err error) string {
 		return "Signature expired: the request time is too far from the server's time (allowed skew is 15 minutes)."
 	case errors.Is(err, ErrWrongRegion):
 		return "Credential should be scoped to a valid region."
+	case errors.Is(err, ErrHeadersNotSigned):
+		return s3HeadersNotSignedMessage
 	case errors.Is(err, ErrMalformedAuth):
 		return "The Authorization header is malformed."
 	case errors.Is(err, domain.ErrDependency), errors.Is(err, errTimeout):

@@ -17,7 +17,7 @@ func TestErrorTableCoversSentinels(t *testing.T) {
 		domain.ErrInvalidArn, domain.ErrTag, domain.ErrAccessDenied, domain.ErrNoDomain, domain.ErrDependency, domain.ErrStaleDomainKey,
 		domain.ErrInvalidSignature, domain.ErrInvalidMac,
 		ErrMissingAuth, ErrMalformedAuth, ErrUnknownAccessKey, ErrSignatureMismatch, ErrRequestExpired,
-		ErrClockSkew, ErrWrongRegion, ErrContentSHA256Mismatch,
+		ErrClockSkew, ErrWrongRegion, ErrContentSHA256Mismatch, ErrHeadersNotSigned,
 		errSerialization, errUnknownOperation, errDryRun, errRequestTooLarge, errTimeout,
 	}
 	for _, s := range sentinels {

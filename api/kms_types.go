@@ -73,7 +73,7 @@ func (s *Server) metadata(k *domain.Key) keyMetadata {
 		DeletionDate:                epochPtr(k.DeletionDate),
 		PendingDeletionWindowInDays: k.PendingWindowDays,
 		Origin:                      k.Origin,
-		KeyManager:                  "CUSTOMER",
+		KeyManager:                  k.KeyManager(),
 		CustomerMasterKeySpec:       k.KeySpec,
 		KeySpec:                     k.KeySpec,
 		EncryptionAlgorithms:        algs.Encryption,

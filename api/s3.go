@@ -54,7 +54,7 @@ func (s *Server) serveS3(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		aws, msg := s3ErrorFor(err)
 		code = aws.Code
-		writeS3Error(w, r, c.requestID, aws, msg)
+		writeS3Error(w, r, c.requestID, aws, msg, err)
 		if aws.Status >= 500 {
 			s.log.Error("s3 request failed", "operation", op, "request_id", c.requestID, "err", err)
 		}

@@ -53,9 +53,13 @@ type s3ErrorDoc struct {
 	Message   string   `xml:"Message"`
 	Resource  string   `xml:"Resource,omitempty"`
 	RequestID string   `xml:"RequestId"`
+	// HeadersNotSigned lists, as S3 does, the x-amz-* headers a request carried unsigned.
+	HeadersNotSigned string `xml:"HeadersNotSigned,omitempty"`
 }
 
-func writeS3Error(w http.ResponseWriter, r *http.Request, requestID string, aws awsError, msg string) {
+// writeS3Error sends S3's error document for aws and msg; err, the failure itself, adds the
+// elements some codes carry.
+func writeS3Error(w http.ResponseWriter, r *http.Request, requestID string, aws awsError, msg string, err error) {
 	h := w.Header()
 	h.Set("Content-Type", "application/xml")
 	if aws.Status == http.StatusNotModified || r.Method == http.MethodHead {
@@ -63,7 +67,12 @@ func writeS3Error(w http.ResponseWriter, r *http.Request, requestID string, aws 
 		w.WriteHeader(aws.Status)
 		return
 	}
-	b, _ := xml.Marshal(s3ErrorDoc{Code: aws.Code, Message: msg, Resource: r.URL.Path, RequestID: requestID})
+	doc := s3ErrorDoc{Code: aws.Code, Message: msg, Resource: r.URL.Path, RequestID: requestID}
+	var unsigned *HeadersNotSignedError
+	if errors.As(err, &unsigned) {
+		doc.HeadersNotSigned = unsigned.S3HeadersNotSigned()
+	}
+	b, _ := xml.Marshal(doc)
 	w.WriteHeader(aws.Status)
 	_, _ = w.Write([]byte(xml.Header))
 	_, _ = w.Write(b)

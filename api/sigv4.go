@@ -20,6 +20,7 @@ import (
 //	ErrClockSkew              InvalidSignatureException            RequestTimeTooSkewed
 //	ErrWrongRegion            InvalidSignatureException            AuthorizationHeaderMalformed
 //	ErrContentSHA256Mismatch  InvalidSignatureException            XAmzContentSHA256Mismatch
+//	ErrHeadersNotSigned       IncompleteSignatureException         AccessDenied "There were headers present in the request which were not signed"
 //
 // A clock-skew failure is a *SkewError, whose KMSMessage is the exact text KMS sends
 // ("Signature expired: ... is now earlier than ...").
@@ -149,10 +150,8 @@ func (v *Verifier) Verify(r *http.Request, service string, bodySHA256 string) (S
 	if err := v.checkTime(a); err != nil {
 		return SigV4Result{}, err
 	}
-	if service == "s3" && !a.presigned {
-		if err := checkAmzHeadersSigned(r, a); err != nil {
-			return SigV4Result{}, err
-		}
+	if err := checkSignedHeaders(r, a, service); err != nil {
+		return SigV4Result{}, err
 	}
 	payload, err := payloadHash(r, a, service, bodySHA256)
 	if err != nil {

@@ -193,20 +193,3 @@ func isUnreserved(c byte) bool {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
 		c == '-' || c == '.' || c == '_' || c == '~'
 }
-
-// checkAmzHeadersSigned enforces S3's rule that every x-amz-* header of a header-signed request
-// is signed, so that no one can add one (say an SSE-C key or a copy source) to a signed request.
-// x-amz-content-sha256 is exempt: the canonical request binds its value anyway.
-func checkAmzHeadersSigned(r *http.Request, a *requestAuth) error {
-	for k := range r.Header {
-		if len(k) < 6 || !strings.EqualFold(k[:6], "x-amz-") {
-			continue
-		}
-		lk := strings.ToLower(k)
-		if lk == "x-amz-content-sha256" || a.signs(lk) {
-			continue
-		}
-		return errMalformed("header " + lk + " is present but not signed")
-	}
-	return nil
-}

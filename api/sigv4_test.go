@@ -111,7 +111,7 @@ func verifyServer(t *testing.T, v *Verifier) *httptest.Server {
 }
 
 var sentinels = []error{ErrMissingAuth, ErrMalformedAuth, ErrUnknownAccessKey, ErrSignatureMismatch,
-	ErrRequestExpired, ErrClockSkew, ErrWrongRegion, ErrContentSHA256Mismatch}
+	ErrRequestExpired, ErrClockSkew, ErrWrongRegion, ErrContentSHA256Mismatch, ErrHeadersNotSigned}
 
 func sentinelName(err error) string {
 	if err == nil {
@@ -301,7 +301,7 @@ func TestVerifyOutcomes(t *testing.T) {
 			r := s3Request(t, http.MethodPut, "http://h", "b", "k", "", unsignedPayload, s3Body, t0)
 			r.Header.Set("X-Amz-Server-Side-Encryption", "AES256")
 			return r
-		}, "s3", "", t0, ErrMalformedAuth},
+		}, "s3", "", t0, ErrHeadersNotSigned},
 		{"s3 tampered key", func() *http.Request {
 			r := s3Request(t, http.MethodGet, "http://h", "b", "a b", "", unsignedPayload, nil, t0)
 			r.URL.RawPath, r.URL.Path = "/b/a+b", "/b/a+b"

@@ -26,6 +26,9 @@ func (s *State) applyUpdateDescription(c *updateDescriptionCmd) error {
 	if err != nil {
 		return err
 	}
+	if err := s.checkCustomerKey(k, "kms:UpdateKeyDescription"); err != nil {
+		return err
+	}
 	if err := s.notPendingDeletion(k); err != nil {
 		return err
 	}
@@ -36,6 +39,13 @@ func (s *State) applyUpdateDescription(c *updateDescriptionCmd) error {
 func (s *State) applySetEnabled(c *setEnabledCmd) error {
 	k, err := s.liveKey(c.ID)
 	if err != nil {
+		return err
+	}
+	action := "kms:DisableKey"
+	if c.Enabled {
+		action = "kms:EnableKey"
+	}
+	if err := s.checkCustomerKey(k, action); err != nil {
 		return err
 	}
 	if err := s.notPendingDeletion(k); err != nil {
@@ -55,6 +65,9 @@ func (s *State) applyScheduleDeletion(c *scheduleDeletionCmd) error {
 	if err != nil {
 		return err
 	}
+	if err := s.checkCustomerKey(k, "kms:ScheduleKeyDeletion"); err != nil {
+		return err
+	}
 	if err := s.notPendingDeletion(k); err != nil {
 		return err
 	}
@@ -68,6 +81,9 @@ func (s *State) applyScheduleDeletion(c *scheduleDeletionCmd) error {
 func (s *State) applyCancelDeletion(c *cancelDeletionCmd) error {
 	k, err := s.liveKey(c.ID)
 	if err != nil {
+		return err
+	}
+	if err := s.checkCustomerKey(k, "kms:CancelKeyDeletion"); err != nil {
 		return err
 	}
 	if k.State != KeyStatePendingDeletion {
@@ -90,11 +106,15 @@ func (s *State) applyDeleteKey(c *deleteKeyCmd) error {
 	if k.State != KeyStatePendingDeletion || c.At.Before(k.DeletionDate) {
 		return errorf(ErrInvalidState, "%s is not due for deletion", s.arn.Key(k.ID))
 	}
+	if err := s.checkCustomerKey(k, "kms:ScheduleKeyDeletion"); err != nil {
+		return err // unreachable while marking enables the key; kept as the last line of defence
+	}
 	delete(s.keys, c.ID)
 	s.notifyKeyChanged(c.ID)
 	for name, a := range s.aliases {
 		if a.KeyID == c.ID {
 			delete(s.aliases, name)
+			delete(s.serviceAliases, name)
 		}
 	}
 	for i, id := range s.order {
@@ -109,6 +129,13 @@ func (s *State) applyDeleteKey(c *deleteKeyCmd) error {
 func (s *State) applySetRotation(c *setRotationCmd) error {
 	k, err := s.liveKey(c.ID)
 	if err != nil {
+		return err
+	}
+	action := "kms:DisableKeyRotation"
+	if c.Enabled {
+		action = "kms:EnableKeyRotation"
+	}
+	if err := s.checkCustomerKey(k, action); err != nil {
 		return err
 	}
 	if err := s.notPendingDeletion(k); err != nil {
@@ -133,6 +160,12 @@ func (s *State) applyRotateKey(c *rotateKeyCmd) error {
 	k, err := s.liveKey(c.ID)
 	if err != nil {
 		return err
+	}
+	if c.Version.Rotation == RotationOnDemand {
+		// Automatic rotation stays the service's to run; on demand is the caller's.
+		if err := s.checkCustomerKey(k, "kms:RotateKeyOnDemand"); err != nil {
+			return err
+		}
 	}
 	if err := s.notPendingDeletion(k); err != nil {
 		return err
@@ -163,6 +196,9 @@ func (s *State) applyTagKey(c *tagKeyCmd) error {
 	if err != nil {
 		return err
 	}
+	if err := s.checkCustomerKey(k, "kms:TagResource"); err != nil {
+		return err
+	}
 	if err := s.notPendingDeletion(k); err != nil {
 		return err
 	}
@@ -187,6 +223,9 @@ func (s *State) applyTagKey(c *tagKeyCmd) error {
 func (s *State) applyUntagKey(c *untagKeyCmd) error {
 	k, err := s.liveKey(c.ID)
 	if err != nil {
+		return err
+	}
+	if err := s.checkCustomerKey(k, "kms:UntagResource"); err != nil {
 		return err
 	}
 	if err := s.notPendingDeletion(k); err != nil {

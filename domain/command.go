@@ -81,6 +81,9 @@ type (
 		Name string
 		ID   wrap.KeyID
 		At   time.Time
+		// AWSManaged, on a CreateAlias of an alias under alias/aws/, marks the target an AWS
+		// managed key (applyCreateAlias). Commands of earlier versions never carry it.
+		AWSManaged bool `json:",omitempty"`
 	}
 	setRotationCmd struct {
 		ID         wrap.KeyID

@@ -5,13 +5,16 @@ import (
 	"errors"
 )
 
-// Tick runs the scheduled work that is due now: it deletes keys whose deletion window has ended
-// and rotates keys whose rotation period has passed. Only the leader should call it (the cluster
+// Tick runs the scheduled work that is due now: it marks managed keys that earlier versions left
+// unmarked, deletes keys whose deletion window has ended and rotates keys whose rotation period
+// has passed. Only the leader should call it (the cluster
 // runs it on a timer while it leads); a Tick on two nodes at once is still safe, because deletion
 // and rotation commands are idempotent, but wastes HSM calls.
 func (s *Service) Tick(ctx context.Context) error {
 	now := s.now()
-	var errs []error
+	// Marking first: a managed key an earlier version left disabled or pending deletion is
+	// enabled again before the deletion below could reach it.
+	errs := []error{s.MarkManagedKeys(ctx)}
 	for _, id := range s.dueForDeletion(now) {
 		if err := s.propose(ctx, encode(cmdDeleteKey, deleteKeyCmd{ID: id, At: now})); err != nil {
 			errs = append(errs, err)

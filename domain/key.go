@@ -74,6 +74,25 @@ type Key struct {
 	RotationPeriodDays int
 	NextRotation       time.Time
 	OnDemandRotations  int
+	// AWSManaged marks a key keyhold created and manages for a service (the keys behind
+	// alias/aws/s3 and alias/aws/keyhold-sse-s3): its KeyManager is AWS, and no caller may
+	// enable, disable, delete, tag, rotate, redescribe or alias it. It is replicated, so Apply
+	// enforces it; keys that versions without it made are marked by MarkManagedKeys.
+	AWSManaged bool `json:",omitempty"`
+}
+
+// Key managers, as AWS spells KeyMetadata.KeyManager.
+const (
+	KeyManagerAWS      = "AWS"
+	KeyManagerCustomer = "CUSTOMER"
+)
+
+// KeyManager returns AWS for a managed key, CUSTOMER for every other.
+func (k *Key) KeyManager() string {
+	if k.AWSManaged {
+		return KeyManagerAWS
+	}
+	return KeyManagerCustomer
 }
 
 // KeyVersion is one version of a CMK's backing key, sealed under a domain key version.

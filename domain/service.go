@@ -219,6 +219,8 @@ func (s *Service) describe(id wrap.KeyID) (*Key, error) {
 	s.st.View(func(v *View) {
 		if k := v.Key(id); k != nil {
 			out = k.clone()
+			// A managed key an earlier version made reads as one before it is marked.
+			out.AWSManaged = v.awsManaged(k)
 		}
 	})
 	if out == nil {

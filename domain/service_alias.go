@@ -17,11 +17,18 @@ func (s *Service) CreateAlias(ctx context.Context, name, target string) error {
 	if err != nil {
 		return err
 	}
+	if err := s.customerManaged(id, "kms:CreateAlias"); err != nil {
+		return err
+	}
 	return s.propose(ctx, encode(cmdCreateAlias, aliasCmd{Name: name, ID: id, At: s.now()}))
 }
 
-// UpdateAlias points an existing alias at another key of the same type and usage.
+// UpdateAlias points an existing alias at another key of the same type and usage. Neither the
+// alias nor the target may belong to an AWS managed key.
 func (s *Service) UpdateAlias(ctx context.Context, name, target string) error {
+	if isServiceAlias(name) {
+		return managedKeyDenied("kms:UpdateAlias", s.cfg.ARNs.Alias(name))
+	}
 	if err := checkAliasName(name); err != nil {
 		return err
 	}
@@ -29,13 +36,19 @@ func (s *Service) UpdateAlias(ctx context.Context, name, target string) error {
 	if err != nil {
 		return err
 	}
+	if err := s.customerManaged(id, "kms:UpdateAlias"); err != nil {
+		return err
+	}
 	return s.propose(ctx, encode(cmdUpdateAlias, aliasCmd{Name: name, ID: id, At: s.now()}))
 }
 
-// DeleteAlias removes an alias; the key is untouched.
+// DeleteAlias removes an alias; the key is untouched. The aliases of AWS managed keys stay.
 func (s *Service) DeleteAlias(ctx context.Context, name string) error {
 	if !strings.HasPrefix(name, "alias/") {
 		return checkAliasName(name)
+	}
+	if isServiceAlias(name) {
+		return managedKeyDenied("kms:DeleteAlias", s.cfg.ARNs.Alias(name))
 	}
 	return s.propose(ctx, encode(cmdDeleteAlias, aliasCmd{Name: name}))
 }

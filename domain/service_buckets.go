@@ -2,7 +2,6 @@ package domain
 
 import (
 	"context"
-	"errors"
 	"sort"
 
 	"github.com/keyhold/keyhold/wrap"
@@ -74,35 +73,6 @@ func (s *Service) PutBucketEncryption(ctx context.Context, name string, enc *Buc
 		return errorf(ErrNoSuchBucket, "The specified bucket does not exist")
 	}
 	return s.propose(ctx, encode(cmdPutBucketEncryption, putBucketEncryptionCmd{Name: name, Encryption: enc}))
-}
-
-// ManagedKey returns the id of the keyhold-managed CMK behind alias (such as "alias/aws/s3"),
-// creating the key and alias on first use. Aliases under alias/aws/ are reserved for such keys,
-// so clients cannot create them; ManagedKey is how they come to exist.
-func (s *Service) ManagedKey(ctx context.Context, alias, description string) (wrap.KeyID, error) {
-	if id, ok := s.aliasTarget(alias); ok {
-		return id, nil
-	}
-	s.managedMu.Lock()
-	defer s.managedMu.Unlock()
-	if id, ok := s.aliasTarget(alias); ok {
-		return id, nil
-	}
-	k, err := s.CreateKey(ctx, CreateKeyInput{Description: description})
-	if err != nil {
-		return wrap.KeyID{}, err
-	}
-	err = s.propose(ctx, encode(cmdCreateAlias, aliasCmd{Name: alias, ID: k.ID, At: s.now()}))
-	if errors.Is(err, ErrAlreadyExists) {
-		// Another node created it first; its key wins and ours stays unused.
-		if id, ok := s.aliasTarget(alias); ok {
-			return id, nil
-		}
-	}
-	if err != nil {
-		return wrap.KeyID{}, err
-	}
-	return k.ID, nil
 }
 
 func (s *Service) aliasTarget(alias string) (wrap.KeyID, bool) {

@@ -20,6 +20,17 @@ type CreateKeyInput struct {
 
 // CreateKey creates a CMK of any supported spec with its first key material version.
 func (s *Service) CreateKey(ctx context.Context, in CreateKeyInput) (*Key, error) {
+	if in.Policy != "" {
+		// Storing a policy that nothing evaluates would let its author believe the key is
+		// protected by it (a deny-all policy did not stop Encrypt): refuse it until key
+		// policies are enforced.
+		return nil, errorf(ErrUnsupported, "This key service does not support the Policy parameter yet: key policies are not enforced, so a policy would be stored and ignored. Create the key without a Policy.")
+	}
+	return s.createKey(ctx, in, false)
+}
+
+// createKey creates a key; awsManaged makes it an AWS managed key (ManagedKey).
+func (s *Service) createKey(ctx context.Context, in CreateKeyInput, awsManaged bool) (*Key, error) {
 	if in.KeyUsage == "" {
 		in.KeyUsage = KeyUsageEncryptDecrypt
 	}
@@ -66,6 +77,9 @@ func (s *Service) CreateKey(ctx context.Context, in CreateKeyInput) (*Key, error
 			ID: id, Description: in.Description, KeySpec: in.KeySpec, KeyUsage: in.KeyUsage,
 			Origin: in.Origin, State: KeyStateEnabled, CreatedAt: now, Policy: in.Policy,
 			Tags: in.Tags, Versions: []KeyVersion{ver},
+		}
+		if awsManaged {
+			markAWSManaged(&k, now)
 		}
 		return encode(cmdCreateKey, createKeyCmd{Key: k}), nil
 	})
@@ -133,6 +147,9 @@ func (s *Service) UpdateKeyDescription(ctx context.Context, ref, desc string) er
 	if err != nil {
 		return err
 	}
+	if err := s.customerManaged(id, "kms:UpdateKeyDescription"); err != nil {
+		return err
+	}
 	return s.propose(ctx, encode(cmdUpdateDescription, updateDescriptionCmd{ID: id, Description: desc}))
 }
 
@@ -151,6 +168,13 @@ func (s *Service) setEnabled(ctx context.Context, ref string, on bool) error {
 	if err != nil {
 		return err
 	}
+	action := "kms:DisableKey"
+	if on {
+		action = "kms:EnableKey"
+	}
+	if err := s.customerManaged(id, action); err != nil {
+		return err
+	}
 	return s.propose(ctx, encode(cmdSetEnabled, setEnabledCmd{ID: id, Enabled: on}))
 }
 
@@ -167,6 +191,9 @@ func (s *Service) ScheduleKeyDeletion(ctx context.Context, ref string, days int)
 	if err != nil {
 		return nil, err
 	}
+	if err := s.customerManaged(id, "kms:ScheduleKeyDeletion"); err != nil {
+		return nil, err
+	}
 	if err := s.propose(ctx, encode(cmdScheduleDeletion, scheduleDeletionCmd{ID: id, At: s.now(), Days: days})); err != nil {
 		return nil, err
 	}
@@ -177,6 +204,9 @@ func (s *Service) ScheduleKeyDeletion(ctx context.Context, ref string, days int)
 func (s *Service) CancelKeyDeletion(ctx context.Context, ref string) (*Key, error) {
 	id, err := s.resolve(ref, false)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.customerManaged(id, "kms:CancelKeyDeletion"); err != nil {
 		return nil, err
 	}
 	if err := s.propose(ctx, encode(cmdCancelDeletion, cancelDeletionCmd{ID: id})); err != nil {

@@ -20,6 +20,9 @@ func (s *Service) EnableKeyRotation(ctx context.Context, ref string, periodDays 
 	if err != nil {
 		return err
 	}
+	if err := s.customerManaged(id, "kms:EnableKeyRotation"); err != nil {
+		return err
+	}
 	return s.propose(ctx, encode(cmdSetRotation, setRotationCmd{ID: id, Enabled: true, PeriodDays: periodDays, At: s.now()}))
 }
 
@@ -27,6 +30,9 @@ func (s *Service) EnableKeyRotation(ctx context.Context, ref string, periodDays 
 func (s *Service) DisableKeyRotation(ctx context.Context, ref string) error {
 	id, err := s.rotatableKey(ref)
 	if err != nil {
+		return err
+	}
+	if err := s.customerManaged(id, "kms:DisableKeyRotation"); err != nil {
 		return err
 	}
 	return s.propose(ctx, encode(cmdSetRotation, setRotationCmd{ID: id, Enabled: false, At: s.now()}))
@@ -75,6 +81,9 @@ func (s *Service) GetKeyRotationStatus(ref string) (RotationStatus, error) {
 func (s *Service) RotateKeyOnDemand(ctx context.Context, ref string) (wrap.KeyID, error) {
 	id, err := s.rotatableKey(ref)
 	if err != nil {
+		return wrap.KeyID{}, err
+	}
+	if err := s.customerManaged(id, "kms:RotateKeyOnDemand"); err != nil {
 		return wrap.KeyID{}, err
 	}
 	k, err := s.describe(id)

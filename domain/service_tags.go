@@ -24,6 +24,9 @@ func (s *Service) TagResource(ctx context.Context, ref string, tags []Tag) error
 	if err != nil {
 		return err
 	}
+	if err := s.customerManaged(id, "kms:TagResource"); err != nil {
+		return err
+	}
 	return s.propose(ctx, encode(cmdTagKey, tagKeyCmd{ID: id, Tags: m}))
 }
 
@@ -34,6 +37,9 @@ func (s *Service) UntagResource(ctx context.Context, ref string, keys []string) 
 	}
 	id, err := s.resolve(ref, false)
 	if err != nil {
+		return err
+	}
+	if err := s.customerManaged(id, "kms:UntagResource"); err != nil {
 		return err
 	}
 	return s.propose(ctx, encode(cmdUntagKey, untagKeyCmd{ID: id, Keys: keys}))

@@ -95,8 +95,12 @@ func (s *State) Restore(r io.Reader) error {
 		order = append(order, k.ID)
 	}
 	aliases := make(map[string]*Alias, len(img.Aliases))
+	serviceAliases := make(map[string]struct{})
 	for _, a := range img.Aliases {
 		aliases[a.Name] = a
+		if isServiceAlias(a.Name) {
+			serviceAliases[a.Name] = struct{}{}
+		}
 	}
 	principals := make(map[string]*Principal, len(img.Principals))
 	for _, p := range img.Principals {
@@ -114,6 +118,6 @@ func (s *State) Restore(r io.Reader) error {
 	defer s.mu.Unlock()
 	s.proposals = proposals
 	s.domain, s.keys, s.order, s.aliases, s.principals = img.Domain, keys, order, aliases, principals
-	s.buckets = buckets
+	s.buckets, s.serviceAliases = buckets, serviceAliases
 	return nil
 }

@@ -19,6 +19,9 @@ type State struct {
 	// proposals holds ceremony proposals, pending and recent (proposals.go).
 	proposals proposalLog
 	buckets   map[string]*Bucket
+	// serviceAliases indexes the names of the aliases under alias/aws/, so that telling a key
+	// behind one needs no walk over every alias. It is derived from aliases (Restore rebuilds it).
+	serviceAliases map[string]struct{}
 	// order lists key ids in creation order so that ListKeys pages are stable without sorting
 	// the whole key set on every call.
 	order []wrap.KeyID
@@ -48,6 +51,8 @@ func NewState(arn ARNs) *State {
 		aliases:    make(map[string]*Alias),
 		principals: make(map[string]*Principal),
 		buckets:    make(map[string]*Bucket),
+
+		serviceAliases: make(map[string]struct{}),
 	}
 }
 
