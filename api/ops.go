@@ -12,26 +12,36 @@ import (
 // loopback (the default) or a management network all the same.
 func (s *Server) OpsHandler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.m.Registry, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if err := s.opts.Ready(); err != nil {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": err.Error()})
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
-	})
-	mux.HandleFunc("GET /v1/cluster/status", func(w http.ResponseWriter, r *http.Request) {
-		if s.opts.Cluster == nil {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "no cluster"})
-			return
-		}
-		writeJSON(w, http.StatusOK, s.opts.Cluster.Status())
-	})
+	for _, rt := range s.opsRoutes() {
+		mux.HandleFunc(rt.pattern, rt.h)
+	}
 	s.registerAdmin(mux) // admin.go: ceremonies, domain status and token; pprof if configured
 	return mux
+}
+
+// opsRoutes are the ops listener's open routes; the admin API's routes are in admin.go.
+func (s *Server) opsRoutes() []opsRoute {
+	metrics := promhttp.HandlerFor(s.m.Registry, promhttp.HandlerOpts{})
+	return []opsRoute{
+		{"GET /metrics", AuthOpen, metrics.ServeHTTP},
+		{"GET /healthz", AuthOpen, func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		}},
+		{"GET /readyz", AuthOpen, func(w http.ResponseWriter, r *http.Request) {
+			if err := s.opts.Ready(); err != nil {
+				writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": err.Error()})
+				return
+			}
+			writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+		}},
+		{"GET /v1/cluster/status", AuthOpen, func(w http.ResponseWriter, r *http.Request) {
+			if s.opts.Cluster == nil {
+				writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "no cluster"})
+				return
+			}
+			writeJSON(w, http.StatusOK, s.opts.Cluster.Status())
+		}},
+	}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
