@@ -62,7 +62,11 @@
 // # Identity keys and domain keys
 //
 // GenerateIdentityKey makes the token's RSA-3072 identity key pair (unwrap only, never
-// extractable). GenerateDomainKey makes AES-256 domain keys that are sensitive and extractable
+// extractable, not modifiable) with a CKA_UNWRAP_TEMPLATE equal to the domain-key template, so a
+// token that enforces unwrap templates (SoftHSM2 2.6.1 does) lets even a holder of the user PIN
+// unwrap a wrapped domain key only as a sensitive, trusted-wrap-only domain key. miekg/pkcs11
+// cannot express a nested template, so that one C_GenerateKeyPair goes through a small cgo helper
+// (cgo_keypair.go) that builds the templates in C memory. GenerateDomainKey makes AES-256 domain keys that are sensitive and extractable
 // only with a trusted wrapping key (CKA_WRAP_WITH_TRUSTED). TrustWrappingKey, in a security
 // officer session (SO PIN from Options.SOPINSource or $KEYHOLD_HSM_SO_PIN, read per call), imports
 // an admitted member's identity public key with CKA_TRUSTED; WrapDomainKey (RSA-OAEP) then works

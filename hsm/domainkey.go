@@ -4,6 +4,7 @@ import (
 	"crypto/rsa"
 	"fmt"
 	"math/big"
+	"slices"
 
 	"github.com/miekg/pkcs11"
 )
@@ -15,6 +16,17 @@ const maxWrapped = 1024
 // for an unwrap, where the length comes from the wrapped bytes).
 func domainKeyTemplate(label string, withSize bool) []*pkcs11.Attribute {
 	return aesKeyTemplate(label, true, withSize)
+}
+
+// domainKeyUnwrapTemplate is the identity key's CKA_UNWRAP_TEMPLATE: every attribute of
+// domainKeyTemplate but the label. Without it, anyone holding the user PIN could unwrap a wrapped
+// copy of a domain key (the domain record holds them, for every member) as a non-sensitive or
+// freely extractable key and read it out. With it, a token that enforces unwrap templates
+// refuses any unwrap whose template differs (SoftHSM2 2.6.1 answers CKR_TEMPLATE_INCONSISTENT;
+// HSM-NOTES.md), so a domain key lands only as sensitive, wrappable only to a trusted key, and
+// usable only to encrypt and decrypt.
+func domainKeyUnwrapTemplate() []*pkcs11.Attribute {
+	return slices.DeleteFunc(domainKeyTemplate("", false), func(a *pkcs11.Attribute) bool { return a.Type == pkcs11.CKA_LABEL })
 }
 
 // aesKeyTemplate is the template of a persistent AES-256 key: sensitive (its value is never

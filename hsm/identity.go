@@ -74,11 +74,11 @@ func (t *Token) GenerateIdentityKey(label string) (*rsa.PublicKey, error) {
 		pkcs11.NewAttribute(pkcs11.CKA_DECRYPT, false),
 		pkcs11.NewAttribute(pkcs11.CKA_SIGN, false),
 		pkcs11.NewAttribute(pkcs11.CKA_DERIVE, false),
+		// Read-only, so that a user session cannot take the unwrap template away again.
+		pkcs11.NewAttribute(pkcs11.CKA_MODIFIABLE, false),
 	}
 	err = t.withSession("generate_identity", func(sh pkcs11.SessionHandle) error {
-		_, _, err := t.mod.ctx.GenerateKeyPair(sh,
-			[]*pkcs11.Mechanism{pkcs11.NewMechanism(pkcs11.CKM_RSA_PKCS_KEY_PAIR_GEN, nil)}, pubTmpl, privTmpl)
-		return err
+		return t.generateKeyPairWithUnwrapTemplate(sh, pubTmpl, privTmpl, domainKeyUnwrapTemplate())
 	})
 	if err != nil {
 		return nil, err

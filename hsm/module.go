@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"unsafe"
 
 	"github.com/miekg/pkcs11"
 )
@@ -22,6 +23,9 @@ type module struct {
 	// in (C_Login says CKR_USER_ALREADY_LOGGED_IN without checking the PIN), so its PIN is checked
 	// against the digest instead.
 	logins map[string]*loginRecord
+
+	flOnce sync.Once
+	fl     unsafe.Pointer // the module's CK_FUNCTION_LIST, for the cgo calls (cgo_keypair.go)
 }
 
 type loginRecord struct {
