@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -53,8 +51,7 @@ func (c ceremonyHSM) WrapDomainKey(label, nodeID string, identity []byte) ([]byt
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(identity)
-	trusted := "keyhold-member-" + hex.EncodeToString(sum[:8])
+	trusted := trustedLabel(identity)
 	ok, err := c.tok.HasTrustedKey(trusted)
 	if err != nil {
 		return nil, err
@@ -97,6 +94,9 @@ func (n *node) ceremonyJobs(ctx context.Context) {
 func (n *node) ceremonyPass(ctx context.Context) {
 	if _, err := n.ring.syncKeys(); err != nil {
 		n.log.Warn("installing domain keys failed; will retry", "err", err)
+	}
+	if err := n.ring.prune(n.svc.Domain()); err != nil {
+		n.log.Warn("destroying retired domain keys and removed members' trust in the HSM failed; will retry", "err", err)
 	}
 	if !n.raft.IsLeader() {
 		return

@@ -22,6 +22,10 @@ type hsmKeyring struct {
 	// two callers never unwrap the same version twice (two HSM objects under one label).
 	install   func() (int, error)
 	installMu sync.Mutex
+
+	// pruneMu serialises prune; pruned describes the domain it last pruned for (ceremony_prune.go).
+	pruneMu sync.Mutex
+	pruned  string
 }
 
 func newKeyring(tok *hsm.Token, st *domain.State) *hsmKeyring {
