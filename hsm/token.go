@@ -48,6 +48,7 @@ type Token struct {
 	uri      URI    // the lookup attributes; no PIN
 	pin      []byte // kept to log in again on a replaced session; cleared by Close
 	soSource string // Options.SOPINSource
+	soUses   atomic.Uint64
 	observe  func(op string, d time.Duration, err error)
 	log      *slog.Logger
 

@@ -5,7 +5,14 @@ import (
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/rand"
+	"crypto/rsa"
+	"errors"
+	"math/big"
+	"os"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/keyhold/keyhold/domain"
 	"github.com/keyhold/keyhold/hsm"
@@ -196,4 +203,106 @@ func TestAttackUserPINReadsDomainKeyFromWrappedCopy(t *testing.T) {
 	if n, err := svc2.SyncDomainKeys(); err != nil || n != 1 {
 		t.Fatalf("SyncDomainKeys on node2: got %d, %v", n, err)
 	}
+}
+
+// nodeSoftHSM describes a test node's token from its configuration, for an attacker's raw session.
+func nodeSoftHSM(t *testing.T, cfg Config) softhsm.Token {
+	t.Helper()
+	u, err := hsm.ParseURI(cfg.HSM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return softhsm.Token{ModulePath: u.ModulePath, Label: u.Token, PIN: u.PINValue}
+}
+
+// TestAttackNodeDiskSOPINMarksAttackerKeyTrusted: an attacker who takes a member node after an
+// admission looks on its disk for the HSM security officer's PIN, to mark an RSA key of their own
+// trusted and wrap the domain key to it. The SO PIN exists on the node only while the ceremony
+// that needs it runs: the node deletes hsm_so_pin_file once the ceremony used it, and with the
+// user PIN alone the HSM refuses to create a trusted key.
+func TestAttackNodeDiskSOPINMarksAttackerKeyTrusted(t *testing.T) {
+	tn := newCeremonyNodeWith(t, func(c *Config) { c.HSMSOPINKeep = false })
+	soFile := tn.cfg.HSMSOPINFile
+	soPIN, err := os.ReadFile(soFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The SO PIN is not on the node until the operator supplies it for a ceremony.
+	if err := os.Remove(soFile); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(hsm.EnvSOPIN, "")
+
+	st := softhsm.NewToken(t)
+	u, _ := hsm.ParseURI(st.URI())
+	b, err := hsm.Open(u, hsm.Options{Sessions: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ident, err := ceremonyHSM{b}.IdentityKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := tn.n.svc.Domain()
+	p := domain.NewProposal(domain.KindAdmitNode, d.ID, d.Epoch, time.Now(), time.Hour)
+	p.Member = &domain.Member{NodeID: "node2", Address: "127.0.0.1:9", IdentityKey: ident}
+	op, err := devOperatorKey(tn.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, id, err := domain.SignNewProposal(p, op)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tn.n.svc.SubmitProposal(context.Background(), signed); err != nil {
+		t.Fatal(err)
+	}
+	// Without the SO PIN the admission waits, and says what it needs.
+	err = tn.n.svc.RunCeremonies(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "hsm_so_pin_file") {
+		t.Fatalf("admission without the SO PIN: got %v, want an error naming hsm_so_pin_file", err)
+	}
+	// The operator supplies it for the ceremony; the node uses it, then deletes it.
+	if err := os.WriteFile(soFile, soPIN, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "the admission executes", func() bool {
+		tn.n.ceremonyPass(context.Background())
+		rec, err := tn.n.svc.Proposal(id)
+		return err == nil && rec.Status == domain.ProposalExecuted
+	})
+	eventually(t, 10*time.Second, "the SO PIN file is deleted", func() bool {
+		tn.n.ceremonyPass(context.Background())
+		_, err := os.Stat(soFile)
+		return errors.Is(err, os.ErrNotExist)
+	})
+
+	// The attacker takes node1: its disk, its configuration, its user PIN.
+	tok := nodeSoftHSM(t, tn.cfg)
+	if pin, err := os.ReadFile(soFile); err == nil {
+		r := openRawSession(t, tok)
+		_ = r.ctx.Logout(r.sh)
+		if err := r.ctx.Login(r.sh, pkcs11.CKU_SO, strings.TrimSpace(string(pin))); err == nil {
+			t.Fatal("the attacker logged in as the HSM security officer with the PIN left on the node")
+		}
+	}
+	r := openRawSession(t, tok)
+	mine, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.ctx.CreateObject(r.sh, []*pkcs11.Attribute{
+		pkcs11.NewAttribute(pkcs11.CKA_CLASS, pkcs11.CKO_PUBLIC_KEY),
+		pkcs11.NewAttribute(pkcs11.CKA_KEY_TYPE, pkcs11.CKK_RSA),
+		pkcs11.NewAttribute(pkcs11.CKA_TOKEN, false),
+		pkcs11.NewAttribute(pkcs11.CKA_MODULUS, mine.N.Bytes()),
+		pkcs11.NewAttribute(pkcs11.CKA_PUBLIC_EXPONENT, big.NewInt(int64(mine.E)).Bytes()),
+		pkcs11.NewAttribute(pkcs11.CKA_TRUSTED, true),
+		pkcs11.NewAttribute(pkcs11.CKA_WRAP, true),
+	})
+	if err == nil {
+		t.Fatal("a user session created a trusted wrapping key")
+	}
+	t.Logf("user session creating a trusted key: %v", err)
 }

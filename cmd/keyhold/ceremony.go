@@ -57,7 +57,11 @@ func (c ceremonyHSM) WrapDomainKey(label, nodeID string, identity []byte) ([]byt
 		return nil, err
 	}
 	if !ok {
-		if err := c.tok.TrustWrappingKey(trusted, (*rsa.PublicKey)(pub)); err != nil && !errors.Is(err, hsm.ErrKeyExists) {
+		err := c.tok.TrustWrappingKey(trusted, (*rsa.PublicKey)(pub))
+		if errors.Is(err, hsm.ErrNoSOPIN) {
+			return nil, fmt.Errorf("trusting the identity key of %s needs this HSM's security officer: write the SO PIN to hsm_so_pin_file on this node for the ceremony (it is deleted once used): %w", nodeID, err)
+		}
+		if err != nil && !errors.Is(err, hsm.ErrKeyExists) {
 			return nil, fmt.Errorf("trusting the identity key of %s: %w", nodeID, err)
 		}
 	}
@@ -101,9 +105,12 @@ func (n *node) ceremonyPass(ctx context.Context) {
 	if !n.raft.IsLeader() {
 		return
 	}
-	if err := n.svc.RunCeremonies(ctx); err != nil {
+	soBefore := n.tok.SOLogins()
+	err := n.svc.RunCeremonies(ctx)
+	if err != nil {
 		n.log.Warn("ceremony work failed; will retry", "err", err)
 	}
+	n.forgetSOPIN(soBefore, err)  // ceremony_sopin.go
 	n.removeNonMembers(ctx)       // a removed member leaves raft (raftmembers.go)
 	n.bootstrapRootPrincipal(ctx) // root_credentials_file (rootcreds.go)
 	for ctx.Err() == nil && n.raft.IsLeader() {
