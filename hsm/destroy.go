@@ -1,8 +1,6 @@
 package hsm
 
 import (
-	"fmt"
-
 	"github.com/miekg/pkcs11"
 )
 
@@ -93,7 +91,9 @@ func (t *Token) destroyAll(class, keyType uint, label string) (int, error) {
 	return n, nil
 }
 
-// find runs one object search on sh, logged in, returning at most max handles.
+// find runs one object search on sh, logged in, returning at most max handles. An empty result is believed only if the token is
+// still there: SoftHSM2 answers an empty search, not an error, once its token directory is gone,
+// and "no such key" would send callers to re-create keys that exist.
 func (t *Token) find(sh pkcs11.SessionHandle, template []*pkcs11.Attribute, max int) ([]pkcs11.ObjectHandle, error) {
 	ctx := t.mod.ctx
 	if _, err := t.ensureLogin(sh); err != nil {
@@ -106,8 +106,8 @@ func (t *Token) find(sh pkcs11.SessionHandle, template []*pkcs11.Attribute, max 
 	if ferr := ctx.FindObjectsFinal(sh); err == nil {
 		err = ferr
 	}
-	if err == nil && len(hs) >= max {
-		err = &OpError{Op: fmt.Sprintf("find (more than %d objects)", max-1), Err: ErrInvalidArgument}
+	if err == nil && len(hs) == 0 {
+		err = t.present()
 	}
 	return hs, err
 }

@@ -79,6 +79,7 @@ func (t *Token) WrapDomainKey(dkLabel, trustedLabel string) ([]byte, error) {
 	if err := checkKeyLabel("wrap", trustedLabel); err != nil {
 		return nil, err
 	}
+	gen := t.mod.gen.Load()
 	dk, err := t.findKey(dkLabel)
 	if err != nil {
 		return nil, err
@@ -89,6 +90,9 @@ func (t *Token) WrapDomainKey(dkLabel, trustedLabel string) ([]byte, error) {
 	}
 	var out []byte
 	err = t.withSession("wrap", func(sh pkcs11.SessionHandle) error {
+		if err := t.checkGen("wrap", gen); err != nil {
+			return err
+		}
 		var err error
 		out, err = t.mod.ctx.WrapKey(sh, oaepMech(), wk, dk)
 		return err
@@ -117,12 +121,16 @@ func (t *Token) UnwrapDomainKey(identityLabel, dkLabel string, wrapped []byte) (
 	} else if len(hs) > 0 {
 		return nil, &OpError{Op: fmt.Sprintf("unwrap %q", dkLabel), Err: ErrKeyExists}
 	}
+	gen := t.mod.gen.Load()
 	ik, err := t.findOne(pkcs11.CKO_PRIVATE_KEY, pkcs11.CKK_RSA, identityLabel)
 	if err != nil {
 		return nil, err
 	}
 	var h pkcs11.ObjectHandle
 	err = t.withSession("unwrap", func(sh pkcs11.SessionHandle) error {
+		if err := t.checkGen("unwrap", gen); err != nil {
+			return err
+		}
 		var err error
 		h, err = t.mod.ctx.UnwrapKey(sh, oaepMech(), ik, wrapped, domainKeyTemplate(dkLabel, false))
 		if code, ok := ckrCode(err); ok && !sessionBroken[code] && !decryptKeeps[code] {
@@ -135,7 +143,7 @@ func (t *Token) UnwrapDomainKey(identityLabel, dkLabel string, wrapped []byte) (
 		return nil, err
 	}
 	k := &AESKey{t: t, label: dkLabel}
-	k.handle.Store(uint64(h))
+	k.store(h, gen)
 	t.log.Info("hsm: domain key unwrapped", "token", t.label, "key", dkLabel)
 	return k, nil
 }

@@ -98,12 +98,16 @@ func (t *Token) IdentityPublicKey(label string) (*rsa.PublicKey, error) {
 
 // readRSAPublic reads the modulus and exponent of the one RSA public key labelled label.
 func (t *Token) readRSAPublic(label string) (*rsa.PublicKey, error) {
+	gen := t.mod.gen.Load()
 	h, err := t.findOne(pkcs11.CKO_PUBLIC_KEY, pkcs11.CKK_RSA, label)
 	if err != nil {
 		return nil, err
 	}
 	var pub *rsa.PublicKey
 	err = t.withSession("get_attributes", func(sh pkcs11.SessionHandle) error {
+		if err := t.checkGen("get_attributes", gen); err != nil {
+			return err
+		}
 		attrs, err := t.mod.ctx.GetAttributeValue(sh, h, []*pkcs11.Attribute{
 			pkcs11.NewAttribute(pkcs11.CKA_MODULUS, nil),
 			pkcs11.NewAttribute(pkcs11.CKA_PUBLIC_EXPONENT, nil),
@@ -150,19 +154,12 @@ func (t *Token) findObjects(op string, class, keyType uint, label string) ([]pkc
 	}
 	var handles []pkcs11.ObjectHandle
 	err := t.withSession(op, func(sh pkcs11.SessionHandle) error {
-		ctx := t.mod.ctx
-		if _, err := t.ensureLogin(sh); err != nil {
+		hs, err := t.find(sh, template, 2)
+		if err != nil {
 			return err
-		}
-		if err := ctx.FindObjectsInit(sh, template); err != nil {
-			return err
-		}
-		hs, _, err := ctx.FindObjects(sh, 2)
-		if ferr := ctx.FindObjectsFinal(sh); err == nil {
-			err = ferr
 		}
 		handles = hs
-		return err
+		return nil
 	})
 	return handles, err
 }

@@ -47,6 +47,9 @@ func (t *Token) withSOSession(so []byte, fn func(pkcs11.SessionHandle) error) (e
 			<-t.sem
 		}
 	}()
+	t.mod.gate.RLock()
+	defer t.mod.gate.RUnlock()
+	t.syncGen()
 	slot, err := t.currentSlot()
 	if err != nil {
 		return err
