@@ -26,6 +26,8 @@ type hsmKeyring struct {
 	// pruneMu serialises prune; pruned describes the domain it last pruned for (ceremony_prune.go).
 	pruneMu sync.Mutex
 	pruned  string
+
+	health hsmHealth // the readiness probe (keyring_probe.go)
 }
 
 func newKeyring(tok *hsm.Token, st *domain.State) *hsmKeyring {

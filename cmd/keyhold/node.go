@@ -219,6 +219,9 @@ func (n *node) ready() error {
 	if _, err := n.ring.DomainKey(d.CurrentDK); err != nil {
 		return fmt.Errorf("%w: this node's HSM does not hold domain key version %d", errNotReady, d.CurrentDK)
 	}
+	if err := n.ring.hsmReady(); err != nil { // keyring_probe.go
+		return fmt.Errorf("%w: %v", errNotReady, err)
+	}
 	return nil
 }
 
