@@ -13,10 +13,12 @@ typedef unsigned long kh_ulong;
 typedef struct { kh_ulong type; void *pValue; kh_ulong ulValueLen; } kh_attr;
 typedef struct { kh_ulong mechanism; void *pParameter; kh_ulong ulParameterLen; } kh_mech;
 typedef kh_ulong (*kh_generate_key_pair_fn)(kh_ulong, kh_mech *, kh_attr *, kh_ulong, kh_attr *, kh_ulong, kh_ulong *, kh_ulong *);
+typedef kh_ulong (*kh_generate_key_fn)(kh_ulong, kh_mech *, kh_attr *, kh_ulong, kh_ulong *);
 typedef kh_ulong (*kh_get_function_list_fn)(void **);
 
 // CK_FUNCTION_LIST: a CK_VERSION (two bytes) then the function pointers in the standard's order;
-// C_GenerateKeyPair is the 60th (index 59) in every PKCS#11 version since 2.01.
+// C_GenerateKey and C_GenerateKeyPair are the 59th and 60th (indexes 58 and 59) in every PKCS#11
+// version since 2.01.
 typedef struct { unsigned char major, minor; void *fn[60]; } kh_function_list;
 
 // kh_function_list_of returns the module's function list, or NULL. dlopen of an already loaded
@@ -37,6 +39,12 @@ static kh_ulong kh_generate_key_pair(void *list, kh_ulong session, kh_ulong mech
 	kh_generate_key_pair_fn f = (kh_generate_key_pair_fn)fl->fn[59];
 	kh_mech m = { mech, NULL, 0 };
 	return f(session, &m, pub, npub, priv, npriv, hpub, hpriv);
+}
+static kh_ulong kh_generate_key(void *list, kh_ulong session, kh_ulong mech, kh_attr *tmpl, kh_ulong n, kh_ulong *h) {
+	kh_function_list *fl = (kh_function_list *)list;
+	kh_generate_key_fn f = (kh_generate_key_fn)fl->fn[58];
+	kh_mech m = { mech, NULL, 0 };
+	return f(session, &m, tmpl, n, h);
 }
 */
 import "C"
@@ -131,4 +139,22 @@ func (t *Token) generateKeyPairWithUnwrapTemplate(sh pkcs11.SessionHandle, pub, 
 		return pkcs11.Error(rv)
 	}
 	return nil
+}
+
+// generateKeyWithUnwrapTemplate is C_GenerateKey(mech) with unwrapTmpl as the new key's
+// CKA_UNWRAP_TEMPLATE; the capability check uses it to see whether the token enforces templates.
+func (t *Token) generateKeyWithUnwrapTemplate(sh pkcs11.SessionHandle, mech uint, tmpl, unwrapTmpl []*pkcs11.Attribute) (pkcs11.ObjectHandle, error) {
+	fl, err := t.mod.functionList()
+	if err != nil {
+		return 0, err
+	}
+	nested := newCTemplate(unwrapTmpl, 0, nil)
+	defer nested.free()
+	c := newCTemplate(tmpl, pkcs11.CKA_UNWRAP_TEMPLATE, nested)
+	defer c.free()
+	var h C.kh_ulong
+	if rv := C.kh_generate_key(fl, C.kh_ulong(sh), C.kh_ulong(mech), c.attrs, C.kh_ulong(c.n), &h); rv != 0 {
+		return 0, pkcs11.Error(rv)
+	}
+	return pkcs11.ObjectHandle(h), nil
 }

@@ -69,6 +69,9 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 	if err != nil {
 		return nil, err
 	}
+	if err := n.tok.CheckCapabilities(); err != nil { // refuse a token lacking what keyhold relies on
+		return nil, err
+	}
 	arns := domain.ARNs{Partition: "aws", Region: cfg.Region, Account: cfg.Account}
 	n.state = domain.NewState(arns)
 	peerTLS, err := peerTLS(cfg)
