@@ -263,6 +263,10 @@ func TestAttackNodeDiskSOPINMarksAttackerKeyTrusted(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "hsm_so_pin_file") {
 		t.Fatalf("admission without the SO PIN: got %v, want an error naming hsm_so_pin_file", err)
 	}
+	// ... and the status shows why, not only the leader's log.
+	if f := tn.n.svc.Status().LastExecutionFailure; f == nil || f.ProposalID != id || !strings.Contains(f.Error, "hsm_so_pin_file") {
+		t.Fatalf("status after the failed execution: %+v", f)
+	}
 	// The operator supplies it for the ceremony; the node uses it, then deletes it.
 	if err := os.WriteFile(soFile, soPIN, 0o600); err != nil {
 		t.Fatal(err)
@@ -272,6 +276,9 @@ func TestAttackNodeDiskSOPINMarksAttackerKeyTrusted(t *testing.T) {
 		rec, err := tn.n.svc.Proposal(id)
 		return err == nil && rec.Status == domain.ProposalExecuted
 	})
+	if f := tn.n.svc.Status().LastExecutionFailure; f != nil {
+		t.Fatalf("status after the execution: still shows %+v", f)
+	}
 	eventually(t, 10*time.Second, "the SO PIN file is deleted", func() bool {
 		tn.n.ceremonyPass(context.Background())
 		_, err := os.Stat(soFile)
