@@ -124,11 +124,16 @@ func checkKeyLabel(op, label string) error {
 // Encrypt seals plaintext with AES-256-GCM inside the token, authenticating associatedData too,
 // and returns iv(12) || ciphertext || tag(16). The IV is fresh from crypto/rand on every call.
 func (k *AESKey) Encrypt(plaintext, associatedData []byte) ([]byte, error) {
+	return k.encrypt("encrypt", plaintext, associatedData)
+}
+
+// encrypt is Encrypt reported to the Observer as op.
+func (k *AESKey) encrypt(op string, plaintext, associatedData []byte) ([]byte, error) {
 	if len(plaintext) > maxMessage || len(associatedData) > maxMessage {
 		return nil, &OpError{Op: "encrypt", Err: fmt.Errorf("%w: input larger than %d bytes", ErrInvalidArgument, maxMessage)}
 	}
 	var out []byte
-	err := k.do("encrypt", func(sh pkcs11.SessionHandle, h pkcs11.ObjectHandle) error {
+	err := k.do(op, func(sh pkcs11.SessionHandle, h pkcs11.ObjectHandle) error {
 		// A fresh IV per attempt: a retried call must not reuse the IV of one that may have run.
 		iv := make([]byte, gcmIVBytes)
 		_, _ = rand.Read(iv) // crypto/rand.Read never fails
@@ -163,12 +168,17 @@ func (k *AESKey) Encrypt(plaintext, associatedData []byte) ([]byte, error) {
 // authenticate (short input, altered bytes, other associated data, other key) is ErrDecrypt and
 // returns no plaintext.
 func (k *AESKey) Decrypt(ciphertext, associatedData []byte) ([]byte, error) {
+	return k.decrypt("decrypt", ciphertext, associatedData)
+}
+
+// decrypt is Decrypt reported to the Observer as op.
+func (k *AESKey) decrypt(op string, ciphertext, associatedData []byte) ([]byte, error) {
 	if len(ciphertext) < gcmIVBytes+gcmTagBytes || len(ciphertext) > maxMessage+gcmIVBytes+gcmTagBytes ||
 		len(associatedData) > maxMessage {
 		return nil, &OpError{Op: "decrypt", Err: ErrDecrypt}
 	}
 	var out []byte
-	err := k.do("decrypt", func(sh pkcs11.SessionHandle, h pkcs11.ObjectHandle) error {
+	err := k.do(op, func(sh pkcs11.SessionHandle, h pkcs11.ObjectHandle) error {
 		params := pkcs11.NewGCMParams(ciphertext[:gcmIVBytes], associatedData, gcmTagBytes*8)
 		defer params.Free()
 		ctx := k.t.mod.ctx

@@ -10,13 +10,14 @@ var probeText = []byte("keyhold hsm probe")
 
 // Probe proves the key usable now: it seals a constant with AES-GCM in the token and opens it
 // again. Readiness uses it, rather than the cached handle, to say whether this node can serve.
-// Its errors are those of Encrypt and Decrypt.
+// Its errors are those of Encrypt and Decrypt; the Observer sees "probe_encrypt" and
+// "probe_decrypt", so that background probes are told apart from the request path.
 func (k *AESKey) Probe() error {
-	ct, err := k.Encrypt(probeText, nil)
+	ct, err := k.encrypt("probe_encrypt", probeText, nil)
 	if err != nil {
 		return err
 	}
-	pt, err := k.Decrypt(ct, nil)
+	pt, err := k.decrypt("probe_decrypt", ct, nil)
 	if err != nil {
 		return err
 	}
