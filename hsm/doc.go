@@ -17,10 +17,20 @@
 // A module (the .so) is loaded once per process into a registry keyed by path, shared by every
 // Token opened through it and reference-counted. C_Initialize runs once, and
 // CKR_CRYPTOKI_ALREADY_INITIALIZED is accepted because another package of the same process
-// (package softhsm, in dev mode and tests) may have initialised the library first. C_Finalize is
-// never called: the library's state is process-wide, finalising it would break every other user
-// in the process, and a loaded module costs nothing while idle. Closing the last Token of a module
-// therefore closes its sessions and logs out but leaves the library initialised.
+// (package softhsm, in dev mode and tests) may have initialised the library first. Closing the
+// last Token of a module closes its sessions and logs out but leaves the library initialised: the
+// library's state is process-wide, and a loaded module costs nothing while idle.
+//
+// # Healing
+//
+// The one C_Finalize is Heal's last resort (reinit.go): when a token has vanished (SoftHSM2 keeps
+// failing the slot even after its storage returns), the module is re-initialised with no call of
+// the process in flight: every PKCS#11 call holds the module's gate shared, re-initialisation
+// holds it exclusively. A generation counter then voids every session and object handle of the
+// library's previous life; Tokens drop (never close) such sessions and look keys up again by
+// label. An empty object search on a token that no longer answers is ErrDevice, not "no such key".
+// AESKey.Probe is the real operation readiness runs; CheckCapabilities is the start-up check of
+// every mechanism and attribute behaviour the package relies on.
 //
 // # Sessions and concurrency
 //
