@@ -82,6 +82,9 @@ const ceremonyInterval = time.Second
 // longer members from raft, creating the root principal (root_credentials_file) and re-wrapping
 // key tokens after a domain key rotation, batch after batch until done.
 func (n *node) ceremonyJobs(ctx context.Context) {
+	// Start the HSM probe loop now rather than at the first /readyz, so that the HSM heals even
+	// where nothing polls readiness (keyring_probe.go).
+	_ = n.ring.hsmReady()
 	t := time.NewTicker(ceremonyInterval)
 	defer t.Stop()
 	for {
