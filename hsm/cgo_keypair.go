@@ -14,11 +14,12 @@ typedef struct { kh_ulong type; void *pValue; kh_ulong ulValueLen; } kh_attr;
 typedef struct { kh_ulong mechanism; void *pParameter; kh_ulong ulParameterLen; } kh_mech;
 typedef kh_ulong (*kh_generate_key_pair_fn)(kh_ulong, kh_mech *, kh_attr *, kh_ulong, kh_attr *, kh_ulong, kh_ulong *, kh_ulong *);
 typedef kh_ulong (*kh_generate_key_fn)(kh_ulong, kh_mech *, kh_attr *, kh_ulong, kh_ulong *);
+typedef kh_ulong (*kh_get_attribute_value_fn)(kh_ulong, kh_ulong, kh_attr *, kh_ulong);
 typedef kh_ulong (*kh_get_function_list_fn)(void **);
 
 // CK_FUNCTION_LIST: a CK_VERSION (two bytes) then the function pointers in the standard's order;
-// C_GenerateKey and C_GenerateKeyPair are the 59th and 60th (indexes 58 and 59) in every PKCS#11
-// version since 2.01.
+// C_GetAttributeValue, C_GenerateKey and C_GenerateKeyPair are at indexes 24, 58 and 59 in every
+// PKCS#11 version since 2.01.
 typedef struct { unsigned char major, minor; void *fn[60]; } kh_function_list;
 
 // kh_function_list_of returns the module's function list, or NULL. dlopen of an already loaded
@@ -45,6 +46,15 @@ static kh_ulong kh_generate_key(void *list, kh_ulong session, kh_ulong mech, kh_
 	kh_generate_key_fn f = (kh_generate_key_fn)fl->fn[58];
 	kh_mech m = { mech, NULL, 0 };
 	return f(session, &m, tmpl, n, h);
+}
+// kh_attribute_len asks for the length of one attribute of obj (pValue NULL).
+static kh_ulong kh_attribute_len(void *list, kh_ulong session, kh_ulong obj, kh_ulong type, kh_ulong *len) {
+	kh_function_list *fl = (kh_function_list *)list;
+	kh_get_attribute_value_fn f = (kh_get_attribute_value_fn)fl->fn[24];
+	kh_attr a = { type, NULL, 0 };
+	kh_ulong rv = f(session, obj, &a, 1);
+	*len = a.ulValueLen;
+	return rv;
 }
 */
 import "C"
@@ -157,4 +167,24 @@ func (t *Token) generateKeyWithUnwrapTemplate(sh pkcs11.SessionHandle, mech uint
 		return 0, pkcs11.Error(rv)
 	}
 	return pkcs11.ObjectHandle(h), nil
+}
+
+// attributeLen returns the length of attribute typ of obj, or false if the object has none. It
+// exists for attributes miekg/pkcs11 cannot read back (attribute arrays).
+func (t *Token) attributeLen(sh pkcs11.SessionHandle, obj pkcs11.ObjectHandle, typ uint) (uint, bool, error) {
+	fl, err := t.mod.functionList()
+	if err != nil {
+		return 0, false, err
+	}
+	var n C.kh_ulong
+	rv := C.kh_attribute_len(fl, C.kh_ulong(sh), C.kh_ulong(obj), C.kh_ulong(typ), &n)
+	switch {
+	case rv == pkcs11.CKR_ATTRIBUTE_TYPE_INVALID:
+		return 0, false, nil
+	case rv != 0:
+		return 0, false, pkcs11.Error(rv)
+	case n == C.kh_ulong(pkcs11.CK_UNAVAILABLE_INFORMATION):
+		return 0, false, nil
+	}
+	return uint(n), n > 0, nil
 }

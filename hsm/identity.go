@@ -87,6 +87,30 @@ func (t *Token) GenerateIdentityKey(label string) (*rsa.PublicKey, error) {
 	return t.IdentityPublicKey(label)
 }
 
+// IdentityKeyGuarded reports whether the identity private key labelled label carries an unwrap
+// template (GenerateIdentityKey gives it one since keyhold enforced them). An unguarded identity
+// key lets whoever has the user PIN unwrap the domain key copies wrapped to it as readable keys.
+func (t *Token) IdentityKeyGuarded(label string) (bool, error) {
+	if err := checkKeyLabel("find", label); err != nil {
+		return false, err
+	}
+	gen := t.mod.gen.Load()
+	h, err := t.findOne(pkcs11.CKO_PRIVATE_KEY, pkcs11.CKK_RSA, label)
+	if err != nil {
+		return false, err
+	}
+	var guarded bool
+	err = t.withSession("get_attributes", func(sh pkcs11.SessionHandle) error {
+		if err := t.checkGen("get_attributes", gen); err != nil {
+			return err
+		}
+		_, ok, err := t.attributeLen(sh, h, pkcs11.CKA_UNWRAP_TEMPLATE)
+		guarded = ok
+		return err
+	})
+	return guarded, err
+}
+
 // IdentityPublicKey returns the public half of the identity key pair labelled label;
 // ErrKeyNotFound if there is none.
 func (t *Token) IdentityPublicKey(label string) (*rsa.PublicKey, error) {

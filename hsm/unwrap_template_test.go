@@ -123,3 +123,30 @@ func TestUnwrapTemplateKeepsDomainKeySensitive(t *testing.T) {
 		t.Logf("read value: %v", err)
 	}
 }
+
+// TestIdentityKeyGuarded tells identity keys with an unwrap template from those made before.
+func TestIdentityKeyGuarded(t *testing.T) {
+	tok, _ := newTestToken(t, Options{Sessions: 1})
+	if _, err := tok.GenerateIdentityKey("identity"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := tok.IdentityKeyGuarded("identity"); err != nil || !ok {
+		t.Fatalf("IdentityKeyGuarded(new key): got %v, %v; want true", ok, err)
+	}
+	// An identity key as keyhold made them before: no unwrap template.
+	err := tok.withSession("test", func(sh pkcs11.SessionHandle) error {
+		_, _, err := tok.mod.ctx.GenerateKeyPair(sh, []*pkcs11.Mechanism{pkcs11.NewMechanism(pkcs11.CKM_RSA_PKCS_KEY_PAIR_GEN, nil)},
+			[]*pkcs11.Attribute{pkcs11.NewAttribute(pkcs11.CKA_LABEL, "legacy"), pkcs11.NewAttribute(pkcs11.CKA_TOKEN, true),
+				pkcs11.NewAttribute(pkcs11.CKA_MODULUS_BITS, 2048)},
+			[]*pkcs11.Attribute{pkcs11.NewAttribute(pkcs11.CKA_LABEL, "legacy"), pkcs11.NewAttribute(pkcs11.CKA_TOKEN, true),
+				pkcs11.NewAttribute(pkcs11.CKA_PRIVATE, true), pkcs11.NewAttribute(pkcs11.CKA_SENSITIVE, true),
+				pkcs11.NewAttribute(pkcs11.CKA_UNWRAP, true)})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := tok.IdentityKeyGuarded("legacy"); err != nil || ok {
+		t.Fatalf("IdentityKeyGuarded(legacy key): got %v, %v; want false", ok, err)
+	}
+}

@@ -28,6 +28,13 @@ func (c ceremonyHSM) IdentityKey() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	// An identity key made before keyhold gave it an unwrap template must not receive domain
+	// keys: with the user PIN alone they could be unwrapped from it as readable keys.
+	if ok, err := c.tok.IdentityKeyGuarded(identityLabel); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, fmt.Errorf("this HSM's identity key %q has no unwrap template, so the user PIN could read domain keys wrapped to it: destroy the key pair in the HSM and retry to generate a guarded one (a member must then be removed and admitted again with it)", identityLabel)
+	}
 	return x509.MarshalPKIXPublicKey(pub)
 }
 
