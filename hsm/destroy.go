@@ -39,7 +39,7 @@ func (t *Token) TrustedKeyLabels() ([]string, error) {
 		pkcs11.NewAttribute(pkcs11.CKA_TRUSTED, true),
 	}
 	var labels []string
-	err := t.withSession("list", func(sh pkcs11.SessionHandle) error {
+	err := t.withSession("list_trusted", func(sh pkcs11.SessionHandle) error {
 		ctx := t.mod.ctx
 		labels = labels[:0]
 		hs, err := t.find(sh, template, maxListed)
