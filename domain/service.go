@@ -67,6 +67,7 @@ type Service struct {
 	// managedMu serialises the lazy creation of managed keys (ManagedKey).
 	managedMu sync.Mutex
 	log       *slog.Logger
+	execFail  execFailures // the last ceremony execution failure (service_ceremony_failure.go)
 }
 
 // NewService returns a Service over st. Writes go through prop; keys are opened with ring.

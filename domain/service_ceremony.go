@@ -103,8 +103,11 @@ func (s *Service) RunCeremonies(ctx context.Context) error {
 	}
 	for _, r := range due {
 		if err := s.executeCeremony(ctx, r); err != nil {
-			return fmt.Errorf("domain: executing proposal %s (%s): %w", r.ID, r.Kind, err)
+			err = fmt.Errorf("domain: executing proposal %s (%s): %w", r.ID, r.Kind, err)
+			s.execFail.record(r, err, now)
+			return err
 		}
+		s.execFail.clear(r.ID)
 	}
 	return nil
 }

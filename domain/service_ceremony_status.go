@@ -18,6 +18,9 @@ type DomainStatus struct {
 	Open        int                `json:"open_proposals"`
 	Rewrap      RewrapProgress     `json:"rewrap"`
 	Initialised bool               `json:"initialised"`
+	// LastExecutionFailure is why this node (the leader) last failed to execute an approved
+	// proposal; nil if it has not, or the proposal has since executed.
+	LastExecutionFailure *ExecutionFailure `json:"last_execution_failure,omitempty"`
 }
 
 // MemberStatus is a member as the status shows it.
@@ -52,5 +55,6 @@ func (s *Service) Status() DomainStatus {
 		}
 	})
 	st.Rewrap = s.RewrapStatus()
+	st.LastExecutionFailure = s.execFail.get()
 	return st
 }

@@ -26,10 +26,19 @@ const (
 // AES-256-GCM computed by the token. It is safe for concurrent use, and usable until its Token
 // is closed.
 type AESKey struct {
-	t      *Token
-	label  string
-	handle atomic.Uint64 // the cached pkcs11.ObjectHandle; re-found by label when the token says it is invalid
+	t     *Token
+	label string
+	ref   atomic.Pointer[keyRef] // the cached handle; re-found by label when invalid or stale
 }
+
+// keyRef is an object handle and the module generation it was found under: a handle from before
+// a module re-initialisation may name another object now, so it is never used (reinit.go).
+type keyRef struct {
+	h   pkcs11.ObjectHandle
+	gen uint64
+}
+
+func (k *AESKey) store(h pkcs11.ObjectHandle, gen uint64) { k.ref.Store(&keyRef{h, gen}) }
 
 // Label returns the key's CKA_LABEL.
 func (k *AESKey) Label() string { return k.label }
@@ -57,9 +66,13 @@ func (t *Token) generateAESKey(label string, template []*pkcs11.Attribute, what 
 	if len(handles) > 0 {
 		return nil, &OpError{Op: fmt.Sprintf("generate_key %q", label), Err: ErrKeyExists}
 	}
-	var h pkcs11.ObjectHandle
+	var (
+		h   pkcs11.ObjectHandle
+		gen uint64
+	)
 	err = t.withSession("generate_key", func(sh pkcs11.SessionHandle) error {
 		var err error
+		gen = t.mod.gen.Load()
 		h, err = t.mod.ctx.GenerateKey(sh, []*pkcs11.Mechanism{pkcs11.NewMechanism(pkcs11.CKM_AES_KEY_GEN, nil)}, template)
 		return err
 	})
@@ -67,7 +80,7 @@ func (t *Token) generateAESKey(label string, template []*pkcs11.Attribute, what 
 		return nil, err
 	}
 	k := &AESKey{t: t, label: label}
-	k.handle.Store(uint64(h))
+	k.store(h, gen)
 	t.log.Info("hsm: "+what+" generated", "token", t.label, "key", label)
 	return k, nil
 }
@@ -78,12 +91,15 @@ func (t *Token) FindAESKey(label string) (*AESKey, error) {
 	if err := checkKeyLabel("find", label); err != nil {
 		return nil, err
 	}
+	gen := t.mod.gen.Load()
 	h, err := t.findKey(label)
 	if err != nil {
 		return nil, err
 	}
 	k := &AESKey{t: t, label: label}
-	k.handle.Store(uint64(h))
+	// Stored with the generation from before the search: if the module was re-initialised in
+	// between, the handle is treated as stale and found again before any use.
+	k.store(h, gen)
 	return k, nil
 }
 
@@ -108,11 +124,16 @@ func checkKeyLabel(op, label string) error {
 // Encrypt seals plaintext with AES-256-GCM inside the token, authenticating associatedData too,
 // and returns iv(12) || ciphertext || tag(16). The IV is fresh from crypto/rand on every call.
 func (k *AESKey) Encrypt(plaintext, associatedData []byte) ([]byte, error) {
+	return k.encrypt("encrypt", plaintext, associatedData)
+}
+
+// encrypt is Encrypt reported to the Observer as op.
+func (k *AESKey) encrypt(op string, plaintext, associatedData []byte) ([]byte, error) {
 	if len(plaintext) > maxMessage || len(associatedData) > maxMessage {
 		return nil, &OpError{Op: "encrypt", Err: fmt.Errorf("%w: input larger than %d bytes", ErrInvalidArgument, maxMessage)}
 	}
 	var out []byte
-	err := k.do("encrypt", func(sh pkcs11.SessionHandle, h pkcs11.ObjectHandle) error {
+	err := k.do(op, func(sh pkcs11.SessionHandle, h pkcs11.ObjectHandle) error {
 		// A fresh IV per attempt: a retried call must not reuse the IV of one that may have run.
 		iv := make([]byte, gcmIVBytes)
 		_, _ = rand.Read(iv) // crypto/rand.Read never fails
@@ -147,12 +168,17 @@ func (k *AESKey) Encrypt(plaintext, associatedData []byte) ([]byte, error) {
 // authenticate (short input, altered bytes, other associated data, other key) is ErrDecrypt and
 // returns no plaintext.
 func (k *AESKey) Decrypt(ciphertext, associatedData []byte) ([]byte, error) {
+	return k.decrypt("decrypt", ciphertext, associatedData)
+}
+
+// decrypt is Decrypt reported to the Observer as op.
+func (k *AESKey) decrypt(op string, ciphertext, associatedData []byte) ([]byte, error) {
 	if len(ciphertext) < gcmIVBytes+gcmTagBytes || len(ciphertext) > maxMessage+gcmIVBytes+gcmTagBytes ||
 		len(associatedData) > maxMessage {
 		return nil, &OpError{Op: "decrypt", Err: ErrDecrypt}
 	}
 	var out []byte
-	err := k.do("decrypt", func(sh pkcs11.SessionHandle, h pkcs11.ObjectHandle) error {
+	err := k.do(op, func(sh pkcs11.SessionHandle, h pkcs11.ObjectHandle) error {
 		params := pkcs11.NewGCMParams(ciphertext[:gcmIVBytes], associatedData, gcmTagBytes*8)
 		defer params.Free()
 		ctx := k.t.mod.ctx
@@ -179,17 +205,25 @@ func (k *AESKey) Decrypt(ciphertext, associatedData []byte) ([]byte, error) {
 // do runs fn with the key's handle inside withSession, finding the key again by label (once) if
 // the token no longer knows the cached handle.
 func (k *AESKey) do(op string, fn func(pkcs11.SessionHandle, pkcs11.ObjectHandle) error) error {
-	h := pkcs11.ObjectHandle(k.handle.Load())
-	err := k.t.withSession(op, func(sh pkcs11.SessionHandle) error { return fn(sh, h) })
+	run := func(sh pkcs11.SessionHandle) error {
+		// Read under the module gate: a handle from an older generation is not used at all.
+		r := k.ref.Load()
+		if r.gen != k.t.mod.gen.Load() {
+			return pkcs11.Error(pkcs11.CKR_KEY_HANDLE_INVALID)
+		}
+		return fn(sh, r.h)
+	}
+	err := k.t.withSession(op, run)
 	code, _ := ckrCode(err)
 	if code != pkcs11.CKR_OBJECT_HANDLE_INVALID && code != pkcs11.CKR_KEY_HANDLE_INVALID {
 		return err
 	}
 	k.t.log.Warn("hsm: key handle invalid, finding the key again", "token", k.t.label, "key", k.label)
+	gen := k.t.mod.gen.Load()
 	nh, ferr := k.t.findKey(k.label)
 	if ferr != nil {
 		return ferr
 	}
-	k.handle.Store(uint64(nh))
-	return k.t.withSession(op, func(sh pkcs11.SessionHandle) error { return fn(sh, nh) })
+	k.store(nh, gen)
+	return k.t.withSession(op, run)
 }

@@ -196,12 +196,12 @@ func TestKeyHandleRefound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	good := k.handle.Load()
-	k.handle.Store(good + 1000)
+	good := k.ref.Load().h
+	k.store(good+1000, k.ref.Load().gen)
 	if _, err := k.Encrypt([]byte("x"), nil); err != nil {
 		t.Fatalf("Encrypt with a stale handle: got %v, want nil", err)
 	}
-	if got := k.handle.Load(); got != good {
+	if got := k.ref.Load().h; got != good {
 		t.Errorf("handle after re-find: got %d, want %d", got, good)
 	}
 }

@@ -17,10 +17,20 @@
 // A module (the .so) is loaded once per process into a registry keyed by path, shared by every
 // Token opened through it and reference-counted. C_Initialize runs once, and
 // CKR_CRYPTOKI_ALREADY_INITIALIZED is accepted because another package of the same process
-// (package softhsm, in dev mode and tests) may have initialised the library first. C_Finalize is
-// never called: the library's state is process-wide, finalising it would break every other user
-// in the process, and a loaded module costs nothing while idle. Closing the last Token of a module
-// therefore closes its sessions and logs out but leaves the library initialised.
+// (package softhsm, in dev mode and tests) may have initialised the library first. Closing the
+// last Token of a module closes its sessions and logs out but leaves the library initialised: the
+// library's state is process-wide, and a loaded module costs nothing while idle.
+//
+// # Healing
+//
+// The one C_Finalize is Heal's last resort (reinit.go): when a token has vanished (SoftHSM2 keeps
+// failing the slot even after its storage returns), the module is re-initialised with no call of
+// the process in flight: every PKCS#11 call holds the module's gate shared, re-initialisation
+// holds it exclusively. A generation counter then voids every session and object handle of the
+// library's previous life; Tokens drop (never close) such sessions and look keys up again by
+// label. An empty object search on a token that no longer answers is ErrDevice, not "no such key".
+// AESKey.Probe is the real operation readiness runs; CheckCapabilities is the start-up check of
+// every mechanism and attribute behaviour the package relies on.
 //
 // # Sessions and concurrency
 //
@@ -62,7 +72,11 @@
 // # Identity keys and domain keys
 //
 // GenerateIdentityKey makes the token's RSA-3072 identity key pair (unwrap only, never
-// extractable). GenerateDomainKey makes AES-256 domain keys that are sensitive and extractable
+// extractable, not modifiable) with a CKA_UNWRAP_TEMPLATE equal to the domain-key template, so a
+// token that enforces unwrap templates (SoftHSM2 2.6.1 does) lets even a holder of the user PIN
+// unwrap a wrapped domain key only as a sensitive, trusted-wrap-only domain key. miekg/pkcs11
+// cannot express a nested template, so that one C_GenerateKeyPair goes through a small cgo helper
+// (cgo_keypair.go) that builds the templates in C memory. GenerateDomainKey makes AES-256 domain keys that are sensitive and extractable
 // only with a trusted wrapping key (CKA_WRAP_WITH_TRUSTED). TrustWrappingKey, in a security
 // officer session (SO PIN from Options.SOPINSource or $KEYHOLD_HSM_SO_PIN, read per call), imports
 // an admitted member's identity public key with CKA_TRUSTED; WrapDomainKey (RSA-OAEP) then works

@@ -4,6 +4,7 @@ import (
 	"crypto/rsa"
 	"fmt"
 	"math/big"
+	"slices"
 
 	"github.com/miekg/pkcs11"
 )
@@ -15,6 +16,17 @@ const maxWrapped = 1024
 // for an unwrap, where the length comes from the wrapped bytes).
 func domainKeyTemplate(label string, withSize bool) []*pkcs11.Attribute {
 	return aesKeyTemplate(label, true, withSize)
+}
+
+// domainKeyUnwrapTemplate is the identity key's CKA_UNWRAP_TEMPLATE: every attribute of
+// domainKeyTemplate but the label. Without it, anyone holding the user PIN could unwrap a wrapped
+// copy of a domain key (the domain record holds them, for every member) as a non-sensitive or
+// freely extractable key and read it out. With it, a token that enforces unwrap templates
+// refuses any unwrap whose template differs (SoftHSM2 2.6.1 answers CKR_TEMPLATE_INCONSISTENT;
+// HSM-NOTES.md), so a domain key lands only as sensitive, wrappable only to a trusted key, and
+// usable only to encrypt and decrypt.
+func domainKeyUnwrapTemplate() []*pkcs11.Attribute {
+	return slices.DeleteFunc(domainKeyTemplate("", false), func(a *pkcs11.Attribute) bool { return a.Type == pkcs11.CKA_LABEL })
 }
 
 // aesKeyTemplate is the template of a persistent AES-256 key: sensitive (its value is never
@@ -67,6 +79,7 @@ func (t *Token) WrapDomainKey(dkLabel, trustedLabel string) ([]byte, error) {
 	if err := checkKeyLabel("wrap", trustedLabel); err != nil {
 		return nil, err
 	}
+	gen := t.mod.gen.Load()
 	dk, err := t.findKey(dkLabel)
 	if err != nil {
 		return nil, err
@@ -77,6 +90,9 @@ func (t *Token) WrapDomainKey(dkLabel, trustedLabel string) ([]byte, error) {
 	}
 	var out []byte
 	err = t.withSession("wrap", func(sh pkcs11.SessionHandle) error {
+		if err := t.checkGen("wrap", gen); err != nil {
+			return err
+		}
 		var err error
 		out, err = t.mod.ctx.WrapKey(sh, oaepMech(), wk, dk)
 		return err
@@ -105,12 +121,16 @@ func (t *Token) UnwrapDomainKey(identityLabel, dkLabel string, wrapped []byte) (
 	} else if len(hs) > 0 {
 		return nil, &OpError{Op: fmt.Sprintf("unwrap %q", dkLabel), Err: ErrKeyExists}
 	}
+	gen := t.mod.gen.Load()
 	ik, err := t.findOne(pkcs11.CKO_PRIVATE_KEY, pkcs11.CKK_RSA, identityLabel)
 	if err != nil {
 		return nil, err
 	}
 	var h pkcs11.ObjectHandle
 	err = t.withSession("unwrap", func(sh pkcs11.SessionHandle) error {
+		if err := t.checkGen("unwrap", gen); err != nil {
+			return err
+		}
 		var err error
 		h, err = t.mod.ctx.UnwrapKey(sh, oaepMech(), ik, wrapped, domainKeyTemplate(dkLabel, false))
 		if code, ok := ckrCode(err); ok && !sessionBroken[code] && !decryptKeeps[code] {
@@ -123,7 +143,7 @@ func (t *Token) UnwrapDomainKey(identityLabel, dkLabel string, wrapped []byte) (
 		return nil, err
 	}
 	k := &AESKey{t: t, label: dkLabel}
-	k.handle.Store(uint64(h))
+	k.store(h, gen)
 	t.log.Info("hsm: domain key unwrapped", "token", t.label, "key", dkLabel)
 	return k, nil
 }

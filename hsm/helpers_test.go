@@ -40,7 +40,7 @@ func keyAttrs(t *testing.T, k *AESKey, types ...uint) map[uint]bool {
 	var attrs []*pkcs11.Attribute
 	err := k.t.withSession("test_get_attributes", func(sh pkcs11.SessionHandle) error {
 		var err error
-		attrs, err = k.t.mod.ctx.GetAttributeValue(sh, pkcs11.ObjectHandle(k.handle.Load()), tmpl)
+		attrs, err = k.t.mod.ctx.GetAttributeValue(sh, k.ref.Load().h, tmpl)
 		return err
 	})
 	if err != nil {
@@ -57,7 +57,7 @@ func keyAttrs(t *testing.T, k *AESKey, types ...uint) map[uint]bool {
 func readKeyValue(k *AESKey) ([]byte, error) {
 	var value []byte
 	err := k.t.withSession("test_get_value", func(sh pkcs11.SessionHandle) error {
-		attrs, err := k.t.mod.ctx.GetAttributeValue(sh, pkcs11.ObjectHandle(k.handle.Load()),
+		attrs, err := k.t.mod.ctx.GetAttributeValue(sh, k.ref.Load().h,
 			[]*pkcs11.Attribute{pkcs11.NewAttribute(pkcs11.CKA_VALUE, nil)})
 		if err == nil && len(attrs) == 1 {
 			value = attrs[0].Value

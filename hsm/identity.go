@@ -74,17 +74,41 @@ func (t *Token) GenerateIdentityKey(label string) (*rsa.PublicKey, error) {
 		pkcs11.NewAttribute(pkcs11.CKA_DECRYPT, false),
 		pkcs11.NewAttribute(pkcs11.CKA_SIGN, false),
 		pkcs11.NewAttribute(pkcs11.CKA_DERIVE, false),
+		// Read-only, so that a user session cannot take the unwrap template away again.
+		pkcs11.NewAttribute(pkcs11.CKA_MODIFIABLE, false),
 	}
 	err = t.withSession("generate_identity", func(sh pkcs11.SessionHandle) error {
-		_, _, err := t.mod.ctx.GenerateKeyPair(sh,
-			[]*pkcs11.Mechanism{pkcs11.NewMechanism(pkcs11.CKM_RSA_PKCS_KEY_PAIR_GEN, nil)}, pubTmpl, privTmpl)
-		return err
+		return t.generateKeyPairWithUnwrapTemplate(sh, pubTmpl, privTmpl, domainKeyUnwrapTemplate())
 	})
 	if err != nil {
 		return nil, err
 	}
 	t.log.Info("hsm: identity key generated", "token", t.label, "key", label)
 	return t.IdentityPublicKey(label)
+}
+
+// IdentityKeyGuarded reports whether the identity private key labelled label carries an unwrap
+// template (GenerateIdentityKey gives it one since keyhold enforced them). An unguarded identity
+// key lets whoever has the user PIN unwrap the domain key copies wrapped to it as readable keys.
+func (t *Token) IdentityKeyGuarded(label string) (bool, error) {
+	if err := checkKeyLabel("find", label); err != nil {
+		return false, err
+	}
+	gen := t.mod.gen.Load()
+	h, err := t.findOne(pkcs11.CKO_PRIVATE_KEY, pkcs11.CKK_RSA, label)
+	if err != nil {
+		return false, err
+	}
+	var guarded bool
+	err = t.withSession("get_attributes", func(sh pkcs11.SessionHandle) error {
+		if err := t.checkGen("get_attributes", gen); err != nil {
+			return err
+		}
+		_, ok, err := t.attributeLen(sh, h, pkcs11.CKA_UNWRAP_TEMPLATE)
+		guarded = ok
+		return err
+	})
+	return guarded, err
 }
 
 // IdentityPublicKey returns the public half of the identity key pair labelled label;
@@ -98,12 +122,16 @@ func (t *Token) IdentityPublicKey(label string) (*rsa.PublicKey, error) {
 
 // readRSAPublic reads the modulus and exponent of the one RSA public key labelled label.
 func (t *Token) readRSAPublic(label string) (*rsa.PublicKey, error) {
+	gen := t.mod.gen.Load()
 	h, err := t.findOne(pkcs11.CKO_PUBLIC_KEY, pkcs11.CKK_RSA, label)
 	if err != nil {
 		return nil, err
 	}
 	var pub *rsa.PublicKey
 	err = t.withSession("get_attributes", func(sh pkcs11.SessionHandle) error {
+		if err := t.checkGen("get_attributes", gen); err != nil {
+			return err
+		}
 		attrs, err := t.mod.ctx.GetAttributeValue(sh, h, []*pkcs11.Attribute{
 			pkcs11.NewAttribute(pkcs11.CKA_MODULUS, nil),
 			pkcs11.NewAttribute(pkcs11.CKA_PUBLIC_EXPONENT, nil),
@@ -150,19 +178,12 @@ func (t *Token) findObjects(op string, class, keyType uint, label string) ([]pkc
 	}
 	var handles []pkcs11.ObjectHandle
 	err := t.withSession(op, func(sh pkcs11.SessionHandle) error {
-		ctx := t.mod.ctx
-		if _, err := t.ensureLogin(sh); err != nil {
+		hs, err := t.find(sh, template, 2)
+		if err != nil {
 			return err
-		}
-		if err := ctx.FindObjectsInit(sh, template); err != nil {
-			return err
-		}
-		hs, _, err := ctx.FindObjects(sh, 2)
-		if ferr := ctx.FindObjectsFinal(sh); err == nil {
-			err = ferr
 		}
 		handles = hs
-		return err
+		return nil
 	})
 	return handles, err
 }

@@ -7,6 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
 
 	"github.com/miekg/pkcs11"
 )
@@ -22,6 +25,16 @@ type module struct {
 	// in (C_Login says CKR_USER_ALREADY_LOGGED_IN without checking the PIN), so its PIN is checked
 	// against the digest instead.
 	logins map[string]*loginRecord
+
+	flOnce sync.Once
+	fl     unsafe.Pointer // the module's CK_FUNCTION_LIST, for the cgo calls (cgo_keypair.go)
+
+	// gate is held shared by every PKCS#11 call of this package and exclusively by reinit, so
+	// C_Finalize never runs under a call in flight. gen counts re-initialisations: every session
+	// and object handle obtained under an older gen is void (reinit.go).
+	gate       sync.RWMutex
+	gen        atomic.Uint64
+	lastReinit time.Time // guarded by gate (exclusive)
 }
 
 type loginRecord struct {

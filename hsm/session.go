@@ -47,7 +47,10 @@ func (t *Token) call(op string, sh pkcs11.SessionHandle, fn func(pkcs11.SessionH
 }
 
 // getSession borrows a session from the pool, waiting while all are busy, and opens one if
-// none is idle. The caller must give it back with putSession (0 if it closed it).
+// none is idle. It holds the module gate shared until putSession, so that no re-initialisation
+// runs under the borrower; the pool slot is taken first, so a re-initialisation waits only for
+// borrowers that are running. The caller must give the session back with putSession (0 if it
+// closed it).
 func (t *Token) getSession(op string) (pkcs11.SessionHandle, error) {
 	select {
 	case <-t.done:
@@ -60,6 +63,8 @@ func (t *Token) getSession(op string) (pkcs11.SessionHandle, error) {
 		return 0, &OpError{Op: op, Err: ErrClosed}
 	default:
 	}
+	t.mod.gate.RLock()
+	t.syncGen()
 	var sh pkcs11.SessionHandle
 	t.poolMu.Lock()
 	if n := len(t.free); n > 0 {
@@ -72,6 +77,7 @@ func (t *Token) getSession(op string) (pkcs11.SessionHandle, error) {
 	}
 	sh, _, err := t.openSession()
 	if err != nil {
+		t.mod.gate.RUnlock()
 		<-t.sem
 		return 0, err
 	}
@@ -85,7 +91,27 @@ func (t *Token) putSession(sh pkcs11.SessionHandle) {
 		t.free = append(t.free, sh)
 		t.poolMu.Unlock()
 	}
+	t.mod.gate.RUnlock()
 	<-t.sem
+}
+
+// syncGen forgets the pooled sessions and the slot hint if the module was re-initialised since
+// this Token last looked: they belong to the library's previous life, and their numbers may
+// already name another Token's sessions, so they are dropped, never closed. The caller holds the
+// gate shared.
+func (t *Token) syncGen() {
+	cur := t.mod.gen.Load()
+	t.poolMu.Lock()
+	stale := t.gen != cur
+	if stale {
+		t.free, t.gen = nil, cur
+	}
+	t.poolMu.Unlock()
+	if stale {
+		t.slotMu.Lock()
+		t.slotKnown = false
+		t.slotMu.Unlock()
+	}
 }
 
 // openSession opens a read-write session on the token and logs in unless the token is logged in

@@ -27,6 +27,10 @@ func (t *Token) soPIN() ([]byte, error) {
 	return nil, &OpError{Op: "so_pin", Err: fmt.Errorf("%w: set Options.SOPINSource or $%s", ErrNoSOPIN, EnvSOPIN)}
 }
 
+// SOLogins reports how many security-officer logins this Token has made since it was opened.
+// The node compares it around a ceremony pass to know that the SO PIN file was used and can go.
+func (t *Token) SOLogins() uint64 { return t.soUses.Load() }
+
 // withSOSession runs fn in a security-officer session. It holds every slot of the pool, so no
 // user operation of this Token runs meanwhile, and always logs the user back in before
 // returning, whatever fn or the SO login did.
@@ -43,6 +47,9 @@ func (t *Token) withSOSession(so []byte, fn func(pkcs11.SessionHandle) error) (e
 			<-t.sem
 		}
 	}()
+	t.mod.gate.RLock()
+	defer t.mod.gate.RUnlock()
+	t.syncGen()
 	slot, err := t.currentSlot()
 	if err != nil {
 		return err
@@ -76,6 +83,7 @@ func (t *Token) withSOSession(so []byte, fn func(pkcs11.SessionHandle) error) (e
 		return mapErr("so_login", err)
 	}
 	t.observe("so_login", time.Since(start), nil)
+	t.soUses.Add(1)
 	ferr := fn(sh)
 	t.observe("so_create", time.Since(start), mapErr("so_create", ferr))
 	if lerr := ctx.Logout(sh); lerr != nil && ferr == nil {

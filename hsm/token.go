@@ -48,6 +48,7 @@ type Token struct {
 	uri      URI    // the lookup attributes; no PIN
 	pin      []byte // kept to log in again on a replaced session; cleared by Close
 	soSource string // Options.SOPINSource
+	soUses   atomic.Uint64
 	observe  func(op string, d time.Duration, err error)
 	log      *slog.Logger
 
@@ -62,6 +63,7 @@ type Token struct {
 	sem    chan struct{}
 	poolMu sync.Mutex
 	free   []pkcs11.SessionHandle
+	gen    uint64        // module generation free's sessions belong to; guarded by poolMu
 	done   chan struct{} // closed by Close
 	closed atomic.Bool
 
@@ -120,6 +122,9 @@ func Open(uri URI, opts Options) (*Token, error) {
 		mod.release()
 		return nil, err
 	}
+	mod.gate.RLock()
+	defer mod.gate.RUnlock()
+	t.gen = mod.gen.Load()
 	info, err := t.locate()
 	if err != nil {
 		return fail(err)
@@ -164,6 +169,8 @@ func (t *Token) Close() error {
 	for range t.size {
 		t.sem <- struct{}{}
 	}
+	t.mod.gate.RLock()
+	t.syncGen() // sessions of an older module generation are dropped, not closed
 	t.poolMu.Lock()
 	open := t.free
 	t.free = nil
@@ -183,6 +190,7 @@ func (t *Token) Close() error {
 			}
 		}
 	}
+	t.mod.gate.RUnlock()
 	clear(t.pin)
 	t.mod.release()
 	t.log.Info("hsm: token closed", "token", t.label)

@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -30,6 +28,13 @@ func (c ceremonyHSM) IdentityKey() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	// An identity key made before keyhold gave it an unwrap template must not receive domain
+	// keys: with the user PIN alone they could be unwrapped from it as readable keys.
+	if ok, err := c.tok.IdentityKeyGuarded(identityLabel); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, fmt.Errorf("this HSM's identity key %q has no unwrap template, so the user PIN could read domain keys wrapped to it: destroy the key pair in the HSM and retry to generate a guarded one (a member must then be removed and admitted again with it)", identityLabel)
+	}
 	return x509.MarshalPKIXPublicKey(pub)
 }
 
@@ -53,14 +58,17 @@ func (c ceremonyHSM) WrapDomainKey(label, nodeID string, identity []byte) ([]byt
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(identity)
-	trusted := "keyhold-member-" + hex.EncodeToString(sum[:8])
+	trusted := trustedLabel(identity)
 	ok, err := c.tok.HasTrustedKey(trusted)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		if err := c.tok.TrustWrappingKey(trusted, (*rsa.PublicKey)(pub)); err != nil && !errors.Is(err, hsm.ErrKeyExists) {
+		err := c.tok.TrustWrappingKey(trusted, (*rsa.PublicKey)(pub))
+		if errors.Is(err, hsm.ErrNoSOPIN) {
+			return nil, fmt.Errorf("trusting the identity key of %s needs this HSM's security officer: write the SO PIN to hsm_so_pin_file on this node for the ceremony (it is deleted once used): %w", nodeID, err)
+		}
+		if err != nil && !errors.Is(err, hsm.ErrKeyExists) {
 			return nil, fmt.Errorf("trusting the identity key of %s: %w", nodeID, err)
 		}
 	}
@@ -81,6 +89,9 @@ const ceremonyInterval = time.Second
 // longer members from raft, creating the root principal (root_credentials_file) and re-wrapping
 // key tokens after a domain key rotation, batch after batch until done.
 func (n *node) ceremonyJobs(ctx context.Context) {
+	// Start the HSM probe loop now rather than at the first /readyz, so that the HSM heals even
+	// where nothing polls readiness (keyring_probe.go).
+	_ = n.ring.hsmReady()
 	t := time.NewTicker(ceremonyInterval)
 	defer t.Stop()
 	for {
@@ -98,12 +109,18 @@ func (n *node) ceremonyPass(ctx context.Context) {
 	if _, err := n.ring.syncKeys(); err != nil {
 		n.log.Warn("installing domain keys failed; will retry", "err", err)
 	}
+	if err := n.ring.prune(n.svc.Domain()); err != nil {
+		n.log.Warn("destroying retired domain keys and removed members' trust in the HSM failed; will retry", "err", err)
+	}
 	if !n.raft.IsLeader() {
 		return
 	}
-	if err := n.svc.RunCeremonies(ctx); err != nil {
+	soBefore := n.tok.SOLogins()
+	err := n.svc.RunCeremonies(ctx)
+	if err != nil {
 		n.log.Warn("ceremony work failed; will retry", "err", err)
 	}
+	n.forgetSOPIN(soBefore, err)  // ceremony_sopin.go
 	n.removeNonMembers(ctx)       // a removed member leaves raft (raftmembers.go)
 	n.bootstrapRootPrincipal(ctx) // root_credentials_file (rootcreds.go)
 	for ctx.Err() == nil && n.raft.IsLeader() {

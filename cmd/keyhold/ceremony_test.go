@@ -23,6 +23,12 @@ import (
 // newCeremonyNode is newTestNode with the token's SO PIN available to ceremonies.
 func newCeremonyNode(t *testing.T) *testNode {
 	t.Helper()
+	return newCeremonyNodeWith(t, func(*Config) {})
+}
+
+// newCeremonyNodeWith is newCeremonyNode with edit applied to the configuration.
+func newCeremonyNodeWith(t *testing.T, edit func(*Config)) *testNode {
+	t.Helper()
 	tok := softhsm.NewToken(t)
 	dir := t.TempDir()
 	soFile := filepath.Join(dir, "so-pin")
@@ -33,8 +39,9 @@ func newCeremonyNode(t *testing.T) *testNode {
 	cfg.NodeID = "node1"
 	cfg.DataDir = filepath.Join(dir, "node1")
 	cfg.APIAddr, cfg.OpsAddr, cfg.RaftAddr = "127.0.0.1:0", "127.0.0.1:0", freePort(t)
-	cfg.HSM, cfg.HSMSOPINFile = tok.URI(), soFile
+	cfg.HSM, cfg.HSMSOPINFile, cfg.HSMSOPINKeep = tok.URI(), soFile, true
 	cfg.HSMSessions, cfg.MemLock, cfg.SweepInterval = 4, false, time.Hour
+	edit(&cfg)
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -26,9 +26,15 @@ type Config struct {
 	RaftAdvertise string `json:"raft_advertise" env:"KEYHOLD_RAFT_ADVERTISE" usage:"raft address peers dial (default: raft_addr)"`
 	HSM           string `json:"hsm" env:"KEYHOLD_HSM" usage:"PKCS#11 URI of this node's HSM token (RFC 7512)"`
 	// HSMSOPINFile names a file holding the HSM security officer's PIN, read only when a
-	// ceremony admits a member (the SO marks its identity key trusted). A path, never the PIN;
-	// unset, $KEYHOLD_HSM_SO_PIN is used.
-	HSMSOPINFile string `json:"hsm_so_pin_file" env:"KEYHOLD_HSM_SO_PIN_FILE" usage:"file holding the HSM security officer PIN (ceremonies only)"`
+	// ceremony needs the SO (the leader marks a member's identity key trusted, at admission or
+	// at a rotation led by a node that has not trusted that member yet). A path, never the PIN;
+	// unset, $KEYHOLD_HSM_SO_PIN is used (tests only). In production the file exists only for the
+	// ceremony: the operator writes it (on tmpfs) on the leader, and the node deletes it after
+	// the ceremony pass that used it succeeded (ceremony_sopin.go).
+	HSMSOPINFile string `json:"hsm_so_pin_file" env:"KEYHOLD_HSM_SO_PIN_FILE" usage:"file holding the HSM security officer PIN, written for a ceremony and deleted by the node once used"`
+	// HSMSOPINKeep keeps HSMSOPINFile after a ceremony used it. Dev mode only: it leaves the SO
+	// PIN on disk so that local ceremonies need no extra step.
+	HSMSOPINKeep bool   `json:"hsm_so_pin_keep" env:"KEYHOLD_HSM_SO_PIN_KEEP" usage:"keep hsm_so_pin_file after a ceremony used it (dev only)"`
 	HSMSessions  int    `json:"hsm_sessions" env:"KEYHOLD_HSM_SESSIONS" usage:"PKCS#11 session pool size"`
 	Region       string `json:"region" env:"KEYHOLD_REGION" usage:"region in ARNs and SigV4 scopes"`
 	Account      string `json:"account" env:"KEYHOLD_ACCOUNT" usage:"12-digit account id in ARNs"`

@@ -137,6 +137,7 @@ func prepareDevCluster(ctx context.Context, base Config, dir string, nodes int, 
 		c.HSM = tok.URI()
 		// Every node may lead, and a leader's HSM security officer trusts members' identity keys.
 		c.HSMSOPINFile = filepath.Join(dir, "hsm", tok.Label+".so-pin")
+		c.HSMSOPINKeep = true // dev only: the SO PIN stays on disk
 		c.DataDir = filepath.Join(dir, c.NodeID)
 		if c.TLSCert, c.TLSKey, err = ensureDevNodeCert(filepath.Join(dir, "tls"), c.NodeID, ca, caKey); err != nil {
 			return nil, err

@@ -22,6 +22,12 @@ type hsmKeyring struct {
 	// two callers never unwrap the same version twice (two HSM objects under one label).
 	install   func() (int, error)
 	installMu sync.Mutex
+
+	// pruneMu serialises prune; pruned describes the domain it last pruned for (ceremony_prune.go).
+	pruneMu sync.Mutex
+	pruned  string
+
+	health hsmHealth // the readiness probe (keyring_probe.go)
 }
 
 func newKeyring(tok *hsm.Token, st *domain.State) *hsmKeyring {

@@ -69,6 +69,9 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 	if err != nil {
 		return nil, err
 	}
+	if err := n.tok.CheckCapabilities(); err != nil { // refuse a token lacking what keyhold relies on
+		return nil, err
+	}
 	arns := domain.ARNs{Partition: "aws", Region: cfg.Region, Account: cfg.Account}
 	n.state = domain.NewState(arns)
 	peerTLS, err := peerTLS(cfg)
@@ -226,6 +229,9 @@ func (n *node) ready() error {
 	}
 	if _, err := n.ring.DomainKey(d.CurrentDK); err != nil {
 		return fmt.Errorf("%w: this node's HSM does not hold domain key version %d", errNotReady, d.CurrentDK)
+	}
+	if err := n.ring.hsmReady(); err != nil { // keyring_probe.go
+		return fmt.Errorf("%w: %v", errNotReady, err)
 	}
 	return nil
 }

@@ -79,6 +79,7 @@ func newOpCluster(t *testing.T, n int) *opCluster {
 		c.RaftAddr = fmt.Sprintf("127.0.0.1:%d", base+10*i+2)
 		c.HSM, c.HSMSessions, c.MemLock = tok.URI(), 4, false
 		c.HSMSOPINFile = filepath.Join(pc.dir, c.NodeID+".so-pin")
+		c.HSMSOPINKeep = true // as in dev mode: several ceremonies in a row
 		if err := os.WriteFile(c.HSMSOPINFile, []byte(tok.SOPIN+"\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}

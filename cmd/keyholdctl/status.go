@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"time"
 )
 
 func init() {
@@ -39,6 +40,9 @@ func init() {
 		}
 		rw := st.Rewrap
 		fmt.Fprintf(&b, "\nre-wrap to v%d: %d done, %d remaining, finished=%v\nopen proposals: %d\n", rw.Target, rw.Rewrapped, rw.Remaining, rw.Finished, st.Open)
+		if f := st.LastExecutionFailure; f != nil {
+			fmt.Fprintf(&b, "last execution failure: proposal %s (%s) at %s: %s\n", f.ProposalID, f.Kind, f.At.UTC().Format(time.RFC3339), f.Error)
+		}
 		return e.print(st, b.String())
 	})
 }
