@@ -16,6 +16,9 @@ const (
 	KMS   API = "kms"
 	S3    API = "s3"
 	Admin API = "admin"
+	// Peer is the node-to-node API on the raft port (forwarded proposals, read indexes, domain
+	// key fetches, joins); Principal is the calling node's certificate subject.
+	Peer API = "peer"
 )
 
 // Record is one API call. It has no field for plaintexts, data keys, ciphertexts or secrets,

@@ -77,7 +77,7 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 	}
 	n.raft, err = cluster.Open(cluster.Config{
 		TLS:           peerTLS,
-		Peer:          n.peerHandler(),
+		Peer:          n.auditedPeer(n.peerHandler()), // peeraudit.go
 		NodeID:        cfg.NodeID,
 		DataDir:       filepath.Join(cfg.DataDir, "raft"),
 		BindAddr:      cfg.RaftAddr,
@@ -136,7 +136,7 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 	if apiTLSConfig == nil && !loopbackOnly(cfg.APIAddr) {
 		log.Warn("the API listener is plain HTTP on a non-loopback address: set api_tls_cert and api_tls_key, or keep it behind a TLS-terminating proxy", "api_addr", cfg.APIAddr)
 	}
-	if n.apiLn, err = net.Listen("tcp", cfg.APIAddr); err != nil {
+	if n.apiLn, err = n.listen(cfg.APIAddr); err != nil { // listenlimits.go: connection cap
 		return nil, fmt.Errorf("keyhold: api listener: %w", err)
 	}
 	n.apiScheme = "http"
@@ -145,7 +145,7 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 		apiTLSConfig.NextProtos = []string{"http/1.1"}
 		n.apiLn, n.apiScheme = tls.NewListener(n.apiLn, apiTLSConfig), "https"
 	}
-	if n.opsLn, err = net.Listen("tcp", cfg.OpsAddr); err != nil {
+	if n.opsLn, err = n.listen(cfg.OpsAddr); err != nil {
 		return nil, fmt.Errorf("keyhold: ops listener: %w", err)
 	}
 	n.serve(n.apiLn, srv.APIHandler())
@@ -166,13 +166,7 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 }
 
 func (n *node) serve(ln net.Listener, h http.Handler) {
-	s := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(n.log.Handler(), slog.LevelWarn),
-	}
+	s := n.httpServer(h) // listenlimits.go: timeouts and minimum transfer rates
 	n.servers = append(n.servers, s)
 	go func() {
 		if err := s.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -219,7 +213,7 @@ func (n *node) ready() error {
 	if _, err := n.ring.DomainKey(d.CurrentDK); err != nil {
 		return fmt.Errorf("%w: this node's HSM does not hold domain key version %d", errNotReady, d.CurrentDK)
 	}
-	return nil
+	return n.auditHealthy() // audit.go: the trail can be written (audit_mode durable)
 }
 
 // close stops serving and releases everything; it is safe on a partly started node.
