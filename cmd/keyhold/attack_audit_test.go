@@ -310,3 +310,45 @@ func TestAttackConnectionFlood(t *testing.T) {
 		t.Fatalf("after the flood: %v", err)
 	}
 }
+
+// TestAttackUnrecordedPeerCall: a node (or whoever holds a node's certificate) drives the
+// leader through the node-to-node API, hoping that only the client-facing APIs are audited. A
+// CreateKey on a follower is forwarded to the leader as a peer proposal; the leader's trail
+// records that peer call, and the follower's records the KMS call.
+func TestAttackUnrecordedPeerCall(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts real processes")
+	}
+	pc := startProcCluster(t, 3)
+	all := []string{"node1", "node2", "node3"}
+	leader := pc.leader(all...)
+	follower := without(all, leader)[0]
+	if _, err := pc.kms(follower).CreateKey(ctx(), &kms.CreateKeyInput{}); err != nil {
+		t.Fatalf("CreateKey on %s: %v", follower, err)
+	}
+	trail := func(id string) []auditLine {
+		b, err := os.ReadFile(pc.info(id).Config)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cfg Config
+		if err := json.Unmarshal(b, &cfg); err != nil {
+			t.Fatal(err)
+		}
+		return readAudit(t, cfg.auditDir())
+	}
+	has := func(lines []auditLine, api, op string) bool {
+		for _, l := range lines {
+			if l.API == api && l.Op == op && l.Outcome == "OK" {
+				return true
+			}
+		}
+		return false
+	}
+	if !has(trail(leader), "peer", "propose") {
+		t.Fatalf("the leader %s has no audit record of the forwarded proposal", leader)
+	}
+	if !has(trail(follower), "kms", "CreateKey") {
+		t.Fatalf("the follower %s has no audit record of CreateKey", follower)
+	}
+}
