@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net"
 	"net/http"
 	"strings"
@@ -34,8 +35,8 @@ func (s *Server) emitAudit(ctx context.Context, r audit.Record) {
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditWait)
 	err := s.audit.Handle(wctx, r)
 	cancel()
-	if h, ok := ctx.Value(heldKey{}).(*audit.Held); ok {
-		h.Recorded(err)
+	if h, ok := ctx.Value(heldKey{}).(*audit.Held); ok && errors.Is(err, audit.ErrUnwritable) {
+		h.Recorded(err) // fail closed: the response becomes the refusal
 	}
 	if err != nil {
 		s.log.Error("audit record not stored", "api", string(r.API), "operation", r.Operation, "request_id", r.RequestID, "err", err)

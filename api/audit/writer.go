@@ -19,8 +19,9 @@ import (
 var (
 	ErrClosed  = errors.New("audit: writer is closed")
 	ErrBacklog = errors.New("audit: too many records waiting to be written; record dropped")
-	// ErrUnwritable is what a Durable Writer returns while its trail cannot be written: the
-	// record was not chained and the request it describes must not be answered.
+	// ErrUnwritable wraps every error of a Durable Writer's Handle (a failed write, a broken
+	// trail, a full backlog, Close): the record is not in the trail, so the request it describes
+	// must not be answered. Best-effort errors do not wrap it: the request is answered anyway.
 	ErrUnwritable = errors.New("audit: the trail cannot be written")
 )
 
@@ -150,16 +151,22 @@ func (w *Writer) Handle(ctx context.Context, r Record) error {
 // chain links one encoded record into the chain and queues its line; w.mu is held. In Durable
 // mode it returns the batch whose fsync the caller must wait for.
 func (w *Writer) chain(fields []byte, day string) (*batch, error) {
-	if w.closed {
-		w.errs.Add(1)
-		return nil, ErrClosed
-	}
-	if w.opts.Durable && w.broken != nil {
+	var err error
+	switch {
+	case w.closed:
+		err = ErrClosed
+	case w.opts.Durable && w.broken != nil:
 		return nil, fmt.Errorf("%w: %w", ErrUnwritable, w.broken)
+	case w.backlog+len(fields)+256 > w.opts.MaxBacklog:
+		err = ErrBacklog
 	}
-	if w.backlog+len(fields)+256 > w.opts.MaxBacklog {
+	if err != nil {
 		w.errs.Add(1)
-		return nil, ErrBacklog
+		if w.opts.Durable {
+			// Not stored, so (fail closed) not to be answered either.
+			err = fmt.Errorf("%w: %w", ErrUnwritable, err)
+		}
+		return nil, err
 	}
 	b := append(w.line[:0], seqPrefix...)
 	b = strconv.AppendUint(b, w.seq+1, 10)

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/hex"
+	"errors"
 	"net"
 	"net/http"
 	"strings"
@@ -44,7 +45,9 @@ func (n *node) auditedPeer(next http.Handler) http.Handler {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 30*time.Second)
 		err := n.audit.Handle(ctx, rec)
 		cancel()
-		h.Recorded(err)
+		if errors.Is(err, audit.ErrUnwritable) {
+			h.Recorded(err) // fail closed: the response becomes the refusal
+		}
 		if err != nil {
 			n.log.Error("audit record not stored", "api", "peer", "operation", rec.Operation, "err", err)
 		}
