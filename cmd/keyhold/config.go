@@ -88,10 +88,10 @@ type Config struct {
 	// MaxConns caps the open connections of each listener (API, ops); connections past it wait
 	// in the kernel's accept queue until one closes.
 	MaxConns int `json:"max_conns" env:"KEYHOLD_MAX_CONNS" usage:"max open connections per listener (API and ops)"`
-	// ReadTimeout bounds reading a request's headers, and is the grace period a request body
-	// gets on top of MinTransferRate; WriteTimeout does the same for responses. IdleTimeout
-	// closes keep-alive connections that send no next request.
-	ReadTimeout  time.Duration `json:"read_timeout" env:"KEYHOLD_READ_TIMEOUT" usage:"header read timeout, and grace for request bodies on top of min_transfer_rate"`
+	// ReadTimeout bounds reading a request's headers (at most 10s), and is the grace period a
+	// request body gets on top of MinTransferRate; WriteTimeout does the same for responses.
+	// IdleTimeout closes keep-alive connections that send no next request.
+	ReadTimeout  time.Duration `json:"read_timeout" env:"KEYHOLD_READ_TIMEOUT" usage:"header read timeout (at most 10s), and grace for request bodies on top of min_transfer_rate"`
 	WriteTimeout time.Duration `json:"write_timeout" env:"KEYHOLD_WRITE_TIMEOUT" usage:"grace for writing a response on top of min_transfer_rate"`
 	IdleTimeout  time.Duration `json:"idle_timeout" env:"KEYHOLD_IDLE_TIMEOUT" usage:"how long an idle keep-alive connection stays open"`
 	// MinTransferRate (bytes per second) is the slowest a request body may arrive, or a

@@ -13,7 +13,7 @@ import (
 //   - a cap on open connections (max_conns): past it, connections wait in the kernel's accept
 //     queue until one closes, so a flood of idle connections cannot take every goroutine and
 //     file descriptor, and the ops listener, capped on its own, keeps answering;
-//   - read_timeout for request headers, idle_timeout for keep-alive connections;
+//   - headers within read_timeout (at most 10s), idle_timeout for keep-alive connections;
 //   - request bodies and responses that must move at min_transfer_rate on average: a body that
 //     has delivered n bytes must do so by start + read_timeout + n/min_transfer_rate, and a
 //     response likewise from its first byte (write_timeout). A fixed body timeout would either
@@ -35,7 +35,7 @@ func (n *node) httpServer(h http.Handler) *http.Server {
 	c := n.cfg
 	return &http.Server{
 		Handler:           transferDeadlines(h, c.ReadTimeout, c.WriteTimeout, c.MinTransferRate),
-		ReadHeaderTimeout: c.ReadTimeout,
+		ReadHeaderTimeout: min(c.ReadTimeout, 10*time.Second),
 		// Backstops; transferDeadlines extends both while data moves at the minimum rate.
 		ReadTimeout:    c.ReadTimeout,
 		WriteTimeout:   c.WriteTimeout,
