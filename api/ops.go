@@ -36,7 +36,7 @@ func (s *Server) OpsHandler() http.Handler {
 	// never memory contents.
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
-	return s.auditedOps(mux) // audit.go: admin and pprof calls are recorded, and refused while the trail is down
+	return s.auditedOps(mux) // audit.go: admin and pprof calls are recorded, or refused
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
