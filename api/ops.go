@@ -15,8 +15,8 @@ func (s *Server) OpsHandler() http.Handler {
 	for _, rt := range s.opsRoutes() {
 		mux.HandleFunc(rt.pattern, rt.h)
 	}
-	s.registerAdmin(mux) // admin.go: ceremonies, domain status and token; pprof if configured
-	return mux
+	s.registerAdmin(mux)     // admin.go: ceremonies, domain status and token; pprof if configured
+	return s.auditedOps(mux) // audit.go: admin and pprof calls are recorded, or refused
 }
 
 // opsRoutes are the ops listener's open routes; the admin API's routes are in admin.go.

@@ -72,6 +72,8 @@ type Server struct {
 	bucketKeys *bucketKeyCache
 	// s3KMSCalls counts the key service calls (GenerateDataKey, Decrypt) S3 requests made.
 	s3KMSCalls atomic.Int64
+	// auditRefused counts requests refused because the audit trail could not be written.
+	auditRefused atomic.Int64
 }
 
 // NewServer builds a Server.
@@ -113,18 +115,20 @@ func NewServer(o Options) *Server {
 	}
 	s.m.CounterFunc("keyhold_s3_kms_calls_total", "Key service calls (GenerateDataKey, Decrypt) made for S3 object keys; S3 Bucket Keys keep it low.",
 		func() float64 { return float64(s.s3KMSCalls.Load()) })
+	s.m.CounterFunc("keyhold_audit_refused_requests_total", "Requests refused (503) because the audit trail could not be written (audit_mode durable).",
+		func() float64 { return float64(s.auditRefused.Load()) })
 	return s
 }
 
 // APIHandler serves the AWS-compatible API listener.
 func (s *Server) APIHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.auditedAPI(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && r.Header.Get("X-Amz-Target") != "" {
 			s.serveKMS(w, r)
 			return
 		}
 		s.serveS3(w, r)
-	})
+	}))
 }
 
 type allowAuthenticated struct{}

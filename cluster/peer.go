@@ -15,6 +15,13 @@ import (
 // caller holds a certificate from the cluster CA. keyhold uses it to forward writes to the leader,
 // to ask the leader for a read index, and for joins.
 
+// Bounds of one peer-API request: reading it, and answering it (which includes waiting for a
+// forwarded proposal to commit).
+const (
+	peerReadTimeout  = 30 * time.Second
+	peerWriteTimeout = 2 * time.Minute
+)
+
 // PeerScheme is the URL scheme of PeerClient requests: "http", because TLS is already done by the
 // connection PeerClient dials. URLs look like http://<raft address>/path.
 const PeerScheme = "http"
@@ -38,9 +45,13 @@ func (n *Node) startPeers() {
 	n.peerSrv = &http.Server{
 		Handler:           n.cfg.Peer,
 		ReadHeaderTimeout: handshakeTimeout,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          slog.NewLogLogger(n.cfg.Logger.Handler(), slog.LevelWarn),
+		// Peer requests and responses are small (a raft command, a wrapped key): a peer that
+		// trickles them is cut off rather than holding the connection.
+		ReadTimeout:    peerReadTimeout,
+		WriteTimeout:   peerWriteTimeout,
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: 16 << 10,
+		ErrorLog:       slog.NewLogLogger(n.cfg.Logger.Handler(), slog.LevelWarn),
 	}
 	go func() {
 		err := n.peerSrv.Serve(l)

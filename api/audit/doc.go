@@ -33,7 +33,7 @@
 //	hash      = SHA-256( prev (32 raw bytes) || canonical )
 //
 // The fields, in order, each omitted when empty: "time" (RFC 3339, nanoseconds, UTC),
-// "request_id", "api" (kms, s3 or admin), "op", "principal", "access_key_id", "source_ip",
+// "request_id", "api" (kms, s3, admin or peer), "op", "principal", "access_key_id", "source_ip",
 // "key", "source_key", "bucket", "object", "proposal", "proposal_kind", "encryption_context"
 // and "source_encryption_context" (JSON objects, keys sorted by byte value), "outcome",
 // "duration_us" (integer microseconds). Strings are JSON strings: '"', '\' and control
@@ -48,8 +48,16 @@
 //
 // # Durability
 //
-// Writer buffers lines and a background flusher writes and fsyncs them at least every
-// Options.FlushInterval (250 ms by default), and on Close; a crash loses at most that window. A
-// crash in the middle of a write leaves a partial last line: Open drops it (logging how many
+// With Options.Durable (keyhold's default, audit_mode durable) Handle returns only once the
+// record is written and fsynced, many concurrent records sharing one fsync (group commit); a
+// write that fails is rolled back, the record is refused with ErrUnwritable, and the Writer
+// refuses records (Healthy says why) until a probe write succeeds again. The trail then holds
+// exactly the records Handle accepted, and callers answer only requests whose record it holds.
+//
+// Otherwise (best effort) Writer buffers lines and a background flusher writes and fsyncs them
+// at least every Options.FlushInterval (250 ms by default), and on Close; a crash loses at most
+// that window, and a failing disk loses records once Options.MaxBacklog is full.
+//
+// A crash in the middle of a write leaves a partial last line: Open drops it (logging how many
 // bytes) before appending, so the chain continues from the last complete record.
 package audit

@@ -2,8 +2,10 @@ package audit
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -22,29 +24,52 @@ func (w *Writer) flusher() {
 		case <-t.C:
 		case <-w.kick:
 		}
-		if err := w.flush(); err != nil {
+		if err := w.flushNow(); err != nil && !w.opts.Durable {
 			w.opts.Logger.Error("audit trail write failed; records stay buffered and will be retried", "dir", w.dir, "err", err)
 		}
 	}
 }
 
+// flushNow is one flush in the Writer's mode.
+func (w *Writer) flushNow() error {
+	if w.opts.Durable {
+		return w.flushDurable()
+	}
+	return w.flush()
+}
+
 // flush writes the queued segments in order, then fsyncs. On a failure the unwritten bytes go
 // back to the front of the queue, so the file never gets a gap; only the flusher (or Close,
-// after it stopped) calls it.
+// after it stopped) calls it. It is the best-effort mode; durable.go has the other.
 func (w *Writer) flush() error {
 	w.mu.Lock()
 	q := w.queue
 	w.queue = nil
 	w.mu.Unlock()
+	if i, err := w.writeOut(q); err != nil {
+		return w.requeue(q[i:], err)
+	}
+	if err := w.sync(); err != nil {
+		w.errs.Add(1)
+		return err
+	}
+	w.lastFlush.Store(time.Now().UnixNano())
+	return nil
+}
+
+// writeOut writes q's segments in order, opening files as they change. On a failure it returns
+// the index of the segment that failed, whose buf has been advanced past what was written.
+func (w *Writer) writeOut(q []segment) (int, error) {
 	for i := range q {
 		s := &q[i]
 		if s.name != w.fname {
 			if err := w.switchFile(s.name); err != nil {
-				return w.requeue(q[i:], err)
+				return i, err
 			}
 		}
 		n, err := w.f.Write(s.buf)
 		s.buf = s.buf[n:]
+		w.foff += int64(n)
 		w.mu.Lock()
 		w.backlog -= n
 		w.mu.Unlock()
@@ -52,17 +77,22 @@ func (w *Writer) flush() error {
 			w.unsync = true
 		}
 		if err != nil {
-			return w.requeue(q[i:], err)
+			return i, fmt.Errorf("audit: write %s: %w", w.fname, err)
 		}
 	}
-	if w.unsync {
-		if err := w.f.Sync(); err != nil {
-			w.errs.Add(1)
-			return fmt.Errorf("audit: fsync %s: %w", w.fname, err)
-		}
-		w.unsync = false
+	return len(q), nil
+}
+
+// sync fsyncs the current file if anything was written to it since the last fsync.
+func (w *Writer) sync() error {
+	if !w.unsync {
+		return nil
 	}
-	w.lastFlush.Store(time.Now().UnixNano())
+	w.fsyncs.Add(1)
+	if err := w.f.Sync(); err != nil {
+		return fmt.Errorf("audit: fsync %s: %w", w.fname, err)
+	}
+	w.unsync = false
 	return nil
 }
 
@@ -87,9 +117,21 @@ func (w *Writer) switchFile(name string) error {
 		}
 		w.f, w.fname = nil, ""
 	}
-	f, err := os.OpenFile(filepath.Join(w.dir, name), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	path := filepath.Join(w.dir, name)
+	_, serr := os.Lstat(path)
+	created := errors.Is(serr, fs.ErrNotExist)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return fmt.Errorf("audit: %w", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		_ = f.Close()
+		return fmt.Errorf("audit: %w", err)
+	}
+	w.foff = st.Size()
+	if w.opts.Durable {
+		w.undo = append(w.undo, undoFile{name: name, off: w.foff, created: created})
 	}
 	// The new directory entry must survive a crash too.
 	if d, err := os.Open(w.dir); err == nil {

@@ -16,6 +16,9 @@ const (
 	KMS   API = "kms"
 	S3    API = "s3"
 	Admin API = "admin"
+	// Peer is the node-to-node API on the raft port (forwarded proposals, read indexes, domain
+	// key fetches, joins); Principal is the calling node's certificate subject.
+	Peer API = "peer"
 )
 
 // Record is one API call. It has no field for plaintexts, data keys, ciphertexts or secrets,
@@ -48,8 +51,9 @@ type Record struct {
 
 // Handler receives audit records. It is shaped like slog.Handler: Handle is called once per API
 // call on the request's goroutine, must be safe for concurrent use, and must not retain r or its
-// maps after it returns. An error means the record may not have been stored; the caller counts
-// or logs it, since the request it describes has already been answered.
+// maps after it returns. An error means the record may not have been stored; one wrapping
+// ErrUnwritable (a Durable Writer) means the request it describes must not be answered, any
+// other is counted or logged and the request answered anyway (best effort).
 type Handler interface {
 	Handle(ctx context.Context, r Record) error
 }

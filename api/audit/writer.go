@@ -19,6 +19,10 @@ import (
 var (
 	ErrClosed  = errors.New("audit: writer is closed")
 	ErrBacklog = errors.New("audit: too many records waiting to be written; record dropped")
+	// ErrUnwritable wraps every error of a Durable Writer's Handle (a failed write, a broken
+	// trail, a full backlog, Close): the record is not in the trail, so the request it describes
+	// must not be answered. Best-effort errors do not wrap it: the request is answered anyway.
+	ErrUnwritable = errors.New("audit: the trail cannot be written")
 )
 
 // Options tunes a Writer. Zero values mean the defaults.
@@ -27,11 +31,18 @@ type Options struct {
 	MaxFileBytes  int64         // a new file starts before one would pass this; 64 MiB
 	MaxBacklog    int           // bytes buffered before Handle drops records; 64 MiB
 	Logger        *slog.Logger  // write failures and dropped partial lines; slog.Default()
+	// Durable makes Handle return only once the record is written and fsynced (group commit:
+	// every record that arrives while one fsync runs shares the next), and refuse records with
+	// ErrUnwritable while the trail cannot be written. A failed write is rolled back so that the
+	// trail holds exactly the records Handle accepted. Without it Handle only buffers, and a
+	// failing disk loses records once MaxBacklog is full (best effort).
+	Durable bool
 }
 
 // Writer is the file sink: a Handler that chains records and appends them under a directory,
-// in the format doc.go describes. Handle only encodes and buffers; a background goroutine does
-// all file I/O, so a slow disk never holds a request. Safe for concurrent use.
+// in the format doc.go describes. A background goroutine does all file I/O. In best-effort mode
+// Handle only encodes and buffers, so a slow disk never holds a request; in Durable mode Handle
+// waits for the fsync that covers its record (durable.go). Safe for concurrent use.
 type Writer struct {
 	dir  string
 	opts Options
@@ -49,13 +60,25 @@ type Writer struct {
 	curSize int64
 	closed  bool
 
+	// Durable mode (durable.go). batch is the group the next fsync completes; dseq and dprev
+	// are the last record known to be on disk, where a failed write rolls the chain back to;
+	// broken is why the trail cannot be written, nil while it can.
+	batch  *batch
+	dseq   uint64
+	dprev  [sha256.Size]byte
+	broken error
+
 	// Owned by the flusher goroutine (and by Close once it has stopped).
 	f      *os.File
 	fname  string
 	unsync bool
+	foff   int64      // bytes in f, as far as this writer knows
+	undo   []undoFile // Durable: where the running batch started in each file it touched
+	repair []undoFile // Durable: a rollback that failed and is retried before recovering
 
 	records   atomic.Uint64
 	errs      atomic.Uint64
+	fsyncs    atomic.Uint64
 	lastFlush atomic.Int64 // unix nanoseconds
 	kick      chan struct{}
 	stop      chan struct{}
@@ -97,14 +120,17 @@ func Open(dir string, o Options) (*Writer, error) {
 		return nil, err
 	}
 	w.seq, w.prev = head.Seq, head.Hash
+	w.dseq, w.dprev = head.Seq, head.Hash
 	w.lastFlush.Store(time.Now().UnixNano())
 	go w.flusher()
 	return w, nil
 }
 
 // Handle chains r and buffers its line. It returns ErrBacklog, without advancing the chain, when
-// the disk has fallen too far behind, and ErrClosed after Close.
-func (w *Writer) Handle(_ context.Context, r Record) error {
+// the disk has fallen too far behind, and ErrClosed after Close. In Durable mode it returns nil
+// only once r is written and fsynced, and an error wrapping ErrUnwritable when it could not be
+// (r is then not in the trail); ctx bounds the wait.
+func (w *Writer) Handle(ctx context.Context, r Record) error {
 	if r.Time.IsZero() {
 		r.Time = time.Now()
 	}
@@ -114,14 +140,33 @@ func (w *Writer) Handle(_ context.Context, r Record) error {
 	day := r.Time.UTC().Format("20060102")
 
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.closed {
-		w.errs.Add(1)
-		return ErrClosed
+	b, err := w.chain(fields, day)
+	w.mu.Unlock()
+	if err != nil || b == nil {
+		return err
 	}
-	if w.backlog+len(fields)+256 > w.opts.MaxBacklog {
+	return b.wait(ctx, w.kick)
+}
+
+// chain links one encoded record into the chain and queues its line; w.mu is held. In Durable
+// mode it returns the batch whose fsync the caller must wait for.
+func (w *Writer) chain(fields []byte, day string) (*batch, error) {
+	var err error
+	switch {
+	case w.closed:
+		err = ErrClosed
+	case w.opts.Durable && w.broken != nil:
+		return nil, fmt.Errorf("%w: %w", ErrUnwritable, w.broken)
+	case w.backlog+len(fields)+256 > w.opts.MaxBacklog:
+		err = ErrBacklog
+	}
+	if err != nil {
 		w.errs.Add(1)
-		return ErrBacklog
+		if w.opts.Durable {
+			// Not stored, so (fail closed) not to be answered either.
+			err = fmt.Errorf("%w: %w", ErrUnwritable, err)
+		}
+		return nil, err
 	}
 	b := append(w.line[:0], seqPrefix...)
 	b = strconv.AppendUint(b, w.seq+1, 10)
@@ -152,6 +197,13 @@ func (w *Writer) Handle(_ context.Context, r Record) error {
 	w.backlog += len(b)
 	w.seq++
 	w.prev = [sha256.Size]byte(w.sum)
+	if w.opts.Durable {
+		if w.batch == nil {
+			w.batch = &batch{done: make(chan struct{})}
+		}
+		w.batch.n++
+		return w.batch, nil
+	}
 	w.records.Add(1)
 	if w.backlog > 1<<20 {
 		select {
@@ -159,11 +211,12 @@ func (w *Writer) Handle(_ context.Context, r Record) error {
 		default:
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 // Head returns the chain head: the last record's sequence number (0 before any) and hash (hex).
-// A record is in the head once Handle returned, whether or not it has reached the disk yet.
+// In best-effort mode a record is in the head once Handle returned, whether or not it has
+// reached the disk yet; in Durable mode the head may include records whose fsync is running.
 func (w *Writer) Head() (seq uint64, hash string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -176,13 +229,14 @@ type Stats struct {
 	WriteErrors uint64    // records dropped, and failed writes or fsyncs
 	LastFlush   time.Time // last time everything buffered was written and fsynced
 	HeadSeq     uint64
+	Fsyncs      uint64 // fsyncs of trail files: in Durable mode, Records/Fsyncs is the group size
 }
 
 // Stats returns the counters.
 func (w *Writer) Stats() Stats {
 	seq, _ := w.Head()
 	return Stats{Records: w.records.Load(), WriteErrors: w.errs.Load(),
-		LastFlush: time.Unix(0, w.lastFlush.Load()), HeadSeq: seq}
+		LastFlush: time.Unix(0, w.lastFlush.Load()), HeadSeq: seq, Fsyncs: w.fsyncs.Load()}
 }
 
 // Close stops accepting records, writes and fsyncs everything buffered, and closes the file.
@@ -197,7 +251,7 @@ func (w *Writer) Close() error {
 	w.mu.Unlock()
 	close(w.stop)
 	<-w.done
-	err := w.flush()
+	err := w.flushNow()
 	if w.f != nil {
 		if cerr := w.f.Close(); err == nil {
 			err = cerr

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"path/filepath"
 
 	"github.com/keyhold/keyhold/api/audit"
@@ -17,7 +18,11 @@ func (c Config) auditDir() string {
 // openAudit opens the node's hash-chained audit trail (api/audit) and registers its metrics. The
 // handler it returns also logs each record when audit_stderr is set.
 func (n *node) openAudit() (audit.Handler, error) {
-	w, err := audit.Open(n.cfg.auditDir(), audit.Options{Logger: n.log.With("component", "audit")})
+	durable := n.cfg.AuditMode != "best_effort"
+	if !durable {
+		n.log.Warn("audit_mode best_effort: requests are answered even when the audit trail cannot record them")
+	}
+	w, err := audit.Open(n.cfg.auditDir(), audit.Options{Logger: n.log.With("component", "audit"), Durable: durable})
 	if err != nil {
 		return nil, err
 	}
@@ -34,6 +39,17 @@ func (n *node) openAudit() (audit.Handler, error) {
 		return audit.Fanout(w, audit.SlogHandler(n.log.With("log", "audit"))), nil
 	}
 	return w, nil
+}
+
+// auditHealthy is nil while the audit trail accepts records; /readyz reports it otherwise.
+func (n *node) auditHealthy() error {
+	if n.audit == nil {
+		return nil
+	}
+	if err := n.audit.Healthy(); err != nil {
+		return fmt.Errorf("%w: %v", errNotReady, err)
+	}
+	return nil
 }
 
 // closeAudit writes out and closes the trail, logging its head so that an operator can anchor it.

@@ -85,6 +85,26 @@ type Config struct {
 	// context key names only). Off by default, in dev mode too: one line per request would
 	// drown everything else; the trail's files are the record.
 	AuditStderr bool `json:"audit_stderr" env:"KEYHOLD_AUDIT_STDERR" usage:"also log audit records through the logger"`
+	// AuditMode is "durable" (the default): a request is answered only once its audit record
+	// is written and fsynced, and while the trail cannot be written the node refuses requests
+	// with a retryable 503 and /readyz says why, recovering by itself. "best_effort" answers
+	// without waiting and keeps serving when the trail fails, dropping records past a 64 MiB
+	// buffer: the trail may then miss answered calls.
+	AuditMode string `json:"audit_mode" env:"KEYHOLD_AUDIT_MODE" usage:"durable (refuse requests the audit trail cannot record) or best_effort"`
+	// MaxConns caps the open connections of each listener (API, ops); connections past it wait
+	// in the kernel's accept queue until one closes.
+	MaxConns int `json:"max_conns" env:"KEYHOLD_MAX_CONNS" usage:"max open connections per listener (API and ops)"`
+	// ReadTimeout bounds reading a request's headers (at most 10s), and is the grace period a
+	// request body gets on top of MinTransferRate; WriteTimeout does the same for responses.
+	// IdleTimeout closes keep-alive connections that send no next request.
+	ReadTimeout  time.Duration `json:"read_timeout" env:"KEYHOLD_READ_TIMEOUT" usage:"header read timeout (at most 10s), and grace for request bodies on top of min_transfer_rate"`
+	WriteTimeout time.Duration `json:"write_timeout" env:"KEYHOLD_WRITE_TIMEOUT" usage:"grace for writing a response on top of min_transfer_rate"`
+	IdleTimeout  time.Duration `json:"idle_timeout" env:"KEYHOLD_IDLE_TIMEOUT" usage:"how long an idle keep-alive connection stays open"`
+	// MinTransferRate (bytes per second) is the slowest a request body may arrive, or a
+	// response be taken, on average: a body of n bytes must arrive within read_timeout +
+	// n/min_transfer_rate, so a large S3 PUT gets time in proportion to its size while a
+	// client trickling bytes is cut off.
+	MinTransferRate int `json:"min_transfer_rate" env:"KEYHOLD_MIN_TRANSFER_RATE" usage:"slowest average request body / response rate in bytes per second before the connection is closed"`
 	// Join lists peers' raft addresses (comma-separated) that a new node asks to be added to raft
 	// once an admit-node ceremony made it a member: first as a non-voter, to receive its wrapped
 	// domain keys, then as a voter once its HSM holds the current one. Ignored once it votes.
@@ -131,6 +151,13 @@ func DefaultConfig() Config {
 		MemLock:       true,
 		ObjectStore:   "dir",
 		S3Domains:     "localhost",
+
+		AuditMode:       "durable",
+		MaxConns:        1024,
+		ReadTimeout:     30 * time.Second,
+		WriteTimeout:    time.Minute,
+		IdleTimeout:     2 * time.Minute,
+		MinTransferRate: 32 << 10,
 	}
 }
 
@@ -192,6 +219,22 @@ func (c Config) Validate() error {
 	}
 	if countSet(c.APITLSCert, c.APITLSKey) == 1 {
 		bad("api_tls_cert", "api_tls_cert and api_tls_key must be set together")
+	}
+	switch c.AuditMode {
+	case "durable", "best_effort":
+	default:
+		bad("audit_mode", "must be durable or best_effort")
+	}
+	if c.MaxConns < 1 {
+		bad("max_conns", "must be at least 1")
+	}
+	for f, d := range map[string]time.Duration{"read_timeout": c.ReadTimeout, "write_timeout": c.WriteTimeout, "idle_timeout": c.IdleTimeout} {
+		if d <= 0 {
+			bad(f, "must be positive")
+		}
+	}
+	if c.MinTransferRate < 1 {
+		bad("min_transfer_rate", "must be at least 1 byte per second")
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

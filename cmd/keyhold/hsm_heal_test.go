@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,17 +14,6 @@ import (
 )
 
 // readyz returns /readyz's status and body.
-func readyz(t *testing.T, tn *testNode) (int, string) {
-	t.Helper()
-	resp, err := http.Get("http://" + tn.n.opsLn.Addr().String() + "/readyz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
 // TestNodeHealsWhenHSMReturns: the node's SoftHSM2 token storage is moved away under the running
 // node, then put back. Meanwhile requests that need the HSM answer a retryable
 // DependencyTimeoutException and /readyz names the HSM; once the storage is back the node serves

@@ -80,7 +80,7 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 	}
 	n.raft, err = cluster.Open(cluster.Config{
 		TLS:           peerTLS,
-		Peer:          n.peerHandler(),
+		Peer:          n.auditedPeer(n.peerHandler()), // peeraudit.go
 		NodeID:        cfg.NodeID,
 		DataDir:       filepath.Join(cfg.DataDir, "raft"),
 		BindAddr:      cfg.RaftAddr,
@@ -147,7 +147,7 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 	if apiTLSConfig == nil && !loopbackOnly(cfg.APIAddr) {
 		log.Warn("the API listener is plain HTTP on a non-loopback address: set api_tls_cert and api_tls_key, or keep it behind a TLS-terminating proxy", "api_addr", cfg.APIAddr)
 	}
-	if n.apiLn, err = net.Listen("tcp", cfg.APIAddr); err != nil {
+	if n.apiLn, err = n.listen(cfg.APIAddr); err != nil { // listenlimits.go: connection cap
 		return nil, fmt.Errorf("keyhold: api listener: %w", err)
 	}
 	n.apiScheme = "http"
@@ -156,7 +156,7 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 		apiTLSConfig.NextProtos = []string{"http/1.1"}
 		n.apiLn, n.apiScheme = tls.NewListener(n.apiLn, apiTLSConfig), "https"
 	}
-	if n.opsLn, err = net.Listen("tcp", cfg.OpsAddr); err != nil {
+	if n.opsLn, err = n.listen(cfg.OpsAddr); err != nil {
 		return nil, fmt.Errorf("keyhold: ops listener: %w", err)
 	}
 	n.serve(n.apiLn, srv.APIHandler())
@@ -177,13 +177,7 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 }
 
 func (n *node) serve(ln net.Listener, h http.Handler) {
-	s := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(n.log.Handler(), slog.LevelWarn),
-	}
+	s := n.httpServer(h) // listenlimits.go: timeouts and minimum transfer rates
 	n.servers = append(n.servers, s)
 	go func() {
 		if err := s.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -233,7 +227,7 @@ func (n *node) ready() error {
 	if err := n.ring.hsmReady(); err != nil { // keyring_probe.go
 		return fmt.Errorf("%w: %v", errNotReady, err)
 	}
-	return nil
+	return n.auditHealthy() // audit.go: the trail can be written (audit_mode durable)
 }
 
 // close stops serving and releases everything; it is safe on a partly started node.
