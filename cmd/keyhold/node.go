@@ -33,6 +33,7 @@ type node struct {
 	cache   *wrap.Cache
 	metrics *api.Metrics
 	audit   *audit.Writer // audit.go
+	srv     *api.Server   // the API and ops listeners' handlers
 	apiLn   net.Listener
 	// apiScheme is "https" when the API listener serves TLS (api_tls_cert), else "http".
 	apiScheme string
@@ -124,7 +125,7 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 	if err != nil {
 		return nil, err
 	}
-	srv := api.NewServer(api.Options{
+	n.srv = api.NewServer(api.Options{
 		Audit:   auditH,
 		Service: n.svc,
 		Region:  cfg.Region,
@@ -159,8 +160,8 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 	if n.opsLn, err = n.listen(cfg.OpsAddr); err != nil {
 		return nil, fmt.Errorf("keyhold: ops listener: %w", err)
 	}
-	n.serve(n.apiLn, srv.APIHandler())
-	n.serve(n.opsLn, srv.OpsHandler())
+	n.serve(n.apiLn, n.srv.APIHandler())
+	n.serve(n.opsLn, n.srv.OpsHandler())
 	ctx, cancel := context.WithCancel(context.Background())
 	n.stop = cancel
 	close(n.started)
