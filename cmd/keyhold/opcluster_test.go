@@ -87,6 +87,7 @@ func newOpCluster(t *testing.T, n int) *opCluster {
 		}
 		c.TLSCA = caPath
 		c.Bootstrap = i == 0
+		c.ObjectStoreDir, c.ObjectStoreShared = filepath.Join(pc.dir, "objects"), true
 		if i == 0 {
 			c.RootCredentialsFile = filepath.Join(pc.dir, "root.credentials")
 		}
