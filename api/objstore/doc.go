@@ -30,7 +30,8 @@
 //   - modification times from the file server's clock within a few minutes of the nodes',
 //     since SweepTemp ages temporary files by them.
 //
-// An object being overwritten while another node reads it may fail that read with ESTALE on
-// NFS; the GET then fails (the client sees an error or a short body, whose segment
-// authentication the client's retry resolves), it never returns mixed bytes.
+// An object overwritten on one node while another node streams it may fail that read with
+// ESTALE on NFS: the GET then ends early (an error, or a body shorter than its Content-Length,
+// which SDKs report and retry); it never returns bytes of two versions, since an open file
+// handle names one file (and every sealed segment is authenticated besides).
 package objstore

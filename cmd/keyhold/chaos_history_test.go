@@ -6,10 +6,12 @@ import (
 	"math"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"testing"
 	"time"
 
 	"github.com/anishathalye/porcupine"
@@ -282,5 +284,42 @@ func (pc *procCluster) killAll(ids ...string) {
 			c.Close()
 			return false
 		})
+	}
+}
+
+// TestChaosCheckersCatchViolations: the suite's checkers fail on the histories they exist to
+// catch: a stale read (porcupine), and a final value that ignores an acknowledged write.
+func TestChaosCheckersCatchViolations(t *testing.T) {
+	const k = "reg"
+	ms := time.Millisecond
+	w := func(client int, v string, start, end time.Duration, err string) chaosOp {
+		return chaosOp{Client: client, Node: "node1", Op: "UpdateKeyDescription", Key: k, Input: v, Start: start, End: end, Err: err}
+	}
+	r := func(client int, node, v string, start, end time.Duration) chaosOp {
+		return chaosOp{Client: client, Node: node, Op: "DescribeKey", Key: k, Output: v, Start: start, End: end}
+	}
+	good := []chaosOp{
+		w(0, "a", 0, 10*ms, ""),
+		r(1, "node2", "a", 11*ms, 12*ms),
+		w(0, "b", 13*ms, 20*ms, "non-API error: connection reset"), // outcome unknown
+		r(1, "node2", "b", 21*ms, 22*ms),
+		r(2, "node3", "b", 23*ms, 24*ms),
+	}
+	if !porcupine.CheckOperations(registerModel, registerOps(good, k)) {
+		t.Fatal("porcupine: a linearizable history was refused")
+	}
+	stale := append(slices.Clone(good), r(2, "node3", "a", 25*ms, 26*ms)) // "a" after "b" was seen
+	if porcupine.CheckOperations(registerModel, registerOps(stale, k)) {
+		t.Fatal("porcupine: a stale read after a newer read was accepted")
+	}
+	if lost, err := checkRegisterFinal(good, k, "b"); lost != 0 || err != nil {
+		t.Fatalf("final value b: got %d, %v, want nothing lost", lost, err)
+	}
+	acked := append(slices.Clone(good), w(0, "c", 30*ms, 40*ms, ""))
+	if lost, err := checkRegisterFinal(acked, k, "b"); lost != 1 || err == nil {
+		t.Fatalf("final value b after acknowledged write c: got %d, %v, want 1 lost", lost, err)
+	}
+	if lost, err := checkRegisterFinal(good, k, "zzz"); err == nil {
+		t.Fatalf("final value nobody wrote: got %d, nil, want an error", lost)
 	}
 }
