@@ -51,7 +51,8 @@ test: test-deps ## run the whole test suite with the race detector
 
 .PHONY: chaos
 chaos: deps ## run the fault-injection suite's long form on a real 3-process cluster and print its figures
-	KEYHOLD_CHAOS_LONG=1 $(GO) test -count=1 -run '^TestChaos$$' -timeout 30m ./cmd/keyhold/ -chaos.long
+	@# Local directory mode (no package argument), so that the figures table is printed on success.
+	cd cmd/keyhold && KEYHOLD_CHAOS_LONG=1 $(GO) test -count=1 -run '^TestChaos$$' -timeout 30m -chaos.long
 
 .PHONY: fuzz
 fuzz: ## run every fuzz target for FUZZTIME each
