@@ -115,6 +115,7 @@ func TestChaos(t *testing.T) {
 // Encrypt/Decrypt/GenerateDataKey with the key it created).
 type chaosLoad struct {
 	h       *history
+	retries map[string]*atomic.Int64 // retryable errors the SDK retried, per node
 	reg     string
 	wg      sync.WaitGroup
 	stops   map[string]context.CancelFunc
@@ -122,12 +123,15 @@ type chaosLoad struct {
 	created sync.Map     // key id -> true, acknowledged CreateKey
 }
 
-func startChaosLoad(pc *procCluster, cc chaosClients, h *history, reg string, nodes []string, retrying map[string]bool) *chaosLoad {
-	l := &chaosLoad{h: h, reg: reg, stops: map[string]context.CancelFunc{}}
+// Every client retries as the SDK does; the clients of a node that dies are cancelled by
+// stopNode, which also ends their retries.
+func startChaosLoad(pc *procCluster, h *history, reg string, nodes []string) *chaosLoad {
+	l := &chaosLoad{h: h, reg: reg, stops: map[string]context.CancelFunc{}, retries: map[string]*atomic.Int64{}}
 	for ni, id := range nodes {
 		cx, cancel := context.WithCancel(context.Background())
 		l.stops[id] = cancel
-		c := cc.kms(id, retrying[id])
+		l.retries[id] = &atomic.Int64{}
+		c := chaosClients{pc: pc, retries: l.retries[id]}.kms(id, true)
 		for w := range 3 {
 			client := ni*3 + w
 			l.wg.Add(1)
@@ -196,6 +200,15 @@ func (l *chaosLoad) worker(cx context.Context, c *kms.Client, client int, node s
 
 // stopNode ends the workload's clients of one node (it is about to die, or it just did).
 func (l *chaosLoad) stopNode(id string) { l.stops[id]() }
+
+// retried sums the retried errors of the clients of nodes.
+func (l *chaosLoad) retried(nodes []string) int64 {
+	var n int64
+	for _, id := range nodes {
+		n += l.retries[id].Load()
+	}
+	return n
+}
 
 func (l *chaosLoad) stop() []string {
 	for _, s := range l.stops {
@@ -313,16 +326,15 @@ func waitWrites(pc *procCluster, l *chaosLoad, n int) {
 // the kill to the first write acknowledged that started after it.
 func chaosLeaderKill(t *testing.T, pc *procCluster, cc chaosClients, plan chaosPlan, all []string) (chaosFigures, []string) {
 	leader := pc.leader(all...)
-	survivors := without(all, leader)
-	for _, id := range survivors {
+	for _, id := range without(all, leader) {
 		pc.caughtUp(id, leader)
 	}
 	reg := newRegister(t, cc, leader)
 	h := newHistory()
-	retries0 := cc.retries.Load()
-	retrying := map[string]bool{survivors[0]: true, survivors[1]: true}
-	l := startChaosLoad(pc, cc, h, reg, all, retrying)
+	l := startChaosLoad(pc, h, reg, all)
 	time.Sleep(plan.loadBefore) // the workload's duration before the fault, not synchronisation
+	leader = pc.leader(all...) // leadership may have moved during the load
+	survivors := without(all, leader)
 	killAt := h.now()
 	pc.kill(leader)
 	l.stopNode(leader)
@@ -333,7 +345,7 @@ func chaosLeaderKill(t *testing.T, pc *procCluster, cc chaosClients, plan chaosP
 	acked := l.stop()
 
 	ops := h.snapshot()
-	f := chaosFigures{acked: int(l.writes.Load()), retried: cc.retries.Load() - retries0, recovery: electedAt - killAt}
+	f := chaosFigures{acked: int(l.writes.Load()), retried: l.retried(survivors), recovery: electedAt - killAt}
 	f.firstWrite = -1
 	for _, o := range ops {
 		if o.ok() && o.Start > killAt && (o.Op == "CreateKey" || o.Op == "UpdateKeyDescription") {
@@ -365,8 +377,7 @@ func chaosFollowerPause(t *testing.T, pc *procCluster, cc chaosClients, plan cha
 	others := without(all, follower)
 	reg := newRegister(t, cc, leader)
 	h := newHistory()
-	retries0 := cc.retries.Load()
-	l := startChaosLoad(pc, cc, h, reg, others, map[string]bool{others[0]: true, others[1]: true})
+	l := startChaosLoad(pc, h, reg, others)
 	waitWrites(pc, l, 10)
 	pc.pause(follower)
 	time.Sleep(plan.pauseFor) // the length of the fault, not synchronisation
@@ -379,7 +390,7 @@ func chaosFollowerPause(t *testing.T, pc *procCluster, cc chaosClients, plan cha
 	acked := l.stop()
 	ops := h.snapshot()
 	f := chaosFigures{scenario: fmt.Sprintf("follower SIGSTOP %v", plan.pauseFor), acked: int(l.writes.Load()),
-		retried: cc.retries.Load() - retries0, recovery: recovery, firstWrite: -1}
+		retried: l.retried(others), recovery: recovery, firstWrite: -1}
 	var first string
 	f.errors, first = survivorErrors(ops, others, stopAt)
 	if f.errors != 0 {
@@ -513,7 +524,7 @@ func chaosWholeCluster(t *testing.T, pc *procCluster, cc chaosClients, plan chao
 	leader := pc.leader(all...)
 	reg := newRegister(t, cc, leader)
 	h := newHistory()
-	l := startChaosLoad(pc, cc, h, reg, all, nil)
+	l := startChaosLoad(pc, h, reg, all)
 	time.Sleep(plan.loadBefore) // the workload's duration before the fault, not synchronisation
 	pc.killAll(all...)
 	acked := l.stop()
