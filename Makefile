@@ -49,6 +49,11 @@ test: test-deps ## run the whole test suite with the race detector
 	$(GO) vet ./...
 	KEYHOLD_REQUIRE_AWSCLI=1 KEYHOLD_REQUIRE_S3TOOLS=1 KEYHOLD_REQUIRE_PROMTOOL=1 $(GO) test -race -timeout 25m ./...
 
+.PHONY: chaos
+chaos: deps ## run the fault-injection suite's long form on a real 3-process cluster and print its figures
+	@# Local directory mode (no package argument), so that the figures table is printed on success.
+	cd cmd/keyhold && KEYHOLD_CHAOS_LONG=1 $(GO) test -count=1 -run '^TestChaos$$' -timeout 30m -chaos.long
+
 .PHONY: fuzz
 fuzz: ## run every fuzz target for FUZZTIME each
 	@set -e; for pkg in $$($(GO) list ./...); do \

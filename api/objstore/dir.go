@@ -18,25 +18,51 @@ import (
 // Dir stores objects as files under a root directory: <root>/<bucket>/<hex(key)>.o, the hex
 // split into directories of chunkHex characters ("<chunk>.d/") so that no name passes the file
 // system's 255-byte limit for S3's 1024-byte keys. Keys are hex encoded so that any S3 key
-// (slashes, "..", bytes a file system rejects) maps to safe names, and hex order is key order. Writes go to a temporary file in
-// <root>/.tmp, are fsynced, and are renamed into place, so a crash never leaves a torn object
-// visible.
+// (slashes, "..", bytes a file system rejects) maps to safe names, and hex order is key order.
+//
+// A write goes to a temporary file (tmpPrefix, neither ".o" nor ".d", so listings skip it) in
+// the object's own directory; Commit fsyncs it, renames it over the final name and fsyncs the
+// directory. A rename within one directory is the operation every POSIX and network file system
+// makes atomic, so a reader on any node sees the old object or the new one, never a torn one,
+// and a crash leaves at most a temporary file, which SweepTemp removes later.
 type Dir struct {
-	root string
+	root   string
+	shared bool
 }
 
 var _ api.ObjectStore = (*Dir)(nil)
 
-// NewDir returns a store rooted at root, creating it.
-func NewDir(root string) (*Dir, error) {
-	if err := os.MkdirAll(filepath.Join(root, ".tmp"), 0o700); err != nil {
-		return nil, fmt.Errorf("objstore: %w", err)
-	}
-	return &Dir{root: root}, nil
+// tmpPrefix starts the name of every temporary file. Hex names and bucket names never start
+// with a dot, so no object or bucket can be mistaken for one.
+const tmpPrefix = ".put-"
+
+// legacyTmp is the directory earlier versions wrote temporary files to; SweepTemp empties it.
+const legacyTmp = ".tmp"
+
+// DirOptions configure a Dir.
+type DirOptions struct {
+	// Shared declares that root is on storage every node of the cluster mounts (NFS, CephFS,
+	// GlusterFS...), so that the store may serve a cluster. The file system must then give what
+	// doc.go lists under "Shared storage".
+	Shared bool
 }
 
+// NewDir returns a store rooted at root on local storage, creating it.
+func NewDir(root string) (*Dir, error) { return OpenDir(root, DirOptions{}) }
+
+// OpenDir returns a store rooted at root, creating it.
+func OpenDir(root string, opts DirOptions) (*Dir, error) {
+	if err := os.MkdirAll(root, 0o700); err != nil {
+		return nil, fmt.Errorf("objstore: %w", err)
+	}
+	return &Dir{root: root, shared: opts.Shared}, nil
+}
+
+// Shared reports whether the store was opened as shared storage.
+func (d *Dir) Shared() bool { return d.shared }
+
 func (d *Dir) bucketDir(bucket string) (string, error) {
-	if bucket == "" || strings.ContainsAny(bucket, `/\`) || bucket == "." || bucket == ".." || bucket == ".tmp" {
+	if bucket == "" || strings.ContainsAny(bucket, `/\`) || bucket == "." || bucket == ".." || strings.HasPrefix(bucket, ".") {
 		return "", fmt.Errorf("objstore: invalid bucket name")
 	}
 	return filepath.Join(d.root, bucket), nil
@@ -65,11 +91,44 @@ func (d *Dir) Create(_ context.Context, bucket, key string) (api.PendingObject, 
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.CreateTemp(filepath.Join(d.root, ".tmp"), "put-*")
+	dir := filepath.Dir(final)
+	if err := mkdirAllSync(d.root, dir); err != nil {
+		return nil, fmt.Errorf("objstore: %w", err)
+	}
+	f, err := os.CreateTemp(dir, tmpPrefix+"*")
 	if err != nil {
 		return nil, fmt.Errorf("objstore: %w", err)
 	}
 	return &dirPending{f: f, final: final}, nil
+}
+
+// mkdirAllSync creates dir and its missing parents below root, fsyncing each parent after a
+// child appeared in it, so that a committed object's path survives a crash of this node or of
+// the file server.
+func mkdirAllSync(root, dir string) error {
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	parent := filepath.Dir(dir)
+	if parent != root && len(parent) > len(root) {
+		if err := mkdirAllSync(root, parent); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	return syncDir(parent)
+}
+
+// syncDir fsyncs a directory, making the entries created, renamed or removed in it durable.
+func syncDir(dir string) error {
+	df, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer df.Close()
+	return df.Sync()
 }
 
 type dirPending struct {
@@ -82,23 +141,24 @@ func (p *dirPending) Write(b []byte) (int, error) { return p.f.Write(b) }
 
 func (p *dirPending) Commit(context.Context) error {
 	if err := p.f.Sync(); err != nil {
+		p.Abort()
 		return fmt.Errorf("objstore: sync: %w", err)
 	}
 	if err := p.f.Close(); err != nil {
+		p.Abort()
 		return fmt.Errorf("objstore: close: %w", err)
 	}
-	dir := filepath.Dir(p.final)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("objstore: %w", err)
-	}
+	// Same directory: atomic on every file system the store supports. The temporary file may
+	// have been swept (a writer stalled past the sweep age) or its bucket removed; the rename
+	// then fails and the write is refused, never half-applied.
 	if err := os.Rename(p.f.Name(), p.final); err != nil {
+		p.Abort()
 		return fmt.Errorf("objstore: rename: %w", err)
 	}
 	p.done = true
-	// The rename is durable once the directory is synced.
-	if df, err := os.Open(dir); err == nil {
-		_ = df.Sync()
-		df.Close()
+	// The rename is durable, and so acknowledgeable, only once the directory is synced.
+	if err := syncDir(filepath.Dir(p.final)); err != nil {
+		return fmt.Errorf("objstore: sync directory: %w", err)
 	}
 	return nil
 }
@@ -152,10 +212,14 @@ func (d *Dir) Delete(_ context.Context, bucket, key string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := os.Remove(path); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
 		return err
 	}
-	return nil
+	// An acknowledged delete must not come back after a crash.
+	return syncDir(filepath.Dir(path))
 }
 
 // List implements api.ObjectStore. It walks the bucket's directories in hex order, which is

@@ -220,6 +220,7 @@ func testOutsiderRefused(t *testing.T, pc *procCluster) {
 	cfg.Bootstrap, cfg.MemLock = false, false
 	cfg.TLSCert, cfg.TLSKey, cfg.TLSCA = cert, key, caPath
 	cfg.Join = pc.info("node1").RaftAddr + "," + pc.info("node2").RaftAddr
+	cfg.ObjectStoreDir, cfg.ObjectStoreShared = filepath.Join(pc.dir, "objects"), true
 	b, _ := json.Marshal(cfg)
 	path := filepath.Join(t.TempDir(), "node9.json")
 	if err := os.WriteFile(path, b, 0o600); err != nil {

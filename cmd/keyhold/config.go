@@ -53,6 +53,9 @@ type Config struct {
 	// upstream S3-compatible service (the Upstream* fields), keyhold being an encrypting gateway.
 	ObjectStore    string `json:"object_store" env:"KEYHOLD_OBJECT_STORE" usage:"S3 object store: dir or s3"`
 	ObjectStoreDir string `json:"object_store_dir" env:"KEYHOLD_OBJECT_STORE_DIR" usage:"directory of the dir object store (default: <data_dir>/objects)"`
+	// ObjectStoreShared declares object_store_dir to be on storage every node mounts, the only
+	// way a dir store may serve a cluster of more than one node (objstore.go).
+	ObjectStoreShared bool `json:"object_store_shared" env:"KEYHOLD_OBJECT_STORE_SHARED" usage:"object_store_dir is on storage every cluster node mounts (NFS, CephFS...)"`
 	// UpstreamS3* name the upstream bucket of object_store "s3". Its credentials never live in
 	// this file: KEYHOLD_UPSTREAM_ACCESS_KEY_ID / KEYHOLD_UPSTREAM_SECRET_ACCESS_KEY (and
 	// _SESSION_TOKEN), else the standard AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
@@ -199,6 +202,7 @@ func (c Config) Validate() error {
 	}
 	switch c.ObjectStore {
 	case "dir":
+		validateDirStore(c, bad) // objstore.go
 	case "s3":
 		if c.UpstreamS3Bucket == "" {
 			bad("upstream_s3_bucket", "must name the upstream bucket when object_store is s3")

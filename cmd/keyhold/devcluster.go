@@ -22,12 +22,13 @@ import (
 
 // `keyhold dev --nodes N` runs N `keyhold serve` child processes on loopback, one SoftHSM2
 // token each (all in dir/hsm), raft and node-to-node traffic over mutual TLS with a dev CA
-// (dir/tls). On first use node 1, alone in this process, initialises the domain and the dev
-// operator admits every other node through the admit-node ceremony (1-of-1 quorum): the member's
-// HSM identity key and the domain key wrapped to it (inside node 1's HSM, after its security
-// officer trusted that identity key) go into the replicated domain record. The children then
-// start; nodes 2..N join raft as members (join.go), install their domain key from the record and
-// become voters. Ports: node i adds 10*(i-1) to each of node 1's.
+// (dir/tls), and one S3 object directory that all of them share (dir/objects). On first use
+// node 1, alone in this process, initialises the domain and the dev operator admits every other
+// node through the admit-node ceremony (1-of-1 quorum): the member's HSM identity key and the
+// domain key wrapped to it (inside node 1's HSM, after its security officer trusted that
+// identity key) go into the replicated domain record. The children then start; nodes 2..N join
+// raft as members (join.go), install their domain key from the record and become voters.
+// Ports: node i adds 10*(i-1) to each of node 1's.
 
 const devReadyTimeout = 90 * time.Second
 
@@ -144,6 +145,9 @@ func prepareDevCluster(ctx context.Context, base Config, dir string, nodes int, 
 		}
 		c.TLSCA = caPath
 		c.Bootstrap = i == 1
+		// One object directory for all nodes, declared shared: an object written through any
+		// node reads through every node, as a cluster on NFS or CephFS has it.
+		c.ObjectStore, c.ObjectStoreDir, c.ObjectStoreShared = "dir", filepath.Join(dir, "objects"), true
 		cfgs = append(cfgs, c)
 	}
 	setJoinPeers(cfgs)

@@ -116,7 +116,7 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 	})
 	n.ring.install = n.svc.SyncDomainKeys // keyring.go: a missing domain key version is installed on use
 	n.registerMetrics()
-	store, err := openObjectStore(cfg)
+	store, sweepStore, err := n.openObjectStore() // objstore.go
 	if err != nil {
 		return nil, err
 	}
@@ -166,6 +166,8 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 	n.stop = cancel
 	close(n.started)
 	go n.leaderJobs(ctx)
+	n.bg.Add(1)
+	go func() { defer n.bg.Done(); sweepStore(ctx) }()
 	n.bg.Add(1)
 	go func() { defer n.bg.Done(); n.ceremonyJobs(ctx) }()
 	n.bg.Add(1)

@@ -88,6 +88,7 @@ func newOpCluster(t *testing.T, n int) *opCluster {
 		}
 		c.TLSCA = caPath
 		c.Bootstrap = i == 0
+		c.ObjectStoreDir, c.ObjectStoreShared = filepath.Join(pc.dir, "objects"), true
 		if i == 0 {
 			c.RootCredentialsFile = filepath.Join(pc.dir, "root.credentials")
 			// Only alice may propose the domain's init (operators_test.go makes her key
