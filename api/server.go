@@ -67,6 +67,8 @@ type Server struct {
 	bucketKeys *bucketKeyCache
 	// s3KMSCalls counts the key service calls (GenerateDataKey, Decrypt) S3 requests made.
 	s3KMSCalls atomic.Int64
+	// integrityFailures counts stored objects refused by their integrity checks (s3_integrity.go).
+	integrityFailures integrityCounter
 }
 
 // NewServer builds a Server.
@@ -106,6 +108,7 @@ func NewServer(o Options) *Server {
 	}
 	s.m.CounterFunc("keyhold_s3_kms_calls_total", "Key service calls (GenerateDataKey, Decrypt) made for S3 object keys; S3 Bucket Keys keep it low.",
 		func() float64 { return float64(s.s3KMSCalls.Load()) })
+	s.registerIntegrityMetric()
 	return s
 }
 
