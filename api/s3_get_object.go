@@ -94,6 +94,11 @@ func handleGetObject(ctx context.Context, s *Server, c *s3Call) (err error) {
 	out := &statusOnWrite{w: c.w, status: status}
 	if err := copyPlainRange(ctx, out, obj, m, keys, bind, start, end); err != nil {
 		if !out.sent {
+			// Nothing is sent yet: the error document goes out instead of the object, so none
+			// of the object's headers (its Content-Length above all) may go with it.
+			id := h.Get("X-Amz-Request-Id")
+			clear(h)
+			h.Set("X-Amz-Request-Id", id)
 			return err
 		}
 		s.noteIntegrity(c, c.bucket, c.key, err)

@@ -63,6 +63,10 @@ type partMeta struct {
 	ETag   string `json:"etag,omitempty"`
 	// Checksum is the part's checksum (base64) when its upload named an algorithm.
 	Checksum string `json:"checksum,omitempty"`
+	// Header is the part's wrap object header, salt included. Under the metadata MAC it ties
+	// the metadata to this very body: another body sealed under the same keys and name (an
+	// older version of the object under one SSE-C key) has another salt.
+	Header []byte `json:"hdr,omitempty"`
 }
 
 // mac computes the metadata MAC over the name and the metadata (with the MAC field empty), under
@@ -206,7 +210,7 @@ func readMeta(ctx context.Context, obj StoredObject) (*objectMeta, error) {
 		if m.SSE.Algorithm == ssePlain && p.Sealed != p.Size {
 			return nil, corrupt(integrityFormat)
 		}
-		if m.SSE.Algorithm != ssePlain && p.Sealed < int64(wrap.ObjectHeaderSize) || p.Size < 0 {
+		if m.SSE.Algorithm != ssePlain && (p.Sealed < int64(wrap.ObjectHeaderSize) || len(p.Header) != wrap.ObjectHeaderSize) || p.Size < 0 {
 			return nil, corrupt(integrityFormat)
 		}
 		sealed += p.Sealed

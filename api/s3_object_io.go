@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/md5"
 	"encoding/hex"
@@ -48,7 +49,7 @@ func sealPart(w io.Writer, keys objectKeys, bind objectBinding, plain bool, n in
 		return partMeta{}, nil, err
 	}
 	size := ow.Written()
-	return partMeta{Number: n, Size: size, Sealed: h.SealedSize(size)}, sum.Sum(nil), nil
+	return partMeta{Number: n, Size: size, Sealed: h.SealedSize(size), Header: h.Marshal()}, sum.Sum(nil), nil
 }
 
 func quotedHex(b []byte) string { return `"` + hex.EncodeToString(b) + `"` }
@@ -103,6 +104,10 @@ func copyPartRange(ctx context.Context, w io.Writer, obj StoredObject, p partMet
 	h, err := wrap.ParseObjectHeader(raw)
 	if err != nil || h.SealedSize(p.Size) != p.Sealed || h.Layers != len(keys) {
 		return corrupt(integrityFormat)
+	}
+	if !bytes.Equal(raw, p.Header) {
+		// Another body than the one the (authenticated) metadata describes.
+		return corrupt(integrityCiphertext)
 	}
 	pk, err := partKeys(keys, p.Number)
 	if err != nil {
