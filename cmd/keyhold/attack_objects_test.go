@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -20,9 +21,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
 )
 
 // Attacks on the object store: whoever can write the directory (or the upstream bucket)
@@ -148,10 +152,18 @@ func sseModes(t *testing.T, tn *testNode) []sseMode {
 		kmsMode("SSE-KMS with a Bucket Key", types.ServerSideEncryptionAwsKms, true),
 		kmsMode("DSSE-KMS", types.ServerSideEncryptionAwsKmsDsse, false),
 		{name: "SSE-C",
-			put:  func(in *s3.PutObjectInput) { in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = alg, k, md5 },
-			mpu:  func(in *s3.CreateMultipartUploadInput) { in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = alg, k, md5 },
-			get:  func(in *s3.GetObjectInput) { in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = alg, k, md5 },
-			head: func(in *s3.HeadObjectInput) { in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = alg, k, md5 },
+			put: func(in *s3.PutObjectInput) {
+				in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = alg, k, md5
+			},
+			mpu: func(in *s3.CreateMultipartUploadInput) {
+				in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = alg, k, md5
+			},
+			get: func(in *s3.GetObjectInput) {
+				in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = alg, k, md5
+			},
+			head: func(in *s3.HeadObjectInput) {
+				in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = alg, k, md5
+			},
 			src: func(in *s3.CopyObjectInput) {
 				in.CopySourceSSECustomerAlgorithm, in.CopySourceSSECustomerKey, in.CopySourceSSECustomerKeyMD5 = alg, k, md5
 			}},
@@ -181,7 +193,10 @@ func getObject(c *s3.Client, m sseMode, bucket, key string) ([]byte, error) {
 func wantRefused(t *testing.T, what string, got []byte, err error) {
 	t.Helper()
 	if bytes.Contains(got, []byte(secretMarker)) {
-		t.Fatalf("%s: got the other object's plaintext", what)
+		t.Fatalf("%s: got the secret object's plaintext", what)
+	}
+	if len(got) > 0 {
+		t.Fatalf("%s: got %d bytes of a tampered object", what, len(got))
 	}
 	var re *awshttp.ResponseError
 	if err == nil || !errors.As(err, &re) || re.HTTPStatusCode() != http.StatusInternalServerError {
@@ -485,6 +500,13 @@ func TestAttackSwapSSECMultipartObjects(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The planted part claims the ETag of the part it replaces, so that Complete's ETag
+		// check passes.
+		b = rewriteMeta(t, b, func(meta map[string]any, body []byte) []byte {
+			meta["etag"] = *partsD[0].ETag
+			meta["parts"].([]any)[0].(map[string]any)["etag"] = *partsD[0].ETag
+			return body
+		})
 		if err := os.WriteFile(partFile(t, tn, "mpu-attack", idD, 1), b, 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -593,5 +615,68 @@ func TestAttackSwapPlaintextObjects(t *testing.T) {
 	}))
 	if got, err := getObject(c, sseMode{}, "plain", "pub/readme.txt"); err != nil || !bytes.Equal(got, secret) {
 		t.Fatalf("plaintext object with a forged name: got %d bytes, %v; want it served (documented limit)", len(got), err)
+	}
+}
+
+// TestAttackSwapObjectsInUpstreamStore: keyhold is an encrypting gateway in front of an
+// upstream S3 store (gofakes3 on 127.0.0.1), and the attacker holds the upstream bucket's
+// credentials. They copy the upstream object of fin/transfer.txt over pub/readme.txt, and over
+// the same key in another keyhold bucket. keyhold must refuse to serve either.
+func TestAttackSwapObjectsInUpstreamStore(t *testing.T) {
+	up := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
+	t.Cleanup(up.Close)
+	const upAKID, upSecret, upBucket = "AKIDUPSTREAM", "upstream-secret", "upstream"
+	raw := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(up.URL), UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider(upAKID, upSecret, "")})
+	if _, err := raw.CreateBucket(ctx(), &s3.CreateBucketInput{Bucket: aws.String(upBucket)}); err != nil {
+		t.Fatal(err)
+	}
+	tn := newTestNode(t)
+	t.Setenv("KEYHOLD_UPSTREAM_ACCESS_KEY_ID", upAKID)
+	t.Setenv("KEYHOLD_UPSTREAM_SECRET_ACCESS_KEY", upSecret)
+	tn.cfg.ObjectStore = "s3"
+	tn.cfg.UpstreamS3Endpoint, tn.cfg.UpstreamS3Bucket, tn.cfg.UpstreamS3Region = up.URL, upBucket, "us-east-1"
+	tn.cfg.UpstreamS3PathStyle, tn.cfg.UpstreamS3Prefix = true, "keyhold/"
+	tn.cfg.AllowSSECOverHTTP = true
+	if err := tn.cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	logs := tn.restartLogging()
+	c := tn.s3Client(true)
+	mustCreateBucket(t, c, "fin")
+	mustCreateBucket(t, c, "pub")
+	upstreamCopy := func(from, to string) {
+		t.Helper()
+		o, err := raw.GetObject(ctx(), &s3.GetObjectInput{Bucket: aws.String(upBucket), Key: aws.String("keyhold/" + from)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(o.Body)
+		o.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := raw.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String(upBucket), Key: aws.String("keyhold/" + to), Body: bytes.NewReader(b)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	secret, public := payload(80<<10, secretMarker), payload(80<<10, publicMarker)
+	for _, m := range sseModes(t, tn) {
+		t.Run(m.name, func(t *testing.T) {
+			fin, pub := "transfer.txt "+m.name, "readme.txt "+m.name
+			mustPut(t, c, "fin", fin, secret, m.put)
+			mustPut(t, c, "fin", pub, public, m.put)
+			mustPut(t, c, "pub", fin, public, m.put)
+			upstreamCopy("fin/"+fin, "fin/"+pub)
+			got, err := getObject(c, m, "fin", pub)
+			wantRefused(t, "GET after a swap in the bucket", got, err)
+			upstreamCopy("fin/"+fin, "pub/"+fin)
+			got, err = getObject(c, m, "pub", fin)
+			wantRefused(t, "GET after a copy across buckets", got, err)
+			wantLogged(t, logs, "pub", fin)
+			if got, err := getObject(c, m, "fin", fin); err != nil || !bytes.Equal(got, secret) {
+				t.Fatalf("GET of the genuine object: %d bytes, %v", len(got), err)
+			}
+		})
 	}
 }
