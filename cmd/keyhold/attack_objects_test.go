@@ -680,3 +680,64 @@ func TestAttackSwapObjectsInUpstreamStore(t *testing.T) {
 		})
 	}
 }
+
+// TestAttackMoveCopiedObject: CopyObject and UploadPartCopy re-encrypt for their destination,
+// so a copy is bound to its new name, not the source's. The attacker moves the stored copy
+// (and the stored object assembled by UploadPartCopy) over another key; keyhold must refuse
+// both there and keep serving them under their own names.
+func TestAttackMoveCopiedObject(t *testing.T) {
+	tn, c, _ := s3NodeForAttacks(t)
+	mustCreateBucket(t, c, "copies")
+	secret := payload(60<<10+5, secretMarker)
+	for _, m := range sseModes(t, tn) {
+		t.Run(m.name, func(t *testing.T) {
+			src, cp, asm, victim := "src "+m.name, "copy "+m.name, "assembled "+m.name, "victim "+m.name
+			mustPut(t, c, "copies", src, secret, m.put)
+			mustPut(t, c, "copies", victim, payload(60<<10+5, publicMarker), m.put)
+			// The copy: the mode's own headers for the destination, and the source's SSE-C key.
+			put := &s3.PutObjectInput{}
+			m.put(put)
+			cin := &s3.CopyObjectInput{Bucket: aws.String("copies"), Key: aws.String(cp), CopySource: aws.String("copies/" + src),
+				ServerSideEncryption: put.ServerSideEncryption, SSEKMSKeyId: put.SSEKMSKeyId, BucketKeyEnabled: put.BucketKeyEnabled,
+				SSECustomerAlgorithm: put.SSECustomerAlgorithm, SSECustomerKey: put.SSECustomerKey, SSECustomerKeyMD5: put.SSECustomerKeyMD5}
+			if m.src != nil {
+				m.src(cin)
+			}
+			if _, err := c.CopyObject(ctx(), cin); err != nil {
+				t.Fatal(err)
+			}
+			// The assembled object: one part, copied.
+			cmu := &s3.CreateMultipartUploadInput{Bucket: aws.String("copies"), Key: aws.String(asm)}
+			m.mpu(cmu)
+			upl, err := c.CreateMultipartUpload(ctx(), cmu)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pin := &s3.UploadPartCopyInput{Bucket: aws.String("copies"), Key: aws.String(asm), UploadId: upl.UploadId, PartNumber: aws.Int32(1),
+				CopySource: aws.String("copies/" + src), SSECustomerAlgorithm: put.SSECustomerAlgorithm, SSECustomerKey: put.SSECustomerKey, SSECustomerKeyMD5: put.SSECustomerKeyMD5,
+				CopySourceSSECustomerAlgorithm: cin.CopySourceSSECustomerAlgorithm, CopySourceSSECustomerKey: cin.CopySourceSSECustomerKey, CopySourceSSECustomerKeyMD5: cin.CopySourceSSECustomerKeyMD5}
+			po, err := c.UploadPartCopy(ctx(), pin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := complete(c, "copies", asm, upl.UploadId, []types.CompletedPart{{ETag: po.CopyPartResult.ETag, PartNumber: aws.Int32(1)}}); err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range []string{cp, asm} {
+				if got, err := getObject(c, m, "copies", k); err != nil || !bytes.Equal(got, secret) {
+					t.Fatalf("GET %s: %d bytes, %v", k, len(got), err)
+				}
+			}
+			saved := readStored(t, tn, "copies", victim)
+			for _, k := range []string{cp, asm, src} {
+				writeStored(t, tn, "copies", victim, readStored(t, tn, "copies", k))
+				got, err := getObject(c, m, "copies", victim)
+				wantRefused(t, "GET of "+k+" moved over "+victim, got, err)
+			}
+			writeStored(t, tn, "copies", victim, saved)
+			if got, err := getObject(c, m, "copies", victim); err != nil || bytes.Contains(got, []byte(secretMarker)) {
+				t.Fatalf("GET %s restored: %v", victim, err)
+			}
+		})
+	}
+}
