@@ -25,6 +25,9 @@ import (
 // bucketKeyCache holds plaintext bucket keys: for writing, by bucket and CMK; for reading, by
 // the SHA-256 of the sealed blob. It is safe for concurrent use.
 type bucketKeyCache struct {
+	// gen serialises generating writers' keys, so that a burst of uploads that all miss makes
+	// one GenerateDataKey, not one per upload in flight. Lock order: gen, then mu.
+	gen     sync.Mutex
 	mu      sync.Mutex
 	max     int
 	ttl     time.Duration
@@ -93,6 +96,16 @@ func (s *Server) bucketKeyDataKey(bucket, ref string) (objectKeys, sseMeta, erro
 		bk, blob = e.copyKey(), e.blob
 	}
 	c.mu.Unlock()
+	if e == nil {
+		c.gen.Lock()
+		defer c.gen.Unlock()
+		c.mu.Lock()
+		c.sweep()
+		if e = c.writers[id]; e != nil {
+			bk, blob = e.copyKey(), e.blob
+		}
+		c.mu.Unlock()
+	}
 	if e == nil {
 		s.s3KMSCalls.Add(1)
 		pt, sealed, kid, err := s.svc.GenerateDataKey(arn, wrap.ObjectDataKeySize, ec)

@@ -98,7 +98,7 @@ func handleCreateMultipartUpload(ctx context.Context, s *Server, c *s3Call) erro
 	if err != nil {
 		return err
 	}
-	keys.clear()
+	defer keys.clear()
 	sumAlg, err := parseMPUChecksum(c.r.Header)
 	if err != nil {
 		return err
@@ -112,8 +112,13 @@ func handleCreateMultipartUpload(ctx context.Context, s *Server, c *s3Call) erro
 	var idb [16]byte
 	_, _ = rand.Read(idb[:])
 	id := hex.EncodeToString(idb[:])
-	u := uploadRecord{Key: c.key, Initiated: time.Now().UTC(), Meta: objectMeta{SSE: sse}, Checksum: sumAlg}
+	u := uploadRecord{Key: c.key, Initiated: time.Now().UTC(), Meta: objectMeta{SSE: sse, UploadID: id}, Checksum: sumAlg}
 	requestAttrs(c.r.Header, &u.Meta)
+	// The record's metadata (encryption and attributes of the object to be) is MACed for the
+	// upload like every part's, so that what Complete commits is what Create was asked for.
+	if err := s.sealMeta(&u.Meta, keys, objectBinding{Bucket: c.bucket, Key: c.key, UploadID: id}); err != nil {
+		return err
+	}
 	raw, _ := json.Marshal(&u)
 	// The index entry goes first and is removed last, so every upload record has one.
 	if err := s.putUploadIndex(ctx, c.bucket, c.key, id); err != nil {
@@ -171,6 +176,10 @@ func handleUploadPart(ctx context.Context, s *Server, c *s3Call) error {
 		return err
 	}
 	defer keys.clear()
+	if err := s.verifyMeta(&u.Meta, keys, bind); err != nil {
+		s.noteIntegrity(c, c.bucket, c.key, err)
+		return err
+	}
 	body, contentMD5 := c.body, c.r.Header.Get("Content-Md5")
 	copying := c.op == "UploadPartCopy"
 	var copySum hash.Hash
@@ -302,6 +311,9 @@ func handleCompleteMultipartUpload(ctx context.Context, s *Server, c *s3Call) (e
 			return err
 		}
 		defer keys.clear()
+	}
+	if err := s.verifyMeta(&u.Meta, keys, bind); err != nil {
+		return err
 	}
 	out, err := s.store.Create(ctx, c.bucket, c.key)
 	if err != nil {

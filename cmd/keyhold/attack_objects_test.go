@@ -520,6 +520,27 @@ func TestAttackSwapSSECMultipartObjects(t *testing.T) {
 		wantRefused(t, "Complete", nil, err)
 		wantLogged(t, logs, "mpu-attack", "pub/c")
 	})
+	t.Run("rewrite the upload record before Complete", func(t *testing.T) {
+		id, parts, _ := uploadTwoParts(t, c, ssec, "mpu-attack", "pub/d", publicMarker)
+		path := storedFile(t, tn, "_keyhold-mpu", "mpu-attack/"+*id+"/upload")
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rec map[string]any
+		if err := json.Unmarshal(b, &rec); err != nil {
+			t.Fatal(err)
+		}
+		rec["meta"].(map[string]any)["type"] = "text/html"
+		if b, err = json.Marshal(rec); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		err = complete(c, "mpu-attack", "pub/d", id, parts)
+		wantRefused(t, "Complete", nil, err)
+	})
 	t.Run("drop the last part", func(t *testing.T) {
 		saved := readStored(t, tn, "mpu-attack", "fin/a")
 		defer writeStored(t, tn, "mpu-attack", "fin/a", saved)
