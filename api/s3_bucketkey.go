@@ -25,6 +25,9 @@ import (
 // bucketKeyCache holds plaintext bucket keys: for writing, by bucket and CMK; for reading, by
 // the SHA-256 of the sealed blob. It is safe for concurrent use.
 type bucketKeyCache struct {
+	// gen serialises generating writers' keys, so that a burst of uploads that all miss makes
+	// one GenerateDataKey, not one per upload in flight. Lock order: gen, then mu.
+	gen     sync.Mutex
 	mu      sync.Mutex
 	max     int
 	ttl     time.Duration
@@ -75,7 +78,7 @@ func (e *bucketKey) copyKey() []byte { return append([]byte(nil), e.key[:]...) }
 // under CMK ref, generating the bucket key when none is cached.
 func (s *Server) bucketKeyDataKey(bucket, ref string) (objectKeys, sseMeta, error) {
 	c := s.bucketKeys
-	ec := map[string]string{"aws:s3:arn": "arn:aws:s3:::" + bucket}
+	ec := map[string]string{s3ARNContextKey: bucketARN(bucket)}
 	arn := ref
 	if k, err := s.svc.DescribeKey(ref); err == nil {
 		arn = s.svc.ARNs().Key(k.ID)
@@ -93,6 +96,16 @@ func (s *Server) bucketKeyDataKey(bucket, ref string) (objectKeys, sseMeta, erro
 		bk, blob = e.copyKey(), e.blob
 	}
 	c.mu.Unlock()
+	if e == nil {
+		c.gen.Lock()
+		defer c.gen.Unlock()
+		c.mu.Lock()
+		c.sweep()
+		if e = c.writers[id]; e != nil {
+			bk, blob = e.copyKey(), e.blob
+		}
+		c.mu.Unlock()
+	}
 	if e == nil {
 		s.s3KMSCalls.Add(1)
 		pt, sealed, kid, err := s.svc.GenerateDataKey(arn, wrap.ObjectDataKeySize, ec)
@@ -123,7 +136,7 @@ func (s *Server) bucketKeyDataKey(bucket, ref string) (objectKeys, sseMeta, erro
 // openBucketKeyDataKey recovers a bucket-key object's data key.
 func (s *Server) openBucketKeyDataKey(m *sseMeta) (objectKeys, error) {
 	if len(m.SealedKeys) != 1 || len(m.Salt) != 32 {
-		return nil, errS3Internal
+		return nil, corrupt(integrityFormat)
 	}
 	c := s.bucketKeys
 	sum := sha256.Sum256(m.SealedKeys[0])
@@ -138,7 +151,7 @@ func (s *Server) openBucketKeyDataKey(m *sseMeta) (objectKeys, error) {
 		s.s3KMSCalls.Add(1)
 		pt, _, err := s.svc.Decrypt("", m.SealedKeys[0], m.Context)
 		if err != nil {
-			return nil, err
+			return nil, sealedKeyError(err)
 		}
 		e := &bucketKey{blob: m.SealedKeys[0], keyARN: m.KeyARN, expires: c.now().Add(c.ttl)}
 		copy(e.key[:], pt)

@@ -50,6 +50,7 @@ func (s *Server) openCopySource(ctx context.Context, c *s3Call, start, end int64
 	}
 	obj, m, err := s.openObject(ctx, sb, sk)
 	if err != nil {
+		s.noteIntegrity(c, sb, sk, err)
 		return nil, nil, nil, err
 	}
 	q, err := parseSSEHeaders(c.r.Header, "Copy-Source-")
@@ -58,14 +59,17 @@ func (s *Server) openCopySource(ctx context.Context, c *s3Call, start, end int64
 		return nil, nil, nil, err
 	}
 	defer q.clear()
-	keys, err := s.openObjectKeys(&m.SSE, q)
+	bind := objectBinding{Bucket: sb, Key: sk, UploadID: m.UploadID}
+	keys, err := s.openObjectKeys(&m.SSE, q, bind)
 	if err != nil {
 		obj.Close()
+		s.noteIntegrity(c, sb, sk, err)
 		return nil, nil, nil, err
 	}
 	defer keys.clear()
-	if err := m.verify(keys); err != nil {
+	if err := s.verifyMeta(m, keys, bind); err != nil {
 		obj.Close()
+		s.noteIntegrity(c, sb, sk, err)
 		return nil, nil, nil, err
 	}
 	if end < 0 {
@@ -80,7 +84,7 @@ func (s *Server) openCopySource(ctx context.Context, c *s3Call, start, end int64
 	for i, k := range keys {
 		own[i] = append([]byte(nil), k...)
 	}
-	pr := plainRange(ctx, obj, m, own, start, end)
+	pr := plainRange(ctx, obj, m, own, bind, start, end)
 	return obj, m, &keysClosingReader{pr, own}, nil
 }
 
@@ -142,6 +146,8 @@ func handleCopyObject(ctx context.Context, s *Server, c *s3Call) error {
 		requestAttrs(c.r.Header, &m)
 	}
 	if err := s.storeObject(ctx, c.bucket, c.key, keys, &m, body, ""); err != nil {
+		// The source is decrypted as it is read: a source segment that fails shows up here.
+		s.noteIntegrity(c, sb, sk, err)
 		return err
 	}
 	s.sseResponseHeaders(c.w.Header(), &m.SSE, q)

@@ -11,7 +11,8 @@ import (
 )
 
 // handleGetObject is GetObject and HeadObject: conditions, range, then the decrypted bytes.
-func handleGetObject(ctx context.Context, s *Server, c *s3Call) error {
+func handleGetObject(ctx context.Context, s *Server, c *s3Call) (err error) {
+	defer func() { s.noteIntegrity(c, c.bucket, c.key, err) }()
 	if err := checkVersionID(c.q); err != nil {
 		return err
 	}
@@ -28,12 +29,14 @@ func handleGetObject(ctx context.Context, s *Server, c *s3Call) error {
 	if q.alg != "" && q.alg != sseC {
 		return s3Err(errInvalidArgument, "x-amz-server-side-encryption is not allowed on GET or HEAD requests.")
 	}
-	keys, err := s.openObjectKeys(&m.SSE, q)
+	// The name comes from the request, never from the store.
+	bind := objectBinding{Bucket: c.bucket, Key: c.key, UploadID: m.UploadID}
+	keys, err := s.openObjectKeys(&m.SSE, q, bind)
 	if err != nil {
 		return err
 	}
 	defer keys.clear()
-	if err := m.verify(keys); err != nil {
+	if err := s.verifyMeta(m, keys, bind); err != nil {
 		return err
 	}
 	if err := checkConditions(c.r.Header, m); err != nil {
@@ -89,10 +92,16 @@ func handleGetObject(ctx context.Context, s *Server, c *s3Call) error {
 	// its bytes are written, so an object that fails in its first segment still gets an
 	// error response instead of a cut-off body.
 	out := &statusOnWrite{w: c.w, status: status}
-	if err := copyPlainRange(ctx, out, obj, m, keys, start, end); err != nil {
+	if err := copyPlainRange(ctx, out, obj, m, keys, bind, start, end); err != nil {
 		if !out.sent {
+			// Nothing is sent yet: the error document goes out instead of the object, so none
+			// of the object's headers (its Content-Length above all) may go with it.
+			id := h.Get("X-Amz-Request-Id")
+			clear(h)
+			h.Set("X-Amz-Request-Id", id)
 			return err
 		}
+		s.noteIntegrity(c, c.bucket, c.key, err)
 		if out.writeErr == nil {
 			// The status is sent: cut the connection so the client sees a short body,
 			// never bytes that failed authentication.

@@ -98,16 +98,27 @@ func handleCreateMultipartUpload(ctx context.Context, s *Server, c *s3Call) erro
 	if err != nil {
 		return err
 	}
-	keys.clear()
+	defer keys.clear()
 	sumAlg, err := parseMPUChecksum(c.r.Header)
 	if err != nil {
 		return err
 	}
+	if sse.Algorithm == sseC {
+		// Complete may come without the customer key; the metadata MACs use this instead.
+		if sse.IntegrityKey, err = s.newIntegrityKey(ctx, c.bucket, c.key); err != nil {
+			return err
+		}
+	}
 	var idb [16]byte
 	_, _ = rand.Read(idb[:])
 	id := hex.EncodeToString(idb[:])
-	u := uploadRecord{Key: c.key, Initiated: time.Now().UTC(), Meta: objectMeta{SSE: sse}, Checksum: sumAlg}
+	u := uploadRecord{Key: c.key, Initiated: time.Now().UTC(), Meta: objectMeta{SSE: sse, UploadID: id}, Checksum: sumAlg}
 	requestAttrs(c.r.Header, &u.Meta)
+	// The record's metadata (encryption and attributes of the object to be) is MACed for the
+	// upload like every part's, so that what Complete commits is what Create was asked for.
+	if err := s.sealMeta(&u.Meta, keys, objectBinding{Bucket: c.bucket, Key: c.key, UploadID: id}); err != nil {
+		return err
+	}
 	raw, _ := json.Marshal(&u)
 	// The index entry goes first and is removed last, so every upload record has one.
 	if err := s.putUploadIndex(ctx, c.bucket, c.key, id); err != nil {
@@ -142,6 +153,8 @@ type copyPartResult struct {
 
 // handleUploadPart is UploadPart and UploadPartCopy.
 func handleUploadPart(ctx context.Context, s *Server, c *s3Call) error {
+	// Parts are sealed for the upload's object name, its upload id and their number, so a part
+	// stored in another upload's or another part's place does not open.
 	n, err := strconv.Atoi(c.q.Get("partNumber"))
 	if err != nil || n < 1 || n > maxParts {
 		return s3Err(errInvalidArgument, "Part number must be an integer between 1 and 10000, inclusive")
@@ -155,11 +168,18 @@ func handleUploadPart(ctx context.Context, s *Server, c *s3Call) error {
 		return err
 	}
 	defer q.clear()
-	keys, err := s.openObjectKeys(&u.Meta.SSE, q)
+	id := c.q.Get("uploadId")
+	bind := objectBinding{Bucket: c.bucket, Key: c.key, UploadID: id}
+	keys, err := s.openObjectKeys(&u.Meta.SSE, q, bind)
 	if err != nil {
+		s.noteIntegrity(c, c.bucket, c.key, err)
 		return err
 	}
 	defer keys.clear()
+	if err := s.verifyMeta(&u.Meta, keys, bind); err != nil {
+		s.noteIntegrity(c, c.bucket, c.key, err)
+		return err
+	}
 	body, contentMD5 := c.body, c.r.Header.Get("Content-Md5")
 	copying := c.op == "UploadPartCopy"
 	var copySum hash.Hash
@@ -190,14 +210,19 @@ func handleUploadPart(ctx context.Context, s *Server, c *s3Call) error {
 	} else if err := checkPutSize(c.r); err != nil {
 		return err
 	}
-	p, err := s.store.Create(ctx, mpuBucket, fmt.Sprintf("%s%05d", mpuPrefix(c.bucket, c.q.Get("uploadId")), n))
+	p, err := s.store.Create(ctx, mpuBucket, fmt.Sprintf("%s%05d", mpuPrefix(c.bucket, id), n))
 	if err != nil {
 		return err
 	}
 	defer p.Abort()
 	limited := &io.LimitedReader{R: body, N: maxPutSize + 1}
-	part, sum, err := sealPart(p, keys, u.Meta.SSE.Algorithm == ssePlain, n, limited)
+	part, sum, err := sealPart(p, keys, bind, u.Meta.SSE.Algorithm == ssePlain, n, limited)
 	if err != nil {
+		if copying {
+			if sb, sk, e := copySource(c.r.Header); e == nil {
+				s.noteIntegrity(c, sb, sk, err)
+			}
+		}
 		return err
 	}
 	if limited.N <= 0 {
@@ -214,8 +239,8 @@ func handleUploadPart(ctx context.Context, s *Server, c *s3Call) error {
 	if err := checkPartChecksum(u.Checksum, cs); err != nil {
 		return err
 	}
-	m := objectMeta{Size: part.Size, ETag: part.ETag, LastModified: time.Now().UTC().Truncate(time.Second), SSE: u.Meta.SSE, Parts: []partMeta{part}, Checksum: cs}
-	if err := m.seal(keys); err != nil {
+	m := objectMeta{Size: part.Size, ETag: part.ETag, LastModified: time.Now().UTC().Truncate(time.Second), SSE: u.Meta.SSE, Parts: []partMeta{part}, Checksum: cs, UploadID: id}
+	if err := s.sealMeta(&m, keys, bind); err != nil {
 		return err
 	}
 	if err := writeMeta(p, &m); err != nil {
@@ -258,7 +283,8 @@ type completeResult struct {
 
 // handleCompleteMultipartUpload is CompleteMultipartUpload: concatenate the sealed parts and
 // commit the object with S3's multipart ETag (MD5 of the parts' binary MD5s, "-" part count).
-func handleCompleteMultipartUpload(ctx context.Context, s *Server, c *s3Call) error {
+func handleCompleteMultipartUpload(ctx context.Context, s *Server, c *s3Call) (err error) {
+	defer func() { s.noteIntegrity(c, c.bucket, c.key, err) }()
 	id := c.q.Get("uploadId")
 	u, err := s.loadUpload(ctx, c.bucket, c.key, id)
 	if err != nil {
@@ -276,15 +302,18 @@ func handleCompleteMultipartUpload(ctx context.Context, s *Server, c *s3Call) er
 		return err
 	}
 	defer q.clear()
-	// S3 does not ask for the SSE-C key on Complete. Without it the parts are concatenated
-	// unverified and the metadata goes without a MAC (see objectMeta.verify); the segments of
-	// each part stay authenticated under their part-bound keys.
+	// S3 does not ask for the SSE-C key on Complete. Without it the SSE-C parts' metadata, and
+	// the object's, are MACed with the upload's integrity key (s3_integrity_key.go) instead.
+	bind := objectBinding{Bucket: c.bucket, Key: c.key, UploadID: id}
 	var keys objectKeys
 	if u.Meta.SSE.Algorithm != sseC || q.customerKey != nil {
-		if keys, err = s.openObjectKeys(&u.Meta.SSE, q); err != nil {
+		if keys, err = s.openObjectKeys(&u.Meta.SSE, q, bind); err != nil {
 			return err
 		}
 		defer keys.clear()
+	}
+	if err := s.verifyMeta(&u.Meta, keys, bind); err != nil {
+		return err
 	}
 	out, err := s.store.Create(ctx, c.bucket, c.key)
 	if err != nil {
@@ -292,7 +321,7 @@ func handleCompleteMultipartUpload(ctx context.Context, s *Server, c *s3Call) er
 	}
 	defer out.Abort()
 	m := u.Meta
-	m.LastModified = time.Now().UTC().Truncate(time.Second)
+	m.LastModified, m.UploadID = time.Now().UTC().Truncate(time.Second), id
 	etags := md5.New()
 	var partSums []string
 	var partSizes []int64
@@ -309,7 +338,7 @@ func handleCompleteMultipartUpload(ctx context.Context, s *Server, c *s3Call) er
 			}
 			return err
 		}
-		err = appendPart(ctx, out, obj, pm, keys, rp.ETag, i == len(req.Parts)-1, &m, etags)
+		err = s.appendPart(ctx, out, obj, pm, keys, bind, rp.PartNumber, rp.ETag, i == len(req.Parts)-1, &m, etags)
 		obj.Close()
 		if err != nil {
 			return err
@@ -331,10 +360,8 @@ func handleCompleteMultipartUpload(ctx context.Context, s *Server, c *s3Call) er
 			return err
 		}
 	}
-	if keys != nil {
-		if err := m.seal(keys); err != nil {
-			return err
-		}
+	if err := s.sealMeta(&m, keys, bind); err != nil {
+		return err
 	}
 	if err := writeMeta(out, &m); err != nil {
 		return err
@@ -351,12 +378,16 @@ func handleCompleteMultipartUpload(ctx context.Context, s *Server, c *s3Call) er
 	return writeXML(c.w, http.StatusOK, res)
 }
 
-// appendPart checks one stored part and copies its sealed bytes into the object.
-func appendPart(ctx context.Context, out io.Writer, obj StoredObject, pm *objectMeta, keys objectKeys, etag string, last bool, m *objectMeta, etags io.Writer) error {
-	if keys != nil {
-		if err := pm.verify(keys); err != nil {
-			return err
-		}
+// appendPart checks that the stored part is part n of the upload bind names and copies its
+// sealed bytes into the object.
+func (s *Server) appendPart(ctx context.Context, out io.Writer, obj StoredObject, pm *objectMeta, keys objectKeys, bind objectBinding, n int, etag string, last bool, m *objectMeta, etags io.Writer) error {
+	if err := s.verifyMeta(pm, keys, bind); err != nil {
+		return err
+	}
+	// A part file copied into another part's place is refused here; its segments, sealed for
+	// its own number, would fail on every read anyway.
+	if len(pm.Parts) != 1 || pm.Parts[0].Number != n || pm.UploadID != bind.UploadID || pm.SSE.Algorithm != m.SSE.Algorithm {
+		return corrupt(integrityName)
 	}
 	p := pm.Parts[0]
 	if strings.Trim(etag, `"`) != strings.Trim(p.ETag, `"`) {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/md5"
 	"encoding/hex"
@@ -9,11 +10,12 @@ import (
 	"github.com/keyhold/keyhold/wrap"
 )
 
-// sealPart encrypts body as one wrap object under part n's keys into w, and returns its sizes
-// and the MD5 of its plaintext (hex). It reads body to EOF, so the body's own checks (payload
+// sealPart encrypts body as one wrap object under part n's keys, bound to the object's name
+// bind and the part number, into w, and returns its sizes and the MD5 of its plaintext. It
+// reads body to EOF, so the body's own checks (payload
 // hash, chunk signatures, trailing checksum) have all passed when it returns nil. With plain
 // (ssePlain objects) it copies the body unencrypted.
-func sealPart(w io.Writer, keys objectKeys, plain bool, n int, body io.Reader) (partMeta, []byte, error) {
+func sealPart(w io.Writer, keys objectKeys, bind objectBinding, plain bool, n int, body io.Reader) (partMeta, []byte, error) {
 	if plain {
 		sum := md5.New()
 		size, err := io.CopyBuffer(io.MultiWriter(w, sum), body, make([]byte, 256<<10))
@@ -33,7 +35,7 @@ func sealPart(w io.Writer, keys objectKeys, plain bool, n int, body io.Reader) (
 	if err != nil {
 		return partMeta{}, nil, err
 	}
-	c, err := wrap.NewObjectCipher(h, pk...)
+	c, err := wrap.NewObjectCipher(h, bind.bytes(n), pk...)
 	if err != nil {
 		return partMeta{}, nil, err
 	}
@@ -47,22 +49,24 @@ func sealPart(w io.Writer, keys objectKeys, plain bool, n int, body io.Reader) (
 		return partMeta{}, nil, err
 	}
 	size := ow.Written()
-	return partMeta{Number: n, Size: size, Sealed: h.SealedSize(size)}, sum.Sum(nil), nil
+	return partMeta{Number: n, Size: size, Sealed: h.SealedSize(size), Header: h.Marshal()}, sum.Sum(nil), nil
 }
 
 func quotedHex(b []byte) string { return `"` + hex.EncodeToString(b) + `"` }
 
-// plainRange returns a reader of plaintext [start, end) of a stored object, decrypting only the
-// segments of the parts the range covers.
-func plainRange(ctx context.Context, obj StoredObject, m *objectMeta, keys objectKeys, start, end int64) io.ReadCloser {
+// plainRange returns a reader of plaintext [start, end) of the stored object bind names,
+// decrypting only the segments of the parts the range covers.
+func plainRange(ctx context.Context, obj StoredObject, m *objectMeta, keys objectKeys, bind objectBinding, start, end int64) io.ReadCloser {
 	pr, pw := io.Pipe()
 	go func() {
-		pw.CloseWithError(copyPlainRange(ctx, pw, obj, m, keys, start, end))
+		pw.CloseWithError(copyPlainRange(ctx, pw, obj, m, keys, bind, start, end))
 	}()
 	return pr
 }
 
-func copyPlainRange(ctx context.Context, w io.Writer, obj StoredObject, m *objectMeta, keys objectKeys, start, end int64) error {
+// copyPlainRange writes plaintext [start, end) of the stored object bind names to w. A part that
+// does not open under bind is an integrity failure.
+func copyPlainRange(ctx context.Context, w io.Writer, obj StoredObject, m *objectMeta, keys objectKeys, bind objectBinding, start, end int64) error {
 	var plainOff, sealedOff int64
 	for _, p := range m.Parts {
 		pStart, pEnd := plainOff, plainOff+p.Size
@@ -72,7 +76,7 @@ func copyPlainRange(ctx context.Context, w io.Writer, obj StoredObject, m *objec
 			if m.SSE.Algorithm == ssePlain {
 				copyRange = copyPlainPart
 			}
-			if err := copyRange(ctx, w, obj, p, sealedOff, keys, max(start, pStart)-pStart, min(end, pEnd)-pStart); err != nil {
+			if err := copyRange(ctx, w, obj, p, sealedOff, keys, bind, max(start, pStart)-pStart, min(end, pEnd)-pStart); err != nil {
 				return err
 			}
 		}
@@ -82,7 +86,7 @@ func copyPlainRange(ctx context.Context, w io.Writer, obj StoredObject, m *objec
 }
 
 // copyPlainPart copies [start, end) of an unencrypted part.
-func copyPlainPart(ctx context.Context, w io.Writer, obj StoredObject, _ partMeta, base int64, _ objectKeys, start, end int64) error {
+func copyPlainPart(ctx context.Context, w io.Writer, obj StoredObject, _ partMeta, base int64, _ objectKeys, _ objectBinding, start, end int64) error {
 	rc, err := obj.ReadRange(ctx, base+start, end-start)
 	if err != nil {
 		return err
@@ -92,14 +96,18 @@ func copyPlainPart(ctx context.Context, w io.Writer, obj StoredObject, _ partMet
 	return err
 }
 
-func copyPartRange(ctx context.Context, w io.Writer, obj StoredObject, p partMeta, base int64, keys objectKeys, start, end int64) error {
+func copyPartRange(ctx context.Context, w io.Writer, obj StoredObject, p partMeta, base int64, keys objectKeys, bind objectBinding, start, end int64) error {
 	raw, err := readAll(ctx, obj, base, int64(wrap.ObjectHeaderSize))
 	if err != nil {
 		return err
 	}
 	h, err := wrap.ParseObjectHeader(raw)
 	if err != nil || h.SealedSize(p.Size) != p.Sealed || h.Layers != len(keys) {
-		return errCorruptObject
+		return corrupt(integrityFormat)
+	}
+	if !bytes.Equal(raw, p.Header) {
+		// Another body than the one the (authenticated) metadata describes.
+		return corrupt(integrityCiphertext)
 	}
 	pk, err := partKeys(keys, p.Number)
 	if err != nil {
@@ -108,9 +116,9 @@ func copyPartRange(ctx context.Context, w io.Writer, obj StoredObject, p partMet
 	if p.Number != 0 {
 		defer pk.clear()
 	}
-	c, err := wrap.NewObjectCipher(h, pk...)
+	c, err := wrap.NewObjectCipher(h, bind.bytes(p.Number), pk...)
 	if err != nil {
-		return errCorruptObject
+		return corrupt(integrityFormat)
 	}
 	sp := h.Span(p.Size, start, end)
 	rc, err := obj.ReadRange(ctx, base+sp.Off, sp.Len)
@@ -121,7 +129,7 @@ func copyPartRange(ctx context.Context, w io.Writer, obj StoredObject, p partMet
 	// The range reader is an io.WriterTo: each opened segment goes to w without another copy.
 	_, err = io.Copy(w, wrap.NewObjectRangeReader(c, rc, p.Size, start, end))
 	if err == wrap.ErrInvalidCiphertext {
-		return errCorruptObject
+		return corrupt(integrityCiphertext)
 	}
 	return err
 }

@@ -50,8 +50,8 @@ func handlePutObject(ctx context.Context, s *Server, c *s3Call) error {
 	return nil
 }
 
-// storeObject seals body as a single-part object and commits it with m (whose sizes, ETag and
-// MAC it fills in). Nothing becomes visible unless the whole body passed its checks.
+// storeObject seals body as a single-part object bound to bucket/key and commits it with m
+// (whose sizes, ETag and MAC it fills in). Nothing becomes visible unless the whole body passed its checks.
 func (s *Server) storeObject(ctx context.Context, bucket, key string, keys objectKeys, m *objectMeta, body io.Reader, contentMD5 string) error {
 	p, err := s.store.Create(ctx, bucket, key)
 	if err != nil {
@@ -59,7 +59,8 @@ func (s *Server) storeObject(ctx context.Context, bucket, key string, keys objec
 	}
 	defer p.Abort()
 	limited := &io.LimitedReader{R: body, N: maxPutSize + 1}
-	part, sum, err := sealPart(p, keys, m.SSE.Algorithm == ssePlain, 0, limited)
+	bind := objectBinding{Bucket: bucket, Key: key}
+	part, sum, err := sealPart(p, keys, bind, m.SSE.Algorithm == ssePlain, 0, limited)
 	if err != nil {
 		return err
 	}
@@ -73,7 +74,7 @@ func (s *Server) storeObject(ctx context.Context, bucket, key string, keys objec
 	if cs := bodyChecksum(body); cs != nil {
 		m.Checksum = cs
 	}
-	if err := m.seal(keys); err != nil {
+	if err := s.sealMeta(m, keys, bind); err != nil {
 		return err
 	}
 	if err := writeMeta(p, m); err != nil {

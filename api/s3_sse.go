@@ -38,7 +38,7 @@ const (
 	sseCInfo         = "keyhold s3 sse-c v1"
 	bucketKeyInfo    = "keyhold s3 bucket key v1"
 	partKeyInfo      = "keyhold s3 part v1"
-	metaMACInfo      = "keyhold s3 meta v1"
+	metaMACInfo      = "keyhold s3 meta v2"
 	sseCKeySize      = 32
 	maxEncContextLen = 8192
 )
@@ -55,6 +55,9 @@ type sseMeta struct {
 	// CustomerHMAC is HMAC-SHA256(key = Salt, "keyhold s3 sse-c v1" || customer key): enough to
 	// recognise the customer's key later, useless to recover it.
 	CustomerHMAC []byte `json:"sse_c_hmac,omitempty"`
+	// IntegrityKey is a KMS ciphertext blob of the key an SSE-C multipart upload's metadata
+	// MACs are made with (s3_integrity_key.go): Complete may come without the customer key.
+	IntegrityKey []byte `json:"integrity_key,omitempty"`
 }
 
 // sseRequest is what a request asks for.
@@ -82,6 +85,11 @@ func parseSSEHeaders(h http.Header, prefix string) (*sseRequest, error) {
 			raw, err := base64.StdEncoding.DecodeString(v)
 			if err != nil || len(raw) > maxEncContextLen || json.Unmarshal(raw, &q.context) != nil {
 				return nil, s3Err(errInvalidArgument, "The header 'x-amz-server-side-encryption-context' shall be Base64-encoded UTF-8 string holding JSON which represents a string-string map")
+			}
+			if _, ok := q.context[s3ARNContextKey]; ok {
+				// S3 sets aws:s3:arn itself; a caller's value would let one object's sealed
+				// keys claim another object's name.
+				return nil, s3Err(errInvalidArgument, "The encryption context key aws:s3:arn is reserved: Amazon S3 sets it to the object's (or, with an S3 Bucket Key, the bucket's) ARN.")
 			}
 			q.contextGiven = true
 		}
@@ -187,16 +195,18 @@ func (s *Server) newObjectKeys(ctx context.Context, bucket *domain.Bucket, key s
 	return s.kmsDataKeys(kmsKey, sseKMS, 1, objectContext(bucket.Name, key, q.context))
 }
 
-// objectContext is the KMS encryption context of an object: the caller's, plus S3's default
-// {"aws:s3:arn": "arn:aws:s3:::bucket/key"} unless the caller set that key.
+// s3ARNContextKey is the encryption context key S3 binds an object's data keys to its name with.
+const s3ARNContextKey = "aws:s3:arn"
+
+// objectContext is the KMS encryption context of an object: the caller's (which cannot hold
+// aws:s3:arn, parseSSEHeaders refuses it), plus {"aws:s3:arn": "arn:aws:s3:::bucket/key"} as S3
+// sets it.
 func objectContext(bucket, key string, given map[string]string) map[string]string {
 	ec := map[string]string{}
 	for k, v := range given {
 		ec[k] = v
 	}
-	if _, ok := ec["aws:s3:arn"]; !ok {
-		ec["aws:s3:arn"] = "arn:aws:s3:::" + bucket + "/" + key
-	}
+	ec[s3ARNContextKey] = objectARN(bucket, key)
 	return ec
 }
 
@@ -218,12 +228,12 @@ func (s *Server) kmsDataKeys(ref, alg string, n int, ec map[string]string) (obje
 	return keys, m, nil
 }
 
-// openObjectKeys recovers an object's data keys from its metadata and, for SSE-C, the
-// request's customer key.
-func (s *Server) openObjectKeys(m *sseMeta, q *sseRequest) (objectKeys, error) {
+// openObjectKeys recovers the data keys of the object bind names from its metadata and, for
+// SSE-C, the request's customer key. KMS-sealed keys must be sealed for that name.
+func (s *Server) openObjectKeys(m *sseMeta, q *sseRequest, bind objectBinding) (objectKeys, error) {
 	if m.Algorithm == ssePlain {
 		if !s.opts.S3PlaintextObjects {
-			return nil, errCorruptObject
+			return nil, corrupt(integrityFormat)
 		}
 		if q != nil && q.customerKey != nil {
 			return nil, s3Err(errInvalidRequest, "The encryption parameters are not applicable to this object.")
@@ -242,6 +252,15 @@ func (s *Server) openObjectKeys(m *sseMeta, q *sseRequest) (objectKeys, error) {
 	if q != nil && q.customerKey != nil {
 		return nil, s3Err(errInvalidRequest, "The encryption parameters are not applicable to this object.")
 	}
+	// The sealed keys must be this object's (or, with a Bucket Key, this bucket's) before any
+	// is unsealed: the context is their AAD, and it must name what the request names.
+	want := objectARN(bind.Bucket, bind.Key)
+	if m.BucketKey {
+		want = bucketARN(bind.Bucket)
+	}
+	if m.Context[s3ARNContextKey] != want {
+		return nil, corrupt(integrityName)
+	}
 	// A disabled or deleted CMK makes the object unreadable at once, even when a bucket key or
 	// the backing key cache could still serve it.
 	if err := s.checkKeyUsable(m.KeyARN); err != nil {
@@ -256,7 +275,7 @@ func (s *Server) openObjectKeys(m *sseMeta, q *sseRequest) (objectKeys, error) {
 		pt, _, err := s.svc.Decrypt("", blob, m.Context)
 		if err != nil {
 			keys.clear()
-			return nil, err
+			return nil, sealedKeyError(err)
 		}
 		keys = append(keys, pt)
 	}

@@ -74,6 +74,8 @@ type Server struct {
 	s3KMSCalls atomic.Int64
 	// auditRefused counts requests refused because the audit trail could not be written.
 	auditRefused atomic.Int64
+	// integrityFailures counts stored objects refused by their integrity checks (s3_integrity.go).
+	integrityFailures integrityCounter
 }
 
 // NewServer builds a Server.
@@ -117,6 +119,7 @@ func NewServer(o Options) *Server {
 		func() float64 { return float64(s.s3KMSCalls.Load()) })
 	s.m.CounterFunc("keyhold_audit_refused_requests_total", "Requests refused (503) because the audit trail could not be written (audit_mode durable).",
 		func() float64 { return float64(s.auditRefused.Load()) })
+	s.registerIntegrityMetric()
 	return s
 }
 

@@ -9,7 +9,7 @@
 // are big-endian.
 //
 //	offset  size  field
-//	     0     1  format version, 0x01
+//	     0     1  format version, 0x02 (0x01, which had no binding, is refused)
 //	     1    16  key id (the CMK's UUID, raw bytes)
 //	    17     4  key version (uint32)
 //	    21    16  salt (random per blob)
@@ -27,7 +27,7 @@
 // domain key version inside the HSM, bound to what it belongs to.
 //
 //	offset  size  field
-//	     0     1  format version, 0x01
+//	     0     1  format version, 0x02 (0x01, which had no binding, is refused)
 //	     1     1  kind ([Kind], never 0)
 //	     2     4  domain key version (uint32)
 //	     6     m  output of dk.Encrypt(secret, aad)
@@ -45,13 +45,13 @@
 //	uint32 count || for each entry sorted by key (bytewise):
 //	    uint32 len(key) || key || uint32 len(value) || value
 //
-// # Object, format v1
+// # Object, format v2
 //
 // An S3 object body (object.go), encrypted in segments so that a ranged read decrypts only the
 // segments it covers. Header (38 bytes), then the segments:
 //
 //	offset  size  field
-//	     0     1  format version, 0x01
+//	     0     1  format version, 0x02 (0x01, which had no binding, is refused)
 //	     1     1  layers: 1, or 2 for DSSE (two independent data keys)
 //	     2     4  segment size S (uint32, plaintext bytes per segment, 1 KiB..16 MiB)
 //	     6    32  salt (random per object)
@@ -61,7 +61,9 @@
 // layer (layer 1 innermost), each seal adding a 16-byte tag. Every segment but the last is full;
 // the last is the only one sealed with the final flag, and an empty object is one empty final
 // segment. Layer l's key is HKDF-SHA256(ikm = data key l, salt = salt,
-// info = "keyhold object v1" || header[0:6] || byte(l)); the nonce of segment i is
+// info = "keyhold object v2" || header[0:6] || byte(l) || binding), where the binding is what
+// the caller says the object is (keyhold's S3 layer: its bucket, key, upload and part; at most
+// MaxObjectBinding bytes, not stored); the nonce of segment i is
 // uint64(i) || final (0x00 or 0x01) || 0x000000; the AAD is the 38 header bytes. Vectors are in
 // testdata/object_vectors.json.
 //

@@ -51,10 +51,11 @@ const (
 	MaxKeyTokenSize = keyTokenHeaderSize + MaxKeyTokenSecret + maxKeyTokenOverhead
 )
 
-// Object format v1 (object.go).
+// Object format v2 (object.go).
 const (
-	// objectVersion is the first byte of every format-v1 object.
-	objectVersion = 0x01
+	// objectVersion is the first byte of every format-v2 object. Version 1 (no binding) is
+	// refused: see DESIGN.md, "Object binding".
+	objectVersion = 0x02
 	// ObjectSaltSize is the per-object HKDF salt: 256 bits, so derived keys never repeat.
 	ObjectSaltSize = 32
 	// ObjectHeaderSize is version || layers || segment size || salt.
@@ -69,4 +70,7 @@ const (
 	MaxObjectSegment = 16 << 20
 	// MaxObjectLayers is two: DSSE.
 	MaxObjectLayers = 2
+	// MaxObjectBinding bounds the binding an object's keys are derived with: room for an S3
+	// bucket name (63), key (1024), upload id and framing.
+	MaxObjectBinding = 2048
 )

@@ -10,7 +10,7 @@ import (
 	"fmt"
 )
 
-// Object format v1: an S3 object body encrypted in fixed-size authenticated segments, so that a
+// Object format v2: an S3 object body encrypted in fixed-size authenticated segments, so that a
 // ranged GET decrypts only the segments it covers. The byte diagram is in doc.go.
 //
 // Why segments with the index and a final flag in the nonce: this is the STREAM construction
@@ -21,6 +21,13 @@ import (
 // authentication. The header is the AAD of every segment, so it cannot be swapped either.
 // Tink Go's streaming AEAD has the same shape but no random access, which ranged GETs need.
 //
+// Why a binding: the caller names what the object is (keyhold's S3 layer: bucket, key, upload
+// and part), and the name goes into the derivation of every layer key without being stored. A
+// stored object copied under another name then fails authentication in its first segment, even
+// when both names share a data key (one SSE-C customer key for many objects). It costs nothing
+// per segment, which putting it into each segment's AAD would. Version 1 had no binding and is
+// refused.
+//
 // Why up to two layers: DSSE-KMS (aws:kms:dsse) is two independent encryptions under two
 // independent data keys. Each segment is sealed under layer 1 and the result sealed again under
 // layer 2 with its own derived key, which keeps random access and costs one extra tag per
@@ -28,9 +35,9 @@ import (
 
 // objectInfo starts the HKDF info of an object layer's key; the version is in it so that a
 // future format derives different keys from the same data key.
-const objectInfo = "keyhold object v1"
+const objectInfo = "keyhold object v2"
 
-// ObjectHeader is the header of a format-v1 object.
+// ObjectHeader is the header of a format-v2 object.
 type ObjectHeader struct {
 	// Layers is 1, or 2 for DSSE (two independent data keys).
 	Layers int
@@ -63,8 +70,8 @@ func (h ObjectHeader) check() error {
 	return nil
 }
 
-// ParseObjectHeader parses the first ObjectHeaderSize bytes of b. It is strict: an unknown
-// version, a layer count other than 1 or 2, or a segment size out of bounds is
+// ParseObjectHeader parses the first ObjectHeaderSize bytes of b. It is strict: a version other
+// than 2 (version 1 included), a layer count other than 1 or 2, or a segment size out of bounds is
 // ErrInvalidCiphertext. Marshal of the result gives b[:ObjectHeaderSize] back.
 func ParseObjectHeader(b []byte) (ObjectHeader, error) {
 	if len(b) < ObjectHeaderSize || b[0] != objectVersion {
@@ -157,12 +164,18 @@ type ObjectCipher struct {
 }
 
 // NewObjectCipher derives the object's layer keys from its data keys (one per layer, each
-// ObjectDataKeySize bytes): key_i = HKDF-SHA256(ikm = dataKeys[i], salt = header salt,
-// info = "keyhold object v1" || header[0:6] || byte(i+1)). The caller keeps ownership of
-// dataKeys; the derived bytes are cleared once the AES key schedule is built.
-func NewObjectCipher(h ObjectHeader, dataKeys ...[]byte) (*ObjectCipher, error) {
+// ObjectDataKeySize bytes) and its binding: key_i = HKDF-SHA256(ikm = dataKeys[i], salt =
+// header salt, info = "keyhold object v2" || header[0:6] || byte(i+1) || binding). The binding
+// (at most MaxObjectBinding bytes, possibly empty) is not stored: the reader must present the
+// same bytes, or every segment fails authentication. The caller must encode it unambiguously.
+// The caller keeps ownership of dataKeys; the derived bytes are cleared once the AES key
+// schedule is built.
+func NewObjectCipher(h ObjectHeader, binding []byte, dataKeys ...[]byte) (*ObjectCipher, error) {
 	if err := h.check(); err != nil {
 		return nil, err
+	}
+	if len(binding) > MaxObjectBinding {
+		return nil, fmt.Errorf("%w: object binding longer than %d bytes", ErrInvalidArgument, MaxObjectBinding)
 	}
 	if len(dataKeys) != h.Layers {
 		return nil, fmt.Errorf("%w: %d data keys for %d layers", ErrInvalidArgument, len(dataKeys), h.Layers)
@@ -174,6 +187,7 @@ func NewObjectCipher(h ObjectHeader, dataKeys ...[]byte) (*ObjectCipher, error) 
 		}
 		info := append([]byte(objectInfo), c.raw[:6]...)
 		info = append(info, byte(i+1))
+		info = append(info, binding...)
 		k, err := hkdf.Key(sha256.New, dk, h.Salt[:], string(info), 32)
 		if err != nil {
 			return nil, err

@@ -11,7 +11,9 @@ func objectHeaderSeeds() [][]byte {
 	return [][]byte{
 		ObjectHeader{Layers: 1, SegmentSize: DefaultObjectSegment}.Marshal(),
 		ObjectHeader{Layers: 2, SegmentSize: MinObjectSegment, Salt: [ObjectSaltSize]byte{1, 2, 3}}.Marshal(),
-		{0x01, 0x03},
+		{0x02, 0x03},
+		// Version 1 (no binding) is refused.
+		{0x01, 0x01, 0x00, 0x01, 0x00, 0x00},
 		{},
 	}
 }
@@ -40,10 +42,11 @@ func FuzzParseObjectHeader(f *testing.F) {
 // cleanly (never panic, never return bytes it did not authenticate) unless the input is a
 // well-formed object sealed under the fuzz keys.
 func FuzzOpenObject(f *testing.F) {
-	v := objectVectorInputs()[3]
+	v := objectVectorInputs()[4]
+	binding := mustHex(f, v.Binding)
 	f.Add(v.seal(f), int64(0), int64(10))
 	f.Add(v.seal(f)[:100], int64(5), int64(3000))
-	f.Add([]byte{1, 1, 0, 0, 4, 0}, int64(0), int64(0))
+	f.Add([]byte{2, 1, 0, 0, 4, 0}, int64(0), int64(0))
 	f.Fuzz(func(t *testing.T, data []byte, start, end int64) {
 		h, err := ParseObjectHeader(data)
 		if err != nil {
@@ -55,7 +58,7 @@ func FuzzOpenObject(f *testing.F) {
 		}
 		start, end = clampRange(start, end, plain)
 		keys := testDataKeys(h.Layers)
-		c, err := NewObjectCipher(h, keys...)
+		c, err := NewObjectCipher(h, binding, keys...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,7 +93,7 @@ func clampRange(start, end, plain int64) (int64, int64) {
 
 func benchObject(b *testing.B, n int, open bool) {
 	h, _ := NewObjectHeader(1, DefaultObjectSegment)
-	c, err := NewObjectCipher(h, testDataKeys(1)...)
+	c, err := NewObjectCipher(h, testBinding, testDataKeys(1)...)
 	if err != nil {
 		b.Fatal(err)
 	}

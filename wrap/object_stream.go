@@ -5,7 +5,7 @@ import (
 	"io"
 )
 
-// ObjectWriter encrypts a stream into format v1: it writes the header, then one sealed segment
+// ObjectWriter encrypts a stream into format v2: it writes the header, then one sealed segment
 // each time a full segment and at least one more byte have arrived; Close seals the last
 // segment with the final flag. It is not safe for concurrent use.
 type ObjectWriter struct {

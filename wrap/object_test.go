@@ -18,13 +18,16 @@ func testDataKeys(layers int) [][]byte {
 	return keys
 }
 
+// testBinding is the name the test objects are sealed for.
+var testBinding = []byte("bucket\x00key")
+
 func sealObject(t testing.TB, layers int, pt []byte) (*ObjectCipher, []byte) {
 	t.Helper()
 	h, err := NewObjectHeader(layers, testSeg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := NewObjectCipher(h, testDataKeys(layers)...)
+	c, err := NewObjectCipher(h, testBinding, testDataKeys(layers)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +157,7 @@ func TestObjectTamperDetected(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c2, _ := NewObjectCipher(h2, testDataKeys(layers)...)
+		c2, _ := NewObjectCipher(h2, testBinding, testDataKeys(layers)...)
 		if _, err := openRange(c2, flip(sealed, 10), n, 0, n); !errors.Is(err, ErrInvalidCiphertext) {
 			t.Errorf("layers %d changed header: got %v", layers, err)
 		}
@@ -166,12 +169,39 @@ func TestObjectWrongKeyOrLayer(t *testing.T) {
 	h := c.Header()
 	keys := testDataKeys(2)
 	keys[1] = bytes.Repeat([]byte{9}, ObjectDataKeySize)
-	wrong, _ := NewObjectCipher(h, keys...)
+	wrong, _ := NewObjectCipher(h, testBinding, keys...)
 	if _, err := openRange(wrong, sealed, 100, 0, 100); !errors.Is(err, ErrInvalidCiphertext) {
 		t.Fatalf("wrong second key: got %v", err)
 	}
-	if _, err := NewObjectCipher(h, keys[0]); !errors.Is(err, ErrInvalidArgument) {
+	if _, err := NewObjectCipher(h, testBinding, keys[0]); !errors.Is(err, ErrInvalidArgument) {
 		t.Fatalf("one key for two layers: got %v", err)
+	}
+}
+
+// TestObjectBinding: an object opens only under the binding it was sealed with, even with the
+// right data keys (one SSE-C key for two S3 objects), and a binding past the bound is refused.
+func TestObjectBinding(t *testing.T) {
+	for _, tc := range []struct{ layers, size int }{{1, 3*testSeg + 7}, {2, 3*testSeg + 7}, {1, 0}} {
+		layers, n := tc.layers, int64(tc.size)
+		c, sealed := sealObject(t, layers, pattern(tc.size))
+		for _, other := range [][]byte{nil, []byte("bucket\x00kez"), []byte("bucket\x00key\x00"), []byte("bucket")} {
+			oc, err := NewObjectCipher(c.Header(), other, testDataKeys(layers)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range [][2]int64{{0, n}, {max(n-1, 0), n}, {min(testSeg, n), min(testSeg+1, n)}} {
+				if _, err := openRange(oc, sealed, n, r[0], r[1]); !errors.Is(err, ErrInvalidCiphertext) {
+					t.Errorf("layers %d binding %q range %v: got %v, want ErrInvalidCiphertext", layers, other, r, err)
+				}
+			}
+		}
+	}
+	h := ObjectHeader{Layers: 1, SegmentSize: testSeg}
+	if _, err := NewObjectCipher(h, make([]byte, MaxObjectBinding+1), testDataKeys(1)...); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("oversized binding: got %v, want ErrInvalidArgument", err)
+	}
+	if _, err := NewObjectCipher(h, make([]byte, MaxObjectBinding), testDataKeys(1)...); err != nil {
+		t.Fatalf("binding of MaxObjectBinding bytes: %v", err)
 	}
 }
 
@@ -179,10 +209,11 @@ func TestParseObjectHeaderStrict(t *testing.T) {
 	good := ObjectHeader{Layers: 1, SegmentSize: DefaultObjectSegment}.Marshal()
 	bad := map[string][]byte{
 		"short":        good[:ObjectHeaderSize-1],
-		"version":      append([]byte{2}, good[1:]...),
-		"zero layers":  append([]byte{1, 0}, good[2:]...),
-		"three layers": append([]byte{1, 3}, good[2:]...),
-		"tiny segment": append([]byte{1, 1, 0, 0, 0, 1}, good[6:]...),
+		"version 1":    append([]byte{1}, good[1:]...),
+		"version 3":    append([]byte{3}, good[1:]...),
+		"zero layers":  append([]byte{2, 0}, good[2:]...),
+		"three layers": append([]byte{2, 3}, good[2:]...),
+		"tiny segment": append([]byte{2, 1, 0, 0, 0, 1}, good[6:]...),
 	}
 	for name, b := range bad {
 		if _, err := ParseObjectHeader(b); !errors.Is(err, ErrInvalidCiphertext) {

@@ -13,13 +13,14 @@ import (
 
 const objectVectorsFile = "object_vectors.json"
 
-// objectVector is one object format-v1 test vector (hex byte fields). The derived layer keys are
+// objectVector is one object format-v2 test vector (hex byte fields). The derived layer keys are
 // included so that another implementation can find where it diverges.
 type objectVector struct {
 	Comment     string   `json:"comment"`
 	Layers      int      `json:"layers"`
 	SegmentSize int      `json:"segment_size"`
 	Salt        string   `json:"salt"`
+	Binding     string   `json:"binding"`
 	DataKeys    []string `json:"data_keys"`
 	LayerKeys   []string `json:"layer_keys"`
 	Plaintext   string   `json:"plaintext"`
@@ -34,12 +35,14 @@ func objectVectorInputs() []objectVector {
 		}
 		return hex.EncodeToString(b)
 	}
+	bind := hex.EncodeToString([]byte("keyhold s3 object name v1\x00\x00\x00\x03fin\x00\x00\x00\x0ctransfer.txt\x00\x00\x00\x00\x00\x00\x00\x00"))
 	return []objectVector{
-		{Comment: "empty object: one empty final segment", Layers: 1, SegmentSize: MinObjectSegment, Salt: seq(0x40, 32), DataKeys: []string{seq(0, 32)}},
-		{Comment: "short object, one segment", Layers: 1, SegmentSize: MinObjectSegment, Salt: seq(0x40, 32), DataKeys: []string{seq(0, 32)}, Plaintext: hex.EncodeToString([]byte("hello, keyhold"))},
-		{Comment: "exactly two full segments: the second is final, no empty third", Layers: 1, SegmentSize: MinObjectSegment, Salt: seq(0x41, 32), DataKeys: []string{seq(1, 32)}, Plaintext: hex.EncodeToString(pattern(2 * MinObjectSegment))},
-		{Comment: "two full segments and a partial one", Layers: 1, SegmentSize: MinObjectSegment, Salt: seq(0x42, 32), DataKeys: []string{seq(2, 32)}, Plaintext: hex.EncodeToString(pattern(2*MinObjectSegment + 5))},
-		{Comment: "DSSE: two layers, two independent data keys", Layers: 2, SegmentSize: MinObjectSegment, Salt: seq(0x43, 32), DataKeys: []string{seq(3, 32), seq(0x80, 32)}, Plaintext: hex.EncodeToString(pattern(MinObjectSegment + 1))},
+		{Comment: "empty object: one empty final segment", Layers: 1, SegmentSize: MinObjectSegment, Salt: seq(0x40, 32), DataKeys: []string{seq(0, 32)}, Binding: bind},
+		{Comment: "short object, one segment", Layers: 1, SegmentSize: MinObjectSegment, Salt: seq(0x40, 32), DataKeys: []string{seq(0, 32)}, Binding: bind, Plaintext: hex.EncodeToString([]byte("hello, keyhold"))},
+		{Comment: "the same object with an empty binding: other layer keys, other ciphertext", Layers: 1, SegmentSize: MinObjectSegment, Salt: seq(0x40, 32), DataKeys: []string{seq(0, 32)}, Plaintext: hex.EncodeToString([]byte("hello, keyhold"))},
+		{Comment: "exactly two full segments: the second is final, no empty third", Layers: 1, SegmentSize: MinObjectSegment, Salt: seq(0x41, 32), Binding: bind, DataKeys: []string{seq(1, 32)}, Plaintext: hex.EncodeToString(pattern(2 * MinObjectSegment))},
+		{Comment: "two full segments and a partial one", Layers: 1, SegmentSize: MinObjectSegment, Salt: seq(0x42, 32), Binding: bind, DataKeys: []string{seq(2, 32)}, Plaintext: hex.EncodeToString(pattern(2*MinObjectSegment + 5))},
+		{Comment: "DSSE: two layers, two independent data keys", Layers: 2, SegmentSize: MinObjectSegment, Salt: seq(0x43, 32), Binding: bind, DataKeys: []string{seq(3, 32), seq(0x80, 32)}, Plaintext: hex.EncodeToString(pattern(MinObjectSegment + 1))},
 	}
 }
 
@@ -51,7 +54,7 @@ func (v objectVector) cipher(t testing.TB) *ObjectCipher {
 	for _, k := range v.DataKeys {
 		keys = append(keys, mustHex(t, k))
 	}
-	c, err := NewObjectCipher(h, keys...)
+	c, err := NewObjectCipher(h, mustHex(t, v.Binding), keys...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,6 +80,7 @@ func (v objectVector) layerKeys(t testing.TB) []string {
 	var out []string
 	for i, k := range v.DataKeys {
 		info := append(append([]byte(objectInfo), raw[:6]...), byte(i+1))
+		info = append(info, mustHex(t, v.Binding)...)
 		lk, err := hkdf.Key(sha256.New, mustHex(t, k), h.Salt[:], string(info), 32)
 		if err != nil {
 			t.Fatal(err)

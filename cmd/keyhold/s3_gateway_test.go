@@ -142,7 +142,7 @@ func TestS3Gateway(t *testing.T) {
 			if bytes.Contains(stored, []byte("MARKER")) {
 				t.Errorf("upstream %s: the plaintext marker is there", k)
 			}
-			if !bytes.HasSuffix(stored, []byte("KHO1")) {
+			if !bytes.HasSuffix(stored, []byte("KHO2")) {
 				t.Errorf("upstream %s: got no keyhold object trailer", k)
 			}
 			// The plaintext repeats a short marker and deflates to almost nothing; ciphertext
