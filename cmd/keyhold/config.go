@@ -94,6 +94,18 @@ type Config struct {
 	TLSCert string `json:"tls_cert" env:"KEYHOLD_TLS_CERT" usage:"PEM certificate for raft and node-to-node mutual TLS"`
 	TLSKey  string `json:"tls_key" env:"KEYHOLD_TLS_KEY" usage:"PEM private key of tls_cert"`
 	TLSCA   string `json:"tls_ca" env:"KEYHOLD_TLS_CA" usage:"PEM cluster CA certificate(s) peers' certificates chain to"`
+	// MaxStaleness bounds how old this node's replica may be while it answers API requests
+	// (freshness.go): past it, requests get a retryable 503 until a read index from the leader is
+	// applied again. A DisableKey or ScheduleKeyDeletion is in force on every answering node
+	// within this bound.
+	MaxStaleness time.Duration `json:"max_staleness" env:"KEYHOLD_MAX_STALENESS" usage:"longest a node may serve from a replica not confirmed current"`
+	// ReadConsistency is linearizable (KMS metadata reads wait for a read index) or bounded
+	// (they are served from the replica within max_staleness, like the data plane).
+	ReadConsistency string `json:"read_consistency" env:"KEYHOLD_READ_CONSISTENCY" usage:"linearizable or bounded: consistency of KMS metadata reads"`
+	// RaftSnapshotThreshold and RaftSnapshotInterval tune raft snapshots (0: the defaults, 8192
+	// entries checked every 2 minutes).
+	RaftSnapshotThreshold int           `json:"raft_snapshot_threshold" env:"KEYHOLD_RAFT_SNAPSHOT_THRESHOLD" usage:"log entries since the last snapshot that trigger a new one (0: default)"`
+	RaftSnapshotInterval  time.Duration `json:"raft_snapshot_interval" env:"KEYHOLD_RAFT_SNAPSHOT_INTERVAL" usage:"how often raft checks whether to snapshot (0: default)"`
 }
 
 // DefaultConfig returns the defaults DESIGN.md fixes for a production node.
@@ -116,6 +128,9 @@ func DefaultConfig() Config {
 		MemLock:       true,
 		ObjectStore:   "dir",
 		S3Domains:     "localhost",
+
+		MaxStaleness:    defaultMaxStaleness,
+		ReadConsistency: readConsistencyLinearizable,
 	}
 }
 
@@ -188,6 +203,7 @@ func (c Config) Validate() error {
 	default:
 		bad("log_format", "must be text or json")
 	}
+	errs = append(errs, c.validateConsistency()...) // freshness.go
 	return errors.Join(errs...)
 }
 
