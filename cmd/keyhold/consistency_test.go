@@ -17,6 +17,8 @@ import (
 
 	"github.com/anishathalye/porcupine"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
@@ -48,6 +50,22 @@ func (pc *procCluster) signal(id string, sig syscall.Signal) {
 		// A stopped node left stopped would hang the cleanup's SIGKILL wait; SIGCONT is harmless.
 		pc.t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGCONT) })
 	}
+}
+
+// kmsRetrying returns an SDK client for node id that retries what a stock SDK client retries
+// (503s among them), as applications do: a node that cannot show its state is current refuses
+// with a retryable 503, and an election may make every node do so for about a second.
+func (pc *procCluster) kmsRetrying(id string) *kms.Client {
+	return kms.New(kms.Options{
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider(pc.akid, pc.secret, ""),
+		BaseEndpoint: aws.String(pc.info(id).APIURL),
+		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = 10
+			o.RateLimiter = ratelimit.None
+			o.Backoff = retry.NewExponentialJitterBackoff(time.Second)
+		}),
+	})
 }
 
 // readyz returns node id's /readyz status code and reason (0 when it does not answer).
