@@ -86,6 +86,16 @@ func (s *Server) serveKMS(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) runKMS(w http.ResponseWriter, r *http.Request, c *call, route kmsRoute, known bool) error {
+	timeout := route.timeout
+	if !known {
+		timeout = dataTimeout
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), timeout)
+	defer cancel()
+	until, err := s.admit(ctx) // consistency.go: before the access key is looked up
+	if err != nil {
+		return err
+	}
 	if !known {
 		// Authenticate first so that an unauthenticated caller learns nothing, not even which
 		// operations exist.
@@ -93,12 +103,6 @@ func (s *Server) runKMS(w http.ResponseWriter, r *http.Request, c *call, route k
 			return err
 		}
 		return &publicError{errUnknownOperation, "Unknown operation " + r.Header.Get("X-Amz-Target")}
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), route.timeout)
-	defer cancel()
-	until, err := s.admit(ctx) // consistency.go: before the access key is looked up
-	if err != nil {
-		return err
 	}
 	if _, err := s.readAndVerify(r, c, route.limit); err != nil {
 		return err
@@ -117,7 +121,7 @@ func (s *Server) runKMS(w http.ResponseWriter, r *http.Request, c *call, route k
 	// A read answered past its admission's bound could be stale; so could a write's refusal.
 	if !linear && (err != nil || !route.write) {
 		if ferr := stillFresh(until); ferr != nil {
-			if sr, ok := resp.(secretResponse); ok {
+			if sr, ok := resp.(secretResponse); ok && err == nil {
 				sr.clear()
 			}
 			return ferr
