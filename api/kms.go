@@ -70,7 +70,7 @@ func (s *Server) serveKMS(w http.ResponseWriter, r *http.Request) {
 		aws, _ := kmsErrorFor(err)
 		code = aws.Code
 		writeKMSError(w, c.requestID, err)
-		if aws == internalError || aws.Status >= 500 && !errors.Is(err, errUnavailable) {
+		if aws == internalError || (aws.Status >= 500 && !errors.Is(err, errUnavailable)) {
 			s.log.Error("kms request failed", "operation", op, "request_id", c.requestID, "err", err)
 		}
 	}
