@@ -3,9 +3,11 @@
 // errors to AWS error codes (errors.go, the only place AWS codes are named).
 //
 // A KMS request goes through one pipeline (kms.go): the route table entry for its
-// X-Amz-Target gives the body limit, the timeout and the authorisation action; the body is read
-// under the limit, the SigV4 signature is checked against it, the action is authorised, and the
-// handler decodes its JSON, calls one domain.Service method and encodes the answer. Handlers are
+// X-Amz-Target gives the body limit, the timeout and the authorisation action; the freshness
+// gate admits it (consistency.go: a node that cannot show its replica is within its staleness
+// bound answers a retryable 503); the body is read under the limit, the SigV4 signature is
+// checked against it, the action is authorised, and the handler decodes its JSON, calls one
+// domain.Service method and encodes the answer. Handlers are
 // thin: one file per AWS operation (kms_<operation>.go).
 //
 // A signature covers only the headers it lists, so the headers that decide what a request does

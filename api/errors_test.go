@@ -18,7 +18,7 @@ func TestErrorTableCoversSentinels(t *testing.T) {
 		domain.ErrInvalidSignature, domain.ErrInvalidMac,
 		ErrMissingAuth, ErrMalformedAuth, ErrUnknownAccessKey, ErrSignatureMismatch, ErrRequestExpired,
 		ErrClockSkew, ErrWrongRegion, ErrContentSHA256Mismatch, ErrHeadersNotSigned,
-		errSerialization, errUnknownOperation, errDryRun, errRequestTooLarge, errTimeout,
+		errSerialization, errUnknownOperation, errDryRun, errRequestTooLarge, errTimeout, errUnavailable,
 	}
 	for _, s := range sentinels {
 		for _, err := range []error{s, fmt.Errorf("wrapped: %w", s), &domain.Error{Kind: s, Msg: "m"}} {

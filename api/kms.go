@@ -70,7 +70,7 @@ func (s *Server) serveKMS(w http.ResponseWriter, r *http.Request) {
 		aws, _ := kmsErrorFor(err)
 		code = aws.Code
 		writeKMSError(w, c.requestID, err)
-		if aws == internalError || aws.Status >= 500 {
+		if aws == internalError || (aws.Status >= 500 && !errors.Is(err, errUnavailable)) {
 			s.log.Error("kms request failed", "operation", op, "request_id", c.requestID, "err", err)
 		}
 	}
@@ -86,6 +86,16 @@ func (s *Server) serveKMS(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) runKMS(w http.ResponseWriter, r *http.Request, c *call, route kmsRoute, known bool) error {
+	timeout := route.timeout
+	if !known {
+		timeout = dataTimeout
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), timeout)
+	defer cancel()
+	until, err := s.admit(ctx) // consistency.go: before the access key is looked up
+	if err != nil {
+		return err
+	}
 	if !known {
 		// Authenticate first so that an unauthenticated caller learns nothing, not even which
 		// operations exist.
@@ -97,15 +107,26 @@ func (s *Server) runKMS(w http.ResponseWriter, r *http.Request, c *call, route k
 	if _, err := s.readAndVerify(r, c, route.limit); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), route.timeout)
-	defer cancel()
 	if err := s.authz.Authorize(ctx, c.who, route.action); err != nil {
 		return err
 	}
 	if dryRun(c.body) {
 		return &publicError{errDryRun, "The request would have succeeded, but the DryRun option is set."}
 	}
+	linear, err := s.linearize(ctx, c.op)
+	if err != nil {
+		return err
+	}
 	resp, err := route.handle(ctx, s, c)
+	// A read answered past its admission's bound could be stale; so could a write's refusal.
+	if !linear && (err != nil || !route.write) {
+		if ferr := stillFresh(until); ferr != nil {
+			if sr, ok := resp.(secretResponse); ok && err == nil {
+				sr.clear()
+			}
+			return ferr
+		}
+	}
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
 			return errTimeout

@@ -55,7 +55,7 @@ func (s *Server) serveS3(w http.ResponseWriter, r *http.Request) {
 		aws, msg := s3ErrorFor(err)
 		code = aws.Code
 		writeS3Error(w, r, c.requestID, aws, msg, err)
-		if aws.Status >= 500 {
+		if aws.Status >= 500 && !errors.Is(err, errUnavailable) {
 			s.log.Error("s3 request failed", "operation", op, "request_id", c.requestID, "err", err)
 		}
 	}
@@ -69,6 +69,11 @@ func (s *Server) serveS3(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) runS3(c *s3Call, h s3Handler) error {
+	// consistency.go: before the access key or the bucket is looked up. S3 answers stream, so
+	// they are checked at admission only.
+	if _, err := s.admit(c.r.Context()); err != nil {
+		return err
+	}
 	sig, err := s.verify.Verify(c.r, "s3", "")
 	if err != nil {
 		return err

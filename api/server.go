@@ -36,6 +36,14 @@ type Options struct {
 	Cluster    ClusterInfo
 	// Ready reports whether the node can serve: nil when ready, else why not.
 	Ready func() error
+	// Fresh, when set, admits each API request (consistency.go): it returns the time until which
+	// an answer computed from the replica is within the staleness bound, or why the node cannot
+	// serve (the request is then refused with a retryable 503). It must be cheap when the node is
+	// fresh; it may block briefly, within ctx, when it is not.
+	Fresh func(ctx context.Context) (time.Time, error)
+	// LinearRead, when set, makes the KMS metadata reads in linearizableKMS linearizable: it
+	// returns once the replica reflects every write acknowledged before the call.
+	LinearRead func(ctx context.Context) error
 	// Now is the clock for signature checks; nil means time.Now.
 	Now func() time.Time
 	// ObjectStore holds S3 object bytes; nil answers S3 requests with NotImplemented.

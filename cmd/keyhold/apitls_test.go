@@ -39,7 +39,7 @@ func (tn *testNode) serveTLS(t *testing.T) (caFile string) {
 	pki := t.TempDir()
 	tn.cfg.APITLSCert, tn.cfg.APITLSKey, tn.tlsRoots = apiTestCert(t, pki, "api")
 	tn.cfg.AllowSSECOverHTTP = false
-	tn.restart()
+	tn.restart(t)
 	caFile, _ = devCAFiles(pki)
 	return caFile
 }

@@ -341,7 +341,7 @@ func TestAttackManagedSSEKeysDisabledOrDeleted(t *testing.T) {
 		_, _ = tn.kms.ScheduleKeyDeletion(ctx(), &kms.ScheduleKeyDeletionInput{KeyId: k.KeyId, PendingWindowInDays: aws.Int32(7)})
 	}
 	tn.clock.advance(8 * 24 * time.Hour)
-	tn.tick()
+	tn.tick(t)
 	for key, want := range map[string]string{"sse-s3.txt": "sse-s3 object", "sse-kms.txt": "sse-kms object"} {
 		got, _ := mustGet(t, c, "data", key, nil)
 		if string(got) != want {

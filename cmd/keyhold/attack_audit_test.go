@@ -42,7 +42,7 @@ func fullTrailNode(t *testing.T, mode string) (*testNode, string) {
 	})
 	tn.cfg.AuditDir = dir
 	tn.cfg.AuditMode = mode
-	tn.restart()
+	tn.restart(t)
 	return tn, dir
 }
 
@@ -207,7 +207,7 @@ func TestAuditBestEffortServesThroughFullTrail(t *testing.T) {
 func TestAttackUnrecordedPprof(t *testing.T) {
 	tn := newTestNode(t)
 	tn.cfg.Pprof = true
-	tn.restart()
+	tn.restart(t)
 	base := opsBase(tn)
 	if code, body := adminCall(t, base, "GET", "/debug/pprof/heap?debug=1", nil, nil); code != http.StatusUnauthorized {
 		t.Fatalf("unsigned pprof: %d %s, want 401", code, body)
@@ -235,7 +235,7 @@ func TestAttackSlowlorisBody(t *testing.T) {
 	tn := newTestNode(t)
 	tn.cfg.ReadTimeout = time.Second
 	tn.cfg.MinTransferRate = 1024
-	tn.restart()
+	tn.restart(t)
 	conn, err := net.Dial("tcp", tn.n.apiLn.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -275,7 +275,7 @@ func TestAttackSlowlorisBody(t *testing.T) {
 func TestAttackConnectionFlood(t *testing.T) {
 	tn := newTestNode(t)
 	tn.cfg.MaxConns = 4
-	tn.restart()
+	tn.restart(t)
 	var flood []net.Conn
 	for i := 0; i < 4; i++ {
 		c, err := net.Dial("tcp", tn.n.apiLn.Addr().String())

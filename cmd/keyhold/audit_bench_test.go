@@ -13,7 +13,7 @@ func BenchmarkAuditModeEncrypt(b *testing.B) {
 		b.Run(mode, func(b *testing.B) {
 			tn := newTestNode(b)
 			tn.cfg.AuditMode = mode
-			tn.restart()
+			tn.restart(b)
 			ck, err := tn.kms.CreateKey(ctx(), &kms.CreateKeyInput{})
 			if err != nil {
 				b.Fatal(err)

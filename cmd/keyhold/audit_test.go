@@ -64,7 +64,7 @@ func readAudit(t *testing.T, dir string) []auditLine {
 func TestAuditTrail(t *testing.T) {
 	tn := newTestNode(t)
 	tn.cfg.AllowSSECOverHTTP = true
-	tn.restart()
+	tn.restart(t)
 	c := tn.kms
 	md := createKey(t, c, "audited")
 	keyARN := aws.ToString(md.Arn)

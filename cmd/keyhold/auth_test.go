@@ -119,8 +119,8 @@ func TestOpsEndpoints(t *testing.T) {
 	if st, _ := get("/healthz"); st != 200 {
 		t.Fatalf("/healthz: %d", st)
 	}
-	// Readiness latches once the node has caught up with the leader, which happens in the
-	// background after start: poll for it.
+	// Readiness needs a read index confirmed within max_staleness, which the background loop
+	// (freshness.go) gets after start: poll for it.
 	eventually(t, 10*time.Second, "/readyz answers 200", func() bool { st, _ := get("/readyz"); return st == 200 })
 	st, body := get("/v1/cluster/status")
 	var cs clusterStatus

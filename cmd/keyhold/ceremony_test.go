@@ -46,7 +46,7 @@ func newCeremonyNodeWith(t *testing.T, edit func(*Config)) *testNode {
 		t.Fatal(err)
 	}
 	tn := &testNode{t: t, cfg: cfg, dir: dir, clock: &fakeClock{}}
-	tn.start()
+	tn.start(t)
 	t.Cleanup(tn.stop)
 	return tn
 }
@@ -109,7 +109,7 @@ func TestDomainKeyRotationUnderLoad(t *testing.T) {
 	if _, err := tn.n.svc.SubmitProposal(ctx, signed); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := pollDeadline(t, 60*time.Second)
 	for !tn.n.svc.RewrapStatus().Finished || ops.Load() < 20 {
 		if time.Now().After(deadline) {
 			t.Fatalf("re-wrap did not finish: %+v", tn.n.svc.RewrapStatus())
@@ -150,7 +150,7 @@ func TestDomainKeyRotationUnderLoad(t *testing.T) {
 	}
 	// After a restart (raft replay + snapshot) the state is the same.
 	tn.stop()
-	tn.start()
+	tn.start(t)
 	if d2 := tn.n.svc.Domain(); d2.CurrentDK != 2 || d2.Epoch != d.Epoch {
 		t.Fatalf("after restart: DK %d epoch %d, want 2 and %d", d2.CurrentDK, d2.Epoch, d.Epoch)
 	}

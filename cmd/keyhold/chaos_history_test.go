@@ -242,19 +242,6 @@ func (pc *procCluster) pause(id string) { pc.signal(id, syscall.SIGSTOP) }
 // resume SIGCONTs a paused node.
 func (pc *procCluster) resume(id string) { pc.signal(id, syscall.SIGCONT) }
 
-func (pc *procCluster) signal(id string, sig syscall.Signal) {
-	pc.t.Helper()
-	pc.mu.Lock()
-	pid := pc.pids[id]
-	pc.mu.Unlock()
-	if pid == 0 {
-		pc.t.Fatalf("%s is not running", id)
-	}
-	if err := syscall.Kill(pid, sig); err != nil {
-		pc.t.Fatalf("%v %s: %v", sig, id, err)
-	}
-}
-
 // killAll SIGKILLs every node at once (all signals first, then the waits), as a power cut does.
 func (pc *procCluster) killAll(ids ...string) {
 	pc.t.Helper()

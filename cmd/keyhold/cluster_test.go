@@ -32,6 +32,7 @@ func TestCluster(t *testing.T) {
 	var keys []string // every key whose CreateKey was acknowledged
 
 	t.Run("ReadYourWritesAcrossNodes", func(t *testing.T) {
+		pc := pc.sub(t)
 		for i := range 12 {
 			on, use := all[i%3], all[(i+1)%3]
 			out, err := pc.kms(on).CreateKey(ctx(), &kms.CreateKeyInput{})
@@ -49,6 +50,7 @@ func TestCluster(t *testing.T) {
 
 	var killed string
 	t.Run("LeaderKilledMidWorkload", func(t *testing.T) {
+		pc := pc.sub(t)
 		leader := pc.leader(all...)
 		survivors := without(all, leader)
 		stop := make(chan struct{})
@@ -57,7 +59,7 @@ func TestCluster(t *testing.T) {
 		var failMu sync.Mutex
 		var firstFail error
 		for _, id := range survivors {
-			c := pc.kms(id)
+			c := pc.kmsRetrying(id) // the election may bring retryable 503s (freshness.go), never a failure
 			for w := range 2 {
 				wg.Add(1)
 				go func() {
@@ -131,6 +133,7 @@ func TestCluster(t *testing.T) {
 	})
 
 	t.Run("KilledNodeRejoinsAndCatchesUp", func(t *testing.T) {
+		pc := pc.sub(t)
 		if killed == "" {
 			t.Skip("no node was killed")
 		}
@@ -144,6 +147,7 @@ func TestCluster(t *testing.T) {
 	})
 
 	t.Run("WholeClusterRestart", func(t *testing.T) {
+		pc := pc.sub(t)
 		for _, id := range all {
 			pc.kill(id)
 		}
@@ -192,6 +196,7 @@ func dataRound(c *kms.Client, id string) error {
 // key under the domain key's label that is not the domain key: the leader must refuse to make it
 // a voter.
 func testOutsiderRefused(t *testing.T, pc *procCluster) {
+	pc = pc.sub(t)
 	tok := softhsm.NewToken(t)
 	u, err := hsm.ParseURI(tok.URI())
 	if err != nil {

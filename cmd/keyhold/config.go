@@ -132,6 +132,18 @@ type Config struct {
 	RecoveryOperatorKeys  string `json:"recovery_operator_keys" env:"KEYHOLD_RECOVERY_OPERATOR_KEYS" usage:"comma-separated PEM files of the operator public keys whose approvals make a domain token importable (disaster recovery)"`
 	// Pprof serves /debug/pprof on the ops listener, operator-authenticated. Off by default.
 	Pprof bool `json:"pprof" env:"KEYHOLD_PPROF" usage:"serve /debug/pprof on the ops listener (operators only)"`
+	// MaxStaleness bounds how old this node's replica may be while it answers API requests
+	// (freshness.go): past it, requests get a retryable 503 until a read index from the leader is
+	// applied again. A DisableKey or ScheduleKeyDeletion is in force on every answering node
+	// within this bound.
+	MaxStaleness time.Duration `json:"max_staleness" env:"KEYHOLD_MAX_STALENESS" usage:"longest a node may serve from a replica not confirmed current"`
+	// ReadConsistency is linearizable (KMS metadata reads wait for a read index) or bounded
+	// (they are served from the replica within max_staleness, like the data plane).
+	ReadConsistency string `json:"read_consistency" env:"KEYHOLD_READ_CONSISTENCY" usage:"linearizable or bounded: consistency of KMS metadata reads"`
+	// RaftSnapshotThreshold and RaftSnapshotInterval tune raft snapshots (0: the defaults, 8192
+	// entries checked every 2 minutes).
+	RaftSnapshotThreshold int           `json:"raft_snapshot_threshold" env:"KEYHOLD_RAFT_SNAPSHOT_THRESHOLD" usage:"log entries since the last snapshot that trigger a new one (0: default)"`
+	RaftSnapshotInterval  time.Duration `json:"raft_snapshot_interval" env:"KEYHOLD_RAFT_SNAPSHOT_INTERVAL" usage:"how often raft checks whether to snapshot (0: default)"`
 }
 
 // DefaultConfig returns the defaults DESIGN.md fixes for a production node.
@@ -161,6 +173,8 @@ func DefaultConfig() Config {
 		WriteTimeout:    time.Minute,
 		IdleTimeout:     2 * time.Minute,
 		MinTransferRate: 32 << 10,
+		MaxStaleness:    defaultMaxStaleness,
+		ReadConsistency: readConsistencyLinearizable,
 	}
 }
 
@@ -250,6 +264,7 @@ func (c Config) Validate() error {
 	default:
 		bad("log_format", "must be text or json")
 	}
+	errs = append(errs, c.validateConsistency()...) // freshness.go
 	return errors.Join(errs...)
 }
 

@@ -84,44 +84,6 @@ func (n *node) forward(ctx context.Context, addr string, cmd []byte) (idx uint64
 	return out.Index, out.Err.fromWire(), nil
 }
 
-// readIndex returns an index covering every write acknowledged anywhere before the call, from
-// this node if it leads, else from the leader.
-func (n *node) readIndex(ctx context.Context) (uint64, error) {
-	var last error
-	for wait := retryMin; ; wait = min(2*wait, retryMax) {
-		st := n.raft.Status()
-		switch {
-		case st.State == "Leader":
-			idx, err := n.raft.ReadIndex(ctx)
-			if err == nil {
-				return idx, nil
-			}
-			last = err
-		case st.LeaderAddr != "":
-			var out readIndexResponse
-			err := n.peerCall(ctx, st.LeaderAddr, http.MethodPost, peerPathReadIndex, nil, &out)
-			if err == nil {
-				return out.Index, nil
-			}
-			last = err
-		default:
-			last = cluster.ErrNotLeader
-		}
-		if err := pause(ctx, wait); err != nil {
-			return 0, fmt.Errorf("keyhold: read index: %w", last)
-		}
-	}
-}
-
-// catchUp waits until this node has applied every write acknowledged before the call.
-func (n *node) catchUp(ctx context.Context) error {
-	idx, err := n.readIndex(ctx)
-	if err != nil {
-		return err
-	}
-	return n.raft.WaitForApplied(ctx, idx)
-}
-
 // peerCall makes one peer API request to the node at raft address addr and decodes a 2xx JSON
 // answer into out (when not nil). A non-2xx answer is returned as *peerError.
 func (n *node) peerCall(ctx context.Context, addr, method, path string, body []byte, out any) error {

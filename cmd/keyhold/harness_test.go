@@ -81,13 +81,14 @@ func newTestNode(t testing.TB) *testNode {
 		t.Fatal(err)
 	}
 	tn := &testNode{t: t, cfg: cfg, dir: dir, clock: &fakeClock{}}
-	tn.start()
+	tn.start(t)
 	t.Cleanup(tn.stop)
 	return tn
 }
 
-func (tn *testNode) start() {
-	t := tn.t
+// start starts the node; t is the running test or subtest, which a failure stops (never a
+// parent: a subtest must not call FailNow on it).
+func (tn *testNode) start(t testing.TB) {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
@@ -150,17 +151,19 @@ func (tn *testNode) stop() {
 	}
 }
 
-// restart stops the node and starts it again on the same data directory and HSM token.
-func (tn *testNode) restart() {
+// restart stops the node and starts it again on the same data directory and HSM token; t is the
+// running test or subtest.
+func (tn *testNode) restart(t testing.TB) {
+	t.Helper()
 	tn.stop()
-	tn.start()
+	tn.start(t)
 }
 
-// tick runs the leader's scheduled work now.
-func (tn *testNode) tick() {
-	tn.t.Helper()
+// tick runs the leader's scheduled work now; t is the running test or subtest.
+func (tn *testNode) tick(t testing.TB) {
+	t.Helper()
 	if err := tn.n.svc.Tick(context.Background()); err != nil {
-		tn.t.Fatalf("Tick: %v", err)
+		t.Fatalf("Tick: %v", err)
 	}
 }
 
@@ -214,15 +217,18 @@ func ctx() context.Context { return context.Background() }
 
 func itoa(i int) string { return strconv.Itoa(i) }
 
-// eventually polls cond until it holds or d passes; it never sleeps longer than a poll interval.
+// eventually polls cond until it holds. It gives up after d, or, when the test binary has a
+// deadline, shortly before that (pollDeadline): a loaded machine makes the wait longer, not the
+// test fail. It never sleeps longer than a poll interval.
 func eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
+	start := time.Now()
+	deadline := pollDeadline(t, d)
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("after %s: not true that %s", d, what)
+			t.Fatalf("after %s: not true that %s", time.Since(start).Round(time.Millisecond), what)
 		}
 		<-tick.C
 	}

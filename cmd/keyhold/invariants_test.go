@@ -167,14 +167,14 @@ func TestRestartKeepsState(t *testing.T) {
 		}
 	}
 	t.Run("from the log", func(t *testing.T) {
-		tn.restart()
+		tn.restart(t)
 		check(t)
 	})
 	t.Run("from a snapshot", func(t *testing.T) {
 		if err := tn.n.raft.Snapshot(); err != nil {
 			t.Fatal(err)
 		}
-		tn.restart()
+		tn.restart(t)
 		check(t)
 	})
 }
@@ -194,13 +194,13 @@ func TestDeletionWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	tn.clock.advance(6 * 24 * time.Hour)
-	tn.tick()
+	tn.tick(t)
 	if _, err := c.DescribeKey(ctx(), &kms.DescribeKeyInput{KeyId: md.KeyId}); err != nil {
 		t.Fatalf("deleted before its window ended: %v", err)
 	}
-	tn.restart()
+	tn.restart(t)
 	tn.clock.advance(2 * 24 * time.Hour)
-	tn.tick()
+	tn.tick(t)
 	c = tn.kms
 	_, err := c.DescribeKey(ctx(), &kms.DescribeKeyInput{KeyId: md.KeyId})
 	wantCode(t, err, "NotFoundException")
@@ -208,7 +208,7 @@ func TestDeletionWindow(t *testing.T) {
 	wantCode(t, err, "NotFoundException")
 	_, err = c.Decrypt(ctx(), &kms.DecryptInput{CiphertextBlob: blob})
 	wantCode(t, err, "InvalidCiphertextException")
-	tn.restart()
+	tn.restart(t)
 	c = tn.kms
 	_, err = c.DescribeKey(ctx(), &kms.DescribeKeyInput{KeyId: md.KeyId})
 	wantCode(t, err, "NotFoundException")

@@ -116,13 +116,13 @@ func TestRotation(t *testing.T) {
 		}
 	})
 	t.Run("automatic rotation on schedule", func(t *testing.T) {
-		tn.tick()
+		tn.tick(t)
 		rs, _ := c.ListKeyRotations(ctx(), &kms.ListKeyRotationsInput{KeyId: md.KeyId})
 		if len(rs.Rotations) != 0 {
 			t.Fatalf("rotated before the period ended: %+v", rs.Rotations)
 		}
 		tn.clock.advance(91 * 24 * time.Hour)
-		tn.tick()
+		tn.tick(t)
 		rs, err := c.ListKeyRotations(ctx(), &kms.ListKeyRotationsInput{KeyId: md.KeyId})
 		if err != nil {
 			t.Fatal(err)
@@ -130,7 +130,7 @@ func TestRotation(t *testing.T) {
 		if len(rs.Rotations) != 1 || rs.Rotations[0].RotationType != types.RotationTypeAutomatic {
 			t.Fatalf("got %+v, want one AUTOMATIC rotation", rs.Rotations)
 		}
-		tn.tick() // not due again for another 90 days
+		tn.tick(t) // not due again for another 90 days
 		rs, _ = c.ListKeyRotations(ctx(), &kms.ListKeyRotationsInput{KeyId: md.KeyId})
 		if len(rs.Rotations) != 1 {
 			t.Fatalf("rotated twice in one period: %d rotations", len(rs.Rotations))

@@ -397,7 +397,7 @@ func TestAsymmetricKeys(t *testing.T) {
 		// (empty cache, state from the raft log) it signs for the same public key.
 		k := signKinds[6] // secp256k1: the hand-written PKCS#8 round-trips through the HSM
 		pub := publicKey(t, c, ids[k])
-		tn.restart()
+		tn.restart(t)
 		c = tn.kms
 		out, err := c.Sign(ctx(), &kms.SignInput{KeyId: aws.String(ids[k]), Message: []byte("after"), SigningAlgorithm: types.SigningAlgorithmSpecEcdsaSha256})
 		if err != nil {

@@ -43,10 +43,11 @@ type node struct {
 	done      chan struct{}
 
 	// Cluster runtime (forward.go, join.go, readindex.go).
-	started  chan struct{} // closed once every field above is set; gates the peer API
-	join     joinState
-	caughtUp catchUpState
-	bg       sync.WaitGroup // joinLoop and catchUpLoop
+	started chan struct{} // closed once every field above is set; gates the peer API
+	join    joinState
+	fresh   *freshness     // freshness.go: bounded staleness, the API gate
+	reads   readRounds     // readindex.go
+	bg      sync.WaitGroup // joinLoop and freshnessLoop
 }
 
 // startNode opens everything a node needs and starts serving. Listeners are bound before it
@@ -57,6 +58,7 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 		return nil, fmt.Errorf("keyhold: data dir: %w", err)
 	}
 	n := &node{cfg: cfg, log: log, metrics: api.NewMetrics(), done: make(chan struct{}), started: make(chan struct{})}
+	n.fresh = newFreshness(cfg.MaxStaleness)
 	defer func() {
 		if err != nil {
 			n.close()
@@ -88,6 +90,9 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 		AdvertiseAddr: cfg.RaftAdvertise,
 		Bootstrap:     cfg.Bootstrap,
 		Logger:        log.With("component", "raft"),
+
+		SnapshotThreshold: uint64(cfg.RaftSnapshotThreshold),
+		SnapshotInterval:  cfg.RaftSnapshotInterval,
 	}, fsm{n.state})
 	if err != nil {
 		return nil, err
@@ -133,6 +138,9 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 		Logger:  log,
 		Cluster: statusReporter{n},
 		Ready:   n.ready,
+		// freshness.go: bounded staleness on every request, linearizable metadata reads.
+		Fresh:      n.serveGate,
+		LinearRead: n.linearRead(),
 
 		ObjectStore:       store,
 		S3Domains:         splitList(cfg.S3Domains),
@@ -170,8 +178,7 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 	go func() { defer n.bg.Done(); sweepStore(ctx) }()
 	n.bg.Add(1)
 	go func() { defer n.bg.Done(); n.ceremonyJobs(ctx) }()
-	n.bg.Add(1)
-	go func() { defer n.bg.Done(); n.catchUpLoop(ctx) }()
+	n.startFreshness(ctx)
 	if cfg.Join != "" {
 		n.bg.Add(1)
 		go func() { defer n.bg.Done(); n.joinLoop(ctx) }()
@@ -211,14 +218,11 @@ func (n *node) leaderJobs(ctx context.Context) {
 	}
 }
 
-// ready is /readyz: since it started, this node has applied the leader's commit index (a read
-// index, forward.go), the domain exists, and this node's HSM holds the current domain key.
+// ready is /readyz: this node has a leader (or is it) and its replica is within max_staleness
+// (freshness.go), the domain exists, and this node's HSM holds the current domain key.
 func (n *node) ready() error {
-	if !n.caughtUp.done.Load() {
-		if n.raft.Status().LeaderID == "" {
-			return fmt.Errorf("%w: no raft leader", errNotReady)
-		}
-		return fmt.Errorf("%w: raft has not yet applied the leader's commit index", errNotReady)
+	if err := n.freshReady(); err != nil {
+		return err
 	}
 	d := n.svc.Domain()
 	if d == nil {

@@ -59,7 +59,7 @@ func newOpCluster(t *testing.T, n int) *opCluster {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("go toolchain not found")
 	}
-	pc := &procCluster{t: t, bin: keyholdBinary(t), dir: clusterDir(t), procs: map[string]*exec.Cmd{}, pids: map[string]int{}}
+	pc := &procCluster{t: t, procState: &procState{bin: keyholdBinary(t), dir: clusterDir(t), procs: map[string]*exec.Cmd{}, pids: map[string]int{}}}
 	oc := &opCluster{procCluster: pc, ctl: keyholdctlBinary(t), ops: filepath.Join(pc.dir, "operators")}
 	t.Cleanup(pc.stopAll)
 	ca, caKey, err := ensureDevCA(filepath.Join(pc.dir, "tls"))
@@ -115,6 +115,11 @@ func newOpCluster(t *testing.T, n int) *opCluster {
 		t.Fatal(err)
 	}
 	return oc
+}
+
+// sub returns a view of oc for subtest t (procCluster.sub).
+func (oc *opCluster) sub(t *testing.T) *opCluster {
+	return &opCluster{procCluster: oc.procCluster.sub(t), ctl: oc.ctl, ops: oc.ops}
 }
 
 // run runs keyholdctl against node id's ops listener; it fails the test unless the exit status

@@ -32,6 +32,7 @@ func TestOperatorCeremonies(t *testing.T) {
 	all := []string{"node1", "node2", "node3"}
 
 	t.Run("InitAdmitAndServe", func(t *testing.T) {
+		oc := oc.sub(t)
 		for _, name := range []string{"alice", "bob", "carol"} {
 			out := oc.run(t, "node1", "keygen", "--out", name+".key")
 			if !strings.Contains(out, "operator key written to "+name+".key") {
@@ -138,6 +139,7 @@ func TestOperatorCeremonies(t *testing.T) {
 // run through all three nodes: no call may fail, every key token ends up under the new version,
 // and ciphertexts made before decrypt on every node.
 func testRotateUnderLoad(t *testing.T, oc *opCluster, all []string) {
+	oc = oc.sub(t)
 	type blob struct {
 		key string
 		ct  []byte
@@ -239,6 +241,7 @@ func testRotateUnderLoad(t *testing.T, oc *opCluster, all []string) {
 // testRemoveNode removes a follower with the remove-node ceremony: it leaves the domain record
 // (with its wrapped domain keys) and the leader takes it out of raft.
 func testRemoveNode(t *testing.T, oc *opCluster, all []string) {
+	oc = oc.sub(t)
 	lead := oc.leader(all...)
 	gone := "node3"
 	if lead == gone {

@@ -66,7 +66,7 @@ func (n *node) peerPropose(w http.ResponseWriter, r *http.Request) {
 }
 
 func (n *node) peerReadIndex(w http.ResponseWriter, r *http.Request) {
-	idx, err := n.raft.ReadIndex(r.Context())
+	idx, err := n.leaderReadIndex(r.Context()) // readindex.go: shared rounds
 	if err != nil {
 		writeClusterError(w, err)
 		return

@@ -25,8 +25,16 @@ import (
 // procCluster is a real multi-process keyhold cluster on loopback, started with
 // `keyhold dev --nodes N` (so dev mode's provisioning, admission and TLS are what the tests run),
 // and then killed and restarted node by node with SIGKILL and `keyhold serve`.
+//
+// t is the test (or subtest) that a failed helper stops: a subtest works on pc.sub(t), which
+// shares the processes, never on its parent's pc (a subtest must not call FailNow on its parent).
 type procCluster struct {
-	t      *testing.T
+	t *testing.T
+	*procState
+}
+
+// procState is what every view of one process cluster shares.
+type procState struct {
 	bin    string
 	dir    string
 	dev    *exec.Cmd
@@ -40,8 +48,29 @@ type procCluster struct {
 	env []string
 }
 
-// clusterWait bounds every poll; reaching it fails the test (it is not a timing assertion).
+// clusterWait bounds a poll when the test binary has no deadline; with one (go test -timeout),
+// polls wait on their condition until shortly before it, so that a loaded machine makes a test
+// slower, not failed. Reaching it fails the test (it is not a timing assertion).
 const clusterWait = 60 * time.Second
+
+// pollDeadline is when a poll started now gives up: shortly before the test binary's deadline
+// (leaving time to report and clean up), and never sooner than now+min.
+func pollDeadline(t testing.TB, min time.Duration) time.Time {
+	d := time.Now().Add(min)
+	if dt, ok := t.(interface{ Deadline() (time.Time, bool) }); ok {
+		if end, ok := dt.Deadline(); ok {
+			if margin := time.Until(end) / 10; end.Add(-max(margin, 20*time.Second)).After(d) {
+				d = end.Add(-max(margin, 20*time.Second))
+			}
+		}
+	}
+	return d
+}
+
+// sub returns a view of pc for subtest t.
+func (pc *procCluster) sub(t *testing.T) *procCluster {
+	return &procCluster{t: t, procState: pc.procState}
+}
 
 var (
 	binOnce sync.Once
@@ -104,7 +133,7 @@ func startProcCluster(t *testing.T, n int) *procCluster {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("go toolchain not found")
 	}
-	pc := &procCluster{t: t, bin: keyholdBinary(t), dir: clusterDir(t), procs: map[string]*exec.Cmd{}, pids: map[string]int{}}
+	pc := &procCluster{t: t, procState: &procState{bin: keyholdBinary(t), dir: clusterDir(t), procs: map[string]*exec.Cmd{}, pids: map[string]int{}}}
 	base := freePortBase(t, n)
 	pc.dev = exec.Command(pc.bin, "dev", "--nodes", fmt.Sprint(n), "-dir", pc.dir,
 		"-api-addr", fmt.Sprintf("127.0.0.1:%d", base), "-ops-addr", fmt.Sprintf("127.0.0.1:%d", base+1),
@@ -131,12 +160,14 @@ func startProcCluster(t *testing.T, n int) *procCluster {
 		}
 		ready <- false
 	}()
+	wait := time.NewTimer(time.Until(pollDeadline(t, 2*clusterWait)))
+	defer wait.Stop()
 	select {
 	case ok := <-ready:
 		if !ok {
 			t.Fatalf("keyhold dev --nodes %d exited before the cluster was ready; logs in %s", n, pc.dir)
 		}
-	case <-time.After(2 * clusterWait):
+	case <-wait.C:
 		t.Fatalf("keyhold dev --nodes %d not ready", n)
 	}
 	b, err := os.ReadFile(filepath.Join(pc.dir, "nodes.json"))
@@ -303,7 +334,7 @@ func (pc *procCluster) caughtUp(id, leader string) {
 
 func (pc *procCluster) poll(what string, cond func() bool) {
 	pc.t.Helper()
-	deadline := time.Now().Add(clusterWait)
+	deadline := pollDeadline(pc.t, clusterWait)
 	for !cond() {
 		if time.Now().After(deadline) {
 			pc.t.Fatalf("timed out waiting for %s (node logs in %s)", what, pc.dir)

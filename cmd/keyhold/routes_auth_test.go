@@ -42,7 +42,7 @@ var routeAuth = map[string]api.Auth{
 func TestEveryRouteDeclaresItsAuthentication(t *testing.T) {
 	tn := newTestNode(t)
 	tn.cfg.Pprof = true // pprof's routes exist only then; they are checked too
-	tn.restart()
+	tn.restart(t)
 	routes := listenerRoutes(tn)
 	seen := map[string]bool{}
 	for _, r := range routes {

@@ -39,7 +39,7 @@ func TestS3Gateway(t *testing.T) {
 	if err := tn.cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	tn.restart()
+	tn.restart(t)
 	c := tn.s3Client(true)
 	mustCreateBucket(t, c, "gateway")
 

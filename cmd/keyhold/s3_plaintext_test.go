@@ -19,7 +19,7 @@ import (
 func TestS3PlaintextObjects(t *testing.T) {
 	tn := newTestNode(t)
 	tn.cfg.S3PlaintextObjects = true
-	tn.restart()
+	tn.restart(t)
 	c := tn.s3Client(true)
 	mustCreateBucket(t, c, "plain")
 	body := payload(150<<10+3, "MARKER-plain ")
@@ -48,7 +48,7 @@ func TestS3PlaintextObjects(t *testing.T) {
 	}
 
 	tn.cfg.S3PlaintextObjects = false
-	tn.restart()
+	tn.restart(t)
 	c = tn.s3Client(true)
 	_, _, err := getBytes(c, &s3.GetObjectInput{Bucket: aws.String("plain"), Key: aws.String("p")})
 	var apiErr interface{ ErrorCode() string }

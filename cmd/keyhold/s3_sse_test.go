@@ -90,7 +90,7 @@ func TestS3EncryptionModes(t *testing.T) {
 			SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: aws.String(ck.b64), SSECustomerKeyMD5: aws.String(ck.md5)})
 		wantCode(t, err, "InvalidRequest")
 		tn.cfg.AllowSSECOverHTTP = true
-		tn.restart()
+		tn.restart(t)
 		c = tn.s3Client(true)
 	})
 	t.Run("SSE-C", func(t *testing.T) {

@@ -220,7 +220,7 @@ func TestClusterRefusesPerNodeDirStore(t *testing.T) {
 		}
 		// Declaring the directory shared (an operator who moved it to shared storage) starts it.
 		tn.cfg.ObjectStoreDir, tn.cfg.ObjectStoreShared = filepath.Join(tn.cfg.DataDir, "objects"), true
-		tn.start()
+		tn.start(t)
 		got, _ := mustGet(t, tn.s3Client(true), "solo", "before", nil)
 		if string(got) != "one member" {
 			t.Fatalf("GetObject on the shared store: got %q, want %q", got, "one member")
@@ -267,7 +267,7 @@ func TestTmpFilesCleanedAtStart(t *testing.T) {
 			plant(t, filepath.Join(objects, "bkt", strings.Repeat("6b", 120)+".d"), 2*time.Hour),
 			plant(t, filepath.Join(objects, "_keyhold-mpu"), time.Minute),
 		}
-		tn.start()
+		tn.start(t)
 		eventually(t, 30*time.Second, "the orphaned temporary files are removed", func() bool {
 			for _, p := range orphans {
 				if !gone(p) {
@@ -291,7 +291,7 @@ func TestTmpFilesCleanedAtStart(t *testing.T) {
 		// passed the fresh one in "a" and left it.
 		fresh := plant(t, filepath.Join(shared, "a-bucket"), time.Minute)
 		stale := plant(t, filepath.Join(shared, "z-bucket"), 2*time.Hour)
-		tn.start()
+		tn.start(t)
 		eventually(t, 30*time.Second, "the stale temporary file is removed", func() bool { return gone(stale) })
 		if gone(fresh) {
 			t.Fatal("a temporary file idle for a minute on shared storage was removed: another node may be writing it")

@@ -19,6 +19,11 @@ type clusterStatus struct {
 	DomainInitialised bool   `json:"domain_initialised"`
 	Ready             bool   `json:"ready"`
 	NotReadyReason    string `json:"not_ready_reason,omitempty"`
+	// Freshness (freshness.go): the bound the API serves under, how long ago the replica was last
+	// confirmed current (-1: never since start), and the consistency of KMS metadata reads.
+	MaxStalenessMS  int64  `json:"max_staleness_ms"`
+	ConfirmedAgoMS  int64  `json:"confirmed_ago_ms"`
+	ReadConsistency string `json:"read_consistency"`
 	// Voters is the raft configuration this node knows; Members the domain's member nodes.
 	Voters  []statusServer `json:"voters"`
 	Members []string       `json:"members"`
@@ -51,6 +56,7 @@ func (s statusReporter) Status() any {
 			out.Members = append(out.Members, m.NodeID)
 		}
 	}
+	out.MaxStalenessMS, out.ConfirmedAgoMS, out.ReadConsistency = s.n.fresh.statusFields(s.n.cfg.ReadConsistency)
 	if err := s.n.ready(); err != nil {
 		out.NotReadyReason = err.Error()
 	} else {

@@ -84,9 +84,9 @@ func startDev(t *testing.T, bin, dir string, api, ops, raft string) *devProcess 
 		if !strings.Contains(tour, "source ") || !strings.Contains(tour, "kms create-key") {
 			t.Fatalf("the dev tour is missing its commands:\n%s", tour)
 		}
-	case <-time.After(60 * time.Second):
+	case <-time.After(time.Until(pollDeadline(t, 60*time.Second))):
 		_ = cmd.Process.Kill()
-		t.Fatal("keyhold dev did not print its tour within 60s")
+		t.Fatal("keyhold dev did not print its tour")
 	}
 	return &devProcess{cmd: cmd, api: "http://" + api}
 }
@@ -97,9 +97,9 @@ func (p *devProcess) stop(t *testing.T) {
 	go func() { done <- p.cmd.Wait() }()
 	select {
 	case <-done:
-	case <-time.After(20 * time.Second):
+	case <-time.After(time.Until(pollDeadline(t, 20*time.Second))):
 		_ = p.cmd.Process.Kill()
-		t.Fatal("keyhold dev did not stop on SIGINT within 20s")
+		t.Fatal("keyhold dev did not stop on SIGINT")
 	}
 }
 
