@@ -133,8 +133,9 @@ func parseOperator(name string) (opSpec, setQualifier, bool, error) {
 	return spec, set, ifExists, nil
 }
 
-// compileCondition compiles one condition. Policy variables are substituted only in string and
-// ARN operators' values (IAM user guide, "Where you can use policy variables"); other
+// compileCondition compiles one condition. Policy variables are substituted only in String, Arn
+// and Bool operators' values (the operators the IAM user guide marks "Policy variables –
+// Supported"); other
 // operators' values must parse as their type when the policy is written, so that a typo cannot
 // silently make a condition never match.
 func compileCondition(c Condition, vars bool, where string) (cond, error) {
@@ -186,6 +187,17 @@ func compileCondition(c Condition, vars bool, where string) (cond, error) {
 			}
 			out.times = append(out.times, t)
 		case famBool, famNull:
+			if spec.fam == famBool && vars && strings.Contains(v, "${") {
+				// Bool is the one non-string operator whose values may hold policy variables
+				// (IAM user guide, "Boolean condition operators"); such a value is resolved and
+				// compared as text, folding case, when evaluated.
+				p, err := compilePattern(v, flags)
+				if err != nil {
+					return cond{}, malformed("%s: %s", where, err.(*SyntaxError).Msg)
+				}
+				out.patterns = append(out.patterns, p)
+				continue
+			}
 			b, ok := parseBool(v)
 			if !ok {
 				return cond{}, bad(v, "true or false")
@@ -410,6 +422,18 @@ func (c *cond) anyPolicyValue(v string, ctx *Context) matchResult {
 		for _, p := range c.bools {
 			if b == p {
 				return matched
+			}
+		}
+		text := "false"
+		if b {
+			text = "true"
+		}
+		for i := range c.patterns {
+			switch c.patterns[i].equal(text, true, ctx) {
+			case unresolved:
+				return unresolved
+			case matched:
+				result = matched
 			}
 		}
 	case famBinary:

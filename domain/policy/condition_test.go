@@ -199,3 +199,31 @@ func TestSetEncryptionContext(t *testing.T) {
 		t.Errorf("colliding keys: err = %v, want ErrAmbiguousContext", err)
 	}
 }
+
+// TestBoolWithVariable: Bool values may hold policy variables; they resolve at evaluation.
+func TestBoolWithVariable(t *testing.T) {
+	p := mustParse(t, `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"${aws:PrincipalTag/needs-tls}"}}}}`, KindIdentity)
+	tagged := func(v string) Principal {
+		u := user(acct, "t")
+		u.Tags = map[string]string{"needs-tls": v}
+		return u
+	}
+	cases := []struct {
+		p    Principal
+		tls  string
+		want Outcome
+	}{
+		{tagged("TRUE"), "true", Allow},
+		{tagged("true"), "false", NotApplicable},
+		{tagged("false"), "false", Allow},
+		{alice, "true", NotApplicable}, // unresolved
+	}
+	for i, c := range cases {
+		if got := p.Evaluate(req(c.p, "x:Y", "", "aws:SecureTransport", c.tls)).Outcome; got != c.want {
+			t.Errorf("case %d: %v, want %v", i, got, c.want)
+		}
+	}
+	if _, err := Parse(`{"Version":"2008-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"${aws:x}"}}}}`, ParseOptions{Kind: KindIdentity}); err == nil {
+		t.Error("without Version 2012-10-17, a Bool value must be true or false")
+	}
+}

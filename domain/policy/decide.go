@@ -1,5 +1,7 @@
 package policy
 
+import "strings"
+
 // Model selects the service rules for combining resource-based and identity-based policies.
 // The zero value is invalid.
 type Model uint8
@@ -230,8 +232,9 @@ func (d Decision) deny(reason Reason, t PolicyType, s StatementRef) Decision {
 //	on resource: arn:aws:kms:us-east-1:111122223333:key/... because no identity-based policy
 //	allows the kms:ScheduleKeyDeletion action
 //
-// or "... with an explicit deny in a resource-based policy". It names no statement or policy
-// content, which AWS does not disclose either; the Decision keeps the statement for logs. Message
+// or "... with an explicit deny in a resource-based policy", followed for an identity-based or
+// session policy by ": " and the policy's name when that is an ARN (a managed policy), as AWS
+// does. It discloses no statement or policy content; the Decision keeps the statement for logs. Message
 // returns "" for an allowed decision.
 func (d Decision) Message() string {
 	if d.Allowed {
@@ -246,7 +249,14 @@ func (d Decision) Message() string {
 		if d.PolicyType == PolicyIdentity {
 			article = "an "
 		}
-		return msg + " with an explicit deny in " + article + d.PolicyType.phrase()
+		msg += " with an explicit deny in " + article + d.PolicyType.phrase()
+		// Since 2026 AWS appends the ARN of a denying identity-based or session policy (the
+		// caller's own policies); an inline policy has no ARN, and resource policies are never
+		// named.
+		if d.PolicyType != PolicyResource && strings.HasPrefix(d.Statement.Policy, "arn:") {
+			msg += ": " + d.Statement.Policy
+		}
+		return msg
 	}
 	return msg + " because no " + d.PolicyType.phrase() + " allows the " + d.Action + " action"
 }

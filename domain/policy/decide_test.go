@@ -195,3 +195,24 @@ func TestDecideDoesNotAllocate(t *testing.T) {
 		t.Fatalf("Decide allocates %v times per call", n)
 	}
 }
+
+// TestMessageNamesManagedDenyingPolicy: an explicit deny from a managed identity policy ends
+// with the policy's ARN, as AWS's messages have since 2026
+// (https://aws.amazon.com/blogs/security/enhanced-access-denied-error-messages-with-policy-arns);
+// an inline policy (no ARN) is not named.
+func TestMessageNamesManagedDenyingPolicy(t *testing.T) {
+	for _, tt := range []struct{ name, suffix string }{
+		{"arn:aws:iam::111122223333:policy/DenyDeletion", ": arn:aws:iam::111122223333:policy/DenyDeletion"},
+		{"inline-deny", ""},
+	} {
+		p, err := Parse(iamDenyDelete, ParseOptions{Kind: KindIdentity, Name: tt.name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := Decide(Input{Model: ModelIdentityOnly, Request: req(alice, "kms:ScheduleKeyDeletion", keyARN), Identity: []*Policy{p}})
+		want := "User: arn:aws:iam::111122223333:user/alice is not authorized to perform: kms:ScheduleKeyDeletion on resource: " + keyARN + " with an explicit deny in an identity-based policy" + tt.suffix
+		if d.Message() != want {
+			t.Errorf("Message:\n got  %s\n want %s", d.Message(), want)
+		}
+	}
+}

@@ -82,8 +82,9 @@
 // condition operators (by name, case-sensitively), condition keys without a prefix, empty value
 // arrays, null values, values that do not parse for their operator (numbers, dates, booleans,
 // base64, IPs), malformed ${...} defaults, duplicate Sids, and nesting deeper than the grammar.
-// A size limit is the caller's (ParseOptions.MaxLength, in characters, optionally not counting
-// white space as IAM does) and returns ErrTooLarge.
+// Size limits are the caller's (ParseOptions.MaxLength in characters, optionally not counting
+// white space as IAM does; ParseOptions.MaxBytes in bytes, as KMS counts) and return
+// ErrTooLarge. Callers must set one: Parse itself bounds only nesting depth.
 //
 // # Evaluation
 //

@@ -34,7 +34,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(ex.doc, uint8(ex.kind))
 	}
 	f.Fuzz(func(t *testing.T, doc string, kind uint8) {
-		opts := ParseOptions{Kind: Kind((int(kind)+3)%4 + 1), Name: "fuzz", MaxLength: 32768}
+		opts := ParseOptions{Kind: Kind((int(kind)+3)%4 + 1), Name: "fuzz", MaxBytes: 32768}
 		p, err := Parse(doc, opts)
 		if err != nil {
 			return

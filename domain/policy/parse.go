@@ -16,11 +16,14 @@ type ParseOptions struct {
 	Name string
 	// MaxLength, when positive, is the largest document accepted, in characters. IAM's limits
 	// (2,048 characters for a user's inline policies, 5,120 for a group's, 10,240 for a role's,
-	// 6,144 for a managed policy, 2,048 for a session policy) are counted without white space;
-	// KMS key policies allow 32,768 characters counting everything.
+	// 6,144 for a managed policy, 2,048 for a session policy) are counted this way, without
+	// white space (IgnoreWhitespace).
 	MaxLength int
 	// IgnoreWhitespace counts MaxLength without white space, as IAM does.
 	IgnoreWhitespace bool
+	// MaxBytes, when positive, is the largest document accepted, in bytes: KMS key policies are
+	// limited to 32 KB (32,768 bytes), S3 bucket policies to 20 KB.
+	MaxBytes int
 }
 
 // Parse parses and compiles a policy document. It is strict: anything AWS would refuse, and
@@ -29,6 +32,9 @@ type ParseOptions struct {
 func Parse(doc string, opts ParseOptions) (*Policy, error) {
 	if opts.Kind < KindIdentity || opts.Kind > KindTrust {
 		return nil, fmt.Errorf("policy: invalid policy kind %d", opts.Kind)
+	}
+	if opts.MaxBytes > 0 && len(doc) > opts.MaxBytes {
+		return nil, fmt.Errorf("%w (%d bytes)", ErrTooLarge, opts.MaxBytes)
 	}
 	if opts.MaxLength > 0 && length(doc, opts.IgnoreWhitespace) > opts.MaxLength {
 		return nil, fmt.Errorf("%w (%d characters)", ErrTooLarge, opts.MaxLength)

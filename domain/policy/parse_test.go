@@ -98,6 +98,13 @@ func TestParseSizeLimit(t *testing.T) {
 	if _, err := Parse(doc2, ParseOptions{Kind: KindResource, MaxLength: len(doc2) - 100}); err != nil {
 		t.Fatalf("limit counted bytes, not characters: %v", err)
 	}
+	// Bytes, for KMS's 32 KB key policy limit.
+	if _, err := Parse(doc2, ParseOptions{Kind: KindResource, MaxBytes: len(doc2)}); err != nil {
+		t.Fatalf("at the byte limit: %v", err)
+	}
+	if _, err := Parse(doc2, ParseOptions{Kind: KindResource, MaxBytes: len(doc2) - 1}); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("one byte over: err = %v, want ErrTooLarge", err)
+	}
 	if _, err := Parse(doc, ParseOptions{}); err == nil {
 		t.Fatal("Parse accepted the zero Kind")
 	}
