@@ -11,7 +11,7 @@
 // variables, no NotPrincipal, no key-policy rule), are unmaintained, and decode with
 // encoding/json, which silently keeps the last of two duplicate keys. Authorization sits on
 // every data-plane call, so keyhold needs exact AWS semantics, strict parsing and evaluation
-// that does no JSON work and no allocation; this package is that, in about a thousand lines.
+// that does no JSON work and no allocation; this package is that, in some two thousand lines.
 //
 // # Compile once, evaluate often
 //
