@@ -47,6 +47,10 @@ type Config struct {
 	NodeID   string
 	NodeAddr string
 	HSM      CeremonyHSM
+	// TLSPin is the SHA-256 of this node's peer TLS certificate's SubjectPublicKeyInfo, recorded
+	// as the first member's pin at init and shown to operators for admission (Member.TLSPin).
+	// Empty without peer TLS.
+	TLSPin []byte
 }
 
 // Service implements the KMS operations over a State. It is safe for concurrent use.

@@ -127,7 +127,7 @@ func (s *Service) executeCeremony(ctx context.Context, r *ProposalRecord) error 
 			return dependencyError("reading the HSM identity key", err)
 		}
 		cmd.DK = &DomainKeyVersion{Version: 1, Label: label, State: DKStateActive, CreatedAt: now}
-		cmd.Self = &Member{NodeID: s.cfg.NodeID, Address: s.cfg.NodeAddr, IdentityKey: id}
+		cmd.Self = &Member{NodeID: s.cfg.NodeID, Address: s.cfg.NodeAddr, IdentityKey: id, TLSPin: s.cfg.TLSPin}
 	case KindAdmitNode:
 		for _, dk := range d.DKVersions {
 			if dk.State == DKStateRetired {
@@ -300,3 +300,7 @@ func (s *Service) Identity() (nodeID string, identity []byte, err error) {
 	}
 	return s.cfg.NodeID, id, nil
 }
+
+// TLSPin returns this node's peer TLS pin (Config.TLSPin), which an admit-node proposal for it
+// records; nil without peer TLS.
+func (s *Service) TLSPin() []byte { return append([]byte(nil), s.cfg.TLSPin...) }
