@@ -86,6 +86,16 @@ type Config struct {
 	// TCP, for dev mode only.
 	TLS *tls.Config
 
+	// VerifyPeer, if not nil, decides after the TLS handshake whether an accepted connection's
+	// peer may use the raft port at all: raft RPCs and the peer API alike. It gets the verified
+	// chain (state.PeerCertificates[0] is the peer's certificate, already chained to the cluster
+	// CA) and returns nil to admit the connection. Anything else closes it, after answering a
+	// peer-API request with 403 and a JSON body {"code":"refused","message":err} so that the
+	// dialling node can tell why. It runs on every accepted connection, concurrently, so it must
+	// be fast and safe for concurrent use. Nil admits every certificate from the CA; without TLS
+	// it is never called (plain TCP carries no identity).
+	VerifyPeer func(state tls.ConnectionState) error
+
 	// Peer, if not nil, serves the peer API: HTTP requests other nodes send with PeerClient to
 	// this node's raft address, over the same mutual TLS as raft. Nil refuses peer connections.
 	Peer http.Handler

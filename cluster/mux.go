@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"sync"
 	"time"
@@ -28,14 +29,19 @@ type demux struct {
 	ln        net.Listener
 	advertise net.Addr
 	tls       *tls.Config // nil: plain TCP
+	verify    func(tls.ConnectionState) error
+	log       *slog.Logger
 	raftCh    chan net.Conn
 	peerCh    chan net.Conn
 	done      chan struct{}
 	closeOnce sync.Once
 }
 
-func newDemux(ln net.Listener, advertise net.Addr, conf *tls.Config) *demux {
-	d := &demux{ln: ln, advertise: advertise, raftCh: make(chan net.Conn), peerCh: make(chan net.Conn), done: make(chan struct{})}
+func newDemux(ln net.Listener, advertise net.Addr, conf *tls.Config, verify func(tls.ConnectionState) error, log *slog.Logger) *demux {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	d := &demux{ln: ln, advertise: advertise, raftCh: make(chan net.Conn), peerCh: make(chan net.Conn), done: make(chan struct{}), verify: verify, log: log}
 	if conf != nil {
 		d.tls = mtlsConfig(conf)
 	}
@@ -58,11 +64,13 @@ func (d *demux) run() {
 	}
 }
 
-// route handshakes c and hands it to raft or to the peer server by its first byte.
+// route handshakes c, checks its peer (VerifyPeer) and hands it to raft or to the peer server by
+// its first byte. A refused peer reaches neither: raft never decodes a byte it sent.
 func (d *demux) route(c net.Conn) {
 	_ = c.SetDeadline(time.Now().Add(handshakeTimeout))
+	var tc *tls.Conn
 	if d.tls != nil {
-		tc := tls.Server(c, d.tls)
+		tc = tls.Server(c, d.tls)
 		if err := tc.Handshake(); err != nil {
 			c.Close()
 			return
@@ -73,6 +81,12 @@ func (d *demux) route(c net.Conn) {
 	if _, err := io.ReadFull(c, b[:]); err != nil {
 		c.Close()
 		return
+	}
+	if tc != nil && d.verify != nil {
+		if err := d.verify(tc.ConnectionState()); err != nil {
+			d.refuse(c, b[0], err)
+			return
+		}
 	}
 	_ = c.SetDeadline(time.Time{})
 	ch := d.raftCh

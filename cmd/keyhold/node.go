@@ -84,7 +84,7 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 		AdvertiseAddr: cfg.RaftAdvertise,
 		Bootstrap:     cfg.Bootstrap,
 		Logger:        log.With("component", "raft"),
-	}, fsm{n.state})
+	}, n.newFSM())
 	if err != nil {
 		return nil, err
 	}
