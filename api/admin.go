@@ -22,7 +22,7 @@ import (
 //	GET  /v1/domain/status                  DomainStatus (JSON)
 //	GET  /v1/domain/token                   the last exported domain token (application/cbor)
 //	POST /v1/admin/domain/import            {"token": b64, "trusted": [b64 Ed25519 keys]}
-//	GET  /v1/node/identity                  {"node_id", "identity_key": b64 PKIX DER}
+//	GET  /v1/node/identity                  {"node_id", "identity_key": b64 PKIX DER, "tls_pin": b64 SHA-256 of the peer certificate's SPKI, or null}
 //	GET  /v1/admin/proposals                [ProposalView]
 //	GET  /v1/admin/proposals/{id}           ProposalView
 //	POST /v1/admin/proposals                body: signed proposal (canonical CBOR) -> {"id"}
@@ -91,7 +91,7 @@ func (s *Server) registerAdmin(mux *http.ServeMux) {
 			s.adminError(w, r, a, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"node_id": id, "identity_key": key})
+		writeJSON(w, http.StatusOK, map[string]any{"node_id": id, "identity_key": key, "tls_pin": s.svc.TLSPin()})
 	})
 	handle("GET /v1/admin/proposals", "ListProposals", func(w http.ResponseWriter, r *http.Request, a *adminCall) {
 		out := []ProposalView{}

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync/atomic"
 
 	"github.com/keyhold/keyhold/cluster"
@@ -28,11 +31,28 @@ type fsm struct {
 	rejected atomic.Uint64
 	// halt stops the node; tests replace it.
 	halt func(msg string)
+	// trust is told about every applied or restored domain record (peerauth.go).
+	trust *peerTrust
+	// selfPin is this node's peer certificate pin (nil without peer TLS).
+	selfPin []byte
 }
 
-// newFSM returns the node's state machine and registers its rejection counter.
-func (n *node) newFSM() *fsm {
-	f := &fsm{st: n.state, log: n.log.With("component", "fsm")}
+// newFSM returns the node's state machine and registers its rejection counter. It also loads
+// the persisted member set that peer checks fall back on (peerauth.go) and this node's own
+// certificate pin, which both exist before raft does.
+func (n *node) newFSM(peerTLS *tls.Config) (*fsm, error) {
+	f := &fsm{st: n.state, log: n.log.With("component", "fsm"), trust: &n.trust}
+	var err error
+	if f.selfPin, err = ownTLSPin(peerTLS); err != nil {
+		return nil, err
+	}
+	if err := n.trust.load(filepath.Join(n.cfg.DataDir, peerMembersFile)); err != nil {
+		return nil, err
+	}
+	if f.selfPin != nil {
+		// Operators compare this with the pin an admit-node proposal for this node records.
+		n.log.Info("peer TLS certificate pin", "tls_pin", hex.EncodeToString(f.selfPin))
+	}
 	f.halt = func(msg string) {
 		f.log.Error(msg)
 		os.Exit(exitNewerLog)
@@ -40,11 +60,12 @@ func (n *node) newFSM() *fsm {
 	n.metrics.CounterFunc("keyhold_raft_rejected_commands_total",
 		"Committed raft commands rejected as undecodable (no state change on any node).",
 		func() float64 { return float64(f.rejected.Load()) })
-	return f
+	return f, nil
 }
 
 func (f *fsm) Apply(index uint64, cmd []byte) any {
 	err := f.st.Apply(cmd)
+	f.observe()
 	switch {
 	case err == nil:
 		return nil
@@ -60,7 +81,21 @@ func (f *fsm) Apply(index uint64, cmd []byte) any {
 
 func (f *fsm) Snapshot() (cluster.Snapshot, error) { return fsmSnapshot{f.st.Snapshot()}, nil }
 
-func (f *fsm) Restore(r io.Reader) error { return f.st.Restore(r) }
+func (f *fsm) Restore(r io.Reader) error {
+	if err := f.st.Restore(r); err != nil {
+		return err
+	}
+	f.observe()
+	return nil
+}
+
+// observe hands the applied domain record to the peer trust, which persists its member set
+// when a ceremony changed it.
+func (f *fsm) observe() {
+	var d *domain.Domain
+	f.st.View(func(v *domain.View) { d = v.Domain() })
+	f.trust.observe(d, f.log.Warn)
+}
 
 type fsmSnapshot struct{ sn *domain.Snapshot }
 

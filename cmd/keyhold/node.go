@@ -46,6 +46,7 @@ type node struct {
 	join     joinState
 	caughtUp catchUpState
 	bg       sync.WaitGroup // joinLoop and catchUpLoop
+	trust    peerTrust      // peerauth.go: who may use the raft port
 }
 
 // startNode opens everything a node needs and starts serving. Listeners are bound before it
@@ -75,8 +76,13 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 	if err != nil {
 		return nil, err
 	}
+	sm, err := n.newFSM(peerTLS)
+	if err != nil {
+		return nil, err
+	}
 	n.raft, err = cluster.Open(cluster.Config{
 		TLS:           peerTLS,
+		VerifyPeer:    n.verifyPeer,
 		Peer:          n.peerHandler(),
 		NodeID:        cfg.NodeID,
 		DataDir:       filepath.Join(cfg.DataDir, "raft"),
@@ -84,7 +90,7 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 		AdvertiseAddr: cfg.RaftAdvertise,
 		Bootstrap:     cfg.Bootstrap,
 		Logger:        log.With("component", "raft"),
-	}, n.newFSM())
+	}, sm)
 	if err != nil {
 		return nil, err
 	}
@@ -100,6 +106,7 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 		NodeID:   cfg.NodeID,
 		NodeAddr: memberAddr(cfg),
 		HSM:      ceremonyHSM{n.tok},
+		TLSPin:   sm.selfPin,
 		Logger:   log,
 		Now:      clock,
 	})
