@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -29,7 +30,7 @@ type demux struct {
 	ln        net.Listener
 	advertise net.Addr
 	tls       *tls.Config // nil: plain TCP
-	verify    func(tls.ConnectionState) error
+	verify    func(tls.ConnectionState, bool) error
 	log       *slog.Logger
 	raftCh    chan net.Conn
 	peerCh    chan net.Conn
@@ -37,7 +38,7 @@ type demux struct {
 	closeOnce sync.Once
 }
 
-func newDemux(ln net.Listener, advertise net.Addr, conf *tls.Config, verify func(tls.ConnectionState) error, log *slog.Logger) *demux {
+func newDemux(ln net.Listener, advertise net.Addr, conf *tls.Config, verify func(tls.ConnectionState, bool) error, log *slog.Logger) *demux {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -83,7 +84,7 @@ func (d *demux) route(c net.Conn) {
 		return
 	}
 	if tc != nil && d.verify != nil {
-		if err := d.verify(tc.ConnectionState()); err != nil {
+		if err := d.verify(tc.ConnectionState(), false); err != nil {
 			d.refuse(c, b[0], err)
 			return
 		}
@@ -120,7 +121,16 @@ func (d *demux) dial(ctx context.Context, addr string) (net.Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, handshakeTimeout)
 	defer cancel()
 	td := &tls.Dialer{Config: d.tls}
-	return td.DialContext(ctx, "tcp", addr)
+	c, err := td.DialContext(ctx, "tcp", addr)
+	if err != nil || d.verify == nil {
+		return c, err
+	}
+	if err := d.verify(c.(*tls.Conn).ConnectionState(), true); err != nil {
+		c.Close()
+		d.log.Warn("cluster: dialled peer refused", "addr", addr, "reason", err)
+		return nil, fmt.Errorf("cluster: peer %s: %w", addr, err)
+	}
+	return c, nil
 }
 
 // chanListener is a net.Listener fed by the demux.

@@ -14,13 +14,13 @@ import (
 
 // TestVerifyPeerRefusesBeforeRaftAndPeerAPI: a certificate from the cluster CA that VerifyPeer
 // refuses reaches neither the peer API (it gets a 403 naming the reason, and the handler never
-// runs) nor raft (the connection is closed before raft reads a byte), while members keep
-// replicating and talking over the same port.
+// runs) nor raft (the connection is closed before raft reads a byte), members send nothing to
+// it, and members keep replicating and talking over the same port.
 func TestVerifyPeerRefusesBeforeRaftAndPeerAPI(t *testing.T) {
 	ca := newTestCA(t, "cluster CA")
 	var handled atomic.Int64
 	members := map[string]bool{"n0": true, "n1": true}
-	verify := func(cs tls.ConnectionState) error {
+	verify := func(cs tls.ConnectionState, _ bool) error {
 		if cn := cs.PeerCertificates[0].Subject.CommonName; !members[cn] {
 			return errors.New("certificate " + cn + " is not a member")
 		}
@@ -40,6 +40,8 @@ func TestVerifyPeerRefusesBeforeRaftAndPeerAPI(t *testing.T) {
 
 	outsiderCfg := testConfig(t, "not-a-member", c.logs)
 	outsiderCfg.TLS = ca.nodeTLS(t, "not-a-member")
+	var outsiderHandled atomic.Int64
+	outsiderCfg.Peer = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { outsiderHandled.Add(1) })
 	outsider, err := Open(outsiderCfg, newKV())
 	if err != nil {
 		t.Fatal(err)
@@ -73,6 +75,18 @@ func TestVerifyPeerRefusesBeforeRaftAndPeerAPI(t *testing.T) {
 	}
 	if n, err := conn.Read(make([]byte, 64)); err == nil {
 		t.Fatalf("raft connection from a refused certificate: read %d bytes, want it closed", n)
+	}
+
+	// Nor does a member send anything to it: a forwarded write or a raft RPC to an address a
+	// non-member answers fails after the handshake, before a byte is written.
+	if resp, err := l.node.PeerClient().Get(PeerScheme + "://" + outsider.Addr() + "/ping"); err == nil {
+		resp.Body.Close()
+		t.Fatalf("member's peer request to a non-member: got %s, want an error", resp.Status)
+	} else if !strings.Contains(err.Error(), "not a member") {
+		t.Errorf("member's peer request to a non-member: got %v, want the refusal", err)
+	}
+	if outsiderHandled.Load() != 0 {
+		t.Fatal("a member sent a peer request to a non-member")
 	}
 
 	// Members are unaffected.

@@ -217,7 +217,7 @@ func (m peerMember) matches(cert *x509.Certificate, pin []byte) bool {
 }
 
 // errNotMemberCert is the reason every refused certificate is given.
-var errNotMemberCert = errors.New("the certificate is not that of a member of the domain")
+var errNotMemberCert = errors.New("peer certificate refused")
 
 // peerMemberOf returns the member the verified TLS state identifies.
 func (n *node) peerMemberOf(cs tls.ConnectionState) (peerMember, error) {
@@ -233,13 +233,22 @@ func (n *node) peerMemberOf(cs tls.ConnectionState) (peerMember, error) {
 		}
 	}
 	if set.Domain == "" {
-		return peerMember{}, fmt.Errorf("%w: this node knows no member of any domain yet (subject %q, pin %s)", errNotMemberCert, cert.Subject.CommonName, hex.EncodeToString(pin))
+		return peerMember{}, fmt.Errorf("%w: this node knows no member of any domain yet, so it is not a member of the domain (subject %q, pin %s)", errNotMemberCert, cert.Subject.CommonName, hex.EncodeToString(pin))
 	}
-	return peerMember{}, fmt.Errorf("%w: not a member of the domain per %s at epoch %d (subject %q, pin %s)", errNotMemberCert, src, set.Epoch, cert.Subject.CommonName, hex.EncodeToString(pin))
+	return peerMember{}, fmt.Errorf("%w: it is not a member of the domain per %s at epoch %d (subject %q, pin %s)", errNotMemberCert, src, set.Epoch, cert.Subject.CommonName, hex.EncodeToString(pin))
 }
 
-// verifyPeer is cluster.Config.VerifyPeer: only a current member reaches raft or the peer API.
-func (n *node) verifyPeer(cs tls.ConnectionState) error {
+// verifyPeer is cluster.Config.VerifyPeer: only a current member reaches raft or the peer API,
+// and this node sends raft traffic and forwarded writes only to current members. The one
+// exception is dialling before this node knows any member set: a new node asks its configured
+// join peer (verified against the CA and the dialled address) for the member set it will then
+// check everyone against.
+func (n *node) verifyPeer(cs tls.ConnectionState, dialed bool) error {
+	if dialed {
+		if set, _ := n.currentMembers(); set.Domain == "" {
+			return nil
+		}
+	}
 	_, err := n.peerMemberOf(cs)
 	return err
 }
@@ -250,7 +259,7 @@ func (n *node) verifyPeer(cs tls.ConnectionState) error {
 func (n *node) requireMember(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.TLS != nil {
-			if err := n.verifyPeer(*r.TLS); err != nil {
+			if err := n.verifyPeer(*r.TLS, false); err != nil {
 				n.log.Warn("peer request refused", "remote", r.RemoteAddr, "path", r.URL.Path, "reason", err)
 				writePeerError(w, http.StatusForbidden, peerError{Code: peerCodeRefused, Message: err.Error()})
 				return
