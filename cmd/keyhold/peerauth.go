@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"sync"
 
 	"github.com/keyhold/keyhold/domain"
@@ -38,7 +39,9 @@ import (
 //     that leader. The join peer is one the operator configured, reached over TLS verified
 //     against the cluster CA and the dialled address, and answers only a node it counts as a
 //     member.
-// A node with none of the three (a bootstrap node before init, a stranger) refuses every peer.
+// A node with none of the three falls back on its raft configuration's addresses if it has been
+// part of a multi-server cluster (raftConfigSet: the upgrade path), and otherwise (a bootstrap
+// node before init, a stranger) refuses every peer.
 
 // peerMembersFile holds the persisted member set, in the node's data directory.
 const peerMembersFile = "peer-members.json"
@@ -181,8 +184,9 @@ func (p *peerTrust) learn(s memberSet) {
 	}
 }
 
-// currentMembers returns the member set peers are checked against and where it comes from.
-func (n *node) currentMembers() (memberSet, string) {
+// currentMembers returns the member set peers are checked against and where it comes from
+// (src), or an empty src when this node knows none.
+func (n *node) currentMembers() (set memberSet, src string) {
 	var rec memberSet
 	n.state.View(func(v *domain.View) {
 		if d := v.Domain(); d != nil {
@@ -203,7 +207,35 @@ func (n *node) currentMembers() (memberSet, string) {
 			cur, src = c.s, c.src
 		}
 	}
+	if cur.Domain == "" {
+		return n.raftConfigSet()
+	}
 	return cur, src
+}
+
+// raftConfigSet is the last resort of a node that has been part of a multi-server cluster yet
+// knows no member set: one upgraded from a keyhold that kept no persisted set, restarted before
+// a snapshot held its domain record (a follower applies its log only once the leader has
+// contacted it). The servers of its raft configuration, which raft reads from its own log at
+// start, are identified by address, as members recorded without a pin are. The first record the
+// leader sends replaces it. A new node (empty configuration) and a bootstrap node before init
+// (itself alone) get nothing from it.
+func (n *node) raftConfigSet() (memberSet, string) {
+	select {
+	case <-n.started: // n.raft is set
+	default:
+		return memberSet{}, ""
+	}
+	st := n.raft.Status()
+	servers := append(slices.Clone(st.Voters), st.Nonvoters...)
+	if len(servers) < 2 {
+		return memberSet{}, ""
+	}
+	var s memberSet
+	for _, sv := range servers {
+		s.Members = append(s.Members, peerMember{NodeID: sv.ID, Address: sv.Addr})
+	}
+	return s, "the raft configuration (no member set known yet)"
 }
 
 // matches reports whether cert identifies member m: by its pin, or, for a member recorded
@@ -232,7 +264,7 @@ func (n *node) peerMemberOf(cs tls.ConnectionState) (peerMember, error) {
 			return m, nil
 		}
 	}
-	if set.Domain == "" {
+	if src == "" {
 		return peerMember{}, fmt.Errorf("%w: this node knows no member of any domain yet, so it is not a member of the domain (subject %q, pin %s)", errNotMemberCert, cert.Subject.CommonName, hex.EncodeToString(pin))
 	}
 	return peerMember{}, fmt.Errorf("%w: it is not a member of the domain per %s at epoch %d (subject %q, pin %s)", errNotMemberCert, src, set.Epoch, cert.Subject.CommonName, hex.EncodeToString(pin))
@@ -245,7 +277,7 @@ func (n *node) peerMemberOf(cs tls.ConnectionState) (peerMember, error) {
 // check everyone against.
 func (n *node) verifyPeer(cs tls.ConnectionState, dialed bool) error {
 	if dialed {
-		if set, _ := n.currentMembers(); set.Domain == "" {
+		if _, src := n.currentMembers(); src == "" {
 			return nil
 		}
 	}

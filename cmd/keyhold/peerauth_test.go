@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"crypto/x509"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -70,5 +71,32 @@ func TestPeerTrustPersistsNewestMemberSet(t *testing.T) {
 	}
 	if s := again.saved; s.Epoch != 3 || len(s.Members) != 3 || !bytes.Equal(s.Members[2].TLSPin, pin) {
 		t.Fatalf("persisted set after restart: got %+v, want epoch 3 with 3 pinned members", s)
+	}
+}
+
+// TestFollowerWithoutMemberSetRejoins: a follower that restarts knowing no member set (as after
+// an upgrade from a keyhold that kept none; without a snapshot its record is applied only once
+// the leader has reached it) still accepts the leader, by its raft configuration, catches up and
+// persists the member set again.
+func TestFollowerWithoutMemberSetRejoins(t *testing.T) {
+	ac := newAttackCluster(t)
+	l := ac.leader()
+	var f *testNode
+	for _, tn := range ac.nodes {
+		if tn != l {
+			f = tn
+			break
+		}
+	}
+	f.stop()
+	path := filepath.Join(f.cfg.DataDir, peerMembersFile)
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	ac.startMember(f)
+	ac.waitServing()
+	var p peerTrust
+	if err := p.load(path); err != nil || len(p.saved.Members) != 3 {
+		t.Fatalf("%s's persisted member set after catching up: %+v, %v", f.cfg.NodeID, p.saved, err)
 	}
 }
