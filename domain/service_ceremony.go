@@ -300,7 +300,3 @@ func (s *Service) Identity() (nodeID string, identity []byte, err error) {
 	}
 	return s.cfg.NodeID, id, nil
 }
-
-// TLSPin returns this node's peer TLS pin (Config.TLSPin), which an admit-node proposal for it
-// records; nil without peer TLS.
-func (s *Service) TLSPin() []byte { return append([]byte(nil), s.cfg.TLSPin...) }
