@@ -257,3 +257,47 @@ func FuzzValidateForwarded(f *testing.F) {
 		}
 	})
 }
+
+// TestValidateForwardedAcceptsCeremonyCommands: the ceremony commands a node proposes (submit,
+// approve, execute of admit-node and rotate-domain-key, re-wrap steps, expiry) pass the strict
+// check too: a leader that lost leadership mid-ceremony forwards them.
+func TestValidateForwardedAcceptsCeremonyCommands(t *testing.T) {
+	e := newCeremonyEnv(t, 2, 2, QuorumRules{})
+	vp := &validatingProposer{t: t, localProposer: localProposer{st: e.st}}
+	e.svc.prop = vp
+	bg := context.Background()
+	if _, err := e.svc.CreateKey(bg, CreateKeyInput{}); err != nil {
+		t.Fatal(err)
+	}
+	a := e.propose(KindAdmitNode)
+	a.Member = &Member{NodeID: "n2", Address: "127.0.0.1:8112", IdentityKey: identities(t)[1], TLSPin: bytes.Repeat([]byte{2}, TLSPinSize)}
+	e.approve(t, e.submit(t, a, 0), 1)
+	if err := e.svc.RunCeremonies(bg); err != nil {
+		t.Fatal(err)
+	}
+	r := e.propose(KindRotateDK)
+	e.approve(t, e.submit(t, r, 0), 1)
+	if err := e.svc.RunCeremonies(bg); err != nil {
+		t.Fatal(err)
+	}
+	for done := false; !done; {
+		var err error
+		if done, err = e.svc.RewrapStep(bg, 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.submit(t, e.propose(KindRotateDK), 0) // left pending, then expired
+	e.clk.t = e.clk.t.Add(2 * time.Hour)
+	if err := e.svc.RunCeremonies(bg); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[CommandType]bool{}
+	for _, c := range vp.log {
+		seen[CommandType(c[0])] = true
+	}
+	for _, want := range []CommandType{cmdSubmitProposal, cmdApproveProposal, cmdExecuteProposal, cmdRewrap, cmdExpireProposals} {
+		if !seen[want] {
+			t.Errorf("no command of type %d was proposed", want)
+		}
+	}
+}

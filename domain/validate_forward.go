@@ -67,7 +67,12 @@ func ValidateForwarded(cmd []byte) error {
 	}
 	t := CommandType(cmd[0])
 	check, ok := forwardable[t]
-	if !ok {
+	switch {
+	case t == cmdImportDomain:
+		return fmt.Errorf("%w: import-domain is never forwarded: import the domain token through the leader's ops API", ErrNotForwardable)
+	case t == cmdInitDomain:
+		return fmt.Errorf("%w: init-domain is never forwarded: a domain is initialised on its first node", ErrNotForwardable)
+	case !ok:
 		return fmt.Errorf("%w: command type %d is never forwarded", ErrNotForwardable, t)
 	}
 	if err := check(cmd[1:]); err != nil {

@@ -80,7 +80,8 @@ func refusedByLeader(ferr error) error {
 	}
 	switch pe.Code {
 	case peerCodeBad:
-		return &domain.Error{Kind: domain.ErrValidation, Msg: "the leader refused the command", Cause: ferr}
+		// The leader's message names the rule (domain.ValidateForwarded), never the command.
+		return &domain.Error{Kind: domain.ErrValidation, Msg: "the leader refused the command: " + pe.Message}
 	case peerCodeRefused:
 		return &domain.Error{Kind: domain.ErrDependency, Msg: "the leader refused this node: a dependency of the key service is unavailable", Cause: ferr}
 	}
