@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,6 +23,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"github.com/keyhold/keyhold/cluster"
+	"github.com/keyhold/keyhold/domain"
 	"github.com/keyhold/keyhold/softhsm"
 )
 
@@ -415,6 +417,14 @@ func TestAttackForwardUnknownCommandType(t *testing.T) {
 		if status != http.StatusBadRequest || json.Unmarshal(body, &pe) != nil || pe.Code != peerCodeBad {
 			t.Errorf("%s: got %d %s, want 400 bad_request", tc.name, status, body)
 		}
+	}
+	// The follower's own forwarding path gets the leader's refusal at once, not a retry loop
+	// until its deadline.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := (forwardingProposer{member.n}).Propose(ctx, []byte{0xFF}); !errors.Is(err, domain.ErrValidation) || time.Since(start) > 5*time.Second {
+		t.Errorf("forwarding 0xFF from %s: got %v after %v, want ErrValidation at once", member.cfg.NodeID, err, time.Since(start))
 	}
 	if after := l.n.raft.Status().LastLogIndex; after != before {
 		t.Errorf("leader's last log index moved from %d to %d: refused commands reached the log", before, after)
