@@ -36,6 +36,7 @@ type demux struct {
 	peerCh    chan net.Conn
 	done      chan struct{}
 	closeOnce sync.Once
+	trackedConns
 }
 
 func newDemux(ln net.Listener, advertise net.Addr, conf *tls.Config, verify func(tls.ConnectionState, bool) error, log *slog.Logger) *demux {
@@ -94,7 +95,11 @@ func (d *demux) route(c net.Conn) {
 	if b[0] == peerMarker {
 		ch = d.peerCh
 	} else {
-		c = &prefixConn{Conn: c, first: b[0]}
+		pc := &prefixConn{Conn: c, first: b[0]}
+		c = pc
+		if tc != nil && d.verify != nil {
+			c = d.track(pc, tc.ConnectionState()) // RecheckPeers may close it later
+		}
 	}
 	select {
 	case ch <- c:

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -97,5 +99,55 @@ func TestVerifyPeerRefusesBeforeRaftAndPeerAPI(t *testing.T) {
 	}
 	resp.Body.Close()
 	c.set(l, "k2", "v2")
+	c.waitConverged()
+}
+
+// TestRecheckPeersClosesRemovedPeersConnections: a raft connection accepted while its peer was
+// acceptable is closed by RecheckPeers once VerifyPeer refuses that peer; members' connections
+// stay.
+func TestRecheckPeersClosesRemovedPeersConnections(t *testing.T) {
+	ca := newTestCA(t, "cluster CA")
+	var mu sync.Mutex
+	allowed := map[string]bool{"n0": true, "n1": true, "soon-removed": true}
+	verify := func(cs tls.ConnectionState, _ bool) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if cn := cs.PeerCertificates[0].Subject.CommonName; !allowed[cn] {
+			return errors.New(cn + " is not a member")
+		}
+		return nil
+	}
+	c := newTestCluster(t, 2, func(i int, cfg *Config) {
+		cfg.TLS = ca.nodeTLS(t, cfg.NodeID)
+		cfg.VerifyPeer = verify
+	})
+	l := c.leader()
+	conn, err := tls.Dial("tcp", l.node.Addr(), ca.nodeTLS(t, "soon-removed"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte{0}); err != nil { // raft's AppendEntries type, then silence
+		t.Fatal(err)
+	}
+	// The connection is with raft now, which waits for the rest of the RPC.
+	_ = conn.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	if _, err := conn.Read(make([]byte, 1)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("before removal: got %v, want the connection open and silent", err)
+	}
+	if n := l.node.RecheckPeers(); n != 0 {
+		t.Fatalf("RecheckPeers with nobody removed closed %d connections", n)
+	}
+	mu.Lock()
+	delete(allowed, "soon-removed")
+	mu.Unlock()
+	if n := l.node.RecheckPeers(); n != 1 {
+		t.Fatalf("RecheckPeers after the removal closed %d connections, want 1", n)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := conn.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("after removal: got %v, want the connection closed", err)
+	}
+	c.set(l, "k", "v")
 	c.waitConverged()
 }

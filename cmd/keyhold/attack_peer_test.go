@@ -495,3 +495,61 @@ func metricValue(t *testing.T, tn *testNode, name string) float64 {
 	t.Fatalf("%s: no metric %s", tn.cfg.NodeID, name)
 	return 0
 }
+
+// TestAttackRemovedMemberKeepsRaftConnection: node3's key is compromised. Before the operators
+// remove node3 from the domain, the attacker opens a raft connection to the leader with node3's
+// certificate and leaves it open, to speak raft later as a member. Once the remove-node ceremony
+// commits, the leader must close that connection and refuse new ones.
+func TestAttackRemovedMemberKeepsRaftConnection(t *testing.T) {
+	ac := newAttackCluster(t)
+	l := ac.leader()
+	var victim *testNode
+	for _, tn := range ac.nodes {
+		if tn != l {
+			victim = tn
+		}
+	}
+	stolen := ac.tlsConfig(victim.cfg.TLSCert, victim.cfg.TLSKey)
+	conn, err := tls.Dial("tcp", l.cfg.RaftAddr, stolen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte{0}); err != nil { // raft's AppendEntries type; the rest later
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+	if _, err := conn.Read(make([]byte, 1)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("before the removal: got %v, want the connection open (a member's)", err)
+	}
+
+	// The operators remove node3 (the dev operator alone is the quorum here).
+	victim.stop()
+	op, err := devOperatorKey(ac.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := l.n.svc.Domain()
+	p := domain.NewProposal(domain.KindRemoveNode, d.ID, d.Epoch, time.Now(), time.Hour)
+	p.NodeID = victim.cfg.NodeID
+	signed, _, err := domain.SignNewProposal(p, op)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := l.n.svc.SubmitProposal(ctx, signed); err != nil {
+		t.Fatalf("remove-node: %v", err)
+	}
+	if d := l.n.svc.Domain(); len(d.Members) != 2 {
+		t.Fatalf("members after remove-node: got %d, want 2", len(d.Members))
+	}
+
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := conn.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("the removed member's open raft connection: got %v, want it closed by the leader", err)
+	}
+	if status, body, err := peerPost(stolen, l.cfg.RaftAddr, peerPathReadIndex, nil); err == nil && status != http.StatusForbidden {
+		t.Errorf("a new connection with the removed member's certificate: got %d %s, want 403", status, body)
+	}
+}

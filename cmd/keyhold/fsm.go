@@ -35,6 +35,8 @@ type fsm struct {
 	trust *peerTrust
 	// selfPin is this node's peer certificate pin (nil without peer TLS).
 	selfPin []byte
+	// membersChanged, if set, is called when an applied record changed the member set.
+	membersChanged func()
 }
 
 // newFSM returns the node's state machine and registers its rejection counter. It also loads
@@ -52,6 +54,18 @@ func (n *node) newFSM(peerTLS *tls.Config) (*fsm, error) {
 	if f.selfPin != nil {
 		// Operators compare this with the pin an admit-node proposal for this node records.
 		n.log.Info("peer TLS certificate pin", "tls_pin", hex.EncodeToString(f.selfPin))
+	}
+	f.membersChanged = func() {
+		select {
+		case <-n.started:
+			// A removed member loses its open raft connections now, not when they next break.
+			// Off the FSM goroutine: closing connections must not delay applying.
+			go n.raft.RecheckPeers()
+		default:
+			// Still starting: the set only catches up with the persisted one (what accepted
+			// connections were checked against); a removal committed in the few seconds of a
+			// start is caught by the next change or the connection's next break.
+		}
 	}
 	f.halt = func(msg string) {
 		f.log.Error(msg)
@@ -94,7 +108,9 @@ func (f *fsm) Restore(r io.Reader) error {
 func (f *fsm) observe() {
 	var d *domain.Domain
 	f.st.View(func(v *domain.View) { d = v.Domain() })
-	f.trust.observe(d, f.log.Warn)
+	if f.trust.observe(d, f.log.Warn) && f.membersChanged != nil {
+		f.membersChanged()
+	}
 }
 
 type fsmSnapshot struct{ sn *domain.Snapshot }

@@ -131,24 +131,26 @@ func (p *peerTrust) load(path string) error {
 	return nil
 }
 
-// observe persists the applied record's member set when it is newer than the saved one. It runs
-// on the FSM goroutine after each apply and restore; it writes only when a ceremony changed the
-// record, which is rare. Replaying an older log never rolls the file back.
-func (p *peerTrust) observe(d *domain.Domain, log func(msg string, args ...any)) {
+// observe persists the applied record's member set when it is newer than the saved one, and
+// reports whether it was. It runs on the FSM goroutine after each apply and restore; it writes
+// only when a ceremony changed the record, which is rare. Replaying an older log never rolls the
+// file back.
+func (p *peerTrust) observe(d *domain.Domain, log func(msg string, args ...any)) (changed bool) {
 	if d == nil || p.path == "" {
-		return
+		return false
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if d.ID == p.saved.Domain && d.Epoch <= p.saved.Epoch {
-		return // the common case, on every applied command: nothing to do
+		return false // the common case, on every applied command: nothing to do
 	}
 	cur := setOf(d)
 	if err := writeFileSync(p.path, cur); err != nil {
+		// Tried once per change, not on every apply after it.
 		log("persisting the member set failed: a restart may refuse peers until the leader is reached", "err", err)
-		return
 	}
 	p.saved = cur
+	return true
 }
 
 func writeFileSync(path string, v any) error {
