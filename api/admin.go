@@ -31,7 +31,8 @@ import (
 // operator-only: it is the whole record with every wrapped domain key.
 //
 //	GET  /v1/domain/status                  open      DomainStatus (JSON)
-//	GET  /v1/node/identity                  open      {"node_id", "identity_key": b64 PKIX DER}
+//	GET  /v1/node/identity                  open      {"node_id", "identity_key": b64 PKIX DER,
+//	                                                  "tls_pin": b64 SHA-256 of the peer certificate's SPKI, or null}
 //	GET  /v1/admin/proposals                open      [ProposalView]
 //	GET  /v1/admin/proposals/{id}           open      ProposalView
 //	GET  /v1/domain/token                   operator  the last exported domain token (application/cbor)
@@ -116,7 +117,7 @@ func (s *Server) adminRoutes() []adminRoute {
 				s.adminError(w, r, a, err)
 				return
 			}
-			writeJSON(w, http.StatusOK, map[string]any{"node_id": id, "identity_key": key})
+			writeJSON(w, http.StatusOK, map[string]any{"node_id": id, "identity_key": key, "tls_pin": s.svc.TLSPin()})
 		}},
 		{"GET /v1/admin/proposals", "ListProposals", false, 0, func(w http.ResponseWriter, r *http.Request, a *adminCall) {
 			out := []ProposalView{}

@@ -86,6 +86,18 @@ type Config struct {
 	// TCP, for dev mode only.
 	TLS *tls.Config
 
+	// VerifyPeer, if not nil, decides after the TLS handshake whether the peer at the other end
+	// of a connection may talk raft or the peer API with this node. It gets the verified chain
+	// (state.PeerCertificates[0] is the peer's certificate, already chained to the cluster CA)
+	// and dialed: false for a connection this node accepted (checked before raft or the peer
+	// server reads a byte of it), true for one it dialled (checked before raft or PeerClient
+	// writes a byte to it). It returns nil to admit the connection. Anything else closes it; an
+	// accepted peer-API request is first answered with 403 and a JSON body (PeerRefusal) so that
+	// the dialling node can tell why. It runs on every connection, concurrently, so it must be
+	// fast and safe for concurrent use. Nil admits every certificate from the CA; without TLS it
+	// is never called (plain TCP carries no identity).
+	VerifyPeer func(state tls.ConnectionState, dialed bool) error
+
 	// Peer, if not nil, serves the peer API: HTTP requests other nodes send with PeerClient to
 	// this node's raft address, over the same mutual TLS as raft. Nil refuses peer connections.
 	Peer http.Handler

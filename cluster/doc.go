@@ -48,7 +48,9 @@
 // Raft traffic is plain TCP when Config.TLS is nil (dev mode) and mutual TLS 1.3 otherwise:
 // each side presents a certificate and verifies the other's against the cluster CA. The raft port
 // also carries the peer API (Config.Peer, PeerClient): a connection whose first byte is 0xE7
-// is plain HTTP/1.1 inside the same TLS, for node-to-node requests such as forwarded writes. Raft's
+// is plain HTTP/1.1 inside the same TLS, for node-to-node requests such as forwarded writes.
+// Config.VerifyPeer, when set, decides after the handshake whether the certificate is that of a
+// current member; a refused peer reaches neither raft nor the peer API. Raft's
 // hclog output goes to Config.Logger (slog); raft's go-metrics go to the process-wide sink,
 // which discards them unless someone installs one; metrics come from Status and Observer.
 package cluster

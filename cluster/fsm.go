@@ -20,9 +20,12 @@ type StateMachine interface {
 	// results on every node. It must not do I/O, read clocks or draw randomness; everything like
 	// that is decided before proposing and carried in cmd. Apply must be idempotent with respect
 	// to retried commands (a proposer that lost leadership cannot know whether its command
-	// committed, so it retries). A command Apply cannot understand must panic: a node that
-	// cannot follow the log must stop, not diverge. Results that are errors are results, not
-	// failures: Node.Apply returns them as its first value.
+	// committed, so it retries). Apply must not panic on any bytes: a panic here kills the node,
+	// and raft replays the same entry at every restart, so one bad entry would crash-loop every
+	// replica. A command it cannot decode must be rejected deterministically (an error result,
+	// no state change). Only a command it knows to come from a newer version may stop the
+	// process, and must say so. Results that are errors are results, not failures: Node.Apply
+	// returns them as its first value.
 	Apply(index uint64, cmd []byte) any
 
 	// Snapshot captures the current state. It must be cheap (capture an immutable view or a

@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"sync"
 	"time"
@@ -28,14 +30,20 @@ type demux struct {
 	ln        net.Listener
 	advertise net.Addr
 	tls       *tls.Config // nil: plain TCP
+	verify    func(tls.ConnectionState, bool) error
+	log       *slog.Logger
 	raftCh    chan net.Conn
 	peerCh    chan net.Conn
 	done      chan struct{}
 	closeOnce sync.Once
+	trackedConns
 }
 
-func newDemux(ln net.Listener, advertise net.Addr, conf *tls.Config) *demux {
-	d := &demux{ln: ln, advertise: advertise, raftCh: make(chan net.Conn), peerCh: make(chan net.Conn), done: make(chan struct{})}
+func newDemux(ln net.Listener, advertise net.Addr, conf *tls.Config, verify func(tls.ConnectionState, bool) error, log *slog.Logger) *demux {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	d := &demux{ln: ln, advertise: advertise, raftCh: make(chan net.Conn), peerCh: make(chan net.Conn), done: make(chan struct{}), verify: verify, log: log}
 	if conf != nil {
 		d.tls = mtlsConfig(conf)
 	}
@@ -58,11 +66,13 @@ func (d *demux) run() {
 	}
 }
 
-// route handshakes c and hands it to raft or to the peer server by its first byte.
+// route handshakes c, checks its peer (VerifyPeer) and hands it to raft or to the peer server by
+// its first byte. A refused peer reaches neither: raft never decodes a byte it sent.
 func (d *demux) route(c net.Conn) {
 	_ = c.SetDeadline(time.Now().Add(handshakeTimeout))
+	var tc *tls.Conn
 	if d.tls != nil {
-		tc := tls.Server(c, d.tls)
+		tc = tls.Server(c, d.tls)
 		if err := tc.Handshake(); err != nil {
 			c.Close()
 			return
@@ -74,12 +84,22 @@ func (d *demux) route(c net.Conn) {
 		c.Close()
 		return
 	}
+	if tc != nil && d.verify != nil {
+		if err := d.verify(tc.ConnectionState(), false); err != nil {
+			d.refuse(c, b[0], err)
+			return
+		}
+	}
 	_ = c.SetDeadline(time.Time{})
 	ch := d.raftCh
 	if b[0] == peerMarker {
 		ch = d.peerCh
 	} else {
-		c = &prefixConn{Conn: c, first: b[0]}
+		pc := &prefixConn{Conn: c, first: b[0]}
+		c = pc
+		if tc != nil && d.verify != nil {
+			c = d.track(pc, tc.ConnectionState()) // RecheckPeers may close it later
+		}
 	}
 	select {
 	case ch <- c:
@@ -106,7 +126,16 @@ func (d *demux) dial(ctx context.Context, addr string) (net.Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, handshakeTimeout)
 	defer cancel()
 	td := &tls.Dialer{Config: d.tls}
-	return td.DialContext(ctx, "tcp", addr)
+	c, err := td.DialContext(ctx, "tcp", addr)
+	if err != nil || d.verify == nil {
+		return c, err
+	}
+	if err := d.verify(c.(*tls.Conn).ConnectionState(), true); err != nil {
+		c.Close()
+		d.log.Warn("cluster: dialled peer refused", "addr", addr, "reason", err)
+		return nil, fmt.Errorf("cluster: peer %s: %w", addr, err)
+	}
+	return c, nil
 }
 
 // chanListener is a net.Listener fed by the demux.

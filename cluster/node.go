@@ -163,7 +163,7 @@ func newTransport(cfg Config, hl hclog.Logger) (*raft.NetworkTransport, *demux, 
 		ln.Close()
 		return nil, nil, fmt.Errorf("%w: advertise address %s is not one peers can dial; set AdvertiseAddr", ErrInvalidConfig, adv)
 	}
-	d := newDemux(ln, adv, cfg.TLS)
+	d := newDemux(ln, adv, cfg.TLS, cfg.VerifyPeer, cfg.Logger)
 	stream := &streamLayer{chanListener{d: d, ch: d.raftCh}}
 	return raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
 		Stream:  stream,

@@ -111,6 +111,9 @@ func (s *State) applyExecuteProposal(c *executeProposalCmd) error {
 		if c.DK == nil || c.Self == nil || c.DK.Version != 1 {
 			return errorf(ErrValidation, "init-domain needs domain key version 1 and the first member")
 		}
+		if c.Self.TLSPin != nil && len(c.Self.TLSPin) != TLSPinSize {
+			return errorf(ErrValidation, "the first member's TLS pin is %d bytes, want %d", len(c.Self.TLSPin), TLSPinSize)
+		}
 		s.domain = &Domain{
 			ID: p.DomainID, CreatedAt: c.At, DKVersions: []DomainKeyVersion{*c.DK}, CurrentDK: 1,
 			Operators: slices.Clone(p.Operators), Quorum: p.Quorum, Rules: *p.Rules,

@@ -10,19 +10,6 @@ import (
 	"time"
 )
 
-func TestApplyUnknownCommandPanics(t *testing.T) {
-	for _, cmd := range [][]byte{{0}, {200, '{', '}'}, {byte(cmdCreateKey), 'x'}, {}} {
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Errorf("Apply(%v) did not panic", cmd)
-				}
-			}()
-			_ = NewState(testARNs).Apply(cmd)
-		}()
-	}
-}
-
 // dump renders a state canonically, for comparing replicas.
 func dump(st *State) string {
 	var b bytes.Buffer

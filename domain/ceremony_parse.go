@@ -153,6 +153,9 @@ func (p *Proposal) check() error {
 		if _, err := ParseIdentityKey(m.IdentityKey); err != nil {
 			return err
 		}
+		if m.TLSPin != nil && len(m.TLSPin) != TLSPinSize {
+			return bad("a member's TLS pin is %d bytes, want %d", len(m.TLSPin), TLSPinSize)
+		}
 	}
 	if len(p.NodeID) > MaxNodeID {
 		return bad("node id longer than %d bytes", MaxNodeID)

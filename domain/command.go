@@ -8,9 +8,18 @@ import (
 	"github.com/keyhold/keyhold/wrap"
 )
 
-// CommandType is the first byte of an encoded command. The zero value is invalid, and Apply
-// panics on a type it does not know: a node that cannot interpret a committed command must stop
-// rather than diverge from its peers.
+// CommandType is the first byte of an encoded command. The byte space is split so that a
+// replica can tell a command written by a newer keyhold from garbage:
+//
+//	0x00         invalid: never written
+//	0x01..0x7F   command types, assigned in order; a type above cmdLast is from a newer version
+//	0x80..0xFF   never assigned: garbage
+//
+// Apply rejects garbage and undecodable bodies deterministically (ErrRejectedCommand: an error
+// result and no state change on every replica). A type in the assigned range that this code does
+// not know yet is ErrNewerCommand: the node cannot follow the log and must stop (the caller halts
+// it); skipping the command would diverge from upgraded peers. Nothing from the network reaches
+// the log with an unknown type: ValidateForwarded refuses it first.
 type CommandType uint8
 
 // Command types. Never renumber: these bytes are in raft logs and snapshots of running clusters.
@@ -40,6 +49,11 @@ const (
 	cmdExpireProposals
 	cmdRewrap
 	cmdImportDomain
+
+	// cmdLast is the highest type this version knows. New types are appended above it.
+	cmdLast = cmdImportDomain
+	// cmdReservedMax is the highest type byte keyhold will ever assign.
+	cmdReservedMax CommandType = 0x7F
 )
 
 // Command bodies. Every field a replica needs is inside the command: Apply reads no clock, no

@@ -45,7 +45,16 @@ type Member struct {
 	// WrappedDKs holds each domain key version wrapped to IdentityKey, so that the member can
 	// unwrap it into its HSM. The member that generated a version has no entry for it.
 	WrappedDKs []WrappedDK `cbor:"4,keyasint,omitempty"`
+	// TLSPin is the SHA-256 of the SubjectPublicKeyInfo of the member's peer TLS certificate
+	// (TLSPinSize bytes): only a peer presenting that key reaches this cluster's raft port and
+	// peer API as this member. It is recorded when the member is admitted (or, for the first
+	// member, at init); a member recorded without one is identified by its address instead
+	// (cmd/keyhold peerauth.go). Optional, so records and proposals without it keep their bytes.
+	TLSPin []byte `cbor:"5,keyasint,omitempty"`
 }
+
+// TLSPinSize is the size of Member.TLSPin: a SHA-256.
+const TLSPinSize = 32
 
 // WrappedDK is one domain key version wrapped (RSA-OAEP inside an HSM) to a member's identity key.
 type WrappedDK struct {

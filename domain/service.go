@@ -54,6 +54,10 @@ type Config struct {
 	// configuration, never from a request.
 	BootstrapOperators []ed25519.PublicKey
 	RecoveryOperators  []ed25519.PublicKey
+	// TLSPin is the SHA-256 of this node's peer TLS certificate's SubjectPublicKeyInfo, recorded
+	// as the first member's pin at init and shown to operators for admission (Member.TLSPin).
+	// Empty without peer TLS.
+	TLSPin []byte
 }
 
 // Service implements the KMS operations over a State. It is safe for concurrent use.

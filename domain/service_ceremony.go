@@ -135,7 +135,7 @@ func (s *Service) executeCeremony(ctx context.Context, r *ProposalRecord) error 
 			return dependencyError("reading the HSM identity key", err)
 		}
 		cmd.DK = &DomainKeyVersion{Version: 1, Label: label, State: DKStateActive, CreatedAt: now}
-		cmd.Self = &Member{NodeID: s.cfg.NodeID, Address: s.cfg.NodeAddr, IdentityKey: id}
+		cmd.Self = &Member{NodeID: s.cfg.NodeID, Address: s.cfg.NodeAddr, IdentityKey: id, TLSPin: s.cfg.TLSPin}
 	case KindAdmitNode:
 		for _, dk := range d.DKVersions {
 			if dk.State == DKStateRetired {

@@ -22,6 +22,10 @@ func (s *Service) InitDomain(ctx context.Context, in InitDomainInput) error {
 	if in.Quorum < 1 || in.Quorum > len(in.Operators) {
 		return errorf(ErrValidation, "quorum %d is impossible with %d operators", in.Quorum, len(in.Operators))
 	}
+	if in.Member.NodeID == s.cfg.NodeID && in.Member.TLSPin == nil {
+		// The first member is this node: pin its peer certificate (Member.TLSPin).
+		in.Member.TLSPin = s.TLSPin()
+	}
 	var raw [16]byte
 	if _, err := rand.Read(raw[:]); err != nil {
 		return dependencyError("creating a domain id", err)

@@ -3,7 +3,6 @@ package domain
 import (
 	"bufio"
 	"encoding/gob"
-	"errors"
 	"fmt"
 	"io"
 
@@ -85,7 +84,9 @@ func (s *State) Restore(r io.Reader) error {
 		return fmt.Errorf("domain: snapshot version %d is not supported", v)
 	}
 	var img snapshotImage
-	if err := gob.NewDecoder(br).Decode(&img); err != nil && !errors.Is(err, io.EOF) {
+	// An empty payload is corrupt too (WriteTo always writes gob's type header): restoring it
+	// as an empty state would silently drop every key.
+	if err := gob.NewDecoder(br).Decode(&img); err != nil {
 		return fmt.Errorf("domain: decode snapshot: %w", err)
 	}
 	keys := make(map[wrap.KeyID]*Key, len(img.Keys))

@@ -103,7 +103,7 @@ func TestAttackUserPINReadsDomainKeyFromWrappedCopy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := devAdmitNode(context.Background(), tn.n, op, "node2", "127.0.0.1:9", ident); err != nil {
+	if err := devAdmitNode(context.Background(), tn.n, op, "node2", "127.0.0.1:9", ident, nil); err != nil {
 		t.Fatalf("devAdmitNode: %v", err)
 	}
 	d := tn.n.svc.Domain()

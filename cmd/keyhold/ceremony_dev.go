@@ -15,8 +15,9 @@ import (
 // SO, wrap every live domain key to it) until the member is in the domain record. The member
 // then installs its keys from the replicated record (ceremonyJobs → SyncDomainKeys), or at once
 // through its own node's ceremonyPass. identity is the member's HSM identity public key (PKIX
-// DER), as ceremonyHSM.IdentityKey returns it on the member.
-func devAdmitNode(ctx context.Context, n *node, op ed25519.PrivateKey, nodeID, addr string, identity []byte) error {
+// DER), as ceremonyHSM.IdentityKey returns it on the member; pin is its peer certificate's pin
+// (peerauth.go), nil for a member without peer TLS.
+func devAdmitNode(ctx context.Context, n *node, op ed25519.PrivateKey, nodeID, addr string, identity, pin []byte) error {
 	d := n.svc.Domain()
 	if d == nil {
 		return fmt.Errorf("admitting %s: the domain is not initialised", nodeID)
@@ -27,7 +28,7 @@ func devAdmitNode(ctx context.Context, n *node, op ed25519.PrivateKey, nodeID, a
 		}
 	}
 	p := domain.NewProposal(domain.KindAdmitNode, d.ID, d.Epoch, time.Now(), time.Hour)
-	p.Member = &domain.Member{NodeID: nodeID, Address: addr, IdentityKey: identity}
+	p.Member = &domain.Member{NodeID: nodeID, Address: addr, IdentityKey: identity, TLSPin: pin}
 	signed, id, err := domain.SignNewProposal(p, op)
 	if err != nil {
 		return err

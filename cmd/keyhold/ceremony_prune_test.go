@@ -58,7 +58,7 @@ func TestRetirementAndRemoveNodeDestroyHSMObjects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := devAdmitNode(context.Background(), tn.n, op, "node2", "127.0.0.1:9", ident); err != nil {
+	if err := devAdmitNode(context.Background(), tn.n, op, "node2", "127.0.0.1:9", ident, nil); err != nil {
 		t.Fatal(err)
 	}
 	svc2 := domain.NewService(tn.n.state, nil, nil, domain.Config{NodeID: "node2", HSM: ceremonyHSM{b}})

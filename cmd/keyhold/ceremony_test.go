@@ -174,7 +174,7 @@ func TestAdmitNodeMovesDomainKeyBetweenHSMs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := devAdmitNode(ctx, tn.n, op, "node2", "127.0.0.1:9", ident); err != nil {
+	if err := devAdmitNode(ctx, tn.n, op, "node2", "127.0.0.1:9", ident, nil); err != nil {
 		t.Fatalf("devAdmitNode: %v", err)
 	}
 	d := tn.n.svc.Domain()

@@ -194,8 +194,12 @@ func devInitCluster(ctx context.Context, cfgs []Config, toks []softhsm.Token, di
 		if err != nil {
 			return fmt.Errorf("the HSM identity key of %s: %w", c.NodeID, err)
 		}
+		pin, err := certPinFile(c.TLSCert)
+		if err != nil {
+			return fmt.Errorf("the TLS certificate of %s: %w", c.NodeID, err)
+		}
 		actx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		err = devAdmitNode(actx, n, op, c.NodeID, memberAddr(c), identity)
+		err = devAdmitNode(actx, n, op, c.NodeID, memberAddr(c), identity, pin)
 		cancel()
 		if err != nil {
 			return err

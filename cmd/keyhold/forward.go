@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/keyhold/keyhold/cluster"
+	"github.com/keyhold/keyhold/domain"
 )
 
 // Writes reach the leader from any node. A node that is not the leader sends the encoded command
@@ -54,6 +55,9 @@ func (p forwardingProposer) Propose(ctx context.Context, cmd []byte) error {
 				}
 				return rerr
 			}
+			if err := refusedByLeader(ferr); err != nil {
+				return err // nothing was proposed, and retrying would be refused again
+			}
 			last = ferr
 		case errors.Is(err, cluster.ErrNotLeader), errors.Is(err, cluster.ErrLeadershipLost):
 			last = err // an election is running, or this node just lost it: retry
@@ -64,6 +68,24 @@ func (p forwardingProposer) Propose(ctx context.Context, cmd []byte) error {
 			return fmt.Errorf("keyhold: no leader accepted the write before the deadline: %w", last)
 		}
 	}
+}
+
+// refusedByLeader turns a leader's refusal of a forwarded command (it failed
+// domain.ValidateForwarded, or this node's certificate is not a member's) into the error the
+// caller gets; other failures give nil and are retried.
+func refusedByLeader(ferr error) error {
+	var pe *peerError
+	if !errors.As(ferr, &pe) {
+		return nil
+	}
+	switch pe.Code {
+	case peerCodeBad:
+		// The leader's message names the rule (domain.ValidateForwarded), never the command.
+		return &domain.Error{Kind: domain.ErrValidation, Msg: "the leader refused the command: " + pe.Message}
+	case peerCodeRefused:
+		return &domain.Error{Kind: domain.ErrDependency, Msg: "the leader refused this node: a dependency of the key service is unavailable", Cause: ferr}
+	}
+	return nil
 }
 
 // resultError extracts the StateMachine's error from an Apply result.

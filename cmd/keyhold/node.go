@@ -48,6 +48,7 @@ type node struct {
 	fresh   *freshness     // freshness.go: bounded staleness, the API gate
 	reads   readRounds     // readindex.go
 	bg      sync.WaitGroup // joinLoop and freshnessLoop
+	trust   peerTrust      // peerauth.go: who may use the raft port
 }
 
 // startNode opens everything a node needs and starts serving. Listeners are bound before it
@@ -81,8 +82,13 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 	if err != nil {
 		return nil, err
 	}
+	sm, err := n.newFSM(peerTLS)
+	if err != nil {
+		return nil, err
+	}
 	n.raft, err = cluster.Open(cluster.Config{
 		TLS:           peerTLS,
+		VerifyPeer:    n.verifyPeer,                   // peerauth.go
 		Peer:          n.auditedPeer(n.peerHandler()), // peeraudit.go
 		NodeID:        cfg.NodeID,
 		DataDir:       filepath.Join(cfg.DataDir, "raft"),
@@ -93,7 +99,7 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 
 		SnapshotThreshold: uint64(cfg.RaftSnapshotThreshold),
 		SnapshotInterval:  cfg.RaftSnapshotInterval,
-	}, fsm{n.state})
+	}, sm)
 	if err != nil {
 		return nil, err
 	}
@@ -113,6 +119,7 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 		NodeID:   cfg.NodeID,
 		NodeAddr: memberAddr(cfg),
 		HSM:      ceremonyHSM{n.tok},
+		TLSPin:   sm.selfPin,
 		Logger:   log,
 		Now:      clock,
 		// Trust anchors before a domain exists (trustanchors.go).

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/subtle"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,7 +12,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/keyhold/keyhold/api"
 	"github.com/keyhold/keyhold/cluster"
+	"github.com/keyhold/keyhold/domain"
 )
 
 const (
@@ -29,28 +32,55 @@ func joinProofText(nodeID, raftAddr string, at int64) []byte {
 	return []byte("keyhold-join\x00" + nodeID + "\x00" + raftAddr + "\x00" + strconv.FormatInt(at, 10))
 }
 
-// peerHandler serves the peer API. Requests wait until the node has finished starting: raft
-// accepts peer connections before the service exists.
+// peerHandler serves the peer API, to current members only (requireMember; the raft port's
+// VerifyPeer refused anyone else's connection already). Requests wait until the node has
+// finished starting: raft accepts peer connections before the service exists.
 func (n *node) peerHandler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST "+peerPathPropose, n.peerPropose)
-	mux.HandleFunc("POST "+peerPathReadIndex, n.peerReadIndex)
-	mux.HandleFunc("GET "+peerPathDomainKey, n.peerDomainKey)
-	mux.HandleFunc("POST "+peerPathJoin, n.peerJoin)
+	for _, rt := range n.peerRoutes() {
+		mux.HandleFunc(rt.Method+" "+rt.Path, rt.h)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-n.started:
 		case <-r.Context().Done():
 			return
 		}
-		mux.ServeHTTP(w, r)
+		n.requireMember(mux).ServeHTTP(w, r)
 	})
+}
+
+// peerRoute is one route of the peer API. Every one requires a current member's certificate:
+// the demux checks it before the connection reaches the peer server (cluster.Config.VerifyPeer)
+// and requireMember again on every request.
+type peerRoute struct {
+	api.Route
+	h http.HandlerFunc
+}
+
+func (n *node) peerRoutes() []peerRoute {
+	route := func(method, path string, h http.HandlerFunc) peerRoute {
+		return peerRoute{api.Route{Listener: "peer", Method: method, Path: path, Auth: api.AuthMember}, h}
+	}
+	return []peerRoute{
+		route("POST", peerPathPropose, n.peerPropose),
+		route("POST", peerPathReadIndex, n.peerReadIndex),
+		route("GET", peerPathDomainKey, n.peerDomainKey),
+		route("POST", peerPathJoin, n.peerJoin),
+	}
 }
 
 func (n *node) peerPropose(w http.ResponseWriter, r *http.Request) {
 	cmd, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxPeerCommand))
 	if err != nil || len(cmd) == 0 {
 		writePeerError(w, http.StatusBadRequest, peerError{Code: peerCodeBad, Message: "unreadable command"})
+		return
+	}
+	// Nothing from the network reaches the log undecoded: only command types followers
+	// forward, each strictly decoded (domain.ValidateForwarded). Apply checks it again.
+	if err := domain.ValidateForwarded(cmd); err != nil {
+		n.log.Warn("forwarded command refused", "remote", r.RemoteAddr, "bytes", len(cmd), "reason", err)
+		writePeerError(w, http.StatusBadRequest, peerError{Code: peerCodeBad, Message: err.Error()})
 		return
 	}
 	res, idx, err := n.raft.ApplyIndex(r.Context(), cmd)
@@ -81,7 +111,9 @@ func (n *node) peerDomainKey(w http.ResponseWriter, _ *http.Request) {
 		return
 	}
 	dk, _ := d.DK(d.CurrentDK)
-	writePeerJSON(w, domainKeyResponse{Version: dk.Version, Label: dk.Label})
+	// The member set lets a joining node, which has no domain record yet, recognise the
+	// leader that will send it the log (peerauth.go).
+	writePeerJSON(w, domainKeyResponse{Version: dk.Version, Label: dk.Label, Members: setOf(d)})
 }
 
 // peerJoin adds a member of the domain to raft: as a non-voter when the request carries no
@@ -102,6 +134,9 @@ func (n *node) peerJoin(w http.ResponseWriter, r *http.Request) {
 	}
 	voter := len(req.Proof) > 0
 	err := n.checkMember(req.NodeID, req.RaftAddr)
+	if err == nil && r.TLS != nil {
+		err = n.checkJoinerCert(req.NodeID, *r.TLS)
+	}
 	if err == nil && voter {
 		err = n.verifyJoin(req)
 	}
@@ -139,6 +174,19 @@ func (n *node) checkMember(nodeID, raftAddr string) error {
 		return nil
 	}
 	return fmt.Errorf("node %s is not a member of the domain: admit it with an admit-node ceremony first", nodeID)
+}
+
+// checkJoinerCert refuses a join request for a member made with another member's certificate:
+// a node joins only as itself.
+func (n *node) checkJoinerCert(nodeID string, cs tls.ConnectionState) error {
+	m, err := n.peerMemberOf(cs)
+	if err != nil {
+		return err
+	}
+	if m.NodeID != nodeID {
+		return fmt.Errorf("the certificate is member %s's, not %s's", m.NodeID, nodeID)
+	}
+	return nil
 }
 
 func (n *node) verifyJoin(req joinRequest) error {

@@ -43,10 +43,14 @@ type readIndexResponse struct {
 	Index uint64 `json:"index"`
 }
 
-// domainKeyResponse names the current domain key version and its HSM label (not secret).
+// domainKeyResponse names the current domain key version and its HSM label (not secret), and
+// the member identities.
 type domainKeyResponse struct {
 	Version uint32 `json:"version"`
 	Label   string `json:"label"`
+	// Members is the domain's member set, which a joining node trusts until its own record
+	// arrives (peerauth.go).
+	Members memberSet `json:"members"`
 }
 
 // joinRequest asks the leader to add NodeID, a member of the domain, at RaftAddr to raft: as a

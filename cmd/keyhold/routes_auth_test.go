@@ -1,10 +1,19 @@
 package main
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"io"
+	"math/big"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keyhold/keyhold/api"
 )
@@ -34,6 +43,13 @@ var routeAuth = map[string]api.Auth{
 	"ops POST /v1/admin/proposals/{id}/reject":  api.AuthOperator,
 	"ops GET /debug/pprof/":                     api.AuthOperator,
 	"ops GET /debug/pprof/profile":              api.AuthOperator,
+
+	// The peer API shares the raft port; the demux checks the member's pinned certificate
+	// before a byte reaches it, and requireMember again per request.
+	"peer POST /peer/v1/propose":    api.AuthMember,
+	"peer POST /peer/v1/read-index": api.AuthMember,
+	"peer GET /peer/v1/domain-key":  api.AuthMember,
+	"peer POST /peer/v1/join":       api.AuthMember,
 }
 
 // TestEveryRouteDeclaresItsAuthentication lists every route of every listener with the
@@ -78,6 +94,10 @@ func TestEveryRouteDeclaresItsAuthentication(t *testing.T) {
 				if code != http.StatusUnauthorized {
 					t.Errorf("operator route without a signature: %d %.200s, want 401", code, body)
 				}
+			case api.AuthMember:
+				if code != http.StatusForbidden {
+					t.Errorf("peer route with a non-member certificate: %d %.200s, want 403", code, body)
+				}
 			case api.AuthSigV4:
 				if !strings.Contains(body, "MissingAuthenticationToken") && !strings.Contains(body, "AccessDenied") {
 					t.Errorf("SigV4 route without a signature: %d %.200s, want MissingAuthenticationToken or AccessDenied", code, body)
@@ -91,12 +111,19 @@ func TestEveryRouteDeclaresItsAuthentication(t *testing.T) {
 
 // listenerRoutes is every route of the test node's listeners.
 func listenerRoutes(tn *testNode) []api.Route {
-	return tn.n.srv.Routes()
+	routes := tn.n.srv.Routes()
+	for _, r := range tn.n.peerRoutes() {
+		routes = append(routes, r.Route)
+	}
+	return routes
 }
 
 // probeUnauthenticated calls r with no credentials of any kind and returns the status and body.
 func probeUnauthenticated(t *testing.T, tn *testNode, r api.Route) (int, string) {
 	t.Helper()
+	if r.Listener == "peer" {
+		return probePeer(t, tn, r)
+	}
 	base := "http://" + tn.n.opsLn.Addr().String()
 	if r.Listener == "api" {
 		base = tn.n.apiURL()
@@ -125,4 +152,30 @@ func probeUnauthenticated(t *testing.T, tn *testNode, r api.Route) (int, string)
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
 	return resp.StatusCode, string(b)
+}
+
+// probePeer calls a peer route through the peer API's handler as a TLS connection presenting a
+// certificate of no member would reach it: the demux's own check comes first in production,
+// so this checks the second line, requireMember, on every route.
+func probePeer(t *testing.T, tn *testNode, r api.Route) (int, string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "not-a-member"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest(r.Method, r.Path, strings.NewReader("{}"))
+	req.TLS = &tls.ConnectionState{HandshakeComplete: true, PeerCertificates: []*x509.Certificate{cert}}
+	rec := httptest.NewRecorder()
+	tn.n.peerHandler().ServeHTTP(rec, req)
+	return rec.Code, rec.Body.String()
 }

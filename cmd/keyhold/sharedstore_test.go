@@ -185,7 +185,7 @@ func TestClusterRefusesPerNodeDirStore(t *testing.T) {
 		}
 		actx, cancel := context.WithTimeout(ctx(), 30*time.Second)
 		defer cancel()
-		if err := devAdmitNode(actx, tn.n, op, "node2", freePort(t), identity); err != nil {
+		if err := devAdmitNode(actx, tn.n, op, "node2", freePort(t), identity, nil); err != nil {
 			t.Fatal(err)
 		}
 		_, _, err = getBytes(c, &s3.GetObjectInput{Bucket: aws.String("solo"), Key: aws.String("before")})

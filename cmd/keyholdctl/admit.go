@@ -34,12 +34,15 @@ func init() {
 		var id struct {
 			NodeID      string `json:"node_id"`
 			IdentityKey []byte `json:"identity_key"`
+			// TLSPin pins the node's peer TLS certificate: only that key reaches the raft port
+			// as this member. A node without peer TLS reports none.
+			TLSPin []byte `json:"tls_pin"`
 		}
 		if err := json.Unmarshal(b, &id); err != nil {
 			return err
 		}
 		return propose(e, sf, domain.KindAdmitNode, func(p *domain.Proposal, _ domain.DomainStatus) error {
-			p.Member = &domain.Member{NodeID: id.NodeID, Address: *addr, IdentityKey: id.IdentityKey}
+			p.Member = &domain.Member{NodeID: id.NodeID, Address: *addr, IdentityKey: id.IdentityKey, TLSPin: id.TLSPin}
 			return nil
 		})
 	})
