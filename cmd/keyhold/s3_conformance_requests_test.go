@@ -119,7 +119,9 @@ func TestS3ConformanceACLsRefused(t *testing.T) {
 		return err
 	}
 	wantAPIError(t, put("a", func(in *s3.PutObjectInput) { in.ACL = types.ObjectCannedACLPublicRead }), "AccessControlListNotSupported", 400)
-	wantAPIError(t, put("b", func(in *s3.PutObjectInput) { in.GrantRead = aws.String(`uri="http://acs.amazonaws.com/groups/global/AllUsers"`) }), "AccessControlListNotSupported", 400)
+	wantAPIError(t, put("b", func(in *s3.PutObjectInput) {
+		in.GrantRead = aws.String(`uri="http://acs.amazonaws.com/groups/global/AllUsers"`)
+	}), "AccessControlListNotSupported", 400)
 	if err := put("c", func(in *s3.PutObjectInput) { in.ACL = types.ObjectCannedACLBucketOwnerFullControl }); err != nil {
 		t.Fatalf("bucket-owner-full-control: %v", err)
 	}
