@@ -69,6 +69,9 @@ func (s *Server) serveS3(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) runS3(c *s3Call, h s3Handler) error {
+	if c.op == "PostObject" {
+		return s.runPostObject(c)
+	}
 	if err := refuseSigV2(c.r); err != nil {
 		return err
 	}
@@ -216,6 +219,9 @@ func s3Route(method, bucket, key string, q url.Values, h http.Header) (string, s
 		case http.MethodPost:
 			if has("delete") {
 				return "DeleteObjects", handleDeleteObjects
+			}
+			if isPostForm(h) && !hasSubresource(q) {
+				return "PostObject", nil // runS3 hands it to runPostObject
 			}
 		}
 	default:

@@ -52,7 +52,7 @@ func checkS3Request(c *s3Call) error {
 		return s3Err(errInvalidDigest, "The Content-MD5 you specified was invalid.")
 	}
 	switch c.op {
-	case "PutObject", "CopyObject", "CreateMultipartUpload", "CreateBucket":
+	case "PutObject", "PostObject", "CopyObject", "CreateMultipartUpload", "CreateBucket":
 	default:
 		return nil
 	}
