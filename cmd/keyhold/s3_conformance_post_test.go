@@ -65,7 +65,11 @@ func signPolicy(t *testing.T, tn *testNode, expiration time.Time, conditions []a
 		map[string]string{"x-amz-date": now.Format("20060102T150405Z")}}, conditions...)
 	doc, _ := json.Marshal(map[string]any{"expiration": expiration.UTC().Format("2006-01-02T15:04:05.000Z"), "conditions": conditions})
 	policy := base64.StdEncoding.EncodeToString(doc)
-	mac := func(key []byte, s string) []byte { h := hmac.New(sha256.New, key); h.Write([]byte(s)); return h.Sum(nil) }
+	mac := func(key []byte, s string) []byte {
+		h := hmac.New(sha256.New, key)
+		h.Write([]byte(s))
+		return h.Sum(nil)
+	}
 	k := mac(mac(mac(mac([]byte("AWS4"+tn.secret), date), tn.cfg.Region), "s3"), "aws4_request")
 	return map[string]string{"x-amz-algorithm": "AWS4-HMAC-SHA256", "x-amz-credential": cred, "x-amz-date": now.Format("20060102T150405Z"),
 		"policy": policy, "x-amz-signature": hex.EncodeToString(mac(k, policy))}
