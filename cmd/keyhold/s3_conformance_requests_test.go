@@ -5,8 +5,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
@@ -40,12 +42,26 @@ func TestS3ConformancePresignedPut(t *testing.T) {
 			t.Fatalf("presigned PUT stored %q", b)
 		}
 	}
+	// A presigned URL as boto3 makes it, without the Go SDK's x-id.
+	hr, _ := http.NewRequest(http.MethodPut, tn.url+"/pre/boto-style?X-Amz-Expires=300", nil)
+	signed, _, err := v4.NewSigner().PresignHTTP(ctx(), aws.Credentials{AccessKeyID: tn.akid, SecretAccessKey: tn.secret}, hr,
+		"UNSIGNED-PAYLOAD", "s3", tn.cfg.Region, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hr, _ = http.NewRequest(http.MethodPut, signed, strings.NewReader("boto body"))
+	if status, _, body := doRaw(t, hr); status != http.StatusOK {
+		t.Fatalf("presigned PUT without x-id: %d %s", status, body)
+	}
+	if b, _ := mustGet(t, c, "pre", "boto-style", nil); string(b) != "boto body" {
+		t.Fatalf("presigned PUT stored %q", b)
+	}
 	// A presigned URL that names a public ACL is refused like the header.
 	req, err := pc.PresignPutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String("pre"), Key: aws.String("pub"), ACL: types.ObjectCannedACLPublicRead})
 	if err != nil {
 		t.Fatal(err)
 	}
-	hr, _ := http.NewRequest(http.MethodPut, req.URL, strings.NewReader("x"))
+	hr, _ = http.NewRequest(http.MethodPut, req.URL, strings.NewReader("x"))
 	for k, vs := range req.SignedHeader {
 		if k != "Host" {
 			hr.Header[k] = vs
