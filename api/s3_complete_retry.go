@@ -27,6 +27,8 @@ const (
 	doneTimeFormat     = "20060102T150405.000000000Z"
 )
 
+const ssecKeyMD5Header = "X-Amz-Server-Side-Encryption-Customer-Key-Md5"
+
 // completedRecord is what a retry of a completed upload is answered from.
 type completedRecord struct {
 	Key     string            `json:"key"`
@@ -51,7 +53,8 @@ func (s *Server) recordCompleted(ctx context.Context, c *s3Call, id string, req 
 	now := time.Now().UTC()
 	rec := completedRecord{Key: c.key, Parts: partsDigest(req), Done: now, Result: *res}
 	for name, vs := range c.w.Header() {
-		if strings.HasPrefix(name, "X-Amz-Server-Side-Encryption") && len(vs) == 1 {
+		// Not the SSE-C key's MD5: a fingerprint of a customer's key stays out of the store.
+		if strings.HasPrefix(name, "X-Amz-Server-Side-Encryption") && name != ssecKeyMD5Header && len(vs) == 1 {
 			if rec.Headers == nil {
 				rec.Headers = map[string]string{}
 			}
@@ -130,6 +133,9 @@ func (s *Server) retriedComplete(ctx context.Context, c *s3Call, id string, req 
 	}
 	for name, v := range rec.Headers {
 		c.w.Header().Set(name, v)
+	}
+	if v := c.r.Header.Get(ssecKeyMD5Header); v != "" && rec.Headers["X-Amz-Server-Side-Encryption-Customer-Algorithm"] != "" {
+		c.w.Header().Set(ssecKeyMD5Header, v)
 	}
 	rec.Result.Xmlns = s3Namespace
 	return writeXML(c.w, http.StatusOK, rec.Result)
