@@ -41,6 +41,22 @@ func (e listEncodingURL) apply(res *listBucketResult) {
 	}
 }
 
+// applyVersions encodes a ListObjectVersions page's names in place.
+func (e listEncodingURL) applyVersions(res *listVersionsResult) {
+	if !e {
+		return
+	}
+	res.EncodingType = "url"
+	res.Prefix, res.Delimiter = s3URLEncode(res.Prefix), s3URLEncode(res.Delimiter)
+	res.KeyMarker, res.NextKeyMarker = s3URLEncode(res.KeyMarker), s3URLEncode(res.NextKeyMarker)
+	for i := range res.Versions {
+		res.Versions[i].Key = s3URLEncode(res.Versions[i].Key)
+	}
+	for i := range res.CommonPrefixes {
+		res.CommonPrefixes[i].Prefix = s3URLEncode(res.CommonPrefixes[i].Prefix)
+	}
+}
+
 // s3URLEncode percent-encodes every byte but the unreserved characters and '/', as S3 encodes
 // listed names (a space is %20, '+' is %2B).
 func s3URLEncode(s string) string {

@@ -33,6 +33,10 @@ func TestS3ConformanceListings(t *testing.T) {
 		if err != nil || len(v1.Contents) != 1 || aws.ToString(v1.Contents[0].Key) != "with%20space" {
 			t.Fatalf("v1 encoding-type=url: %+v %v", v1, err)
 		}
+		vs, err := c.ListObjectVersions(ctx(), &s3.ListObjectVersionsInput{Bucket: aws.String("lst"), EncodingType: types.EncodingTypeUrl, Prefix: aws.String("asdf+")})
+		if err != nil || len(vs.Versions) != 1 || aws.ToString(vs.Versions[0].Key) != "asdf%2Bb" {
+			t.Fatalf("ListObjectVersions encoding-type=url: %+v %v", vs, err)
+		}
 		status, _, body := tn.s3Raw(t, http.MethodGet, "/lst?list-type=2&encoding-type=base64", nil, nil)
 		wantRaw(t, "encoding-type=base64", status, body, 400, "InvalidArgument")
 	})
