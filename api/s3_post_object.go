@@ -116,7 +116,9 @@ func (s *Server) runPostObject(c *s3Call) error {
 		return &domain.Error{Kind: domain.ErrNoSuchBucket, Msg: "The specified bucket does not exist"}
 	}
 	h := postHeaders(fields)
-	c.r.Header = h // the handlers below read the object's attributes from the request headers
+	// The handlers below read the object's attributes from the request headers.
+	c.r = c.r.WithContext(c.r.Context())
+	c.r.Header = h
 	if err := checkS3Request(c); err != nil {
 		return err
 	}
