@@ -74,6 +74,12 @@ func (s *Server) runS3(c *s3Call, h s3Handler) error {
 	if _, err := s.admit(c.r.Context()); err != nil {
 		return err
 	}
+	if c.op == "PostObject" {
+		return s.runPostObject(c)
+	}
+	if err := refuseSigV2(c.r); err != nil {
+		return err
+	}
 	sig, err := s.verify.Verify(c.r, "s3", "")
 	if err != nil {
 		return err
@@ -92,7 +98,7 @@ func (s *Server) runS3(c *s3Call, h s3Handler) error {
 	if c.body, err = payloadReader(c.r, sig); err != nil {
 		return err
 	}
-	if c.r.Header.Get("X-Amz-Trailer") == "" {
+	if c.r.Header.Get("X-Amz-Trailer") == "" && c.op != "CompleteMultipartUpload" { // its checksum is the object's
 		if c.body, err = withHeaderChecksum(c.r.Header, c.body); err != nil {
 			return err
 		}
@@ -106,6 +112,9 @@ func (s *Server) runS3(c *s3Call, h s3Handler) error {
 		if _, ok := s.svc.Bucket(c.bucket); !ok {
 			return &domain.Error{Kind: domain.ErrNoSuchBucket, Msg: "The specified bucket does not exist"}
 		}
+	}
+	if err := checkS3Request(c); err != nil {
+		return err
 	}
 	return h(ctx, s, c)
 }
@@ -187,7 +196,7 @@ func s3Route(method, bucket, key string, q url.Values, h http.Header) (string, s
 			if has("encryption") {
 				return "PutBucketEncryption", handlePutBucketEncryption
 			}
-			if len(q) == 0 {
+			if !hasSubresource(q) {
 				return "CreateBucket", handleCreateBucket
 			}
 		case http.MethodGet:
@@ -207,7 +216,7 @@ func s3Route(method, bucket, key string, q url.Values, h http.Header) (string, s
 			if has("encryption") {
 				return "DeleteBucketEncryption", handleDeleteBucketEncryption
 			}
-			if len(q) == 0 {
+			if !hasSubresource(q) {
 				return "DeleteBucket", handleDeleteBucket
 			}
 		case http.MethodHead:
@@ -215,6 +224,9 @@ func s3Route(method, bucket, key string, q url.Values, h http.Header) (string, s
 		case http.MethodPost:
 			if has("delete") {
 				return "DeleteObjects", handleDeleteObjects
+			}
+			if isPostForm(h) && !hasSubresource(q) {
+				return "PostObject", nil // runS3 hands it to runPostObject
 			}
 		}
 	default:
@@ -231,7 +243,7 @@ func s3Route(method, bucket, key string, q url.Values, h http.Header) (string, s
 				return "UploadPart", handleUploadPart
 			case copySrc:
 				return "CopyObject", handleCopyObject
-			case len(q) == 0 || has("x-id"):
+			case !hasSubresource(q):
 				return "PutObject", handlePutObject
 			}
 		case http.MethodGet:

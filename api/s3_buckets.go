@@ -5,8 +5,6 @@ import (
 	"encoding/xml"
 	"net/http"
 	"time"
-
-	"github.com/keyhold/keyhold/domain"
 )
 
 type listAllMyBucketsResult struct {
@@ -14,6 +12,9 @@ type listAllMyBucketsResult struct {
 	Xmlns   string       `xml:"xmlns,attr"`
 	Owner   s3Owner      `xml:"Owner"`
 	Buckets []bucketInfo `xml:"Buckets>Bucket"`
+	// ContinuationToken is the next page's token; Prefix echoes the request's.
+	ContinuationToken string `xml:"ContinuationToken,omitempty"`
+	Prefix            string `xml:"Prefix,omitempty"`
 }
 
 type s3Owner struct {
@@ -33,8 +34,8 @@ func s3Time(t time.Time) string { return t.UTC().Format(s3TimeFormat) }
 // handleListBuckets is ListBuckets.
 func handleListBuckets(_ context.Context, s *Server, c *s3Call) error {
 	res := listAllMyBucketsResult{Xmlns: s3Namespace, Owner: s3Owner{ID: c.who.Principal, DisplayName: c.who.Principal}}
-	for _, b := range s.svc.ListBuckets() {
-		res.Buckets = append(res.Buckets, bucketInfo{Name: b.Name, CreationDate: s3Time(b.CreatedAt)})
+	if err := pageBuckets(c.q, s.svc.ListBuckets(), &res); err != nil {
+		return err
 	}
 	return writeXML(c.w, http.StatusOK, res)
 }
@@ -45,7 +46,7 @@ func handleCreateBucket(ctx context.Context, s *Server, c *s3Call) error {
 	if err := drain(c.body); err != nil {
 		return err
 	}
-	if !domain.ValidBucketName(c.bucket) {
+	if !validBucketName(c.bucket) {
 		return s3Err(errInvalidBucketName, "The specified bucket is not valid.")
 	}
 	if err := s.svc.CreateBucket(ctx, c.bucket, c.who.Principal); err != nil {

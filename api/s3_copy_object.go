@@ -103,6 +103,10 @@ func (r *keysClosingReader) Close() error {
 // As in S3, the copy's encryption comes from the request or the destination bucket's default,
 // not from the source.
 func handleCopyObject(ctx context.Context, s *Server, c *s3Call) error {
+	ctx, err := s.writeConditions(ctx, c.bucket, c.key, c.r.Header)
+	if err != nil {
+		return err
+	}
 	if err := drain(c.body); err != nil {
 		return err
 	}

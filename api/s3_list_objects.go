@@ -21,19 +21,21 @@ type listBucketResult struct {
 	Marker                *string        `xml:"Marker,omitempty"`
 	NextMarker            string         `xml:"NextMarker,omitempty"`
 	KeyCount              *int           `xml:"KeyCount,omitempty"`
-	ContinuationToken     string         `xml:"ContinuationToken,omitempty"`
+	ContinuationToken     *string        `xml:"ContinuationToken,omitempty"`
 	NextContinuationToken string         `xml:"NextContinuationToken,omitempty"`
 	StartAfter            string         `xml:"StartAfter,omitempty"`
+	EncodingType          string         `xml:"EncodingType,omitempty"`
 	Contents              []objectInfo   `xml:"Contents"`
 	CommonPrefixes        []commonPrefix `xml:"CommonPrefixes"`
 }
 
 type objectInfo struct {
-	Key          string `xml:"Key"`
-	LastModified string `xml:"LastModified"`
-	ETag         string `xml:"ETag"`
-	Size         int64  `xml:"Size"`
-	StorageClass string `xml:"StorageClass"`
+	Key          string   `xml:"Key"`
+	LastModified string   `xml:"LastModified"`
+	ETag         string   `xml:"ETag"`
+	Size         int64    `xml:"Size"`
+	StorageClass string   `xml:"StorageClass"`
+	Owner        *s3Owner `xml:"Owner,omitempty"`
 }
 
 type commonPrefix struct {
@@ -53,17 +55,24 @@ func handleListObjects(ctx context.Context, s *Server, c *s3Call) error {
 	if v2 {
 		after = c.q.Get("start-after")
 		res.StartAfter = after
-		if tok := c.q.Get("continuation-token"); tok != "" {
-			raw, err := base64.RawURLEncoding.DecodeString(tok)
+		if tok, ok := c.q["continuation-token"]; ok {
+			raw, err := base64.RawURLEncoding.DecodeString(tok[0])
 			if err != nil {
 				return s3Err(errInvalidArgument, "The continuation token provided is incorrect")
 			}
-			res.ContinuationToken, after = tok, string(raw)
+			res.ContinuationToken = &tok[0]
+			if tok[0] != "" {
+				after = string(raw)
+			}
 		}
 	} else {
 		res.Marker = &after
 	}
-	page, err := s.listPage(ctx, c.bucket, prefix, delim, after, maxKeys)
+	enc, err := listEncoding(c.q)
+	if err != nil {
+		return err
+	}
+	page, err := s.listPage(ctx, c.bucket, prefix, delim, skipCommonPrefix(prefix, delim, after), maxKeys)
 	if err != nil {
 		return err
 	}
@@ -79,6 +88,8 @@ func handleListObjects(ctx context.Context, s *Server, c *s3Call) error {
 	if v2 {
 		res.KeyCount = &count
 	}
+	s.listOwners(c, &res, v2)
+	enc.apply(&res)
 	return writeXML(c.w, http.StatusOK, res)
 }
 

@@ -20,6 +20,7 @@ type listVersionsResult struct {
 	IsTruncated         bool            `xml:"IsTruncated"`
 	Versions            []objectVersion `xml:"Version"`
 	CommonPrefixes      []commonPrefix  `xml:"CommonPrefixes"`
+	EncodingType        string          `xml:"EncodingType,omitempty"`
 }
 
 type objectVersion struct {
@@ -44,7 +45,11 @@ func handleListObjectVersions(ctx context.Context, s *Server, c *s3Call) error {
 	if idMarker != "" && idMarker != "null" {
 		return s3Err(errInvalidArgument, "Invalid version id marker")
 	}
-	page, err := s.listPage(ctx, c.bucket, prefix, delim, keyMarker, maxKeys)
+	enc, err := listEncoding(c.q)
+	if err != nil {
+		return err
+	}
+	page, err := s.listPage(ctx, c.bucket, prefix, delim, skipCommonPrefix(prefix, delim, keyMarker), maxKeys)
 	if err != nil {
 		return err
 	}
@@ -60,5 +65,6 @@ func handleListObjectVersions(ctx context.Context, s *Server, c *s3Call) error {
 			res.NextVersionIDMarker = "null"
 		}
 	}
+	enc.applyVersions(&res)
 	return writeXML(c.w, http.StatusOK, res)
 }

@@ -287,11 +287,14 @@ func handleCompleteMultipartUpload(ctx context.Context, s *Server, c *s3Call) (e
 	defer func() { s.noteIntegrity(c, c.bucket, c.key, err) }()
 	id := c.q.Get("uploadId")
 	u, err := s.loadUpload(ctx, c.bucket, c.key, id)
+	var req completeRequest
 	if err != nil {
+		return s.retriedComplete(ctx, c, id, &req, err)
+	}
+	if err := readXML(c, &req); err != nil {
 		return err
 	}
-	var req completeRequest
-	if err := readXML(c, &req); err != nil {
+	if ctx, err = s.writeConditions(ctx, c.bucket, c.key, c.r.Header); err != nil {
 		return err
 	}
 	if len(req.Parts) == 0 {
@@ -366,15 +369,19 @@ func handleCompleteMultipartUpload(ctx context.Context, s *Server, c *s3Call) (e
 	if err := writeMeta(out, &m); err != nil {
 		return err
 	}
+	if err := checkCompleteChecksum(c.r.Header, u.Checksum, m.Checksum); err != nil {
+		return err
+	}
 	if err := out.Commit(ctx); err != nil {
 		return err
 	}
-	s.removeUpload(ctx, c.bucket, c.key, id)
-	s.sseResponseHeaders(c.w.Header(), &m.SSE, q)
 	res := completeResult{Xmlns: s3Namespace, Location: "/" + c.bucket + "/" + c.key, Bucket: c.bucket, Key: c.key, ETag: m.ETag}
 	if m.Checksum != nil {
 		res.set(m.Checksum, m.Checksum.Type)
 	}
+	s.removeUpload(ctx, c.bucket, c.key, id)
+	s.sseResponseHeaders(c.w.Header(), &m.SSE, q)
+	s.recordCompleted(ctx, c, id, &req, &res)
 	return writeXML(c.w, http.StatusOK, res)
 }
 

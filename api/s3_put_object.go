@@ -17,6 +17,10 @@ const maxKeyLen = 1024
 
 // handlePutObject is PutObject: seal the body under the object's keys and commit it.
 func handlePutObject(ctx context.Context, s *Server, c *s3Call) error {
+	ctx, err := s.writeConditions(ctx, c.bucket, c.key, c.r.Header)
+	if err != nil {
+		return err
+	}
 	bucket, _ := s.svc.Bucket(c.bucket)
 	if err := checkKey(c.key); err != nil {
 		return err
@@ -128,14 +132,7 @@ func requestAttrs(h http.Header, m *objectMeta) {
 	for _, name := range storedHeaders {
 		v := h.Get(name)
 		if name == "Content-Encoding" {
-			// aws-chunked is the transfer framing, not the object's encoding.
-			var kept []string
-			for _, e := range strings.Split(v, ",") {
-				if e = strings.TrimSpace(e); e != "" && e != "aws-chunked" {
-					kept = append(kept, e)
-				}
-			}
-			v = strings.Join(kept, ",")
+			v = objectContentEncoding(v) // aws-chunked is the upload's framing
 		}
 		if v != "" {
 			if m.Headers == nil {

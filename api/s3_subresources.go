@@ -86,6 +86,10 @@ func subresourceRoute(method string, object bool, q url.Values) (op string, h s3
 	verb := map[string]string{http.MethodGet: "Get", http.MethodPut: "Put", http.MethodDelete: "Delete", http.MethodPost: "Post"}[method]
 	op = verb + table[name]
 	switch {
+	case object && method == http.MethodGet && name == "attributes":
+		return op, handleGetObjectAttributes, true
+	case name == "acl" && method == http.MethodPut:
+		return op, handlePutACL, true
 	case object && method == http.MethodGet && name == "acl":
 		return op, handleGetObjectACL, true
 	case object && method == http.MethodGet && name == "tagging":

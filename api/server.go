@@ -117,7 +117,7 @@ func NewServer(o Options) *Server {
 
 		adminAuth: &adminauth.Verifier{Now: o.Now},
 
-		store:      o.ObjectStore,
+		store:      withKeyLocks(o.ObjectStore),
 		bucketKeys: newBucketKeyCache(1024, o.BucketKeyTTL),
 	}
 	if o.S3PlaintextObjects {
