@@ -3,6 +3,7 @@ package domain
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"testing"
 	"time"
 )
@@ -65,10 +66,12 @@ func TestCeremoniesRecordTLSPins(t *testing.T) {
 	clk := &testClock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
 	h := newFakeHSM(identities(t)[0])
 	self := bytes.Repeat([]byte{1}, TLSPinSize)
+	ops := newOperators(t, 1)
 	svc := NewService(st, &localProposer{st: st}, labelRing{st, h}, Config{
 		ARNs: testARNs, Now: clk.now, NodeID: "n1", NodeAddr: "127.0.0.1:8102", HSM: h, TLSPin: self,
+		BootstrapOperators: []ed25519.PublicKey{ops[0].op().PublicKey},
 	})
-	e := &ceremonyEnv{svc: svc, st: st, clk: clk, hsm: h, ops: newOperators(t, 1)}
+	e := &ceremonyEnv{svc: svc, st: st, clk: clk, hsm: h, ops: ops}
 	p := NewProposal(KindInitDomain, "d0000000000000000000000000000001", 0, clk.t, time.Hour)
 	p.Operators, p.Quorum, p.Rules = []Operator{e.ops[0].op()}, 1, &QuorumRules{}
 	e.submit(t, p, 0)

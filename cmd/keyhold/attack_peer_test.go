@@ -73,6 +73,8 @@ func newAttackCluster(t *testing.T) *attackCluster {
 		cfg.Bootstrap = i == 1
 		cfg.HSM, cfg.HSMSOPINFile, cfg.HSMSessions = tok.URI(), soFile, 4
 		cfg.MemLock, cfg.SweepInterval = false, time.Hour
+		// A cluster keeps its objects where every node sees them.
+		cfg.ObjectStoreDir, cfg.ObjectStoreShared = filepath.Join(dir, "objects"), true
 		if cfg.TLSCert, cfg.TLSKey, err = ensureDevNodeCert(ac.tlsDir, id, ca, caKey); err != nil {
 			t.Fatal(err)
 		}

@@ -109,7 +109,7 @@ func (n *node) ceremonyPass(ctx context.Context) {
 	if _, err := n.ring.syncKeys(); err != nil {
 		n.log.Warn("installing domain keys failed; will retry", "err", err)
 	}
-	if err := n.ring.prune(n.svc.Domain()); err != nil {
+	if err := n.ring.prune(n.svc.Domain(), n.svc.TrustedIdentities); err != nil {
 		n.log.Warn("destroying retired domain keys and removed members' trust in the HSM failed; will retry", "err", err)
 	}
 	if !n.raft.IsLeader() {

@@ -27,16 +27,17 @@ func trustedLabel(identity []byte) string {
 // takes this node's HSM read old ciphertext with a retired key, or wrap a future domain key to
 // a removed member's HSM. Every node runs it after each ceremony pass; it does HSM work only when
 // the members or the domain key versions changed since its last successful run.
-func (r *hsmKeyring) prune(d *domain.Domain) error {
+//
+// The trusted keys are listed before the identities to keep are read: a trusted key that exists
+// when listed was made for an admission already approved, so the later read names it (as a
+// pending or approved admission, or as a member once executed).
+func (r *hsmKeyring) prune(d *domain.Domain, trusted func() [][]byte) error {
 	if d == nil {
 		return nil
 	}
-	keep := map[string]bool{}
 	var sig strings.Builder
 	for _, m := range d.Members {
-		l := trustedLabel(m.IdentityKey)
-		keep[l] = true
-		sig.WriteString(l + ",")
+		sig.WriteString(trustedLabel(m.IdentityKey) + ",")
 	}
 	var retired []domain.DomainKeyVersion
 	for _, dk := range d.DKVersions {
@@ -62,6 +63,10 @@ func (r *hsmKeyring) prune(d *domain.Domain) error {
 	labels, err := r.tok.TrustedKeyLabels()
 	if err != nil {
 		errs = append(errs, fmt.Errorf("listing trusted wrapping keys: %w", err))
+	}
+	keep := map[string]bool{}
+	for _, id := range trusted() {
+		keep[trustedLabel(id)] = true
 	}
 	for _, l := range labels {
 		if strings.HasPrefix(l, trustedPrefix) && !keep[l] {

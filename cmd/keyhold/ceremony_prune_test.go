@@ -79,7 +79,7 @@ func TestRetirementAndRemoveNodeDestroyHSMObjects(t *testing.T) {
 	if _, err := svc2.SyncDomainKeys(); err != nil {
 		t.Fatal(err)
 	}
-	if err := ring2.prune(tn.n.svc.Domain()); err != nil {
+	if err := ring2.prune(tn.n.svc.Domain(), tn.n.svc.TrustedIdentities); err != nil {
 		t.Fatal(err)
 	}
 	for name, tok := range map[string]*hsm.Token{"node1": tn.n.tok, "node2": b} {
