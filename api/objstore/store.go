@@ -1,16 +1,17 @@
-package api
+package objstore
 
 import (
 	"context"
 	"io"
 )
 
-// ObjectStore is where the S3 endpoint keeps object bytes: opaque blobs named by bucket and
-// key, which the endpoint fills with a sealed object and its metadata (s3_meta.go), so the
-// store never sees plaintext or keys. Implementations live in api/objstore; cmd picks one.
+// Store is where the S3 endpoint keeps object bytes: opaque blobs named by bucket and key,
+// which the endpoint fills with a sealed object and its metadata (package api/s3), so the store
+// never sees plaintext or keys. This package owns the interface, so that a backend names it
+// without importing the S3 endpoint; Dir and S3 implement it and cmd/keyhold picks one.
 // Buckets themselves live in the replicated state; the store only holds their objects.
 // Implementations must be safe for concurrent use.
-type ObjectStore interface {
+type Store interface {
 	// Create starts writing an object. Nothing is visible under the name until Commit returns
 	// nil; Abort (or a crash) before that leaves the previous object, if any, untouched.
 	Create(ctx context.Context, bucket, key string) (PendingObject, error)
