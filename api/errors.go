@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/keyhold/keyhold/api/sigv4"
 	"github.com/keyhold/keyhold/domain"
 )
 
@@ -48,15 +49,15 @@ var kmsErrors = []struct {
 	{errRequestTooLarge, awsError{"ValidationException", 400}},
 	{errTimeout, awsError{"DependencyTimeoutException", 503}},
 	{errUnavailable, awsError{"DependencyTimeoutException", 503}},
-	{ErrMissingAuth, awsError{"MissingAuthenticationTokenException", 400}},
-	{ErrMalformedAuth, awsError{"IncompleteSignatureException", 400}},
-	{ErrUnknownAccessKey, awsError{"UnrecognizedClientException", 400}},
-	{ErrSignatureMismatch, awsError{"InvalidSignatureException", 400}},
-	{ErrRequestExpired, awsError{"InvalidSignatureException", 400}},
-	{ErrClockSkew, awsError{"InvalidSignatureException", 400}},
-	{ErrWrongRegion, awsError{"InvalidSignatureException", 400}},
-	{ErrContentSHA256Mismatch, awsError{"InvalidSignatureException", 400}},
-	{ErrHeadersNotSigned, awsError{"IncompleteSignatureException", 400}},
+	{sigv4.ErrMissingAuth, awsError{"MissingAuthenticationTokenException", 400}},
+	{sigv4.ErrMalformedAuth, awsError{"IncompleteSignatureException", 400}},
+	{sigv4.ErrUnknownAccessKey, awsError{"UnrecognizedClientException", 400}},
+	{sigv4.ErrSignatureMismatch, awsError{"InvalidSignatureException", 400}},
+	{sigv4.ErrRequestExpired, awsError{"InvalidSignatureException", 400}},
+	{sigv4.ErrClockSkew, awsError{"InvalidSignatureException", 400}},
+	{sigv4.ErrWrongRegion, awsError{"InvalidSignatureException", 400}},
+	{sigv4.ErrContentSHA256Mismatch, awsError{"InvalidSignatureException", 400}},
+	{sigv4.ErrHeadersNotSigned, awsError{"IncompleteSignatureException", 400}},
 }
 
 // s3Errors is the S3 table, read like kmsErrors: the first match wins. KMS failures met while
@@ -98,19 +99,19 @@ var s3Errors = []struct {
 	{errBadDigestMD5, awsError{"BadDigest", 400}},
 	{errRequestTooLarge, awsError{"EntityTooLarge", 400}},
 	{errTimeout, awsError{"RequestTimeout", 400}},
-	{ErrMissingAuth, awsError{"AccessDenied", 403}},
-	{ErrMalformedAuth, awsError{"AuthorizationHeaderMalformed", 400}},
-	{ErrUnknownAccessKey, awsError{"InvalidAccessKeyId", 403}},
-	{ErrSignatureMismatch, awsError{"SignatureDoesNotMatch", 403}},
-	{ErrRequestExpired, awsError{"AccessDenied", 403}},
-	{ErrClockSkew, awsError{"RequestTimeTooSkewed", 403}},
-	{ErrWrongRegion, awsError{"AuthorizationHeaderMalformed", 400}},
-	{ErrContentSHA256Mismatch, awsError{"XAmzContentSHA256Mismatch", 400}},
-	{ErrHeadersNotSigned, awsError{"AccessDenied", 403}},
-	{ErrMalformedChunk, awsError{"InvalidRequest", 400}},
-	{ErrChunkSignature, awsError{"SignatureDoesNotMatch", 403}},
-	{ErrBadDigest, awsError{"BadDigest", 400}},
-	{ErrIncompleteBody, awsError{"IncompleteBody", 400}},
+	{sigv4.ErrMissingAuth, awsError{"AccessDenied", 403}},
+	{sigv4.ErrMalformedAuth, awsError{"AuthorizationHeaderMalformed", 400}},
+	{sigv4.ErrUnknownAccessKey, awsError{"InvalidAccessKeyId", 403}},
+	{sigv4.ErrSignatureMismatch, awsError{"SignatureDoesNotMatch", 403}},
+	{sigv4.ErrRequestExpired, awsError{"AccessDenied", 403}},
+	{sigv4.ErrClockSkew, awsError{"RequestTimeTooSkewed", 403}},
+	{sigv4.ErrWrongRegion, awsError{"AuthorizationHeaderMalformed", 400}},
+	{sigv4.ErrContentSHA256Mismatch, awsError{"XAmzContentSHA256Mismatch", 400}},
+	{sigv4.ErrHeadersNotSigned, awsError{"AccessDenied", 403}},
+	{sigv4.ErrMalformedChunk, awsError{"InvalidRequest", 400}},
+	{sigv4.ErrChunkSignature, awsError{"SignatureDoesNotMatch", 403}},
+	{sigv4.ErrBadDigest, awsError{"BadDigest", 400}},
+	{sigv4.ErrIncompleteBody, awsError{"IncompleteBody", 400}},
 	{domain.ErrAccessDenied, awsError{"AccessDenied", 403}},
 	{domain.ErrNotFound, awsError{"KMS.NotFoundException", 400}},
 	{domain.ErrDisabled, awsError{"KMS.DisabledException", 400}},
@@ -188,8 +189,8 @@ var internalError = awsError{"KMSInternalException", http.StatusInternalServerEr
 func kmsErrorFor(err error) (awsError, string) {
 	msg := ""
 	var de *domain.Error
-	var skew *SkewError
-	var unsigned *HeadersNotSignedError
+	var skew *sigv4.SkewError
+	var unsigned *sigv4.HeadersNotSignedError
 	if errors.As(err, &skew) {
 		msg = skew.KMSMessage()
 	} else if errors.As(err, &unsigned) {
@@ -213,19 +214,19 @@ func kmsErrorFor(err error) (awsError, string) {
 // publicMessage is the client message for errors that carry none of their own.
 func publicMessage(err error) string {
 	switch {
-	case errors.Is(err, ErrMissingAuth):
+	case errors.Is(err, sigv4.ErrMissingAuth):
 		return "Missing Authentication Token"
-	case errors.Is(err, ErrUnknownAccessKey):
+	case errors.Is(err, sigv4.ErrUnknownAccessKey):
 		return "The security token included in the request is invalid."
-	case errors.Is(err, ErrSignatureMismatch), errors.Is(err, ErrContentSHA256Mismatch):
+	case errors.Is(err, sigv4.ErrSignatureMismatch), errors.Is(err, sigv4.ErrContentSHA256Mismatch):
 		return "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
-	case errors.Is(err, ErrClockSkew), errors.Is(err, ErrRequestExpired):
+	case errors.Is(err, sigv4.ErrClockSkew), errors.Is(err, sigv4.ErrRequestExpired):
 		return "Signature expired: the request time is too far from the server's time (allowed skew is 15 minutes)."
-	case errors.Is(err, ErrWrongRegion):
+	case errors.Is(err, sigv4.ErrWrongRegion):
 		return "Credential should be scoped to a valid region."
-	case errors.Is(err, ErrHeadersNotSigned):
-		return s3HeadersNotSignedMessage
-	case errors.Is(err, ErrMalformedAuth):
+	case errors.Is(err, sigv4.ErrHeadersNotSigned):
+		return sigv4.S3HeadersNotSignedMessage
+	case errors.Is(err, sigv4.ErrMalformedAuth):
 		return "The Authorization header is malformed."
 	case errors.Is(err, domain.ErrDependency), errors.Is(err, errTimeout):
 		return "The key service could not complete the request in time; retry."

@@ -1,10 +1,14 @@
 package api
 
 import (
+	"encoding/xml"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
+	"github.com/keyhold/keyhold/api/sigv4"
 	"github.com/keyhold/keyhold/domain"
 )
 
@@ -13,8 +17,8 @@ import (
 // added to domain fails here until both tables map it.
 func TestErrorTableCoversSentinels(t *testing.T) {
 	apiLevel := []error{
-		ErrMissingAuth, ErrMalformedAuth, ErrUnknownAccessKey, ErrSignatureMismatch, ErrRequestExpired,
-		ErrClockSkew, ErrWrongRegion, ErrContentSHA256Mismatch, ErrHeadersNotSigned,
+		sigv4.ErrMissingAuth, sigv4.ErrMalformedAuth, sigv4.ErrUnknownAccessKey, sigv4.ErrSignatureMismatch, sigv4.ErrRequestExpired,
+		sigv4.ErrClockSkew, sigv4.ErrWrongRegion, sigv4.ErrContentSHA256Mismatch, sigv4.ErrHeadersNotSigned,
 		errSerialization, errUnknownOperation, errDryRun, errRequestTooLarge, errTimeout, errUnavailable,
 	}
 	for _, s := range append(domain.ErrorKinds(), apiLevel...) {
@@ -78,5 +82,29 @@ func TestRouteLimits(t *testing.T) {
 		if kmsRoutes[op].limit != dataLimit || kmsRoutes[op].write {
 			t.Errorf("%s must be a data-plane route", op)
 		}
+	}
+}
+
+// TestHeadersNotSignedAnswers pins the answers AWS gives: KMS's IncompleteSignatureException
+// naming the header, S3's 403 AccessDenied with a HeadersNotSigned element.
+func TestHeadersNotSignedAnswers(t *testing.T) {
+	kmsErr := &sigv4.HeadersNotSignedError{Headers: []string{"x-amz-target", "content-type"}}
+	aws, msg := kmsErrorFor(kmsErr)
+	if aws.Code != "IncompleteSignatureException" || aws.Status != 400 || msg != "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization." {
+		t.Fatalf("KMS: got %s %d %q", aws.Code, aws.Status, msg)
+	}
+
+	s3Err := &sigv4.HeadersNotSignedError{Headers: []string{"x-amz-acl", "x-amz-copy-source"}}
+	aws, msg = s3ErrorFor(s3Err)
+	r := httptest.NewRequest(http.MethodPut, "/b/k", nil)
+	w := httptest.NewRecorder()
+	writeS3Error(w, r, "req-1", aws, msg, s3Err)
+	var doc s3ErrorDoc
+	if err := xml.Unmarshal(w.Body.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if w.Code != 403 || doc.Code != "AccessDenied" || doc.Message != "There were headers present in the request which were not signed" ||
+		doc.HeadersNotSigned != "x-amz-acl, x-amz-copy-source" {
+		t.Fatalf("S3: got %d %+v", w.Code, doc)
 	}
 }

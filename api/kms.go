@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/keyhold/keyhold/api/audit"
+	"github.com/keyhold/keyhold/api/sigv4"
 )
 
 const kmsTargetPrefix = "TrentService."
@@ -22,7 +23,7 @@ const kmsTargetPrefix = "TrentService."
 type call struct {
 	op        string
 	body      []byte
-	who       Identity
+	who       sigv4.Identity
 	requestID string
 	keyID     string // the key the call used, for the audit record (an ARN once resolved)
 	encCtx    map[string]string
@@ -138,19 +139,19 @@ func (s *Server) runKMS(w http.ResponseWriter, r *http.Request, c *call, route k
 }
 
 // readAndVerify reads the body under limit and checks the SigV4 signature over it.
-func (s *Server) readAndVerify(r *http.Request, c *call, limit int64) (SigV4Result, error) {
+func (s *Server) readAndVerify(r *http.Request, c *call, limit int64) (sigv4.Result, error) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if err != nil {
-		return SigV4Result{}, serializationError("could not read the request body")
+		return sigv4.Result{}, serializationError("could not read the request body")
 	}
 	if int64(len(body)) > limit {
-		return SigV4Result{}, &publicError{errRequestTooLarge, fmt.Sprintf("The request body exceeds the %d-byte limit for %s.", limit, c.op)}
+		return sigv4.Result{}, &publicError{errRequestTooLarge, fmt.Sprintf("The request body exceeds the %d-byte limit for %s.", limit, c.op)}
 	}
 	c.body = body
 	sum := sha256.Sum256(body)
 	res, err := s.verify.Verify(r, "kms", hex.EncodeToString(sum[:]))
 	if err != nil {
-		return SigV4Result{}, err
+		return sigv4.Result{}, err
 	}
 	c.who = res.Identity
 	return res, nil

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/keyhold/keyhold/api/audit"
+	"github.com/keyhold/keyhold/api/sigv4"
 	"github.com/keyhold/keyhold/domain"
 )
 
@@ -25,8 +26,8 @@ type s3Call struct {
 	q               url.Values
 	r               *http.Request
 	w               http.ResponseWriter
-	who             Identity
-	sig             SigV4Result
+	who             sigv4.Identity
+	sig             sigv4.Result
 	body            io.Reader // the decoded, checked payload
 	requestID       string
 }
@@ -120,10 +121,10 @@ func (s *Server) runS3(c *s3Call, h s3Handler) error {
 }
 
 // payloadReader returns the request body decoded and checked as its x-amz-content-sha256 says:
-// aws-chunked streams through NewChunkedReader, a hex hash is checked when the body ends.
-func payloadReader(r *http.Request, sig SigV4Result) (io.Reader, error) {
+// aws-chunked streams through sigv4.NewChunkedReader, a hex hash is checked when the body ends.
+func payloadReader(r *http.Request, sig sigv4.Result) (io.Reader, error) {
 	switch sig.PayloadHash {
-	case streamingSigned, streamingSignedTrailer, streamingUnsignedTrailer:
+	case sigv4.StreamingSigned, sigv4.StreamingSignedTrailer, sigv4.StreamingUnsignedTrailer:
 		decoded := int64(-1)
 		if v := r.Header.Get("X-Amz-Decoded-Content-Length"); v != "" {
 			n, err := strconv.ParseInt(v, 10, 64)
@@ -135,14 +136,14 @@ func payloadReader(r *http.Request, sig SigV4Result) (io.Reader, error) {
 			}
 			decoded = n
 		}
-		return NewChunkedReader(r.Body, sig.PayloadHash, sig, r.Header.Get("X-Amz-Trailer"), decoded)
-	case unsignedPayload:
+		return sigv4.NewChunkedReader(r.Body, sig.PayloadHash, sig, r.Header.Get("X-Amz-Trailer"), decoded)
+	case sigv4.UnsignedPayload:
 		return r.Body, nil
 	}
 	return &hashCheckReader{r: r.Body, h: sha256.New(), want: sig.PayloadHash}, nil
 }
 
-// hashCheckReader returns ErrContentSHA256Mismatch instead of io.EOF when the body's SHA-256
+// hashCheckReader returns sigv4.ErrContentSHA256Mismatch instead of io.EOF when the body's SHA-256
 // is not the signed one, so that nothing is committed from a body the client did not sign.
 type hashCheckReader struct {
 	r    io.Reader
@@ -154,7 +155,7 @@ func (h *hashCheckReader) Read(p []byte) (int, error) {
 	n, err := h.r.Read(p)
 	h.h.Write(p[:n])
 	if err == io.EOF && hex.EncodeToString(h.h.Sum(nil)) != h.want {
-		return n, ErrContentSHA256Mismatch
+		return n, sigv4.ErrContentSHA256Mismatch
 	}
 	return n, err
 }

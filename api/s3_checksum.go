@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/keyhold/keyhold/api/sigv4"
 )
 
 // S3 additional checksums (CRC32, CRC32C, CRC64NVME, SHA-1, SHA-256 of the object's bytes) come
@@ -61,7 +63,7 @@ func withHeaderChecksum(h http.Header, body io.Reader) (io.Reader, error) {
 	var name, value string
 	for hdr, vs := range h {
 		lower := strings.ToLower(hdr)
-		if _, ok := trailerChecksums[lower]; !ok || len(vs) == 0 {
+		if _, ok := sigv4.NewChecksum(lower); !ok || len(vs) == 0 {
 			continue
 		}
 		if name != "" || len(vs) > 1 {
@@ -72,14 +74,14 @@ func withHeaderChecksum(h http.Header, body io.Reader) (io.Reader, error) {
 	if name == "" {
 		return body, nil
 	}
-	sum := trailerChecksums[name]()
+	sum, _ := sigv4.NewChecksum(name)
 	if raw, err := base64.StdEncoding.DecodeString(value); err != nil || len(raw) != sum.Size() {
 		return nil, s3Err(errInvalidRequest, "Value for "+name+" header is invalid.")
 	}
 	return &headerChecksumReader{r: body, sum: sum, name: name, want: value}, nil
 }
 
-// headerChecksumReader returns ErrBadDigest instead of io.EOF when the body does not match the
+// headerChecksumReader returns sigv4.ErrBadDigest instead of io.EOF when the body does not match the
 // checksum header, so that nothing is committed from it.
 type headerChecksumReader struct {
 	r          io.Reader
@@ -93,7 +95,7 @@ func (c *headerChecksumReader) Read(p []byte) (int, error) {
 	c.sum.Write(p[:n])
 	if err == io.EOF {
 		if base64.StdEncoding.EncodeToString(c.sum.Sum(nil)) != c.want {
-			return n, ErrBadDigest
+			return n, sigv4.ErrBadDigest
 		}
 		c.ok = true
 	}

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/keyhold/keyhold/api/sigv4"
 )
 
 // Multipart checksums, as S3 has them: CreateMultipartUpload names an algorithm
@@ -36,7 +38,7 @@ var crcParams = map[string]struct {
 }{
 	"x-amz-checksum-crc32":     {crc32.IEEE, 32},
 	"x-amz-checksum-crc32c":    {crc32.Castagnoli, 32},
-	"x-amz-checksum-crc64nvme": {crc64NVMEPoly, 64},
+	"x-amz-checksum-crc64nvme": {sigv4.CRC64NVMEPoly, 64},
 }
 
 // parseMPUChecksum reads CreateMultipartUpload's checksum headers: none, or an algorithm and a
@@ -98,7 +100,7 @@ func objectChecksumOf(u *mpuChecksum, sums []string, sizes []int64) (*objectChec
 		raws[i] = raw
 	}
 	if u.Type == "COMPOSITE" {
-		h := trailerChecksums[u.Name]()
+		h, _ := sigv4.NewChecksum(u.Name)
 		for _, r := range raws {
 			h.Write(r)
 		}

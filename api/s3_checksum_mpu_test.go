@@ -7,6 +7,8 @@ import (
 	"hash/crc32"
 	"hash/crc64"
 	"testing"
+
+	"github.com/keyhold/keyhold/api/sigv4"
 )
 
 // TestCRCCombine checks the combination against the CRC of the concatenation for every CRC
@@ -16,8 +18,8 @@ func TestCRCCombine(t *testing.T) {
 	_, _ = rand.Read(data)
 	crcs := map[string]func([]byte) uint64{
 		"x-amz-checksum-crc32":     func(b []byte) uint64 { return uint64(crc32.ChecksumIEEE(b)) },
-		"x-amz-checksum-crc32c":    func(b []byte) uint64 { return uint64(crc32.Checksum(b, castagnoliTable)) },
-		"x-amz-checksum-crc64nvme": func(b []byte) uint64 { return crc64.Checksum(b, crc64NVMETable) },
+		"x-amz-checksum-crc32c":    func(b []byte) uint64 { return uint64(crc32.Checksum(b, crc32.MakeTable(crc32.Castagnoli))) },
+		"x-amz-checksum-crc64nvme": func(b []byte) uint64 { return crc64.Checksum(b, crc64.MakeTable(sigv4.CRC64NVMEPoly)) },
 	}
 	for name, sum := range crcs {
 		p := crcParams[name]

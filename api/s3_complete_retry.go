@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/keyhold/keyhold/api/sigv4"
 )
 
 // A CompleteMultipartUpload whose response was lost is retried by every SDK, and S3 answers the
@@ -145,7 +147,7 @@ func (s *Server) retriedComplete(ctx context.Context, c *s3Call, id string, req 
 // FULL_OBJECT value, or the COMPOSITE "<checksum>-<part count>") against the completed
 // object's checksum, as S3 does.
 func checkCompleteChecksum(h http.Header, u *mpuChecksum, got *objectChecksum) error {
-	for name := range trailerChecksums {
+	for _, name := range sigv4.ChecksumNames() {
 		v := h.Get(name)
 		if v == "" {
 			continue
@@ -154,7 +156,7 @@ func checkCompleteChecksum(h http.Header, u *mpuChecksum, got *objectChecksum) e
 			return s3Err(errInvalidRequest, "The upload was created using the "+uploadAlg(u)+" checksum algorithm. To complete this upload, you must use the same checksum algorithm.")
 		}
 		if v != got.Value {
-			return s3Err(ErrBadDigest, "The "+algName(name)+" you specified did not match the calculated checksum.")
+			return s3Err(sigv4.ErrBadDigest, "The "+algName(name)+" you specified did not match the calculated checksum.")
 		}
 	}
 	if t := h.Get("X-Amz-Checksum-Type"); t != "" && (u == nil || !strings.EqualFold(t, u.Type)) {

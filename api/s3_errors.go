@@ -4,6 +4,8 @@ import (
 	"encoding/xml"
 	"errors"
 	"net/http"
+
+	"github.com/keyhold/keyhold/api/sigv4"
 )
 
 // S3 failures that are not domain or SigV4 errors. Their S3 codes are in errors.go (s3Errors).
@@ -68,7 +70,7 @@ func writeS3Error(w http.ResponseWriter, r *http.Request, requestID string, aws 
 		return
 	}
 	doc := s3ErrorDoc{Code: aws.Code, Message: msg, Resource: r.URL.Path, RequestID: requestID}
-	var unsigned *HeadersNotSignedError
+	var unsigned *sigv4.HeadersNotSignedError
 	if errors.As(err, &unsigned) {
 		doc.HeadersNotSigned = unsigned.S3HeadersNotSigned()
 	}

@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/keyhold/keyhold/api/sigv4"
 )
 
 // Multipart uploads. An upload's state lives in the object store under the pseudo-bucket
@@ -204,7 +206,7 @@ func handleUploadPart(ctx context.Context, s *Server, c *s3Call) error {
 		body, contentMD5 = rc, ""
 		if u.Checksum != nil {
 			// S3 computes a copied part's checksum itself.
-			copySum = trailerChecksums[u.Checksum.Name]()
+			copySum, _ = sigv4.NewChecksum(u.Checksum.Name)
 			body = io.TeeReader(rc, copySum)
 		}
 	} else if err := checkPutSize(c.r); err != nil {

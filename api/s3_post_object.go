@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/keyhold/keyhold/api/sigv4"
 	"github.com/keyhold/keyhold/domain"
 )
 
@@ -66,7 +67,7 @@ func (s *Server) runPostObject(c *s3Call) error {
 		return policyErr("Policy Condition failed: [\"eq\", \"$bucket\", \"" + truncate(v) + "\"]")
 	}
 	fields["bucket"] = c.bucket
-	auth := PostPolicyAuth{Algorithm: fields["x-amz-algorithm"], Credential: fields["x-amz-credential"],
+	auth := sigv4.PostPolicyAuth{Algorithm: fields["x-amz-algorithm"], Credential: fields["x-amz-credential"],
 		Date: fields["x-amz-date"], Signature: fields["x-amz-signature"], Policy: fields["policy"]}
 	if auth.Policy == "" && auth.Signature == "" && auth.Credential == "" {
 		return s3Err(domain.ErrAccessDenied, "Access Denied")

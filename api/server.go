@@ -9,6 +9,7 @@ import (
 
 	"github.com/keyhold/keyhold/api/adminauth"
 	"github.com/keyhold/keyhold/api/audit"
+	"github.com/keyhold/keyhold/api/sigv4"
 	"github.com/keyhold/keyhold/domain"
 )
 
@@ -16,7 +17,7 @@ import (
 // policies plug into; the default lets every authenticated principal do everything, which is
 // what a single-tenant dev node wants.
 type Authorizer interface {
-	Authorize(ctx context.Context, who Identity, action string) error
+	Authorize(ctx context.Context, who sigv4.Identity, action string) error
 }
 
 // ClusterInfo is what the ops listener needs from the cluster.
@@ -67,7 +68,7 @@ type Options struct {
 // Server serves the API and ops listeners.
 type Server struct {
 	svc    *domain.Service
-	verify *Verifier
+	verify *sigv4.Verifier
 	m      *Metrics
 	log    *slog.Logger
 	audit  audit.Handler
@@ -108,7 +109,7 @@ func NewServer(o Options) *Server {
 	}
 	s := &Server{
 		svc:    o.Service,
-		verify: &Verifier{Store: credentialStore{o.Service}, Region: o.Region, Now: o.Now},
+		verify: &sigv4.Verifier{Store: credentialStore{o.Service}, Region: o.Region, Now: o.Now},
 		m:      o.Metrics,
 		log:    o.Logger,
 		audit:  o.Audit,
@@ -144,4 +145,4 @@ func (s *Server) APIHandler() http.Handler {
 
 type allowAuthenticated struct{}
 
-func (allowAuthenticated) Authorize(context.Context, Identity, string) error { return nil }
+func (allowAuthenticated) Authorize(context.Context, sigv4.Identity, string) error { return nil }

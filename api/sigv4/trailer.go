@@ -1,4 +1,4 @@
-package api
+package sigv4
 
 import (
 	"bytes"
@@ -12,13 +12,13 @@ import (
 	"strings"
 )
 
-// crc64NVMEPoly is the CRC-64/NVME polynomial (0xAD93D23594C93659) bit-reflected, the form
+// CRC64NVMEPoly is the CRC-64/NVME polynomial (0xAD93D23594C93659) bit-reflected, the form
 // hash/crc64 takes. crc64.New applies the all-ones init and final xor CRC-64/NVME specifies;
 // S3 sends the 8-byte big-endian result in base64, as hash.Hash.Sum gives it.
-const crc64NVMEPoly = 0x9a6c9329ac4bc9b5
+const CRC64NVMEPoly = 0x9a6c9329ac4bc9b5
 
 var (
-	crc64NVMETable  = crc64.MakeTable(crc64NVMEPoly)
+	crc64NVMETable  = crc64.MakeTable(CRC64NVMEPoly)
 	castagnoliTable = crc32.MakeTable(crc32.Castagnoli)
 )
 
@@ -31,6 +31,26 @@ var trailerChecksums = map[string]func() hash.Hash{
 	"x-amz-checksum-crc64nvme": func() hash.Hash { return crc64.New(crc64NVMETable) },
 	"x-amz-checksum-sha1":      sha1.New,
 	"x-amz-checksum-sha256":    sha256.New,
+}
+
+// NewChecksum returns a fresh hash for the x-amz-checksum-* header or trailer name (lower
+// case), and false for a name S3 does not define. The table itself stays unexported so no
+// importer can add an algorithm.
+func NewChecksum(name string) (hash.Hash, bool) {
+	f, ok := trailerChecksums[name]
+	if !ok {
+		return nil, false
+	}
+	return f(), true
+}
+
+// ChecksumNames lists the x-amz-checksum-* names NewChecksum knows, in no particular order.
+func ChecksumNames() []string {
+	out := make([]string, 0, len(trailerChecksums))
+	for n := range trailerChecksums {
+		out = append(out, n)
+	}
+	return out
 }
 
 // parseTrailerHeader reads the x-amz-trailer request header: empty, or the name of one checksum

@@ -1,4 +1,4 @@
-package api
+package sigv4
 
 import (
 	"crypto/hmac"
@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// SigV4 failures. Each is a sentinel matched with errors.Is; the AWS code is chosen in errors.go.
+// SigV4 failures. Each is a sentinel matched with errors.Is; the AWS code is chosen by the protocol packages (api/kms, api/s3).
 // The mapping, per service:
 //
 //	sentinel                  KMS code                             S3 code
@@ -92,9 +92,9 @@ type Verifier struct {
 	keys signingKeyCache
 }
 
-// SigV4Result is what an authenticated request leaves for later stages, notably the aws-chunked
+// Result is what an authenticated request leaves for later stages, notably the aws-chunked
 // decoder (NewChunkedReader) of S3 streaming uploads.
-type SigV4Result struct {
+type Result struct {
 	Identity Identity
 	Service  string
 	// PayloadHash is the payload hash that was signed: a hex SHA-256, UNSIGNED-PAYLOAD or a
@@ -115,17 +115,22 @@ type SigV4Result struct {
 }
 
 // Clear zeroes the signing key the result may carry. Call it once the body has been decoded.
-func (r *SigV4Result) Clear() {
+func (r *Result) Clear() {
 	clear(r.signingKey[:])
 	r.hasKey = false
 }
 
-// Payload hash values that are not a hex SHA-256.
+// Payload hash values that are not a hex SHA-256: what x-amz-content-sha256 carries for an
+// unsigned body and for the three aws-chunked encodings. S3 picks its body reader by them.
 const (
-	unsignedPayload          = "UNSIGNED-PAYLOAD"
-	streamingSigned          = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
-	streamingSignedTrailer   = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
-	streamingUnsignedTrailer = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+	// UnsignedPayload: the signature covers no body (presigned URLs, and S3 over TLS).
+	UnsignedPayload = "UNSIGNED-PAYLOAD"
+	// StreamingSigned: aws-chunked, each chunk signed.
+	StreamingSigned = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+	// StreamingSignedTrailer: signed chunks, then a signed trailer (a checksum).
+	StreamingSignedTrailer = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
+	// StreamingUnsignedTrailer: unsigned chunks with a trailing checksum (over TLS).
+	StreamingUnsignedTrailer = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
 )
 
 // Verify authenticates r by its Authorization header or presigned query. service is the
@@ -136,32 +141,32 @@ const (
 // header (UNSIGNED-PAYLOAD for presigned URLs without it); UNSIGNED-PAYLOAD and the STREAMING-*
 // values are allowed, and when the header is a hex hash and bodySHA256 is not empty, the two
 // must match. S3 paths are signed as sent; other services' paths are URI-encoded once more.
-func (v *Verifier) Verify(r *http.Request, service string, bodySHA256 string) (SigV4Result, error) {
+func (v *Verifier) Verify(r *http.Request, service string, bodySHA256 string) (Result, error) {
 	a, err := parseRequestAuth(r)
 	if err != nil {
-		return SigV4Result{}, err
+		return Result{}, err
 	}
 	if a.service != service {
-		return SigV4Result{}, errMalformed("credential scope names another service")
+		return Result{}, errMalformed("credential scope names another service")
 	}
 	if v.Region != "" && a.region != v.Region {
-		return SigV4Result{}, ErrWrongRegion
+		return Result{}, ErrWrongRegion
 	}
 	if err := v.checkTime(a); err != nil {
-		return SigV4Result{}, err
+		return Result{}, err
 	}
 	if err := checkSignedHeaders(r, a, service); err != nil {
-		return SigV4Result{}, err
+		return Result{}, err
 	}
 	payload, err := payloadHash(r, a, service, bodySHA256)
 	if err != nil {
-		return SigV4Result{}, err
+		return Result{}, err
 	}
 
 	secret, principal, err := v.Store.SecretKey(a.accessKeyID)
 	if err != nil {
 		clear(secret)
-		return SigV4Result{}, err
+		return Result{}, err
 	}
 	key := v.keys.signingKey(a.accessKeyID, secret, a.date, a.region, a.service)
 	clear(secret)
@@ -175,10 +180,10 @@ func (v *Verifier) Verify(r *http.Request, service string, bodySHA256 string) (S
 	var want [32]byte
 	mac.Sum(want[:0])
 	if !hmac.Equal(want[:], a.signature[:]) {
-		return SigV4Result{}, ErrSignatureMismatch
+		return Result{}, ErrSignatureMismatch
 	}
 
-	res := SigV4Result{
+	res := Result{
 		Identity:      Identity{AccessKeyID: a.accessKeyID, Principal: principal},
 		Service:       service,
 		PayloadHash:   payload,
@@ -187,7 +192,7 @@ func (v *Verifier) Verify(r *http.Request, service string, bodySHA256 string) (S
 		Scope:         scope,
 		Presigned:     a.presigned,
 	}
-	if payload == streamingSigned || payload == streamingSignedTrailer {
+	if payload == StreamingSigned || payload == StreamingSignedTrailer {
 		res.signingKey, res.hasKey = key, true
 	}
 	return res, nil
@@ -235,16 +240,16 @@ func payloadHash(r *http.Request, a *requestAuth, service, bodySHA256 string) (s
 	if !hasHdr {
 		switch {
 		case a.presigned:
-			return unsignedPayload, nil
+			return UnsignedPayload, nil
 		case isLowerHex(bodySHA256, 64):
 			return bodySHA256, nil
 		}
 		return "", errMalformed("missing x-amz-content-sha256")
 	}
 	switch hdr {
-	case unsignedPayload, streamingUnsignedTrailer:
+	case UnsignedPayload, StreamingUnsignedTrailer:
 		return hdr, nil
-	case streamingSigned, streamingSignedTrailer:
+	case StreamingSigned, StreamingSignedTrailer:
 		if a.presigned {
 			return "", errMalformed("a presigned request cannot carry a signed stream")
 		}

@@ -1,4 +1,4 @@
-package api
+package sigv4
 
 import (
 	"encoding/hex"

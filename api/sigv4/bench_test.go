@@ -1,4 +1,4 @@
-package api
+package sigv4
 
 import (
 	"bytes"
@@ -27,10 +27,10 @@ func BenchmarkVerifyKMS(b *testing.B) {
 // BenchmarkChunkedReader decodes a 1 MiB upload in 64 KiB chunks, as the Go and Java SDKs send.
 func BenchmarkChunkedReader(b *testing.B) {
 	payload := testPayload(1 << 20)
-	for _, mode := range []string{streamingSigned, streamingUnsignedTrailer} {
+	for _, mode := range []string{StreamingSigned, StreamingUnsignedTrailer} {
 		b.Run(mode, func(b *testing.B) {
 			trailer := ""
-			if mode == streamingUnsignedTrailer {
+			if mode == StreamingUnsignedTrailer {
 				trailer = "x-amz-checksum-crc32c"
 			}
 			res := streamingRequest(b, mode, trailer, len(payload))

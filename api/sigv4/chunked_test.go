@@ -1,4 +1,4 @@
-package api
+package sigv4
 
 import (
 	"bytes"
@@ -24,8 +24,8 @@ import (
 )
 
 // streamingRequest signs an S3 PUT for an aws-chunked upload with the SDK signer and verifies
-// it, giving the SigV4Result the decoder chains from.
-func streamingRequest(t testing.TB, mode, trailer string, decoded int) SigV4Result {
+// it, giving the Result the decoder chains from.
+func streamingRequest(t testing.TB, mode, trailer string, decoded int) Result {
 	t.Helper()
 	r, err := http.NewRequest(http.MethodPut, "http://127.0.0.1:8100/bucket/key", nil)
 	if err != nil {
@@ -74,9 +74,9 @@ func checksumB64(t testing.TB, name string, data []byte) string {
 // encodeStream writes payload as aws-chunked. Signed chunks are signed with the SDK's own
 // StreamSigner (its string to sign with empty headers is S3's chunk string to sign); the trailer
 // signature is computed here from the AWS documentation.
-func encodeStream(t testing.TB, res SigV4Result, payload []byte, chunk int, trailer, trailerValue string) []byte {
+func encodeStream(t testing.TB, res Result, payload []byte, chunk int, trailer, trailerValue string) []byte {
 	t.Helper()
-	signed := res.PayloadHash != streamingUnsignedTrailer
+	signed := res.PayloadHash != StreamingUnsignedTrailer
 	var ss *v4.StreamSigner
 	if signed {
 		seed, _ := hex.DecodeString(res.SeedSignature)
@@ -104,7 +104,7 @@ func encodeStream(t testing.TB, res SigV4Result, payload []byte, chunk int, trai
 		writeChunk(payload[off:min(off+chunk, len(payload))])
 	}
 	writeChunk(nil)
-	if res.PayloadHash == streamingSigned {
+	if res.PayloadHash == StreamingSigned {
 		out.WriteString("\r\n")
 		return out.Bytes()
 	}
@@ -137,18 +137,18 @@ func TestChunkedReaderRoundTrip(t *testing.T) {
 		name, mode, trailer string
 		chunk               int
 	}{
-		{"signed", streamingSigned, "", 64 << 10},
-		{"signed one byte chunks", streamingSigned, "", 1},
-		{"signed trailer crc32c", streamingSignedTrailer, "x-amz-checksum-crc32c", 64 << 10},
-		{"signed trailer sha256", streamingSignedTrailer, "x-amz-checksum-sha256", 8 << 10},
-		{"signed trailer none", streamingSignedTrailer, "", 64 << 10},
-		{"unsigned crc32", streamingUnsignedTrailer, "x-amz-checksum-crc32", 64 << 10},
-		{"unsigned crc32c", streamingUnsignedTrailer, "x-amz-checksum-crc32c", 64 << 10},
-		{"unsigned crc64nvme", streamingUnsignedTrailer, "x-amz-checksum-crc64nvme", 64 << 10},
-		{"unsigned sha1", streamingUnsignedTrailer, "x-amz-checksum-sha1", 64 << 10},
-		{"unsigned sha256", streamingUnsignedTrailer, "x-amz-checksum-sha256", 64 << 10},
-		{"unsigned one chunk (SDK over HTTPS)", streamingUnsignedTrailer, "x-amz-checksum-crc32", len(payload)},
-		{"unsigned no trailer", streamingUnsignedTrailer, "", 64 << 10},
+		{"signed", StreamingSigned, "", 64 << 10},
+		{"signed one byte chunks", StreamingSigned, "", 1},
+		{"signed trailer crc32c", StreamingSignedTrailer, "x-amz-checksum-crc32c", 64 << 10},
+		{"signed trailer sha256", StreamingSignedTrailer, "x-amz-checksum-sha256", 8 << 10},
+		{"signed trailer none", StreamingSignedTrailer, "", 64 << 10},
+		{"unsigned crc32", StreamingUnsignedTrailer, "x-amz-checksum-crc32", 64 << 10},
+		{"unsigned crc32c", StreamingUnsignedTrailer, "x-amz-checksum-crc32c", 64 << 10},
+		{"unsigned crc64nvme", StreamingUnsignedTrailer, "x-amz-checksum-crc64nvme", 64 << 10},
+		{"unsigned sha1", StreamingUnsignedTrailer, "x-amz-checksum-sha1", 64 << 10},
+		{"unsigned sha256", StreamingUnsignedTrailer, "x-amz-checksum-sha256", 64 << 10},
+		{"unsigned one chunk (SDK over HTTPS)", StreamingUnsignedTrailer, "x-amz-checksum-crc32", len(payload)},
+		{"unsigned no trailer", StreamingUnsignedTrailer, "", 64 << 10},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -182,7 +182,7 @@ func TestChunkedReaderAWSExample(t *testing.T) {
 	r, _ := http.NewRequest(http.MethodPut, "http://s3.amazonaws.com/examplebucket/chunkObject.txt", nil)
 	r.Header.Set("X-Amz-Date", "20130524T000000Z")
 	r.Header.Set("X-Amz-Storage-Class", "REDUCED_REDUNDANCY")
-	r.Header.Set("X-Amz-Content-Sha256", streamingSigned)
+	r.Header.Set("X-Amz-Content-Sha256", StreamingSigned)
 	r.Header.Set("Content-Encoding", "aws-chunked")
 	r.Header.Set("X-Amz-Decoded-Content-Length", "66560")
 	r.Header.Set("Content-Length", "66824")
@@ -205,7 +205,7 @@ func TestChunkedReaderAWSExample(t *testing.T) {
 	if len(body) != 66824 {
 		t.Fatalf("got body of %d bytes, want 66824", len(body))
 	}
-	cr, err := NewChunkedReader(strings.NewReader(body), streamingSigned, res, "", 66560)
+	cr, err := NewChunkedReader(strings.NewReader(body), StreamingSigned, res, "", 66560)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,11 +218,11 @@ func TestChunkedReaderAWSExample(t *testing.T) {
 func TestChunkedReaderRejects(t *testing.T) {
 	payload := testPayload(150 << 10)
 	const chunk = 64 << 10
-	signedRes := streamingRequest(t, streamingSigned, "", len(payload))
+	signedRes := streamingRequest(t, StreamingSigned, "", len(payload))
 	signedBody := encodeStream(t, signedRes, payload, chunk, "", "")
-	trailerRes := streamingRequest(t, streamingSignedTrailer, "x-amz-checksum-crc32", len(payload))
+	trailerRes := streamingRequest(t, StreamingSignedTrailer, "x-amz-checksum-crc32", len(payload))
 	trailerBody := encodeStream(t, trailerRes, payload, chunk, "x-amz-checksum-crc32", checksumB64(t, "x-amz-checksum-crc32", payload))
-	unsignedRes := streamingRequest(t, streamingUnsignedTrailer, "x-amz-checksum-crc64nvme", len(payload))
+	unsignedRes := streamingRequest(t, StreamingUnsignedTrailer, "x-amz-checksum-crc64nvme", len(payload))
 	unsignedBody := encodeStream(t, unsignedRes, payload, chunk, "x-amz-checksum-crc64nvme", checksumB64(t, "x-amz-checksum-crc64nvme", payload))
 
 	secondSig := bytes.Index(signedBody[1:], []byte("chunk-signature=")) + 1 + len("chunk-signature=")
@@ -249,7 +249,7 @@ func TestChunkedReaderRejects(t *testing.T) {
 	}
 	tests := []struct {
 		name     string
-		res      SigV4Result
+		res      Result
 		body     []byte
 		mode     string
 		trailer  string
@@ -257,36 +257,36 @@ func TestChunkedReaderRejects(t *testing.T) {
 		want     error
 		released int // decoded bytes that may be returned before the error
 	}{
-		{"bad second chunk signature", signedRes, flip(signedBody, secondSig), streamingSigned, "", -1, ErrChunkSignature, chunk},
-		{"bad first chunk data", signedRes, flip(signedBody, 100), streamingSigned, "", -1, ErrChunkSignature, 0},
-		{"reordered chunks", signedRes, reordered(), streamingSigned, "", -1, ErrChunkSignature, 0},
-		{"bad final chunk signature", signedRes, flip(signedBody, len(signedBody)-5), streamingSigned, "", -1, ErrChunkSignature, len(payload)},
-		{"chunk without signature", signedRes, replace(signedBody, ";chunk-signature=", ";x="), streamingSigned, "", -1, ErrMalformedChunk, 0},
-		{"truncated mid chunk", signedRes, signedBody[:chunk], streamingSigned, "", -1, ErrIncompleteBody, 0},
-		{"truncated before end", signedRes, signedBody[:len(signedBody)-2], streamingSigned, "", -1, ErrIncompleteBody, len(payload)},
-		{"empty body", signedRes, nil, streamingSigned, "", -1, ErrIncompleteBody, 0},
-		{"data after end", signedRes, append(bytes.Clone(signedBody), 'x'), streamingSigned, "", -1, ErrMalformedChunk, len(payload)},
-		{"LF not CRLF", signedRes, replace(signedBody, "\r\n", "\n"), streamingSigned, "", -1, ErrMalformedChunk, 0},
-		{"declared length larger", signedRes, signedBody, streamingSigned, "", int64(len(payload) + 1), ErrIncompleteBody, len(payload)},
-		{"declared length smaller", signedRes, signedBody, streamingSigned, "", int64(len(payload) - 1), ErrMalformedChunk, 2 * chunk},
-		{"oversize signed chunk", signedRes, []byte(fmt.Sprintf("%x;chunk-signature=%s\r\n", maxSignedChunk+1, strings.Repeat("0", 64))), streamingSigned, "", -1, ErrMalformedChunk, 0},
-		{"oversize unsigned chunk", unsignedRes, []byte(fmt.Sprintf("%x\r\n", int64(maxUnsignedChunk)+1)), streamingUnsignedTrailer, "x-amz-checksum-crc64nvme", -1, ErrMalformedChunk, 0},
-		{"size line too long", signedRes, []byte(strings.Repeat("0", 5000) + "\r\n"), streamingSigned, "", -1, ErrMalformedChunk, 0},
-		{"size not hex", unsignedRes, []byte("zz\r\n"), streamingUnsignedTrailer, "x-amz-checksum-crc64nvme", -1, ErrMalformedChunk, 0},
-		{"negative size", unsignedRes, []byte("-1\r\n"), streamingUnsignedTrailer, "x-amz-checksum-crc64nvme", -1, ErrMalformedChunk, 0},
-		{"unsigned with extension", unsignedRes, replace(unsignedBody, "10000\r\n", "10000;a=b\r\n"), streamingUnsignedTrailer, "x-amz-checksum-crc64nvme", -1, ErrMalformedChunk, 0},
-		{"wrong checksum", unsignedRes, replace(unsignedBody, checksumB64(t, "x-amz-checksum-crc64nvme", payload), checksumB64(t, "x-amz-checksum-crc64nvme", nil)), streamingUnsignedTrailer, "x-amz-checksum-crc64nvme", -1, ErrBadDigest, len(payload)},
-		{"checksum of another algorithm", unsignedRes, replace(unsignedBody, "crc64nvme:", "crc32:"), streamingUnsignedTrailer, "x-amz-checksum-crc64nvme", -1, ErrMalformedChunk, len(payload)},
-		{"missing trailer", unsignedRes, append(bytes.Clone(unsignedBody[:bytes.LastIndex(unsignedBody, []byte("0\r\n"))+3]), "\r\n"...), streamingUnsignedTrailer, "x-amz-checksum-crc64nvme", -1, ErrMalformedChunk, len(payload)},
-		{"unsigned truncated", unsignedRes, unsignedBody[:len(unsignedBody)/2], streamingUnsignedTrailer, "x-amz-checksum-crc64nvme", -1, ErrIncompleteBody, len(payload)},
-		{"unsigned data CRLF missing", unsignedRes, replace(unsignedBody, "\r\n0\r\n", "xx0\r\n"), streamingUnsignedTrailer, "x-amz-checksum-crc64nvme", -1, ErrMalformedChunk, len(payload)},
-		{"bad trailer signature", trailerRes, flip(trailerBody, len(trailerBody)-5), streamingSignedTrailer, "x-amz-checksum-crc32", -1, ErrChunkSignature, len(payload)},
-		{"trailer value changed", trailerRes, replace(trailerBody, checksumB64(t, "x-amz-checksum-crc32", payload), checksumB64(t, "x-amz-checksum-crc32", nil)), streamingSignedTrailer, "x-amz-checksum-crc32", -1, ErrChunkSignature, len(payload)},
-		{"trailer signature missing", trailerRes, append(bytes.Clone(trailerBody[:bytes.Index(trailerBody, []byte("x-amz-trailer-signature"))]), "\r\n"...), streamingSignedTrailer, "x-amz-checksum-crc32", -1, ErrMalformedChunk, len(payload)},
-		{"mode differs from signed mode", signedRes, signedBody, streamingSignedTrailer, "", -1, ErrChunkSignature, 0},
+		{"bad second chunk signature", signedRes, flip(signedBody, secondSig), StreamingSigned, "", -1, ErrChunkSignature, chunk},
+		{"bad first chunk data", signedRes, flip(signedBody, 100), StreamingSigned, "", -1, ErrChunkSignature, 0},
+		{"reordered chunks", signedRes, reordered(), StreamingSigned, "", -1, ErrChunkSignature, 0},
+		{"bad final chunk signature", signedRes, flip(signedBody, len(signedBody)-5), StreamingSigned, "", -1, ErrChunkSignature, len(payload)},
+		{"chunk without signature", signedRes, replace(signedBody, ";chunk-signature=", ";x="), StreamingSigned, "", -1, ErrMalformedChunk, 0},
+		{"truncated mid chunk", signedRes, signedBody[:chunk], StreamingSigned, "", -1, ErrIncompleteBody, 0},
+		{"truncated before end", signedRes, signedBody[:len(signedBody)-2], StreamingSigned, "", -1, ErrIncompleteBody, len(payload)},
+		{"empty body", signedRes, nil, StreamingSigned, "", -1, ErrIncompleteBody, 0},
+		{"data after end", signedRes, append(bytes.Clone(signedBody), 'x'), StreamingSigned, "", -1, ErrMalformedChunk, len(payload)},
+		{"LF not CRLF", signedRes, replace(signedBody, "\r\n", "\n"), StreamingSigned, "", -1, ErrMalformedChunk, 0},
+		{"declared length larger", signedRes, signedBody, StreamingSigned, "", int64(len(payload) + 1), ErrIncompleteBody, len(payload)},
+		{"declared length smaller", signedRes, signedBody, StreamingSigned, "", int64(len(payload) - 1), ErrMalformedChunk, 2 * chunk},
+		{"oversize signed chunk", signedRes, []byte(fmt.Sprintf("%x;chunk-signature=%s\r\n", maxSignedChunk+1, strings.Repeat("0", 64))), StreamingSigned, "", -1, ErrMalformedChunk, 0},
+		{"oversize unsigned chunk", unsignedRes, []byte(fmt.Sprintf("%x\r\n", int64(maxUnsignedChunk)+1)), StreamingUnsignedTrailer, "x-amz-checksum-crc64nvme", -1, ErrMalformedChunk, 0},
+		{"size line too long", signedRes, []byte(strings.Repeat("0", 5000) + "\r\n"), StreamingSigned, "", -1, ErrMalformedChunk, 0},
+		{"size not hex", unsignedRes, []byte("zz\r\n"), StreamingUnsignedTrailer, "x-amz-checksum-crc64nvme", -1, ErrMalformedChunk, 0},
+		{"negative size", unsignedRes, []byte("-1\r\n"), StreamingUnsignedTrailer, "x-amz-checksum-crc64nvme", -1, ErrMalformedChunk, 0},
+		{"unsigned with extension", unsignedRes, replace(unsignedBody, "10000\r\n", "10000;a=b\r\n"), StreamingUnsignedTrailer, "x-amz-checksum-crc64nvme", -1, ErrMalformedChunk, 0},
+		{"wrong checksum", unsignedRes, replace(unsignedBody, checksumB64(t, "x-amz-checksum-crc64nvme", payload), checksumB64(t, "x-amz-checksum-crc64nvme", nil)), StreamingUnsignedTrailer, "x-amz-checksum-crc64nvme", -1, ErrBadDigest, len(payload)},
+		{"checksum of another algorithm", unsignedRes, replace(unsignedBody, "crc64nvme:", "crc32:"), StreamingUnsignedTrailer, "x-amz-checksum-crc64nvme", -1, ErrMalformedChunk, len(payload)},
+		{"missing trailer", unsignedRes, append(bytes.Clone(unsignedBody[:bytes.LastIndex(unsignedBody, []byte("0\r\n"))+3]), "\r\n"...), StreamingUnsignedTrailer, "x-amz-checksum-crc64nvme", -1, ErrMalformedChunk, len(payload)},
+		{"unsigned truncated", unsignedRes, unsignedBody[:len(unsignedBody)/2], StreamingUnsignedTrailer, "x-amz-checksum-crc64nvme", -1, ErrIncompleteBody, len(payload)},
+		{"unsigned data CRLF missing", unsignedRes, replace(unsignedBody, "\r\n0\r\n", "xx0\r\n"), StreamingUnsignedTrailer, "x-amz-checksum-crc64nvme", -1, ErrMalformedChunk, len(payload)},
+		{"bad trailer signature", trailerRes, flip(trailerBody, len(trailerBody)-5), StreamingSignedTrailer, "x-amz-checksum-crc32", -1, ErrChunkSignature, len(payload)},
+		{"trailer value changed", trailerRes, replace(trailerBody, checksumB64(t, "x-amz-checksum-crc32", payload), checksumB64(t, "x-amz-checksum-crc32", nil)), StreamingSignedTrailer, "x-amz-checksum-crc32", -1, ErrChunkSignature, len(payload)},
+		{"trailer signature missing", trailerRes, append(bytes.Clone(trailerBody[:bytes.Index(trailerBody, []byte("x-amz-trailer-signature"))]), "\r\n"...), StreamingSignedTrailer, "x-amz-checksum-crc32", -1, ErrMalformedChunk, len(payload)},
+		{"mode differs from signed mode", signedRes, signedBody, StreamingSignedTrailer, "", -1, ErrChunkSignature, 0},
 		{"unsupported mode", signedRes, signedBody, "UNSIGNED-PAYLOAD", "", -1, ErrMalformedChunk, 0},
-		{"unknown trailer name", unsignedRes, unsignedBody, streamingUnsignedTrailer, "x-amz-checksum-md5", -1, ErrMalformedChunk, 0},
-		{"trailer without trailer mode", signedRes, signedBody, streamingSigned, "x-amz-checksum-crc32", -1, ErrMalformedChunk, 0},
+		{"unknown trailer name", unsignedRes, unsignedBody, StreamingUnsignedTrailer, "x-amz-checksum-md5", -1, ErrMalformedChunk, 0},
+		{"trailer without trailer mode", signedRes, signedBody, StreamingSigned, "x-amz-checksum-crc32", -1, ErrMalformedChunk, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

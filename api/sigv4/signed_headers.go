@@ -1,4 +1,4 @@
-package api
+package sigv4
 
 import (
 	"errors"
@@ -34,8 +34,8 @@ func (e *HeadersNotSignedError) KMSMessage() string {
 	return "'" + textproto.CanonicalMIMEHeaderKey(e.Headers[0]) + "' must be a 'SignedHeader' in the AWS Authorization."
 }
 
-// s3HeadersNotSignedMessage is S3's message for AccessDenied with a HeadersNotSigned element.
-const s3HeadersNotSignedMessage = "There were headers present in the request which were not signed"
+// S3HeadersNotSignedMessage is S3's message for AccessDenied with a HeadersNotSigned element.
+const S3HeadersNotSignedMessage = "There were headers present in the request which were not signed"
 
 // S3HeadersNotSigned is the text of S3's HeadersNotSigned element: the names joined by ", ".
 func (e *HeadersNotSignedError) S3HeadersNotSigned() string { return strings.Join(e.Headers, ", ") }

@@ -1,4 +1,4 @@
-package api
+package sigv4
 
 import (
 	"bytes"
@@ -46,9 +46,9 @@ func FuzzSigV4Authorization(f *testing.F) {
 // input, and memory bounded by the input (a signed chunk's buffer grows only as data arrives).
 func FuzzChunkedReader(f *testing.F) {
 	payload := []byte("hello, aws-chunked")
-	modes := []string{streamingSigned, streamingSignedTrailer, streamingUnsignedTrailer}
+	modes := []string{StreamingSigned, StreamingSignedTrailer, StreamingUnsignedTrailer}
 	trailers := []string{"", "x-amz-checksum-crc32", "x-amz-checksum-crc64nvme"}
-	results := make([]SigV4Result, len(modes))
+	results := make([]Result, len(modes))
 	for i, m := range modes {
 		results[i] = streamingRequest(f, m, "", len(payload))
 	}
@@ -60,7 +60,7 @@ func FuzzChunkedReader(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte, mode, trailer uint8) {
 		m := int(mode) % len(modes)
 		tr := trailers[int(trailer)%len(trailers)]
-		if modes[m] == streamingSigned {
+		if modes[m] == StreamingSigned {
 			tr = ""
 		}
 		cr, err := NewChunkedReader(bytes.NewReader(body), modes[m], results[m], tr, -1)

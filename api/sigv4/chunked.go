@@ -1,4 +1,4 @@
-package api
+package sigv4
 
 import (
 	"bufio"
@@ -71,14 +71,14 @@ const (
 // ErrChunkSignature, ErrBadDigest, ErrIncompleteBody, or the body's own read error. The reader
 // holds a copy of the signing key, zeroed at the end or on error; the caller still owns (and
 // should Clear) sig.
-func NewChunkedReader(body io.Reader, mode string, sig SigV4Result, trailerHeader string, decodedLength int64) (io.Reader, error) {
+func NewChunkedReader(body io.Reader, mode string, sig Result, trailerHeader string, decodedLength int64) (io.Reader, error) {
 	c := &chunkedReader{br: bufio.NewReaderSize(body, 4096), declared: decodedLength}
 	switch mode {
-	case streamingSigned:
+	case StreamingSigned:
 		c.signed = true
-	case streamingSignedTrailer:
+	case StreamingSignedTrailer:
 		c.signed, c.trailer = true, true
-	case streamingUnsignedTrailer:
+	case StreamingUnsignedTrailer:
 		c.trailer = true
 	default:
 		return nil, chunkErr(ErrMalformedChunk, "unsupported x-amz-content-sha256 for aws-chunked")

@@ -1,4 +1,4 @@
-package api
+package sigv4
 
 import (
 	"bytes"
@@ -156,7 +156,7 @@ func TestVerifyOverHTTP(t *testing.T) {
 		"prefix=%E6%97%A5&max-keys=10&b=2&a=1&a=0", "prefix=a-b&prefix=a%2Fb"}
 	for _, q := range queries {
 		t.Run("s3 GET ?"+q, func(t *testing.T) {
-			r := s3Request(t, http.MethodGet, srv.URL, "bucket", "", q, unsignedPayload, nil, t0)
+			r := s3Request(t, http.MethodGet, srv.URL, "bucket", "", q, UnsignedPayload, nil, t0)
 			if got := send(t, r); got != "ok" {
 				t.Fatalf("got %q, want ok", got)
 			}
@@ -193,7 +193,7 @@ func presignedGet(t testing.TB, base, bucket, key string, expires int, at time.T
 		t.Fatal(err)
 	}
 	signed, hdr, err := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true }).
-		PresignHTTP(context.Background(), creds(testAKID, testSecret), r, unsignedPayload, "s3", testRegion, at)
+		PresignHTTP(context.Background(), creds(testAKID, testSecret), r, UnsignedPayload, "s3", testRegion, at)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,23 +287,23 @@ func TestVerifyOutcomes(t *testing.T) {
 			return s3Request(t, http.MethodPut, "http://h", "b", "k", "", sha256Hex(s3Body), s3Body, t0)
 		}, "s3", sha256Hex([]byte("other")), t0, ErrContentSHA256Mismatch},
 		{"s3 unsigned payload", func() *http.Request {
-			return s3Request(t, http.MethodPut, "http://h", "b", "k", "", unsignedPayload, s3Body, t0)
+			return s3Request(t, http.MethodPut, "http://h", "b", "k", "", UnsignedPayload, s3Body, t0)
 		}, "s3", "", t0, nil},
 		{"s3 bogus content sha", func() *http.Request {
 			return s3Request(t, http.MethodPut, "http://h", "b", "k", "", "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD", s3Body, t0)
 		}, "s3", "", t0, ErrMalformedAuth},
 		{"s3 missing content sha", func() *http.Request {
-			r := s3Request(t, http.MethodGet, "http://h", "b", "k", "", unsignedPayload, nil, t0)
+			r := s3Request(t, http.MethodGet, "http://h", "b", "k", "", UnsignedPayload, nil, t0)
 			r.Header.Del("X-Amz-Content-Sha256")
 			return r
 		}, "s3", "", t0, ErrMalformedAuth},
 		{"s3 unsigned x-amz header added", func() *http.Request {
-			r := s3Request(t, http.MethodPut, "http://h", "b", "k", "", unsignedPayload, s3Body, t0)
+			r := s3Request(t, http.MethodPut, "http://h", "b", "k", "", UnsignedPayload, s3Body, t0)
 			r.Header.Set("X-Amz-Server-Side-Encryption", "AES256")
 			return r
 		}, "s3", "", t0, ErrHeadersNotSigned},
 		{"s3 tampered key", func() *http.Request {
-			r := s3Request(t, http.MethodGet, "http://h", "b", "a b", "", unsignedPayload, nil, t0)
+			r := s3Request(t, http.MethodGet, "http://h", "b", "a b", "", UnsignedPayload, nil, t0)
 			r.URL.RawPath, r.URL.Path = "/b/a+b", "/b/a+b"
 			return r
 		}, "s3", "", t0, ErrSignatureMismatch},
