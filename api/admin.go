@@ -13,6 +13,7 @@ import (
 
 	"github.com/keyhold/keyhold/api/adminauth"
 	"github.com/keyhold/keyhold/api/audit"
+	"github.com/keyhold/keyhold/api/pipeline"
 	"github.com/keyhold/keyhold/domain"
 )
 
@@ -100,7 +101,7 @@ func (s *Server) registerAdmin(mux *http.ServeMux) {
 func (s *Server) adminRoutes() []adminRoute {
 	routes := []adminRoute{
 		{"GET /v1/domain/status", "GetDomainStatus", false, 0, func(w http.ResponseWriter, r *http.Request, a *adminCall) {
-			writeJSON(w, http.StatusOK, s.svc.Status())
+			pipeline.WriteJSON(w, http.StatusOK, s.svc.Status())
 		}},
 		{"GET /v1/domain/token", "GetDomainToken", true, 0, func(w http.ResponseWriter, r *http.Request, a *adminCall) {
 			tok, err := s.svc.DomainToken()
@@ -117,14 +118,14 @@ func (s *Server) adminRoutes() []adminRoute {
 				s.adminError(w, r, a, err)
 				return
 			}
-			writeJSON(w, http.StatusOK, map[string]any{"node_id": id, "identity_key": key, "tls_pin": s.svc.TLSPin()})
+			pipeline.WriteJSON(w, http.StatusOK, map[string]any{"node_id": id, "identity_key": key, "tls_pin": s.svc.TLSPin()})
 		}},
 		{"GET /v1/admin/proposals", "ListProposals", false, 0, func(w http.ResponseWriter, r *http.Request, a *adminCall) {
 			out := []ProposalView{}
 			for _, p := range s.svc.Proposals() {
 				out = append(out, proposalView(p))
 			}
-			writeJSON(w, http.StatusOK, out)
+			pipeline.WriteJSON(w, http.StatusOK, out)
 		}},
 		{"GET /v1/admin/proposals/{id}", "GetProposal", false, 0, func(w http.ResponseWriter, r *http.Request, a *adminCall) {
 			p, err := s.svc.Proposal(a.proposal)
@@ -133,7 +134,7 @@ func (s *Server) adminRoutes() []adminRoute {
 				return
 			}
 			a.kind = p.Kind.String()
-			writeJSON(w, http.StatusOK, proposalView(p))
+			pipeline.WriteJSON(w, http.StatusOK, proposalView(p))
 		}},
 		{"POST /v1/admin/proposals", "SubmitProposal", true, domain.MaxSignedProposal, s.submitProposal},
 		{"POST /v1/admin/proposals/{id}/approve", "ApproveProposal", true, 4 << 10, s.proposalVerdict},
@@ -159,14 +160,14 @@ func (s *Server) submitProposal(w http.ResponseWriter, r *http.Request, a *admin
 	}
 	a.proposal = id
 	p, _ := s.svc.Proposal(id)
-	writeJSON(w, http.StatusOK, proposalView(p))
+	pipeline.WriteJSON(w, http.StatusOK, proposalView(p))
 }
 
 func (s *Server) proposalVerdict(w http.ResponseWriter, r *http.Request, a *adminCall) {
 	var sig domain.Signature
 	if err := json.Unmarshal(a.body, &sig); err != nil {
 		a.outcome = "ValidationError"
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "the body must be a JSON signature"})
+		pipeline.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "the body must be a JSON signature"})
 		return
 	}
 	ctx, cancel := contextWithTimeout(r, adminTimeout)
@@ -181,7 +182,7 @@ func (s *Server) proposalVerdict(w http.ResponseWriter, r *http.Request, a *admi
 		return
 	}
 	a.kind = p.Kind.String()
-	writeJSON(w, http.StatusOK, proposalView(p))
+	pipeline.WriteJSON(w, http.StatusOK, proposalView(p))
 }
 
 // importDomainToken takes only the token: the keys an import is verified against are the
@@ -195,7 +196,7 @@ func (s *Server) importDomainToken(w http.ResponseWriter, r *http.Request, a *ad
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
 		a.outcome = "ValidationError"
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": `the body must be {"token": ...}: the operator keys an import is verified against are the node's recovery_operator_keys, not the request's`})
+		pipeline.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": `the body must be {"token": ...}: the operator keys an import is verified against are the node's recovery_operator_keys, not the request's`})
 		return
 	}
 	ctx, cancel := contextWithTimeout(r, adminTimeout)
@@ -204,7 +205,7 @@ func (s *Server) importDomainToken(w http.ResponseWriter, r *http.Request, a *ad
 		s.adminError(w, r, a, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.svc.Status())
+	pipeline.WriteJSON(w, http.StatusOK, s.svc.Status())
 }
 
 // adminCall is one admin request: what its handler learned, for the audit record.
@@ -226,7 +227,7 @@ func (a *adminCall) operator(pub []byte) {
 // records exactly one audit record for it, refused or not.
 func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request, rt adminRoute) {
 	start := time.Now()
-	rid := newRequestID()
+	rid := pipeline.NewRequestID()
 	w.Header().Set("X-Amzn-RequestId", rid)
 	a := &adminCall{proposal: r.PathValue("id")}
 	if s.adminAuthenticate(w, r, rt, a) {
@@ -236,7 +237,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request, rt adminRout
 		a.outcome = "OK"
 	}
 	s.emitAudit(r.Context(), audit.Record{Time: start, RequestID: rid, API: audit.Admin, Operation: rt.op,
-		Principal: a.principal, SourceIP: sourceIP(r), Proposal: a.proposal, ProposalKind: a.kind,
+		Principal: a.principal, SourceIP: pipeline.SourceIP(r), Proposal: a.proposal, ProposalKind: a.kind,
 		Outcome: a.outcome, Duration: time.Since(start)})
 }
 
@@ -249,7 +250,7 @@ func (s *Server) adminAuthenticate(w http.ResponseWriter, r *http.Request, rt ad
 		b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, rt.limit))
 		if err != nil {
 			a.outcome = "RequestTooLarge"
-			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "request body too large or unreadable"})
+			pipeline.WriteJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "request body too large or unreadable"})
 			return false
 		}
 		a.body = b
@@ -260,9 +261,9 @@ func (s *Server) adminAuthenticate(w http.ResponseWriter, r *http.Request, rt ad
 	pub, err := s.adminAuth.Verify(r, a.body, s.svc.AdminSigner)
 	if err != nil {
 		a.outcome = "Unauthenticated"
-		s.log.Warn("admin request refused: not authenticated", "path", r.URL.Path, "source_ip", sourceIP(r), "err", err)
+		s.log.Warn("admin request refused: not authenticated", "path", r.URL.Path, "source_ip", pipeline.SourceIP(r), "err", err)
 		w.Header().Set("WWW-Authenticate", adminauth.Scheme)
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": adminAuthMessage(err)})
+		pipeline.WriteJSON(w, http.StatusUnauthorized, map[string]string{"error": adminAuthMessage(err)})
 		return false
 	}
 	a.operator(pub)
@@ -315,7 +316,7 @@ func (s *Server) adminError(w http.ResponseWriter, r *http.Request, a *adminCall
 	}
 	a.outcome = code
 	s.log.Warn("admin request failed", "path", r.URL.Path, "status", status, "err", err)
-	writeJSON(w, status, map[string]string{"error": msg})
+	pipeline.WriteJSON(w, status, map[string]string{"error": msg})
 }
 
 func contextWithTimeout(r *http.Request, d time.Duration) (context.Context, context.CancelFunc) {

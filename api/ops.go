@@ -1,9 +1,9 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 
+	"github.com/keyhold/keyhold/api/pipeline"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -25,29 +25,21 @@ func (s *Server) opsRoutes() []opsRoute {
 	return []opsRoute{
 		{"GET /metrics", AuthOpen, metrics.ServeHTTP},
 		{"GET /healthz", AuthOpen, func(w http.ResponseWriter, r *http.Request) {
-			writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+			pipeline.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		}},
 		{"GET /readyz", AuthOpen, func(w http.ResponseWriter, r *http.Request) {
 			if err := s.opts.Ready(); err != nil {
-				writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": err.Error()})
+				pipeline.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": err.Error()})
 				return
 			}
-			writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+			pipeline.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 		}},
 		{"GET /v1/cluster/status", AuthOpen, func(w http.ResponseWriter, r *http.Request) {
 			if s.opts.Cluster == nil {
-				writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "no cluster"})
+				pipeline.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "no cluster"})
 				return
 			}
-			writeJSON(w, http.StatusOK, s.opts.Cluster.Status())
+			pipeline.WriteJSON(w, http.StatusOK, s.opts.Cluster.Status())
 		}},
 	}
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
 }

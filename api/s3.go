@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/keyhold/keyhold/api/audit"
+	"github.com/keyhold/keyhold/api/pipeline"
 	"github.com/keyhold/keyhold/api/sigv4"
 	"github.com/keyhold/keyhold/domain"
 )
@@ -45,7 +46,7 @@ const (
 
 func (s *Server) serveS3(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	c := &s3Call{r: r, w: w, requestID: newRequestID(), q: r.URL.Query()}
+	c := &s3Call{r: r, w: w, requestID: pipeline.NewRequestID(), q: r.URL.Query()}
 	w.Header().Set("X-Amz-Request-Id", c.requestID)
 	c.bucket, c.key = s.s3Target(r)
 	op, h := s3Route(r.Method, c.bucket, c.key, c.q, r.Header)
@@ -56,7 +57,7 @@ func (s *Server) serveS3(w http.ResponseWriter, r *http.Request) {
 		aws, msg := s3ErrorFor(err)
 		code = aws.Code
 		writeS3Error(w, r, c.requestID, aws, msg, err)
-		if aws.Status >= 500 && !errors.Is(err, errUnavailable) {
+		if aws.Status >= 500 && !errors.Is(err, pipeline.ErrUnavailable) {
 			s.log.Error("s3 request failed", "operation", op, "request_id", c.requestID, "err", err)
 		}
 	}
@@ -64,7 +65,7 @@ func (s *Server) serveS3(w http.ResponseWriter, r *http.Request) {
 	s.m.ObserveRequest("s3", op, code, d)
 	// The SSE-KMS key, when there is one, is the one the response names.
 	s.emitAudit(r.Context(), audit.Record{Time: start, RequestID: c.requestID, API: audit.S3, Operation: op,
-		Principal: c.who.Principal, AccessKeyID: c.who.AccessKeyID, SourceIP: sourceIP(r),
+		Principal: c.who.Principal, AccessKeyID: c.who.AccessKeyID, SourceIP: pipeline.SourceIP(r),
 		Key: w.Header().Get("X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id"), Bucket: c.bucket, Object: c.key,
 		Outcome: code, Duration: d})
 }
@@ -307,6 +308,6 @@ func drain(r io.Reader) error {
 }
 
 func isNotExist(err error) bool {
-	var pe *publicError
-	return errors.As(err, &pe) && pe.kind == errNoSuchKey
+	var pe *pipeline.PublicError
+	return errors.As(err, &pe) && pe.Kind == errNoSuchKey
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/keyhold/keyhold/api/pipeline"
 	"github.com/keyhold/keyhold/api/sigv4"
 )
 
@@ -46,7 +47,7 @@ var (
 	errNoReplication           = errors.New("api: s3: no replication configuration")
 )
 
-func s3Err(kind error, msg string) error { return &publicError{kind, msg} }
+func s3Err(kind error, msg string) error { return &pipeline.PublicError{Kind: kind, Msg: msg} }
 
 // s3ErrorDoc is S3's XML error document.
 type s3ErrorDoc struct {

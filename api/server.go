@@ -9,6 +9,7 @@ import (
 
 	"github.com/keyhold/keyhold/api/adminauth"
 	"github.com/keyhold/keyhold/api/audit"
+	"github.com/keyhold/keyhold/api/kms"
 	"github.com/keyhold/keyhold/api/sigv4"
 	"github.com/keyhold/keyhold/domain"
 )
@@ -42,7 +43,7 @@ type Options struct {
 	// serve (the request is then refused with a retryable 503). It must be cheap when the node is
 	// fresh; it may block briefly, within ctx, when it is not.
 	Fresh func(ctx context.Context) (time.Time, error)
-	// LinearRead, when set, makes the KMS metadata reads in linearizableKMS linearizable: it
+	// LinearRead, when set, makes the KMS metadata reads (api/kms routes marked LinearRead) linearizable: it
 	// returns once the replica reflects every write acknowledged before the call.
 	LinearRead func(ctx context.Context) error
 	// Now is the clock for signature checks; nil means time.Now.
@@ -76,6 +77,9 @@ type Server struct {
 	opts   Options
 	// adminAuth verifies operator-signed admin requests; its replay cache spans the listener.
 	adminAuth *adminauth.Verifier
+
+	// kms serves the KMS JSON protocol (package api/kms).
+	kms *kms.Server
 
 	store      ObjectStore
 	bucketKeys *bucketKeyCache
@@ -121,6 +125,7 @@ func NewServer(o Options) *Server {
 		store:      withKeyLocks(o.ObjectStore),
 		bucketKeys: newBucketKeyCache(1024, o.BucketKeyTTL),
 	}
+	s.kms = kms.New(kms.Options{Service: o.Service, Verifier: s.verify, Pipeline: shared{s}, Logger: o.Logger})
 	if o.S3PlaintextObjects {
 		s.log.Warn("S3 PLAINTEXT OBJECTS ENABLED: objects written without server-side encryption headers or a bucket default are stored UNENCRYPTED (s3_plaintext_objects)")
 	}
@@ -136,7 +141,7 @@ func NewServer(o Options) *Server {
 func (s *Server) APIHandler() http.Handler {
 	return s.auditedAPI(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && r.Header.Get("X-Amz-Target") != "" {
-			s.serveKMS(w, r)
+			s.kms.ServeHTTP(w, r)
 			return
 		}
 		s.serveS3(w, r)

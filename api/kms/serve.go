@@ -1,8 +1,7 @@
-package api
+package kms
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -14,10 +13,9 @@ import (
 	"time"
 
 	"github.com/keyhold/keyhold/api/audit"
+	"github.com/keyhold/keyhold/api/pipeline"
 	"github.com/keyhold/keyhold/api/sigv4"
 )
-
-const kmsTargetPrefix = "TrentService."
 
 // call is one KMS request as it moves through the pipeline.
 type call struct {
@@ -54,13 +52,15 @@ func (c *call) decode(v any) error {
 	return nil
 }
 
-func (s *Server) serveKMS(w http.ResponseWriter, r *http.Request) {
+// ServeHTTP serves one KMS JSON 1.1 request (POST with X-Amz-Target): the whole KMS pipeline
+// from the route lookup to the audit record.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	c := &call{requestID: newRequestID()}
+	c := &call{requestID: pipeline.NewRequestID()}
 	w.Header().Set("X-Amzn-RequestId", c.requestID)
 	target := r.Header.Get("X-Amz-Target")
-	op, ok := strings.CutPrefix(target, kmsTargetPrefix)
-	route, known := kmsRoutes[op]
+	op, ok := strings.CutPrefix(target, TargetPrefix)
+	route, known := routes[op]
 	if !ok || !known {
 		op = "Unknown"
 	}
@@ -68,60 +68,60 @@ func (s *Server) serveKMS(w http.ResponseWriter, r *http.Request) {
 	err := s.runKMS(w, r, c, route, ok && known)
 	code := "OK"
 	if err != nil {
-		aws, _ := kmsErrorFor(err)
+		aws, _ := errorFor(err)
 		code = aws.Code
-		writeKMSError(w, c.requestID, err)
-		if aws == internalError || (aws.Status >= 500 && !errors.Is(err, errUnavailable)) {
+		writeError(w, c.requestID, err)
+		if aws == internalError || (aws.Status >= 500 && !errors.Is(err, pipeline.ErrUnavailable)) {
 			s.log.Error("kms request failed", "operation", op, "request_id", c.requestID, "err", err)
 		}
 	}
 	d := time.Since(start)
-	s.m.ObserveRequest("kms", op, code, d)
+	s.p.Observe("kms", op, code, d)
 	if c.keyID == "" && err != nil {
 		c.keyID = requestedKey(c.body)
 	}
-	s.emitAudit(r.Context(), audit.Record{Time: start, RequestID: c.requestID, API: audit.KMS, Operation: op,
-		Principal: c.who.Principal, AccessKeyID: c.who.AccessKeyID, SourceIP: sourceIP(r),
+	s.p.Emit(r.Context(), audit.Record{Time: start, RequestID: c.requestID, API: audit.KMS, Operation: op,
+		Principal: c.who.Principal, AccessKeyID: c.who.AccessKeyID, SourceIP: pipeline.SourceIP(r),
 		Key: c.keyID, SourceKey: c.srcKey, EncryptionContext: c.encCtx, SourceEncryptionContext: c.srcCtx,
 		Outcome: code, Duration: d})
 }
 
-func (s *Server) runKMS(w http.ResponseWriter, r *http.Request, c *call, route kmsRoute, known bool) error {
+func (s *Server) runKMS(w http.ResponseWriter, r *http.Request, c *call, route route, known bool) error {
 	timeout := route.timeout
 	if !known {
-		timeout = dataTimeout
+		timeout = DataTimeout
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
-	until, err := s.admit(ctx) // consistency.go: before the access key is looked up
+	until, err := s.p.Admit(ctx) // consistency.go: before the access key is looked up
 	if err != nil {
 		return err
 	}
 	if !known {
 		// Authenticate first so that an unauthenticated caller learns nothing, not even which
 		// operations exist.
-		if _, err := s.readAndVerify(r, c, dataLimit); err != nil {
+		if _, err := s.readAndVerify(r, c, DataLimit); err != nil {
 			return err
 		}
-		return &publicError{errUnknownOperation, "Unknown operation " + r.Header.Get("X-Amz-Target")}
+		return &pipeline.PublicError{Kind: errUnknownOperation, Msg: "Unknown operation " + r.Header.Get("X-Amz-Target")}
 	}
 	if _, err := s.readAndVerify(r, c, route.limit); err != nil {
 		return err
 	}
-	if err := s.authz.Authorize(ctx, c.who, route.action); err != nil {
+	if err := s.p.Authorize(ctx, c.who, route.action); err != nil {
 		return err
 	}
 	if dryRun(c.body) {
-		return &publicError{errDryRun, "The request would have succeeded, but the DryRun option is set."}
+		return &pipeline.PublicError{Kind: errDryRun, Msg: "The request would have succeeded, but the DryRun option is set."}
 	}
-	linear, err := s.linearize(ctx, c.op)
+	linear, err := s.linearize(ctx, route)
 	if err != nil {
 		return err
 	}
 	resp, err := route.handle(ctx, s, c)
 	// A read answered past its admission's bound could be stale; so could a write's refusal.
-	if !linear && (err != nil || !route.write) {
-		if ferr := stillFresh(until); ferr != nil {
+	if !linear && (err != nil || route.consistency != Write) {
+		if ferr := pipeline.StillFresh(until); ferr != nil {
 			if sr, ok := resp.(secretResponse); ok && err == nil {
 				sr.clear()
 			}
@@ -130,11 +130,11 @@ func (s *Server) runKMS(w http.ResponseWriter, r *http.Request, c *call, route k
 	}
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
-			return errTimeout
+			return pipeline.ErrTimeout
 		}
 		return err
 	}
-	writeKMS(w, resp)
+	writeResponse(w, resp)
 	return nil
 }
 
@@ -145,7 +145,7 @@ func (s *Server) readAndVerify(r *http.Request, c *call, limit int64) (sigv4.Res
 		return sigv4.Result{}, serializationError("could not read the request body")
 	}
 	if int64(len(body)) > limit {
-		return sigv4.Result{}, &publicError{errRequestTooLarge, fmt.Sprintf("The request body exceeds the %d-byte limit for %s.", limit, c.op)}
+		return sigv4.Result{}, &pipeline.PublicError{Kind: pipeline.ErrRequestTooLarge, Msg: fmt.Sprintf("The request body exceeds the %d-byte limit for %s.", limit, c.op)}
 	}
 	c.body = body
 	sum := sha256.Sum256(body)
@@ -171,13 +171,13 @@ func dryRun(body []byte) bool {
 // response has been written.
 type secretResponse interface{ clear() }
 
-func writeKMS(w http.ResponseWriter, resp any) {
+func writeResponse(w http.ResponseWriter, resp any) {
 	b, err := json.Marshal(resp)
 	if sr, ok := resp.(secretResponse); ok {
 		sr.clear()
 	}
 	if err != nil {
-		writeKMSError(w, "", fmt.Errorf("api: encode response: %w", err))
+		writeError(w, "", fmt.Errorf("api: encode response: %w", err))
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
@@ -187,8 +187,8 @@ func writeKMS(w http.ResponseWriter, resp any) {
 	clear(b)
 }
 
-func writeKMSError(w http.ResponseWriter, requestID string, err error) {
-	aws, msg := kmsErrorFor(err)
+func writeError(w http.ResponseWriter, requestID string, err error) {
+	aws, msg := errorFor(err)
 	b, _ := json.Marshal(struct {
 		Type    string `json:"__type"`
 		Message string `json:"message,omitempty"`
@@ -200,10 +200,15 @@ func writeKMSError(w http.ResponseWriter, requestID string, err error) {
 	_, _ = w.Write(b)
 }
 
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+// linearize waits, for the LinearRead operations, until the replica reflects every write
+// acknowledged before the request arrived; linear reports that it did.
+func (s *Server) linearize(ctx context.Context, rt route) (linear bool, err error) {
+	if rt.consistency != LinearRead {
+		return false, nil
+	}
+	configured, err := s.p.LinearRead(ctx)
+	if err != nil {
+		return true, pipeline.Unavailable()
+	}
+	return configured, nil
 }
