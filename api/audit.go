@@ -9,10 +9,11 @@ import (
 	"github.com/keyhold/keyhold/api/audit"
 	"github.com/keyhold/keyhold/api/kms"
 	"github.com/keyhold/keyhold/api/pipeline"
+	"github.com/keyhold/keyhold/api/s3"
 )
 
 // Every KMS, S3 and admin request produces exactly one audit.Record, built at the end of its
-// pipeline (api/kms ServeHTTP, serveS3, serveAdmin) from fields the pipeline already holds, and handed to
+// pipeline (api/kms and api/s3 ServeHTTP, serveAdmin) from fields the pipeline already holds, and handed to
 // Options.Audit. Records never carry request or response bodies: no plaintexts, data keys,
 // ciphertexts, secrets or SSE-C keys.
 //
@@ -49,7 +50,7 @@ func (s *Server) auditedAPI(next http.Handler) http.Handler {
 				kms.WriteAuditRefusal(w, auditRefusalMsg)
 				return
 			}
-			writeS3Error(w, r, w.Header().Get("X-Amz-Request-Id"), errAuditS3, auditRefusalMsg, nil)
+			s3.WriteAuditRefusal(w, r, auditRefusalMsg)
 		}
 		s.serveHeld(w, r, next, refuse)
 	})
@@ -94,5 +95,3 @@ func (s *Server) serveHeld(w http.ResponseWriter, r *http.Request, next http.Han
 
 // The refusal while the trail cannot be written: a 503 every AWS SDK retries.
 const auditRefusalMsg = "The audit trail cannot be written; the request was not performed or not answered. Retry later."
-
-var errAuditS3 = awsError{"ServiceUnavailable", http.StatusServiceUnavailable}

@@ -69,4 +69,3 @@ func TestStaleNodeRefusesRetryably(t *testing.T) {
 		t.Errorf("Encrypt on a fresh node with an unknown access key: got %d %s, want a 400 authentication error", status, code)
 	}
 }
-

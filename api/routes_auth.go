@@ -57,7 +57,7 @@ type opsRoute struct {
 
 // Routes lists every route of the API and ops listeners with the authentication it requires,
 // sorted. The API listener authenticates every request with SigV4 before it looks at the
-// operation (api/kms runKMS, s3.go runS3), so S3 is one catch-all route.
+// operation (api/kms runKMS, api/s3 runS3), so S3 is one catch-all route.
 func (s *Server) Routes() []Route {
 	var out []Route
 	for _, op := range kms.Operations() {

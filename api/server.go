@@ -10,6 +10,7 @@ import (
 	"github.com/keyhold/keyhold/api/adminauth"
 	"github.com/keyhold/keyhold/api/audit"
 	"github.com/keyhold/keyhold/api/kms"
+	"github.com/keyhold/keyhold/api/s3"
 	"github.com/keyhold/keyhold/api/sigv4"
 	"github.com/keyhold/keyhold/domain"
 )
@@ -81,14 +82,10 @@ type Server struct {
 	// kms serves the KMS JSON protocol (package api/kms).
 	kms *kms.Server
 
-	store      ObjectStore
-	bucketKeys *bucketKeyCache
-	// s3KMSCalls counts the key service calls (GenerateDataKey, Decrypt) S3 requests made.
-	s3KMSCalls atomic.Int64
+	// s3 serves the S3 REST protocol (package api/s3).
+	s3 *s3.Server
 	// auditRefused counts requests refused because the audit trail could not be written.
 	auditRefused atomic.Int64
-	// integrityFailures counts stored objects refused by their integrity checks (s3_integrity.go).
-	integrityFailures integrityCounter
 }
 
 // NewServer builds a Server.
@@ -121,19 +118,13 @@ func NewServer(o Options) *Server {
 		opts:   o,
 
 		adminAuth: &adminauth.Verifier{Now: o.Now},
-
-		store:      withKeyLocks(o.ObjectStore),
-		bucketKeys: newBucketKeyCache(1024, o.BucketKeyTTL),
 	}
 	s.kms = kms.New(kms.Options{Service: o.Service, Verifier: s.verify, Pipeline: shared{s}, Logger: o.Logger})
-	if o.S3PlaintextObjects {
-		s.log.Warn("S3 PLAINTEXT OBJECTS ENABLED: objects written without server-side encryption headers or a bucket default are stored UNENCRYPTED (s3_plaintext_objects)")
-	}
-	s.m.CounterFunc("keyhold_s3_kms_calls_total", "Key service calls (GenerateDataKey, Decrypt) made for S3 object keys; S3 Bucket Keys keep it low.",
-		func() float64 { return float64(s.s3KMSCalls.Load()) })
+	s.s3 = s3.New(s3.Options{Service: o.Service, Verifier: s.verify, Pipeline: shared{s}, Logger: o.Logger,
+		Metrics: o.Metrics.Registry, Store: o.ObjectStore, Region: o.Region, Now: o.Now, S3Domains: o.S3Domains,
+		AllowSSECOverHTTP: o.AllowSSECOverHTTP, BucketKeyTTL: o.BucketKeyTTL, S3PlaintextObjects: o.S3PlaintextObjects})
 	s.m.CounterFunc("keyhold_audit_refused_requests_total", "Requests refused (503) because the audit trail could not be written (audit_mode durable).",
 		func() float64 { return float64(s.auditRefused.Load()) })
-	s.registerIntegrityMetric()
 	return s
 }
 
@@ -144,7 +135,7 @@ func (s *Server) APIHandler() http.Handler {
 			s.kms.ServeHTTP(w, r)
 			return
 		}
-		s.serveS3(w, r)
+		s.s3.ServeHTTP(w, r)
 	}))
 }
 
