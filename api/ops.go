@@ -8,18 +8,18 @@ import (
 )
 
 // OpsHandler serves the ops listener: metrics, health, readiness and cluster status, open (they
-// carry no key material), and the admin API, operator-authenticated (admin.go). Bind it to
+// carry no key material), and the admin API, operator-authenticated (package api/admin). Bind it to
 // loopback (the default) or a management network all the same.
 func (s *Server) OpsHandler() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range s.opsRoutes() {
 		mux.HandleFunc(rt.pattern, rt.h)
 	}
-	s.registerAdmin(mux)     // admin.go: ceremonies, domain status and token; pprof if configured
+	s.admin.Register(mux)    // api/admin: ceremonies, domain status and token; pprof if configured
 	return s.auditedOps(mux) // audit.go: admin and pprof calls are recorded, or refused
 }
 
-// opsRoutes are the ops listener's open routes; the admin API's routes are in admin.go.
+// opsRoutes are the ops listener's open routes; the admin API's routes are in api/admin.
 func (s *Server) opsRoutes() []opsRoute {
 	metrics := promhttp.HandlerFor(s.m.Registry, promhttp.HandlerOpts{})
 	return []opsRoute{

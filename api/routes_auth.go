@@ -67,12 +67,12 @@ func (s *Server) Routes() []Route {
 	for _, rt := range s.opsRoutes() {
 		out = append(out, opsRouteInfo(rt.pattern, rt.auth))
 	}
-	for _, rt := range s.adminRoutes() {
+	for _, rt := range s.admin.Routes() {
 		auth := AuthOpen
-		if rt.operator {
+		if rt.Operator {
 			auth = AuthOperator
 		}
-		out = append(out, opsRouteInfo(rt.pattern, auth))
+		out = append(out, opsRouteInfo(rt.Pattern, auth))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
 	return out

@@ -7,7 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/keyhold/keyhold/api/adminauth"
+	"github.com/keyhold/keyhold/api/admin"
 	"github.com/keyhold/keyhold/api/audit"
 	"github.com/keyhold/keyhold/api/kms"
 	"github.com/keyhold/keyhold/api/s3"
@@ -63,7 +63,7 @@ type Options struct {
 	// plain S3 backend. Off, objects stored that way are refused as corrupt on read, so a
 	// plaintext object planted in the store cannot pass for an encrypted one.
 	S3PlaintextObjects bool
-	// Pprof serves /debug/pprof on the ops listener, to operators only (admin_pprof.go).
+	// Pprof serves /debug/pprof on the ops listener, to operators only (api/admin pprof.go).
 	Pprof bool
 }
 
@@ -76,8 +76,8 @@ type Server struct {
 	audit  audit.Handler
 	authz  Authorizer
 	opts   Options
-	// adminAuth verifies operator-signed admin requests; its replay cache spans the listener.
-	adminAuth *adminauth.Verifier
+	// admin serves the admin API on the ops listener (package api/admin).
+	admin *admin.Server
 
 	// kms serves the KMS JSON protocol (package api/kms).
 	kms *kms.Server
@@ -116,9 +116,8 @@ func NewServer(o Options) *Server {
 		audit:  o.Audit,
 		authz:  o.Authorizer,
 		opts:   o,
-
-		adminAuth: &adminauth.Verifier{Now: o.Now},
 	}
+	s.admin = admin.New(admin.Options{Service: o.Service, Pipeline: shared{s}, Logger: o.Logger, Now: o.Now, Pprof: o.Pprof})
 	s.kms = kms.New(kms.Options{Service: o.Service, Verifier: s.verify, Pipeline: shared{s}, Logger: o.Logger})
 	s.s3 = s3.New(s3.Options{Service: o.Service, Verifier: s.verify, Pipeline: shared{s}, Logger: o.Logger,
 		Metrics: o.Metrics.Registry, Store: o.ObjectStore, Region: o.Region, Now: o.Now, S3Domains: o.S3Domains,

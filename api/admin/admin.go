@@ -1,4 +1,4 @@
-package api
+package admin
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/keyhold/keyhold/api/adminauth"
+	"github.com/keyhold/keyhold/api/adminclient"
 	"github.com/keyhold/keyhold/api/audit"
 	"github.com/keyhold/keyhold/api/pipeline"
 	"github.com/keyhold/keyhold/domain"
@@ -34,8 +35,8 @@ import (
 //	GET  /v1/domain/status                  open      DomainStatus (JSON)
 //	GET  /v1/node/identity                  open      {"node_id", "identity_key": b64 PKIX DER,
 //	                                                  "tls_pin": b64 SHA-256 of the peer certificate's SPKI, or null}
-//	GET  /v1/admin/proposals                open      [ProposalView]
-//	GET  /v1/admin/proposals/{id}           open      ProposalView
+//	GET  /v1/admin/proposals                open      [adminclient.ProposalView]
+//	GET  /v1/admin/proposals/{id}           open      adminclient.ProposalView
 //	GET  /v1/domain/token                   operator  the last exported domain token (application/cbor)
 //	POST /v1/admin/domain/import            operator  {"token": b64}; trusted keys come from the node's config
 //	POST /v1/admin/proposals                operator  body: signed proposal (canonical CBOR) -> {"id"}
@@ -47,25 +48,9 @@ import (
 // leader does in the background).
 const adminTimeout = 30 * time.Second
 
-// ProposalView is a proposal as the admin API returns it.
-type ProposalView struct {
-	ID          string             `json:"id"`
-	Kind        string             `json:"kind"`
-	Status      string             `json:"status"`
-	Epoch       uint64             `json:"epoch"`
-	Approvals   int                `json:"approvals"`
-	Rejections  int                `json:"rejections"`
-	SubmittedAt time.Time          `json:"submitted_at"`
-	UpdatedAt   time.Time          `json:"updated_at"`
-	NotAfter    time.Time          `json:"not_after"`
-	Proposal    []byte             `json:"proposal"` // canonical CBOR: what an approver signs
-	Signers     [][]byte           `json:"signers"`
-	Decoded     *domain.Proposal   `json:"decoded,omitempty"`
-	Signatures  []domain.Signature `json:"-"`
-}
-
-func proposalView(r *domain.ProposalRecord) ProposalView {
-	v := ProposalView{
+// proposalView is a proposal record as the admin API returns it.
+func proposalView(r *domain.ProposalRecord) adminclient.ProposalView {
+	v := adminclient.ProposalView{
 		ID: r.ID, Kind: r.Kind.String(), Status: r.Status.String(), Epoch: r.Epoch,
 		SubmittedAt: r.SubmittedAt, UpdatedAt: r.UpdatedAt, NotAfter: r.NotAfter, Proposal: r.Signed.Proposal,
 	}
@@ -92,13 +77,30 @@ type adminRoute struct {
 	h           func(w http.ResponseWriter, r *http.Request, a *adminCall)
 }
 
-func (s *Server) registerAdmin(mux *http.ServeMux) {
-	for _, rt := range s.adminRoutes() {
+// Register adds the admin routes to mux; each is served through serveAdmin (authentication,
+// then exactly one audit record).
+func (s *Server) Register(mux *http.ServeMux) {
+	for _, rt := range s.routes() {
 		mux.HandleFunc(rt.pattern, func(w http.ResponseWriter, r *http.Request) { s.serveAdmin(w, r, rt) })
 	}
 }
 
-func (s *Server) adminRoutes() []adminRoute {
+// Route is an admin route as the root api's route inventory lists it.
+type Route struct {
+	Pattern  string // a net/http pattern, "METHOD /path"
+	Operator bool   // needs an operator's signature (adminauth)
+}
+
+// Routes lists the admin API's routes and whether each needs an operator.
+func (s *Server) Routes() []Route {
+	var out []Route
+	for _, rt := range s.routes() {
+		out = append(out, Route{Pattern: rt.pattern, Operator: rt.operator})
+	}
+	return out
+}
+
+func (s *Server) routes() []adminRoute {
 	routes := []adminRoute{
 		{"GET /v1/domain/status", "GetDomainStatus", false, 0, func(w http.ResponseWriter, r *http.Request, a *adminCall) {
 			pipeline.WriteJSON(w, http.StatusOK, s.svc.Status())
@@ -118,10 +120,10 @@ func (s *Server) adminRoutes() []adminRoute {
 				s.adminError(w, r, a, err)
 				return
 			}
-			pipeline.WriteJSON(w, http.StatusOK, map[string]any{"node_id": id, "identity_key": key, "tls_pin": s.svc.TLSPin()})
+			pipeline.WriteJSON(w, http.StatusOK, adminclient.NodeIdentity{NodeID: id, IdentityKey: key, TLSPin: s.svc.TLSPin()})
 		}},
 		{"GET /v1/admin/proposals", "ListProposals", false, 0, func(w http.ResponseWriter, r *http.Request, a *adminCall) {
-			out := []ProposalView{}
+			out := []adminclient.ProposalView{}
 			for _, p := range s.svc.Proposals() {
 				out = append(out, proposalView(p))
 			}
@@ -141,7 +143,7 @@ func (s *Server) adminRoutes() []adminRoute {
 		{"POST /v1/admin/proposals/{id}/reject", "RejectProposal", true, 4 << 10, s.proposalVerdict},
 		{"POST /v1/admin/domain/import", "ImportDomainToken", true, 2 * domain.MaxTokenBytes, s.importDomainToken},
 	}
-	if s.opts.Pprof {
+	if s.pprof {
 		routes = append(routes, pprofRoutes()...)
 	}
 	return routes
@@ -236,7 +238,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request, rt adminRout
 	if a.outcome == "" {
 		a.outcome = "OK"
 	}
-	s.emitAudit(r.Context(), audit.Record{Time: start, RequestID: rid, API: audit.Admin, Operation: rt.op,
+	s.p.Emit(r.Context(), audit.Record{Time: start, RequestID: rid, API: audit.Admin, Operation: rt.op,
 		Principal: a.principal, SourceIP: pipeline.SourceIP(r), Proposal: a.proposal, ProposalKind: a.kind,
 		Outcome: a.outcome, Duration: time.Since(start)})
 }

@@ -1,4 +1,4 @@
-package api
+package admin
 
 import (
 	"net/http"
@@ -30,9 +30,9 @@ func TestAdminRoutesArePinned(t *testing.T) {
 		"GET /debug/pprof/profile":              {true, 0},
 	}
 	for _, pprof := range []bool{false, true} {
-		s := &Server{opts: Options{Pprof: pprof}}
+		s := New(Options{Pprof: pprof})
 		got := map[string]bool{}
-		for _, rt := range s.adminRoutes() {
+		for _, rt := range s.routes() {
 			got[rt.pattern] = true
 			w, ok := want[rt.pattern]
 			if !ok {
