@@ -141,3 +141,18 @@ func contains(xs []string, x string) bool {
 	}
 	return false
 }
+
+// testOnlyPackages may be imported by _test.go files only: domain/domaintest keeps domain keys
+// in Go memory (a software keyring), which must never reach a binary.
+var testOnlyPackages = []string{"domain/domaintest"}
+
+// TestTestOnlyPackages checks that no package imports a testOnlyPackages entry outside tests.
+func TestTestOnlyPackages(t *testing.T) {
+	for _, p := range listPackages(t) {
+		for _, imp := range p.Imports {
+			if dep, ok := strings.CutPrefix(imp, module+"/"); ok && contains(testOnlyPackages, dep) {
+				t.Errorf("%s imports %s, which is for tests only", p.ImportPath, imp)
+			}
+		}
+	}
+}
