@@ -26,12 +26,12 @@ func TestS3RouteIgnoresPresignParams(t *testing.T) {
 		{http.MethodGet, "b", "k", url.Values{"attributes": {""}}, "GetObjectAttributes"},
 		{http.MethodPost, "b", "", url.Values{}, "Unknown"},
 	} {
-		op, _ := s3Route(tc.method, tc.bucket, tc.key, tc.q, http.Header{})
+		op, _ := route(tc.method, tc.bucket, tc.key, tc.q, http.Header{})
 		if op != tc.want {
 			t.Errorf("%s %s/%s?%s: %s, want %s", tc.method, tc.bucket, tc.key, tc.q.Encode(), op, tc.want)
 		}
 	}
-	op, _ := s3Route(http.MethodPost, "b", "", url.Values{}, http.Header{"Content-Type": {"multipart/form-data; boundary=x"}})
+	op, _ := route(http.MethodPost, "b", "", url.Values{}, http.Header{"Content-Type": {"multipart/form-data; boundary=x"}})
 	if op != "PostObject" {
 		t.Errorf("form POST: %s", op)
 	}

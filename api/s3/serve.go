@@ -49,7 +49,7 @@ func (s *Server) serveS3(w http.ResponseWriter, r *http.Request) {
 	c := &s3Call{r: r, w: w, requestID: pipeline.NewRequestID(), q: r.URL.Query()}
 	w.Header().Set("X-Amz-Request-Id", c.requestID)
 	c.bucket, c.key = s.s3Target(r)
-	op, h := s3Route(r.Method, c.bucket, c.key, c.q, r.Header)
+	op, h := route(r.Method, c.bucket, c.key, c.q, r.Header)
 	c.op = op
 	err := s.runS3(c, h)
 	code := "OK"
@@ -178,98 +178,6 @@ func (s *Server) s3Target(r *http.Request) (bucket, key string) {
 	path = strings.TrimPrefix(path, "/")
 	bucket, key, _ = strings.Cut(path, "/")
 	return bucket, key
-}
-
-// s3Route picks the operation from the method, the bucket and key, and the query.
-func s3Route(method, bucket, key string, q url.Values, h http.Header) (string, s3Handler) {
-	has := func(k string) bool { _, ok := q[k]; return ok }
-	switch {
-	case bucket == "":
-		if method == http.MethodGet {
-			return "ListBuckets", handleListBuckets
-		}
-		return "Unknown", nil
-	case key == "":
-		if op, h, ok := subresourceRoute(method, false, q); ok {
-			return op, h
-		}
-		switch method {
-		case http.MethodPut:
-			if has("encryption") {
-				return "PutBucketEncryption", handlePutBucketEncryption
-			}
-			if !hasSubresource(q) {
-				return "CreateBucket", handleCreateBucket
-			}
-		case http.MethodGet:
-			switch {
-			case has("encryption"):
-				return "GetBucketEncryption", handleGetBucketEncryption
-			case has("location"):
-				return "GetBucketLocation", handleGetBucketLocation
-			case has("uploads"):
-				return "ListMultipartUploads", handleListMultipartUploads
-			case q.Get("list-type") == "2":
-				return "ListObjectsV2", handleListObjects
-			default:
-				return "ListObjects", handleListObjects
-			}
-		case http.MethodDelete:
-			if has("encryption") {
-				return "DeleteBucketEncryption", handleDeleteBucketEncryption
-			}
-			if !hasSubresource(q) {
-				return "DeleteBucket", handleDeleteBucket
-			}
-		case http.MethodHead:
-			return "HeadBucket", handleHeadBucket
-		case http.MethodPost:
-			if has("delete") {
-				return "DeleteObjects", handleDeleteObjects
-			}
-			if isPostForm(h) && !hasSubresource(q) {
-				return "PostObject", nil // runS3 hands it to runPostObject
-			}
-		}
-	default:
-		if op, h, ok := subresourceRoute(method, true, q); ok {
-			return op, h
-		}
-		switch method {
-		case http.MethodPut:
-			copySrc := h.Get("X-Amz-Copy-Source") != ""
-			switch {
-			case has("uploadId") && copySrc:
-				return "UploadPartCopy", handleUploadPart
-			case has("uploadId"):
-				return "UploadPart", handleUploadPart
-			case copySrc:
-				return "CopyObject", handleCopyObject
-			case !hasSubresource(q):
-				return "PutObject", handlePutObject
-			}
-		case http.MethodGet:
-			if has("uploadId") {
-				return "ListParts", handleListParts
-			}
-			return "GetObject", handleGetObject
-		case http.MethodHead:
-			return "HeadObject", handleGetObject
-		case http.MethodDelete:
-			if has("uploadId") {
-				return "AbortMultipartUpload", handleAbortMultipartUpload
-			}
-			return "DeleteObject", handleDeleteObject
-		case http.MethodPost:
-			if has("uploads") {
-				return "CreateMultipartUpload", handleCreateMultipartUpload
-			}
-			if has("uploadId") {
-				return "CompleteMultipartUpload", handleCompleteMultipartUpload
-			}
-		}
-	}
-	return "Unknown", nil
 }
 
 // writeXML sends an S3 XML response.

@@ -1,14 +1,12 @@
 package s3
 
 import (
-	"context"
 	"encoding/xml"
-	"net/http"
 	"net/url"
 )
 
 // S3 configures buckets and objects through query "subresources" (?cors, ?acl, ...). keyhold
-// implements encryption, location, uploads and delete (s3Route); for the rest it answers what
+// implements encryption, location, uploads and delete (router.go); for the rest it answers what
 // S3 answers for a bucket or object that has none of that configuration, so that tools which
 // read it first (s3cmd info, Terraform, backup tools) carry on, and refuses writes of it with
 // NotImplemented. A subresource is never mistaken for a listing or a GetObject.
@@ -64,63 +62,6 @@ type configDoc struct {
 	XMLName xml.Name
 	Xmlns   string `xml:"xmlns,attr"`
 	Payer   string `xml:"Payer,omitempty"`
-}
-
-// subresourceRoute picks the operation of a request that names a subresource keyhold does not
-// store: ok is false when the request names none. A nil handler is NotImplemented.
-func subresourceRoute(method string, object bool, q url.Values) (op string, h s3Handler, ok bool) {
-	table := bucketSubresources
-	if object {
-		table = objectSubresources
-	}
-	var name string
-	for k := range q {
-		if _, known := table[k]; known {
-			name = k
-			break
-		}
-	}
-	if name == "" {
-		return "", nil, false
-	}
-	verb := map[string]string{http.MethodGet: "Get", http.MethodPut: "Put", http.MethodDelete: "Delete", http.MethodPost: "Post"}[method]
-	op = verb + table[name]
-	switch {
-	case object && method == http.MethodGet && name == "attributes":
-		return op, handleGetObjectAttributes, true
-	case name == "acl" && method == http.MethodPut:
-		return op, handlePutACL, true
-	case object && method == http.MethodGet && name == "acl":
-		return op, handleGetObjectACL, true
-	case object && method == http.MethodGet && name == "tagging":
-		return op, handleGetObjectTagging, true
-	case object && method == http.MethodDelete && name == "tagging":
-		return op, handleDeleteObjectTagging, true
-	case object && (name == "retention" || name == "legal-hold") && method == http.MethodGet:
-		return op, func(context.Context, *Server, *s3Call) error {
-			return s3Err(errInvalidRequest, "Bucket is missing Object Lock Configuration")
-		}, true
-	case object:
-		return op, nil, true
-	case name == "versions" && method == http.MethodGet:
-		return "ListObjectVersions", handleListObjectVersions, true
-	case name == "acl" && method == http.MethodGet:
-		return op, handleGetBucketACL, true
-	case method == http.MethodGet && absentConfig[name] != nil:
-		err := absentConfig[name]
-		return op, func(context.Context, *Server, *s3Call) error { return err }, true
-	case method == http.MethodGet && emptyConfig[name].XMLName.Local != "":
-		doc := emptyConfig[name]
-		doc.Xmlns = s3Namespace
-		return op, func(_ context.Context, _ *Server, c *s3Call) error { return writeXML(c.w, http.StatusOK, doc) }, true
-	case method == http.MethodDelete && absentConfig[name] != nil:
-		// Nothing is configured, so deleting it succeeds, as in S3.
-		return op, func(_ context.Context, _ *Server, c *s3Call) error {
-			c.w.WriteHeader(http.StatusNoContent)
-			return nil
-		}, true
-	}
-	return op, nil, true
 }
 
 // checkVersionID refuses a versionId other than "null": keyhold buckets are unversioned, and in
