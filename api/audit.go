@@ -57,7 +57,7 @@ func (s *Server) auditedAPI(next http.Handler) http.Handler {
 }
 
 // auditedOps gates and holds the ops listener's audited requests: admin calls and pprof
-// (admin.go records them). Health, readiness, metrics and cluster status are neither gated nor
+// (api/admin records them). Health, readiness, metrics and cluster status are neither gated nor
 // recorded: they must keep answering (and /readyz must say why) while the trail is down.
 func (s *Server) auditedOps(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -42,7 +42,7 @@ import (
 //	POST /v1/admin/proposals                operator  body: signed proposal (canonical CBOR) -> {"id"}
 //	POST /v1/admin/proposals/{id}/approve   operator  body: Signature (JSON)
 //	POST /v1/admin/proposals/{id}/reject    operator  body: Signature (JSON)
-//	GET  /debug/pprof/...                   operator  only with Options.Pprof (ops.go)
+//	GET  /debug/pprof/...                   operator  only with Options.Pprof (pprof.go)
 
 // adminTimeout bounds one admin write: a ceremony's raft round trip, not its HSM work (which the
 // leader does in the background).

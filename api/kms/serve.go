@@ -93,7 +93,7 @@ func (s *Server) runKMS(w http.ResponseWriter, r *http.Request, c *call, route r
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
-	until, err := s.p.Admit(ctx) // consistency.go: before the access key is looked up
+	until, err := s.p.Admit(ctx) // the root api's freshness gate (consistency.go), before the access key is looked up
 	if err != nil {
 		return err
 	}

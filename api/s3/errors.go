@@ -9,7 +9,7 @@ import (
 	"github.com/keyhold/keyhold/api/sigv4"
 )
 
-// S3 failures that are not domain or SigV4 errors. Their S3 codes are in errors.go (s3Errors).
+// S3 failures that are not domain or SigV4 errors. Their S3 codes are in errors_table.go (s3Errors).
 var (
 	errNoSuchKey          = errors.New("api: s3: no such key")
 	errNoSuchUpload       = errors.New("api: s3: no such upload")
@@ -35,7 +35,7 @@ var (
 	errBadDigestMD5       = errors.New("api: s3: Content-MD5 does not match")
 	errS3Internal         = errors.New("api: s3: internal error")
 
-	// Bucket configuration keyhold never holds (s3_subresources.go).
+	// Bucket configuration keyhold never holds (subresources.go, router.go).
 	errNoSuchCORS              = errors.New("api: s3: no CORS configuration")
 	errNoSuchBucketPolicy      = errors.New("api: s3: no bucket policy")
 	errNoSuchLifecycle         = errors.New("api: s3: no lifecycle configuration")

@@ -21,7 +21,7 @@ import (
 //	sealed part 1 || … || sealed part n || metadata JSON || uint32 len(metadata JSON) || "KHO2"
 //
 // Each sealed part is a wrap object (format v2, its own header and salt) whose keys are bound to
-// the object's name and the part's number (s3_integrity.go); a single PUT is one part. The
+// the object's name and the part's number (integrity.go); a single PUT is one part. The
 // metadata names the encryption (sealed KMS data keys, never a plaintext key), the sizes and
 // the S3 attributes, and carries a MAC over the object's name and the metadata, so a changed
 // size, part list, ETag or user metadata, or the whole object moved under another name, fails

@@ -309,7 +309,7 @@ func handleCompleteMultipartUpload(ctx context.Context, s *Server, c *s3Call) (e
 	}
 	defer q.clear()
 	// S3 does not ask for the SSE-C key on Complete. Without it the SSE-C parts' metadata, and
-	// the object's, are MACed with the upload's integrity key (s3_integrity_key.go) instead.
+	// the object's, are MACed with the upload's integrity key (integrity_key.go) instead.
 	bind := objectBinding{Bucket: c.bucket, Key: c.key, UploadID: id}
 	var keys objectKeys
 	if u.Meta.SSE.Algorithm != sseC || q.customerKey != nil {

@@ -87,7 +87,7 @@ func handleGetObjectAttributes(ctx context.Context, s *Server, c *s3Call) error 
 	if q.alg != "" && q.alg != sseC {
 		return s3Err(errInvalidArgument, "x-amz-server-side-encryption is not allowed on GET or HEAD requests.")
 	}
-	// The name comes from the request, never from the store (s3_integrity.go).
+	// The name comes from the request, never from the store (integrity.go).
 	bind := objectBinding{Bucket: c.bucket, Key: c.key, UploadID: m.UploadID}
 	keys, err := s.openObjectKeys(&m.SSE, q, bind)
 	if err != nil {

@@ -18,7 +18,7 @@ import (
 
 // POST Object: a browser upload, an HTML form (multipart/form-data) posted to the bucket whose
 // fields carry the key, the object's attributes, its SSE settings and a SigV4-signed policy
-// (s3_post_policy.go), followed by the file. The form is read as a stream: the fields before
+// (post_policy.go), followed by the file. The form is read as a stream: the fields before
 // the file are bounded in number and size, the file goes straight into the same storage path as
 // PutObject (sealed under the object's keys, committed only once it is complete and within the
 // policy's content-length-range), and nothing after the file is read, as in S3.

@@ -71,7 +71,7 @@ func (s *Server) serveS3(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) runS3(c *s3Call, h s3Handler) error {
-	// consistency.go: before the access key or the bucket is looked up. S3 answers stream, so
+	// The root api's freshness gate (consistency.go), before the access key or the bucket is looked up. S3 answers stream, so
 	// they are checked at admission only.
 	if _, err := s.p.Admit(c.r.Context()); err != nil {
 		return err

@@ -56,7 +56,7 @@ type sseMeta struct {
 	// recognise the customer's key later, useless to recover it.
 	CustomerHMAC []byte `json:"sse_c_hmac,omitempty"`
 	// IntegrityKey is a KMS ciphertext blob of the key an SSE-C multipart upload's metadata
-	// MACs are made with (s3_integrity_key.go): Complete may come without the customer key.
+	// MACs are made with (integrity_key.go): Complete may come without the customer key.
 	IntegrityKey []byte `json:"integrity_key,omitempty"`
 }
 

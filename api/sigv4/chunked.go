@@ -11,7 +11,7 @@ import (
 	"io"
 )
 
-// aws-chunked decoding errors. S3 codes (errors.go maps them): ErrMalformedChunk →
+// aws-chunked decoding errors. S3 codes (api/s3 errors_table.go maps them): ErrMalformedChunk →
 // InvalidRequest (MinIO and S3 both answer a broken chunk framing or trailer with a 400),
 // ErrChunkSignature → SignatureDoesNotMatch, ErrBadDigest → BadDigest, ErrIncompleteBody →
 // IncompleteBody.

@@ -21,6 +21,7 @@ type HeadersNotSignedError struct {
 	Headers []string
 }
 
+// Error lists the unsigned headers (for the log; clients get KMSMessage or S3HeadersNotSigned).
 func (e *HeadersNotSignedError) Error() string {
 	return ErrHeadersNotSigned.Error() + ": " + strings.Join(e.Headers, ", ")
 }

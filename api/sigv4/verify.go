@@ -42,6 +42,7 @@ type SkewError struct {
 	MaxSkew                 time.Duration
 }
 
+// Error is the KMS message prefixed with the sentinel, for the log.
 func (e *SkewError) Error() string {
 	return ErrClockSkew.Error() + ": " + e.KMSMessage()
 }
