@@ -60,12 +60,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Amzn-RequestId", c.requestID)
 	target := r.Header.Get("X-Amz-Target")
 	op, ok := strings.CutPrefix(target, TargetPrefix)
-	route, known := routes[op]
+	rt, known := routes[op]
 	if !ok || !known {
 		op = "Unknown"
 	}
 	c.op = op
-	err := s.runKMS(w, r, c, route, ok && known)
+	err := s.runKMS(w, r, c, rt, ok && known)
 	code := "OK"
 	if err != nil {
 		aws, _ := errorFor(err)
@@ -86,8 +86,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Outcome: code, Duration: d})
 }
 
-func (s *Server) runKMS(w http.ResponseWriter, r *http.Request, c *call, route route, known bool) error {
-	timeout := route.timeout
+func (s *Server) runKMS(w http.ResponseWriter, r *http.Request, c *call, rt route, known bool) error {
+	timeout := rt.timeout
 	if !known {
 		timeout = DataTimeout
 	}
@@ -105,22 +105,22 @@ func (s *Server) runKMS(w http.ResponseWriter, r *http.Request, c *call, route r
 		}
 		return &pipeline.PublicError{Kind: errUnknownOperation, Msg: "Unknown operation " + r.Header.Get("X-Amz-Target")}
 	}
-	if _, err := s.readAndVerify(r, c, route.limit); err != nil {
+	if _, err := s.readAndVerify(r, c, rt.limit); err != nil {
 		return err
 	}
-	if err := s.p.Authorize(ctx, c.who, route.action); err != nil {
+	if err := s.p.Authorize(ctx, c.who, rt.action); err != nil {
 		return err
 	}
 	if dryRun(c.body) {
 		return &pipeline.PublicError{Kind: errDryRun, Msg: "The request would have succeeded, but the DryRun option is set."}
 	}
-	linear, err := s.linearize(ctx, route)
+	linear, err := s.linearize(ctx, rt)
 	if err != nil {
 		return err
 	}
-	resp, err := route.handle(ctx, s, c)
+	resp, err := rt.handle(ctx, s, c)
 	// A read answered past its admission's bound could be stale; so could a write's refusal.
-	if !linear && (err != nil || route.consistency != Write) {
+	if !linear && (err != nil || rt.consistency != Write) {
 		if ferr := pipeline.StillFresh(until); ferr != nil {
 			if sr, ok := resp.(secretResponse); ok && err == nil {
 				sr.clear()
