@@ -15,7 +15,7 @@ import (
 
 // kmsErrors maps causes to KMS error codes, in order: the first entry whose sentinel matches
 // (errors.Is, so wrapped errors match too) wins. Every sentinel a handler can meet must be here;
-// TestErrorTableCoversSentinels checks it.
+// TestErrorTableCoversKinds checks it.
 var kmsErrors = []struct {
 	err error
 	aws pipeline.AWSError
@@ -63,7 +63,7 @@ var kmsErrors = []struct {
 // bug (a missing table entry), which the test suite looks for.
 var internalError = pipeline.AWSError{Code: "KMSInternalException", Status: http.StatusInternalServerError}
 
-// kmsErrorFor returns the AWS code for err and the message the client may see.
+// errorFor returns the AWS code for err and the message the client may see.
 func errorFor(err error) (pipeline.AWSError, string) {
 	msg := ""
 	var de *domain.Error

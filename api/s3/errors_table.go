@@ -104,7 +104,7 @@ var s3Errors = []struct {
 // internalError is what an unmapped error becomes on the S3 API.
 var internalError = pipeline.AWSError{Code: "InternalError", Status: http.StatusInternalServerError}
 
-// s3ErrorFor returns the S3 code for err and the message the client may see.
+// errorFor returns the S3 code for err and the message the client may see.
 func errorFor(err error) (pipeline.AWSError, string) {
 	// A storage backend that cannot hold a key this long says so by behaviour, not by a sentinel
 	// of its package (api does not import its backends).
