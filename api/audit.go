@@ -1,19 +1,19 @@
 package api
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"net"
 	"net/http"
 	"time"
 
 	"github.com/keyhold/keyhold/api/audit"
+	"github.com/keyhold/keyhold/api/kms"
+	"github.com/keyhold/keyhold/api/pipeline"
+	"github.com/keyhold/keyhold/api/s3"
 )
 
 // Every KMS, S3 and admin request produces exactly one audit.Record, built at the end of its
-// pipeline (serveKMS, serveS3, serveAdmin) from fields the pipeline already holds, and handed to
+// pipeline (api/kms and api/s3 ServeHTTP, serveAdmin) from fields the pipeline already holds, and handed to
 // Options.Audit. Records never carry request or response bodies: no plaintexts, data keys,
 // ciphertexts, secrets or SSE-C keys.
 //
@@ -47,17 +47,17 @@ func (s *Server) auditedAPI(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		refuse := func(w http.ResponseWriter) {
 			if r.Method == http.MethodPost && r.Header.Get("X-Amz-Target") != "" {
-				writeKMSAuditRefusal(w)
+				kms.WriteAuditRefusal(w, auditRefusalMsg)
 				return
 			}
-			writeS3Error(w, r, w.Header().Get("X-Amz-Request-Id"), errAuditS3, auditRefusalMsg, nil)
+			s3.WriteAuditRefusal(w, r, auditRefusalMsg)
 		}
 		s.serveHeld(w, r, next, refuse)
 	})
 }
 
 // auditedOps gates and holds the ops listener's audited requests: admin calls and pprof
-// (admin.go records them). Health, readiness, metrics and cluster status are neither gated nor
+// (api/admin records them). Health, readiness, metrics and cluster status are neither gated nor
 // recorded: they must keep answering (and /readyz must say why) while the trail is down.
 func (s *Server) auditedOps(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -67,7 +67,7 @@ func (s *Server) auditedOps(next http.Handler) http.Handler {
 			return
 		}
 		refuse := func(w http.ResponseWriter) {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": auditRefusalMsg})
+			pipeline.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"error": auditRefusalMsg})
 		}
 		s.serveHeld(w, r, next, refuse)
 	})
@@ -78,7 +78,7 @@ func (s *Server) auditedOps(next http.Handler) http.Handler {
 func (s *Server) serveHeld(w http.ResponseWriter, r *http.Request, next http.Handler, refuse func(http.ResponseWriter)) {
 	if err := audit.Healthy(s.audit); err != nil {
 		s.auditRefused.Add(1)
-		w.Header().Set("X-Amzn-RequestId", newRequestID())
+		w.Header().Set("X-Amzn-RequestId", pipeline.NewRequestID())
 		w.Header().Set("X-Amz-Request-Id", w.Header().Get("X-Amzn-RequestId"))
 		w.Header().Set("Retry-After", "1")
 		refuse(w)
@@ -95,50 +95,3 @@ func (s *Server) serveHeld(w http.ResponseWriter, r *http.Request, next http.Han
 
 // The refusal while the trail cannot be written: a 503 every AWS SDK retries.
 const auditRefusalMsg = "The audit trail cannot be written; the request was not performed or not answered. Retry later."
-
-var errAuditS3 = awsError{"ServiceUnavailable", http.StatusServiceUnavailable}
-
-// writeKMSAuditRefusal answers a KMS call with DependencyTimeoutException, KMS's retryable 503.
-func writeKMSAuditRefusal(w http.ResponseWriter) {
-	b, _ := json.Marshal(struct {
-		Type    string `json:"__type"`
-		Message string `json:"message"`
-	}{"DependencyTimeoutException", auditRefusalMsg})
-	h := w.Header()
-	h.Set("Content-Type", "application/x-amz-json-1.1")
-	h.Set("X-Amzn-ErrorType", "DependencyTimeoutException")
-	w.WriteHeader(http.StatusServiceUnavailable)
-	_, _ = w.Write(b)
-}
-
-// sourceIP is the caller's address as the listener saw it.
-func sourceIP(r *http.Request) string {
-	if h, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		return h
-	}
-	return r.RemoteAddr
-}
-
-// requestedKey digs the key reference out of a failed KMS request's body, so that the record
-// names the key the caller asked for even when the handler never got to it. Only failures pay
-// for the second decode.
-func requestedKey(body []byte) string {
-	if len(body) == 0 || !bytes.Contains(body, []byte("KeyId")) {
-		return ""
-	}
-	var v struct {
-		KeyID            string `json:"KeyId"`
-		TargetKeyID      string `json:"TargetKeyId"`
-		DestinationKeyID string `json:"DestinationKeyId"`
-	}
-	if json.Unmarshal(body, &v) != nil {
-		return ""
-	}
-	switch {
-	case v.KeyID != "":
-		return v.KeyID
-	case v.DestinationKeyID != "":
-		return v.DestinationKeyID
-	}
-	return v.TargetKeyID
-}

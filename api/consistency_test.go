@@ -69,17 +69,3 @@ func TestStaleNodeRefusesRetryably(t *testing.T) {
 		t.Errorf("Encrypt on a fresh node with an unknown access key: got %d %s, want a 400 authentication error", status, code)
 	}
 }
-
-// TestStillFresh: an answer computed after the bound its request was admitted under is refused.
-func TestStillFresh(t *testing.T) {
-	if err := stillFresh(time.Now().Add(time.Minute)); err != nil {
-		t.Errorf("within the bound: %v", err)
-	}
-	if err := stillFresh(time.Time{}); err != nil {
-		t.Errorf("no gate: %v", err)
-	}
-	err := stillFresh(time.Now().Add(-time.Millisecond))
-	if aws, _ := kmsErrorFor(err); aws.Code != "DependencyTimeoutException" || aws.Status != 503 {
-		t.Errorf("past the bound: got %v (%+v), want DependencyTimeoutException 503", err, aws)
-	}
-}

@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 
+	"github.com/keyhold/keyhold/api/sigv4"
 	"github.com/keyhold/keyhold/domain"
 )
 
@@ -12,7 +13,7 @@ type credentialStore struct{ svc *domain.Service }
 func (c credentialStore) SecretKey(accessKeyID string) ([]byte, string, error) {
 	sec, name, err := c.svc.SecretKey(accessKeyID)
 	if errors.Is(err, domain.ErrAccessDenied) {
-		return nil, "", ErrUnknownAccessKey
+		return nil, "", sigv4.ErrUnknownAccessKey
 	}
 	return sec, name, err
 }

@@ -1,23 +1,25 @@
-// Package api is keyhold's HTTP surface: the AWS KMS JSON 1.1 protocol on the API listener, the
-// ops listener (/metrics, /healthz, /readyz, /v1/cluster/status), and the mapping from domain
-// errors to AWS error codes (errors.go, the only place AWS codes are named).
+// Package api is keyhold's HTTP surface and its wiring: NewServer builds the API listener's
+// handler (AWS KMS JSON 1.1 and S3 REST on one port) and the ops listener's (metrics, health,
+// readiness, cluster status and the admin API), and runs the request pipeline every protocol
+// shares. The protocols themselves live in sub-packages:
 //
-// A KMS request goes through one pipeline (kms.go): the route table entry for its
-// X-Amz-Target gives the body limit, the timeout and the authorisation action; the freshness
-// gate admits it (consistency.go: a node that cannot show its replica is within its staleness
-// bound answers a retryable 503); the body is read under the limit, the SigV4 signature is
-// checked against it, the action is authorised, and the handler decodes its JSON, calls one
-// domain.Service method and encodes the answer. Handlers are
-// thin: one file per AWS operation (kms_<operation>.go).
+//   - api/sigv4: SigV4 verification, aws-chunked bodies, presigned URLs, trailing checksums;
+//   - api/kms: the KMS route table, handlers and KMS error table;
+//   - api/s3: the S3 router, handlers, server-side encryption, S3 XML and S3 error table;
+//   - api/admin: the admin API (operators, authenticated by api/adminauth), whose wire types
+//     and client are api/adminclient;
+//   - api/objstore: where S3 object bytes are kept (the Store interface and its backends);
+//   - api/audit: the audit records, the hash-chained trail and its verifier.
 //
-// A signature covers only the headers it lists, so the headers that decide what a request does
-// must be among them (sigv4_signed_headers.go): for S3, presigned or not, every x-amz-* header
-// present (AccessDenied with HeadersNotSigned otherwise, as S3 answers); for KMS, X-Amz-Target
-// and Content-Type (IncompleteSignatureException), so that a captured signature cannot be
-// replayed as another operation.
+// What stays here is what every request passes whichever protocol serves it, handed to the
+// protocols as an api/pipeline.Pipeline: the freshness gate (consistency.go: a node that cannot
+// show its replica is within its staleness bound answers a retryable 503 before it looks up the
+// access key), authorisation (Options.Authorizer), request metrics (metrics.go) and the audit
+// emit-and-hold path (audit.go: every KMS, S3 and admin request produces exactly one record and,
+// with a durable trail, its response waits until that record is on disk). routes_auth.go lists
+// every route of both listeners with the authentication it requires (Server.Routes).
 //
-// Nothing here logs key material, plaintexts or encryption contexts; plaintext buffers that pass
-// through a handler are cleared once the response is written. Every request also produces one
-// audit record (audit.go) through Options.Audit; the records, the hash-chained file sink and its
-// verifier are package api/audit. The trail holds encryption contexts, never secrets.
+// Dependency direction: this package imports the protocol packages; they never import it
+// (cmd/keyhold deps_test.go checks). Nothing here logs key material, plaintexts or encryption
+// contexts; the trail holds encryption contexts, never secrets.
 package api

@@ -1,53 +1,45 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 
+	"github.com/keyhold/keyhold/api/pipeline"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // OpsHandler serves the ops listener: metrics, health, readiness and cluster status, open (they
-// carry no key material), and the admin API, operator-authenticated (admin.go). Bind it to
+// carry no key material), and the admin API, operator-authenticated (package api/admin). Bind it to
 // loopback (the default) or a management network all the same.
 func (s *Server) OpsHandler() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range s.opsRoutes() {
 		mux.HandleFunc(rt.pattern, rt.h)
 	}
-	s.registerAdmin(mux)     // admin.go: ceremonies, domain status and token; pprof if configured
+	s.admin.Register(mux)    // api/admin: ceremonies, domain status and token; pprof if configured
 	return s.auditedOps(mux) // audit.go: admin and pprof calls are recorded, or refused
 }
 
-// opsRoutes are the ops listener's open routes; the admin API's routes are in admin.go.
+// opsRoutes are the ops listener's open routes; the admin API's routes are in api/admin.
 func (s *Server) opsRoutes() []opsRoute {
 	metrics := promhttp.HandlerFor(s.m.Registry, promhttp.HandlerOpts{})
 	return []opsRoute{
 		{"GET /metrics", AuthOpen, metrics.ServeHTTP},
 		{"GET /healthz", AuthOpen, func(w http.ResponseWriter, r *http.Request) {
-			writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+			pipeline.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		}},
 		{"GET /readyz", AuthOpen, func(w http.ResponseWriter, r *http.Request) {
 			if err := s.opts.Ready(); err != nil {
-				writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": err.Error()})
+				pipeline.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": err.Error()})
 				return
 			}
-			writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+			pipeline.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 		}},
 		{"GET /v1/cluster/status", AuthOpen, func(w http.ResponseWriter, r *http.Request) {
 			if s.opts.Cluster == nil {
-				writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "no cluster"})
+				pipeline.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "no cluster"})
 				return
 			}
-			writeJSON(w, http.StatusOK, s.opts.Cluster.Status())
+			pipeline.WriteJSON(w, http.StatusOK, s.opts.Cluster.Status())
 		}},
 	}
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
 }

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+
+	"github.com/keyhold/keyhold/api/kms"
 )
 
 // Auth is what a route requires of its caller before its handler runs. Every route of every
@@ -55,22 +57,22 @@ type opsRoute struct {
 
 // Routes lists every route of the API and ops listeners with the authentication it requires,
 // sorted. The API listener authenticates every request with SigV4 before it looks at the
-// operation (kms.go runKMS, s3.go runS3), so S3 is one catch-all route.
+// operation (api/kms runKMS, api/s3 runS3), so S3 is one catch-all route.
 func (s *Server) Routes() []Route {
 	var out []Route
-	for op := range kmsRoutes {
-		out = append(out, Route{Listener: "api", Method: http.MethodPost, Path: "/", Target: kmsTargetPrefix + op, Auth: AuthSigV4})
+	for _, op := range kms.Operations() {
+		out = append(out, Route{Listener: "api", Method: http.MethodPost, Path: "/", Target: kms.TargetPrefix + op, Auth: AuthSigV4})
 	}
 	out = append(out, Route{Listener: "api", Method: "*", Path: "/", Auth: AuthSigV4})
 	for _, rt := range s.opsRoutes() {
 		out = append(out, opsRouteInfo(rt.pattern, rt.auth))
 	}
-	for _, rt := range s.adminRoutes() {
+	for _, rt := range s.admin.Routes() {
 		auth := AuthOpen
-		if rt.operator {
+		if rt.Operator {
 			auth = AuthOperator
 		}
-		out = append(out, opsRouteInfo(rt.pattern, auth))
+		out = append(out, opsRouteInfo(rt.Pattern, auth))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
 	return out

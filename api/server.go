@@ -7,8 +7,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/keyhold/keyhold/api/adminauth"
+	"github.com/keyhold/keyhold/api/admin"
 	"github.com/keyhold/keyhold/api/audit"
+	"github.com/keyhold/keyhold/api/kms"
+	"github.com/keyhold/keyhold/api/s3"
+	"github.com/keyhold/keyhold/api/sigv4"
 	"github.com/keyhold/keyhold/domain"
 )
 
@@ -16,7 +19,7 @@ import (
 // policies plug into; the default lets every authenticated principal do everything, which is
 // what a single-tenant dev node wants.
 type Authorizer interface {
-	Authorize(ctx context.Context, who Identity, action string) error
+	Authorize(ctx context.Context, who sigv4.Identity, action string) error
 }
 
 // ClusterInfo is what the ops listener needs from the cluster.
@@ -41,7 +44,7 @@ type Options struct {
 	// serve (the request is then refused with a retryable 503). It must be cheap when the node is
 	// fresh; it may block briefly, within ctx, when it is not.
 	Fresh func(ctx context.Context) (time.Time, error)
-	// LinearRead, when set, makes the KMS metadata reads in linearizableKMS linearizable: it
+	// LinearRead, when set, makes the KMS metadata reads (api/kms routes marked LinearRead) linearizable: it
 	// returns once the replica reflects every write acknowledged before the call.
 	LinearRead func(ctx context.Context) error
 	// Now is the clock for signature checks; nil means time.Now.
@@ -60,30 +63,29 @@ type Options struct {
 	// plain S3 backend. Off, objects stored that way are refused as corrupt on read, so a
 	// plaintext object planted in the store cannot pass for an encrypted one.
 	S3PlaintextObjects bool
-	// Pprof serves /debug/pprof on the ops listener, to operators only (admin_pprof.go).
+	// Pprof serves /debug/pprof on the ops listener, to operators only (api/admin pprof.go).
 	Pprof bool
 }
 
 // Server serves the API and ops listeners.
 type Server struct {
 	svc    *domain.Service
-	verify *Verifier
+	verify *sigv4.Verifier
 	m      *Metrics
 	log    *slog.Logger
 	audit  audit.Handler
 	authz  Authorizer
 	opts   Options
-	// adminAuth verifies operator-signed admin requests; its replay cache spans the listener.
-	adminAuth *adminauth.Verifier
+	// admin serves the admin API on the ops listener (package api/admin).
+	admin *admin.Server
 
-	store      ObjectStore
-	bucketKeys *bucketKeyCache
-	// s3KMSCalls counts the key service calls (GenerateDataKey, Decrypt) S3 requests made.
-	s3KMSCalls atomic.Int64
+	// kms serves the KMS JSON protocol (package api/kms).
+	kms *kms.Server
+
+	// s3 serves the S3 REST protocol (package api/s3).
+	s3 *s3.Server
 	// auditRefused counts requests refused because the audit trail could not be written.
 	auditRefused atomic.Int64
-	// integrityFailures counts stored objects refused by their integrity checks (s3_integrity.go).
-	integrityFailures integrityCounter
 }
 
 // NewServer builds a Server.
@@ -108,26 +110,20 @@ func NewServer(o Options) *Server {
 	}
 	s := &Server{
 		svc:    o.Service,
-		verify: &Verifier{Store: credentialStore{o.Service}, Region: o.Region, Now: o.Now},
+		verify: &sigv4.Verifier{Store: credentialStore{o.Service}, Region: o.Region, Now: o.Now},
 		m:      o.Metrics,
 		log:    o.Logger,
 		audit:  o.Audit,
 		authz:  o.Authorizer,
 		opts:   o,
-
-		adminAuth: &adminauth.Verifier{Now: o.Now},
-
-		store:      withKeyLocks(o.ObjectStore),
-		bucketKeys: newBucketKeyCache(1024, o.BucketKeyTTL),
 	}
-	if o.S3PlaintextObjects {
-		s.log.Warn("S3 PLAINTEXT OBJECTS ENABLED: objects written without server-side encryption headers or a bucket default are stored UNENCRYPTED (s3_plaintext_objects)")
-	}
-	s.m.CounterFunc("keyhold_s3_kms_calls_total", "Key service calls (GenerateDataKey, Decrypt) made for S3 object keys; S3 Bucket Keys keep it low.",
-		func() float64 { return float64(s.s3KMSCalls.Load()) })
+	s.admin = admin.New(admin.Options{Service: o.Service, Pipeline: shared{s}, Logger: o.Logger, Now: o.Now, Pprof: o.Pprof})
+	s.kms = kms.New(kms.Options{Service: o.Service, Verifier: s.verify, Pipeline: shared{s}, Logger: o.Logger})
+	s.s3 = s3.New(s3.Options{Service: o.Service, Verifier: s.verify, Pipeline: shared{s}, Logger: o.Logger,
+		Metrics: o.Metrics.Registry, Store: o.ObjectStore, Region: o.Region, Now: o.Now, S3Domains: o.S3Domains,
+		AllowSSECOverHTTP: o.AllowSSECOverHTTP, BucketKeyTTL: o.BucketKeyTTL, S3PlaintextObjects: o.S3PlaintextObjects})
 	s.m.CounterFunc("keyhold_audit_refused_requests_total", "Requests refused (503) because the audit trail could not be written (audit_mode durable).",
 		func() float64 { return float64(s.auditRefused.Load()) })
-	s.registerIntegrityMetric()
 	return s
 }
 
@@ -135,13 +131,13 @@ func NewServer(o Options) *Server {
 func (s *Server) APIHandler() http.Handler {
 	return s.auditedAPI(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && r.Header.Get("X-Amz-Target") != "" {
-			s.serveKMS(w, r)
+			s.kms.ServeHTTP(w, r)
 			return
 		}
-		s.serveS3(w, r)
+		s.s3.ServeHTTP(w, r)
 	}))
 }
 
 type allowAuthenticated struct{}
 
-func (allowAuthenticated) Authorize(context.Context, Identity, string) error { return nil }
+func (allowAuthenticated) Authorize(context.Context, sigv4.Identity, string) error { return nil }

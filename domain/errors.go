@@ -38,6 +38,22 @@ var (
 	ErrBucketExists = errors.New("domain: bucket already exists")
 )
 
+// ErrorKinds returns every sentinel above, the closed set of kinds a client-facing *Error can
+// carry, in declaration order. Protocols derive their error tables from it (api/kms, api/s3 test
+// that each kind has a code) and so does the peer wire format, which names kinds by their text:
+// a sentinel added above without being listed here fails TestErrorKindsListsEverySentinel, and
+// once listed, every table that leaves it unmapped fails its own test. The slice is new on each
+// call, so a caller cannot change the set.
+func ErrorKinds() []error {
+	return []error{
+		ErrNotFound, ErrAlreadyExists, ErrDisabled, ErrInvalidState, ErrInvalidCiphertext,
+		ErrIncorrectKey, ErrValidation, ErrInvalidAliasName, ErrInvalidMarker, ErrInvalidKeyUsage,
+		ErrUnsupported, ErrLimitExceeded, ErrInvalidArn, ErrTag, ErrAccessDenied, ErrNoDomain,
+		ErrDependency, ErrInvalidSignature, ErrInvalidMac, ErrStaleDomainKey, ErrNoSuchBucket,
+		ErrBucketExists,
+	}
+}
+
 // Error is a domain failure with a message fit for a client. Kind is one of the sentinels above;
 // errors.Is(err, ErrNotFound) works through Unwrap. Cause, when set, is for the log only: it may
 // name internal details (an HSM return code) that the client must not see.

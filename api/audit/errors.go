@@ -22,6 +22,7 @@ type BreakError struct {
 	Err  error  // ErrMalformed, ErrHashMismatch, ErrBrokenChain or ErrTruncated, with a reason
 }
 
+// Error names the file and line where the trail breaks, and why.
 func (e *BreakError) Error() string {
 	if e.Line == 0 {
 		return fmt.Sprintf("%s: %v", e.File, e.Err)
@@ -29,4 +30,5 @@ func (e *BreakError) Error() string {
 	return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
 }
 
+// Unwrap exposes the kind of break, so errors.Is matches ErrTruncated and the others.
 func (e *BreakError) Unwrap() error { return e.Err }

@@ -16,8 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
-
-	"github.com/keyhold/keyhold/api"
 )
 
 // upstream is a gofakes3 server on 127.0.0.1 (software nobody here wrote) and a plain SDK
@@ -58,19 +56,19 @@ func (u *upstream) store(t *testing.T, prefix string) *S3 {
 // backends are the stores every conformance case runs against.
 var backends = []struct {
 	name string
-	open func(t *testing.T) api.ObjectStore
+	open func(t *testing.T) Store
 }{
-	{"Dir", func(t *testing.T) api.ObjectStore {
+	{"Dir", func(t *testing.T) Store {
 		d, err := NewDir(t.TempDir())
 		if err != nil {
 			t.Fatal(err)
 		}
 		return d
 	}},
-	{"S3", func(t *testing.T) api.ObjectStore { return newUpstream(t).store(t, "gw/") }},
+	{"S3", func(t *testing.T) Store { return newUpstream(t).store(t, "gw/") }},
 }
 
-func putBytes(t *testing.T, st api.ObjectStore, bucket, key string, body []byte) {
+func putBytes(t *testing.T, st Store, bucket, key string, body []byte) {
 	t.Helper()
 	p, err := st.Create(context.Background(), bucket, key)
 	if err != nil {
@@ -84,7 +82,7 @@ func putBytes(t *testing.T, st api.ObjectStore, bucket, key string, body []byte)
 	}
 }
 
-func readRange(t *testing.T, st api.ObjectStore, bucket, key string, off, n int64) []byte {
+func readRange(t *testing.T, st Store, bucket, key string, off, n int64) []byte {
 	t.Helper()
 	ctx := context.Background()
 	o, err := st.Open(ctx, bucket, key)
@@ -107,7 +105,7 @@ func readRange(t *testing.T, st api.ObjectStore, bucket, key string, off, n int6
 	return b
 }
 
-func mustNotExist(t *testing.T, st api.ObjectStore, bucket, key string) {
+func mustNotExist(t *testing.T, st Store, bucket, key string) {
 	t.Helper()
 	if _, err := st.Open(context.Background(), bucket, key); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("open %s/%s: got %v, want fs.ErrNotExist", bucket, key, err)
@@ -122,12 +120,12 @@ func pattern(n int) []byte {
 	return b
 }
 
-// conformance is one behaviour of api.ObjectStore that every backend must have.
+// conformance is one behaviour of Store that every backend must have.
 var conformance = []struct {
 	name string
-	run  func(t *testing.T, st api.ObjectStore)
+	run  func(t *testing.T, st Store)
 }{
-	{"RoundTripAndRanges", func(t *testing.T, st api.ObjectStore) {
+	{"RoundTripAndRanges", func(t *testing.T, st Store) {
 		body := pattern(200 << 10)
 		putBytes(t, st, "bkt", "obj", body)
 		ranges := [][2]int64{{0, -1}, {0, 1}, {1, 10}, {100 << 10, 4096}, {int64(len(body)) - 8, 8}, {int64(len(body)) - 70000, 70000}, {5, 0}, {0, int64(len(body))}}
@@ -142,7 +140,7 @@ var conformance = []struct {
 			}
 		}
 	}},
-	{"RangeOutsideObject", func(t *testing.T, st api.ObjectStore) {
+	{"RangeOutsideObject", func(t *testing.T, st Store) {
 		putBytes(t, st, "bkt", "obj", []byte("0123456789"))
 		o, err := st.Open(context.Background(), "bkt", "obj")
 		if err != nil {
@@ -158,7 +156,7 @@ var conformance = []struct {
 			}
 		}
 	}},
-	{"LargeObjectAcrossWriteBuffers", func(t *testing.T, st api.ObjectStore) {
+	{"LargeObjectAcrossWriteBuffers", func(t *testing.T, st Store) {
 		body := pattern(2*minPartSize + 12345)
 		p, err := st.Create(context.Background(), "bkt", "big")
 		if err != nil {
@@ -183,26 +181,26 @@ var conformance = []struct {
 			t.Fatalf("range across a part boundary: got %x, want %x", got, body[off:off+20])
 		}
 	}},
-	{"EmptyObject", func(t *testing.T, st api.ObjectStore) {
+	{"EmptyObject", func(t *testing.T, st Store) {
 		putBytes(t, st, "bkt", "empty", nil)
 		if got := readRange(t, st, "bkt", "empty", 0, 0); len(got) != 0 {
 			t.Fatalf("got %d bytes, want 0", len(got))
 		}
 	}},
-	{"MissingObject", func(t *testing.T, st api.ObjectStore) {
+	{"MissingObject", func(t *testing.T, st Store) {
 		mustNotExist(t, st, "bkt", "nope")
 		putBytes(t, st, "bkt", "other", []byte("x"))
 		mustNotExist(t, st, "bkt", "nope")
 		mustNotExist(t, st, "bkt2", "other")
 	}},
-	{"OverwriteReplaces", func(t *testing.T, st api.ObjectStore) {
+	{"OverwriteReplaces", func(t *testing.T, st Store) {
 		putBytes(t, st, "bkt", "k", []byte("old"))
 		putBytes(t, st, "bkt", "k", []byte("new, longer"))
 		if got := readRange(t, st, "bkt", "k", 0, -1); string(got) != "new, longer" {
 			t.Fatalf("got %q, want %q", got, "new, longer")
 		}
 	}},
-	{"UncommittedInvisibleAndAbortKeepsOld", func(t *testing.T, st api.ObjectStore) {
+	{"UncommittedInvisibleAndAbortKeepsOld", func(t *testing.T, st Store) {
 		ctx := context.Background()
 		p, err := st.Create(ctx, "bkt", "fresh")
 		if err != nil {
@@ -225,7 +223,7 @@ var conformance = []struct {
 			t.Fatalf("after abort: got %q, want %q", got, "old")
 		}
 	}},
-	{"AbortAfterCommitDoesNothing", func(t *testing.T, st api.ObjectStore) {
+	{"AbortAfterCommitDoesNothing", func(t *testing.T, st Store) {
 		p, _ := st.Create(context.Background(), "bkt", "k")
 		_, _ = p.Write([]byte("kept"))
 		if err := p.Commit(context.Background()); err != nil {
@@ -236,7 +234,7 @@ var conformance = []struct {
 			t.Fatalf("got %q, want %q", got, "kept")
 		}
 	}},
-	{"Delete", func(t *testing.T, st api.ObjectStore) {
+	{"Delete", func(t *testing.T, st Store) {
 		ctx := context.Background()
 		if err := st.Delete(ctx, "bkt", "never"); err != nil {
 			t.Fatalf("delete missing: got %v, want nil", err)
@@ -253,7 +251,7 @@ var conformance = []struct {
 			t.Fatalf("remove empty bucket: %v", err)
 		}
 	}},
-	{"ListOrderPrefixAfterLimit", func(t *testing.T, st api.ObjectStore) {
+	{"ListOrderPrefixAfterLimit", func(t *testing.T, st Store) {
 		ctx := context.Background()
 		keys := []string{"b", "a/c", "a", "../etc/passwd", "a/b", "a b", "ü", "a//x", "ab"}
 		for _, k := range keys {
@@ -287,7 +285,7 @@ var conformance = []struct {
 			t.Errorf("bucket isolation: got %q, want [a]", got)
 		}
 	}},
-	{"ListPagesPastOneUpstreamPage", func(t *testing.T, st api.ObjectStore) {
+	{"ListPagesPastOneUpstreamPage", func(t *testing.T, st Store) {
 		ctx := context.Background()
 		var want []string
 		for i := range 1005 {
@@ -304,7 +302,7 @@ var conformance = []struct {
 			t.Fatalf("got %q more=%v, want %q more=false", got, more, want[999:1005])
 		}
 	}},
-	{"MultipartStagingLayout", func(t *testing.T, st api.ObjectStore) {
+	{"MultipartStagingLayout", func(t *testing.T, st Store) {
 		// The api package keeps uploads under the pseudo-bucket "_keyhold-mpu" as
 		// "<bucket>/<upload id>/upload" and "<bucket>/<upload id>/<part, 5 digits>".
 		ctx := context.Background()
@@ -321,7 +319,7 @@ var conformance = []struct {
 			t.Fatalf("uploads of b1: got %q", got)
 		}
 	}},
-	{"InvalidBucketNames", func(t *testing.T, st api.ObjectStore) {
+	{"InvalidBucketNames", func(t *testing.T, st Store) {
 		for _, b := range []string{"", "a/b"} {
 			if _, err := st.Create(context.Background(), b, "k"); err == nil {
 				t.Errorf("Create in bucket %q: got nil error, want one", b)

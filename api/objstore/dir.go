@@ -11,8 +11,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-
-	"github.com/keyhold/keyhold/api"
 )
 
 // Dir stores objects as files under a root directory: <root>/<bucket>/<hex(key)>.o, the hex
@@ -30,7 +28,7 @@ type Dir struct {
 	shared bool
 }
 
-var _ api.ObjectStore = (*Dir)(nil)
+var _ Store = (*Dir)(nil)
 
 // tmpPrefix starts the name of every temporary file. Hex names and bucket names never start
 // with a dot, so no object or bucket can be mistaken for one.
@@ -85,8 +83,8 @@ func (d *Dir) path(bucket, key string) (string, error) {
 // chunkHex is the hex characters per path component (120 key bytes).
 const chunkHex = 240
 
-// Create implements api.ObjectStore.
-func (d *Dir) Create(_ context.Context, bucket, key string) (api.PendingObject, error) {
+// Create implements Store.
+func (d *Dir) Create(_ context.Context, bucket, key string) (PendingObject, error) {
 	final, err := d.path(bucket, key)
 	if err != nil {
 		return nil, err
@@ -172,8 +170,8 @@ func (p *dirPending) Abort() {
 	os.Remove(p.f.Name())
 }
 
-// Open implements api.ObjectStore.
-func (d *Dir) Open(_ context.Context, bucket, key string) (api.StoredObject, error) {
+// Open implements Store.
+func (d *Dir) Open(_ context.Context, bucket, key string) (StoredObject, error) {
 	path, err := d.path(bucket, key)
 	if err != nil {
 		return nil, err
@@ -206,7 +204,7 @@ func (o *dirObject) ReadRange(_ context.Context, off, n int64) (io.ReadCloser, e
 
 func (o *dirObject) Close() error { return o.f.Close() }
 
-// Delete implements api.ObjectStore.
+// Delete implements Store.
 func (d *Dir) Delete(_ context.Context, bucket, key string) error {
 	path, err := d.path(bucket, key)
 	if err != nil {
@@ -222,7 +220,7 @@ func (d *Dir) Delete(_ context.Context, bucket, key string) error {
 	return syncDir(filepath.Dir(path))
 }
 
-// List implements api.ObjectStore. It walks the bucket's directories in hex order, which is
+// List implements Store. It walks the bucket's directories in hex order, which is
 // key order.
 func (d *Dir) List(_ context.Context, bucket, prefix, after string, limit int) ([]string, bool, error) {
 	dir, err := d.bucketDir(bucket)
@@ -309,7 +307,7 @@ func readNames(dir string) ([]string, error) {
 	return names, nil
 }
 
-// RemoveBucket implements api.ObjectStore.
+// RemoveBucket implements Store.
 func (d *Dir) RemoveBucket(_ context.Context, bucket string) error {
 	dir, err := d.bucketDir(bucket)
 	if err != nil {

@@ -16,8 +16,6 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-
-	"github.com/keyhold/keyhold/api"
 )
 
 // S3 stores objects in one bucket of an upstream S3-compatible service (MinIO, Ceph RGW, AWS
@@ -43,7 +41,7 @@ type S3 struct {
 	partSize int64
 }
 
-var _ api.ObjectStore = (*S3)(nil)
+var _ Store = (*S3)(nil)
 
 // S3Options configures an S3 store. Credentials are never part of keyhold's configuration
 // file: the caller passes a provider built from the environment.
@@ -159,8 +157,8 @@ func notFound(err error) error {
 	return err
 }
 
-// Create implements api.ObjectStore.
-func (st *S3) Create(ctx context.Context, bucket, key string) (api.PendingObject, error) {
+// Create implements Store.
+func (st *S3) Create(ctx context.Context, bucket, key string) (PendingObject, error) {
 	k, err := st.key(bucket, key)
 	if err != nil {
 		return nil, err
@@ -168,8 +166,8 @@ func (st *S3) Create(ctx context.Context, bucket, key string) (api.PendingObject
 	return &s3Pending{st: st, ctx: ctx, key: k}, nil
 }
 
-// Open implements api.ObjectStore.
-func (st *S3) Open(ctx context.Context, bucket, key string) (api.StoredObject, error) {
+// Open implements Store.
+func (st *S3) Open(ctx context.Context, bucket, key string) (StoredObject, error) {
 	k, err := st.key(bucket, key)
 	if err != nil {
 		return nil, err
@@ -181,7 +179,7 @@ func (st *S3) Open(ctx context.Context, bucket, key string) (api.StoredObject, e
 	return &s3Object{st: st, key: k, size: aws.ToInt64(out.ContentLength), etag: aws.ToString(out.ETag)}, nil
 }
 
-// Delete implements api.ObjectStore.
+// Delete implements Store.
 func (st *S3) Delete(ctx context.Context, bucket, key string) error {
 	k, err := st.key(bucket, key)
 	if err != nil {
@@ -194,7 +192,7 @@ func (st *S3) Delete(ctx context.Context, bucket, key string) error {
 	return nil
 }
 
-// List implements api.ObjectStore with ListObjectsV2, page by page.
+// List implements Store with ListObjectsV2, page by page.
 func (st *S3) List(ctx context.Context, bucket, prefix, after string, limit int) ([]string, bool, error) {
 	bp, err := st.bucketPrefix(bucket)
 	if err != nil {
@@ -231,7 +229,7 @@ func (st *S3) List(ctx context.Context, bucket, prefix, after string, limit int)
 	}
 }
 
-// RemoveBucket implements api.ObjectStore: an empty bucket holds nothing upstream.
+// RemoveBucket implements Store: an empty bucket holds nothing upstream.
 func (st *S3) RemoveBucket(_ context.Context, bucket string) error {
 	_, err := st.bucketPrefix(bucket)
 	return err

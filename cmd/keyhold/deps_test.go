@@ -21,6 +21,57 @@ var allowedDeps = map[string][]string{
 	"api":     {"domain", "wrap"},
 }
 
+// apiDeps is the architecture inside api: which keyhold packages each api sub-package may
+// import. The root api (request pipeline and wiring) imports the protocol packages, never the
+// reverse, so a protocol cannot reach around the shared gate and audit path; protocols share
+// code only through api/pipeline (the contract the root hands them), api/sigv4 and api/audit.
+var apiDeps = map[string][]string{
+	// pipeline is the contract between the root api and the protocols: it names the shared
+	// errors and the Pipeline interface, so it needs the SigV4 identity and the audit record.
+	"api/pipeline": {"api/audit", "api/sigv4", "domain"},
+	// kms and s3 declare the domain methods they need (Service); domain and wrap give those
+	// methods' types. s3 also holds the object store interface it writes sealed objects to.
+	"api/kms": {"api/audit", "api/pipeline", "api/sigv4", "domain", "wrap"},
+	"api/s3":  {"api/audit", "api/objstore", "api/pipeline", "api/sigv4", "domain", "wrap"},
+	// admin authenticates operators (adminauth) and answers with adminclient's wire types.
+	"api/admin": {"api/adminauth", "api/adminclient", "api/audit", "api/pipeline", "domain"},
+	// adminclient is imported by keyholdctl: it must not pull the server into the CLI.
+	"api/adminclient": {"api/adminauth", "domain"},
+	// Storage backends and the audit trail know nothing of requests or keys: they hold sealed
+	// bytes and records, so a backend bug cannot reach key material.
+	"api/objstore": {},
+	"api/audit":    {},
+}
+
+// TestAPISubpackageDirection checks the api sub-packages against apiDeps (non-test imports),
+// and that every api sub-package has a rule, so a new one is placed deliberately.
+func TestAPISubpackageDirection(t *testing.T) {
+	for _, p := range listPackages(t) {
+		rel := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, module), "/")
+		if !strings.HasPrefix(rel, "api/") {
+			continue
+		}
+		allowed, ruled := apiDeps[rel]
+		if !ruled && !contains(leafPackages, rel) {
+			t.Errorf("%s has no rule in apiDeps", rel)
+			continue
+		}
+		for _, imp := range p.Imports {
+			dep, ok := strings.CutPrefix(imp, module+"/")
+			if !ok {
+				continue
+			}
+			if dep == "api" {
+				t.Errorf("%s imports the root api: protocol packages get the pipeline handed in, never import it", p.ImportPath)
+				continue
+			}
+			if ruled && !contains(allowed, dep) {
+				t.Errorf("%s imports %s: it may import only %v of keyhold", p.ImportPath, imp, allowed)
+			}
+		}
+	}
+}
+
 type goPackage struct {
 	ImportPath string
 	Doc        string
@@ -89,4 +140,19 @@ func contains(xs []string, x string) bool {
 		}
 	}
 	return false
+}
+
+// testOnlyPackages may be imported by _test.go files only: domain/domaintest keeps domain keys
+// in Go memory (a software keyring), which must never reach a binary.
+var testOnlyPackages = []string{"domain/domaintest"}
+
+// TestTestOnlyPackages checks that no package imports a testOnlyPackages entry outside tests.
+func TestTestOnlyPackages(t *testing.T) {
+	for _, p := range listPackages(t) {
+		for _, imp := range p.Imports {
+			if dep, ok := strings.CutPrefix(imp, module+"/"); ok && contains(testOnlyPackages, dep) {
+				t.Errorf("%s imports %s, which is for tests only", p.ImportPath, imp)
+			}
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/keyhold/keyhold/api/adminclient"
 	"github.com/keyhold/keyhold/domain"
 )
 
@@ -31,13 +32,9 @@ func init() {
 		if err != nil {
 			return err
 		}
-		var id struct {
-			NodeID      string `json:"node_id"`
-			IdentityKey []byte `json:"identity_key"`
-			// TLSPin pins the node's peer TLS certificate: only that key reaches the raft port
-			// as this member. A node without peer TLS reports none.
-			TLSPin []byte `json:"tls_pin"`
-		}
+		// TLSPin pins the node's peer TLS certificate: only that key reaches the raft port as
+		// this member. A node without peer TLS reports none.
+		var id adminclient.NodeIdentity
 		if err := json.Unmarshal(b, &id); err != nil {
 			return err
 		}

@@ -3,9 +3,7 @@ package main
 import (
 	"crypto/ed25519"
 	"errors"
-	"net/http"
 	"os"
-	"strings"
 )
 
 // EnvKey names the operator key file that signs admin requests when no --key is given.
@@ -14,13 +12,6 @@ const EnvKey = "KEYHOLDCTL_KEY"
 // devKeyPath is where `keyhold dev` writes its dev operator key: keyholdctl run from the
 // directory `make dev` ran in authenticates to the dev node with it, with no flag.
 const devKeyPath = ".keyhold-dev/operator.key"
-
-// operatorOnly reports whether the node requires an operator's signature on this call (see
-// api/admin.go): everything that changes state or returns domain material. Reads of status,
-// identity and proposals go unsigned, so that they need no passphrase.
-func operatorOnly(method, path string) bool {
-	return method != http.MethodGet || path == "/v1/domain/token" || strings.HasPrefix(path, "/debug/pprof/")
-}
 
 // useSigner makes priv the key that signs this invocation's admin requests: a command that
 // signs a proposal or a verdict authenticates its requests with the same key.

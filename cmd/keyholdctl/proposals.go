@@ -1,6 +1,10 @@
 package main
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/keyhold/keyhold/api/adminclient"
+)
 
 func init() {
 	register("proposals", "list ceremony proposals", func(e *env, args []string) error {
@@ -8,7 +12,7 @@ func init() {
 		if err := fs.Parse(args); err != nil {
 			return err
 		}
-		var ps []proposalView
+		var ps []adminclient.ProposalView
 		if _, err := e.call(http.MethodGet, "/v1/admin/proposals", "", nil, &ps); err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/keyhold/keyhold/api/adminclient"
 	"github.com/keyhold/keyhold/domain"
 )
 
@@ -46,7 +47,7 @@ func propose(e *env, sf signerFlags, kind domain.ProposalKind, fill func(*domain
 	if err != nil {
 		return err
 	}
-	var v proposalView
+	var v adminclient.ProposalView
 	if _, err := e.call(http.MethodPost, "/v1/admin/proposals", "application/cbor", signed, &v); err != nil {
 		return err
 	}
@@ -67,7 +68,7 @@ func verdict(e *env, args []string, name string, v domain.Verdict) error {
 		return errors.New("one proposal id is required")
 	}
 	id := fs.Arg(0)
-	var p proposalView
+	var p adminclient.ProposalView
 	if _, err := e.call(http.MethodGet, "/v1/admin/proposals/"+id, "", nil, &p); err != nil {
 		return err
 	}
@@ -86,7 +87,7 @@ func verdict(e *env, args []string, name string, v domain.Verdict) error {
 	e.useSigner(priv)
 	sig := domain.SignProposal(priv, p.Proposal, v)
 	body, _ := json.Marshal(sig)
-	var out proposalView
+	var out adminclient.ProposalView
 	if _, err := e.call(http.MethodPost, "/v1/admin/proposals/"+id+"/"+name, "application/json", body, &out); err != nil {
 		return err
 	}

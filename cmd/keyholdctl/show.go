@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/keyhold/keyhold/api/adminclient"
 	"github.com/keyhold/keyhold/domain"
 )
 
@@ -21,7 +22,7 @@ func init() {
 			fs.Usage()
 			return errors.New("one proposal id is required")
 		}
-		var p proposalView
+		var p adminclient.ProposalView
 		if _, err := e.call(http.MethodGet, "/v1/admin/proposals/"+fs.Arg(0), "", nil, &p); err != nil {
 			return err
 		}

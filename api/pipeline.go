@@ -1,0 +1,41 @@
+package api
+
+import (
+	"context"
+	"time"
+
+	"github.com/keyhold/keyhold/api/audit"
+	"github.com/keyhold/keyhold/api/pipeline"
+	"github.com/keyhold/keyhold/api/sigv4"
+)
+
+// shared is the Server as the protocol packages see it: the pipeline.Pipeline every KMS, S3
+// and admin request goes through. It is a separate type so that these methods stay off
+// Server's exported API, which cmd/keyhold builds against.
+type shared struct{ s *Server }
+
+var _ pipeline.Pipeline = shared{}
+
+// Admit implements pipeline.Pipeline: the freshness gate (consistency.go).
+func (p shared) Admit(ctx context.Context) (time.Time, error) { return p.s.admit(ctx) }
+
+// LinearRead implements pipeline.Pipeline with Options.LinearRead.
+func (p shared) LinearRead(ctx context.Context) (bool, error) {
+	if p.s.opts.LinearRead == nil {
+		return false, nil
+	}
+	return true, p.s.opts.LinearRead(ctx)
+}
+
+// Authorize implements pipeline.Pipeline with Options.Authorizer.
+func (p shared) Authorize(ctx context.Context, who sigv4.Identity, action string) error {
+	return p.s.authz.Authorize(ctx, who, action)
+}
+
+// Observe implements pipeline.Pipeline with the request metrics.
+func (p shared) Observe(api, op, code string, d time.Duration) {
+	p.s.m.ObserveRequest(api, op, code, d)
+}
+
+// Emit implements pipeline.Pipeline with the audit trail (audit.go).
+func (p shared) Emit(ctx context.Context, r audit.Record) { p.s.emitAudit(ctx, r) }
