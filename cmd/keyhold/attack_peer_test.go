@@ -400,7 +400,11 @@ func TestAttackForwardUnknownCommandType(t *testing.T) {
 		}
 	}
 	conf := ac.tlsConfig(member.cfg.TLSCert, member.cfg.TLSKey)
-	before := l.n.raft.Status().LastLogIndex
+	// The leader appends its own barrier entries (read index rounds), so the log index is no
+	// measure; what must not move is the state and the count of commands Apply rejected.
+	rejectedBefore := metricValue(t, l, "keyhold_raft_rejected_commands_total")
+	domainBefore := l.n.svc.Domain()
+	keysBefore := countKeys(t, l)
 	for _, tc := range []struct {
 		name string
 		cmd  []byte
@@ -428,8 +432,14 @@ func TestAttackForwardUnknownCommandType(t *testing.T) {
 	if err := (forwardingProposer{member.n}).Propose(ctx, []byte{0xFF}); !errors.Is(err, domain.ErrValidation) || time.Since(start) > 5*time.Second {
 		t.Errorf("forwarding 0xFF from %s: got %v after %v, want ErrValidation at once", member.cfg.NodeID, err, time.Since(start))
 	}
-	if after := l.n.raft.Status().LastLogIndex; after != before {
-		t.Errorf("leader's last log index moved from %d to %d: refused commands reached the log", before, after)
+	if after := metricValue(t, l, "keyhold_raft_rejected_commands_total"); after != rejectedBefore {
+		t.Errorf("the leader's Apply rejected %v commands during the attack: refused commands reached the log", after-rejectedBefore)
+	}
+	if d := l.n.svc.Domain(); d == nil || d.ID != domainBefore.ID || d.Epoch != domainBefore.Epoch {
+		t.Errorf("domain after the attack: got %+v, want id %s at epoch %d", d, domainBefore.ID, domainBefore.Epoch)
+	}
+	if n := countKeys(t, l); n != keysBefore {
+		t.Errorf("keys after the attack: %d, before %d: a refused create-key reached the log", n, keysBefore)
 	}
 	if d := l.n.svc.Domain(); d == nil || d.Operators[0].Name != "dev-operator" {
 		t.Errorf("operators after the attack: got %+v, want the dev operator", d)
@@ -554,4 +564,19 @@ func TestAttackRemovedMemberKeepsRaftConnection(t *testing.T) {
 	if status, body, err := peerPost(stolen, l.cfg.RaftAddr, peerPathReadIndex, nil); err == nil && status != http.StatusForbidden {
 		t.Errorf("a new connection with the removed member's certificate: got %d %s, want 403", status, body)
 	}
+}
+
+// countKeys counts the keys tn's API lists.
+func countKeys(t *testing.T, tn *testNode) int {
+	t.Helper()
+	n := 0
+	p := kms.NewListKeysPaginator(tn.kms, &kms.ListKeysInput{})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx())
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += len(out.Keys)
+	}
+	return n
 }
