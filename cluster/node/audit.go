@@ -1,4 +1,4 @@
-package main
+package node
 
 import (
 	"fmt"
@@ -17,7 +17,7 @@ func (c Config) auditDir() string {
 
 // openAudit opens the node's hash-chained audit trail (api/audit) and registers its metrics. The
 // handler it returns also logs each record when audit_stderr is set.
-func (n *node) openAudit() (audit.Handler, error) {
+func (n *Node) openAudit() (audit.Handler, error) {
 	durable := n.cfg.AuditMode != "best_effort"
 	if !durable {
 		n.log.Warn("audit_mode best_effort: requests are answered even when the audit trail cannot record them")
@@ -42,7 +42,7 @@ func (n *node) openAudit() (audit.Handler, error) {
 }
 
 // auditHealthy is nil while the audit trail accepts records; /readyz reports it otherwise.
-func (n *node) auditHealthy() error {
+func (n *Node) auditHealthy() error {
 	if n.audit == nil {
 		return nil
 	}
@@ -53,7 +53,7 @@ func (n *node) auditHealthy() error {
 }
 
 // closeAudit writes out and closes the trail, logging its head so that an operator can anchor it.
-func (n *node) closeAudit() {
+func (n *Node) closeAudit() {
 	if n.audit == nil {
 		return
 	}

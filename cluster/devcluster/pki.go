@@ -1,4 +1,4 @@
-package main
+package devcluster
 
 import (
 	"crypto/ecdsa"
@@ -22,14 +22,14 @@ import (
 // sits in the dev directory, mode 0600: fine for a laptop, never for production, where the
 // operator's own PKI issues tls_cert and tls_ca.
 
-// devCAFiles returns the CA certificate and key paths under dir.
-func devCAFiles(dir string) (cert, key string) {
+// CAFiles returns the CA certificate and key paths under dir.
+func CAFiles(dir string) (cert, key string) {
 	return filepath.Join(dir, "ca.pem"), filepath.Join(dir, "ca.key")
 }
 
-// ensureDevCA loads the dev CA from dir, creating it on first use.
-func ensureDevCA(dir string) (*x509.Certificate, *ecdsa.PrivateKey, error) {
-	certPath, keyPath := devCAFiles(dir)
+// EnsureCA loads the dev CA from dir, creating it on first use.
+func EnsureCA(dir string) (*x509.Certificate, *ecdsa.PrivateKey, error) {
+	certPath, keyPath := CAFiles(dir)
 	if c, k, err := loadCertKey(certPath, keyPath); err == nil {
 		return c, k, nil
 	} else if !errors.Is(err, fs.ErrNotExist) {
@@ -62,9 +62,9 @@ func ensureDevCA(dir string) (*x509.Certificate, *ecdsa.PrivateKey, error) {
 	return c, key, err
 }
 
-// ensureDevNodeCert makes dir/<id>.pem and dir/<id>.key signed by the dev CA if missing and
+// EnsureNodeCert makes dir/<id>.pem and dir/<id>.key signed by the dev CA if missing and
 // returns their paths.
-func ensureDevNodeCert(dir, id string, ca *x509.Certificate, caKey *ecdsa.PrivateKey) (cert, key string, err error) {
+func EnsureNodeCert(dir, id string, ca *x509.Certificate, caKey *ecdsa.PrivateKey) (cert, key string, err error) {
 	cert, key = filepath.Join(dir, id+".pem"), filepath.Join(dir, id+".key")
 	if _, _, err := loadCertKey(cert, key); err == nil {
 		return cert, key, nil

@@ -1,4 +1,4 @@
-package main
+package node
 
 import (
 	"context"
@@ -49,7 +49,7 @@ type readRounds struct {
 
 // join waits for the next round to start after the call and returns it (its err set on
 // failure), or ctx's error.
-func (n *node) joinReadRound(ctx context.Context) (*readRound, error) {
+func (n *Node) joinReadRound(ctx context.Context) (*readRound, error) {
 	rr := &n.reads
 	rr.mu.Lock()
 	if rr.next == nil {
@@ -70,7 +70,7 @@ func (n *node) joinReadRound(ctx context.Context) (*readRound, error) {
 }
 
 // runReadRounds runs rounds back to back while callers wait for one.
-func (n *node) runReadRounds() {
+func (n *Node) runReadRounds() {
 	rr := &n.reads
 	for {
 		rr.mu.Lock()
@@ -91,7 +91,7 @@ func (n *node) runReadRounds() {
 }
 
 // askReadIndex makes one read-index request: to raft if this node leads, else to the leader.
-func (n *node) askReadIndex(ctx context.Context) (uint64, error) {
+func (n *Node) askReadIndex(ctx context.Context) (uint64, error) {
 	st := n.raft.Status()
 	switch {
 	case st.State == "Leader":
@@ -109,7 +109,7 @@ func (n *node) askReadIndex(ctx context.Context) (uint64, error) {
 
 // leaderReadIndex answers a peer's read-index request. Only the leader answers, so that two
 // nodes that each think the other leads cannot pass requests back and forth.
-func (n *node) leaderReadIndex(ctx context.Context) (uint64, error) {
+func (n *Node) leaderReadIndex(ctx context.Context) (uint64, error) {
 	if !n.raft.IsLeader() {
 		return 0, &cluster.NotLeaderError{LeaderAddr: n.raft.Status().LeaderAddr}
 	}
@@ -122,7 +122,7 @@ func (n *node) leaderReadIndex(ctx context.Context) (uint64, error) {
 
 // readIndex returns a read index asked for after the call, and when it was asked, retrying
 // (an election may be running) until ctx ends.
-func (n *node) readIndex(ctx context.Context) (uint64, time.Time, error) {
+func (n *Node) readIndex(ctx context.Context) (uint64, time.Time, error) {
 	var last error
 	for wait := retryMin; ; wait = min(2*wait, retryMax) {
 		r, err := n.joinReadRound(ctx)
@@ -142,7 +142,7 @@ func (n *node) readIndex(ctx context.Context) (uint64, time.Time, error) {
 // catchUp waits until this node has applied every write acknowledged before the call. It also
 // confirms freshness (freshness.go): the replica then reflects everything acknowledged before
 // the round started.
-func (n *node) catchUp(ctx context.Context) error {
+func (n *Node) catchUp(ctx context.Context) error {
 	idx, start, err := n.readIndex(ctx)
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package main
+package node
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 
 // removeNonMembers removes from the raft configuration every server the domain record does not
 // list as a member. It runs on the leader only.
-func (n *node) removeNonMembers(ctx context.Context) {
+func (n *Node) removeNonMembers(ctx context.Context) {
 	if len(n.nonMembers()) == 0 {
 		return
 	}
@@ -36,7 +36,7 @@ func (n *node) removeNonMembers(ctx context.Context) {
 
 // nonMembers lists the servers of the raft configuration that are not domain members. Before
 // the domain exists nothing is a member, and nothing is removed.
-func (n *node) nonMembers() []string {
+func (n *Node) nonMembers() []string {
 	d := n.svc.Domain()
 	if d == nil {
 		return nil

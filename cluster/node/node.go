@@ -1,4 +1,4 @@
-package main
+package node
 
 import (
 	"context"
@@ -21,8 +21,8 @@ import (
 	"github.com/keyhold/keyhold/wrap"
 )
 
-// node is one running keyhold daemon: HSM, raft, domain service and both listeners.
-type node struct {
+// Node is one running keyhold daemon: HSM, raft, domain service and both listeners.
+type Node struct {
 	cfg     Config
 	log     *slog.Logger
 	tok     *hsm.Token
@@ -51,18 +51,18 @@ type node struct {
 	trust   peerTrust      // peerauth.go: who may use the raft port
 }
 
-// startNode opens everything a node needs and starts serving. Listeners are bound before it
+// Start opens everything a node needs and starts serving. Listeners are bound before it
 // returns, so the addresses are usable at once. clock, when not nil, replaces time.Now for the
 // key service (deletion windows, rotation schedules); tests use it to move time forward.
-func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, err error) {
+func Start(cfg Config, log *slog.Logger, clock func() time.Time) (_ *Node, err error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("keyhold: data dir: %w", err)
 	}
-	n := &node{cfg: cfg, log: log, metrics: api.NewMetrics(), done: make(chan struct{}), started: make(chan struct{})}
+	n := &Node{cfg: cfg, log: log, metrics: api.NewMetrics(), done: make(chan struct{}), started: make(chan struct{})}
 	n.fresh = newFreshness(cfg.MaxStaleness)
 	defer func() {
 		if err != nil {
-			n.close()
+			n.Close()
 		}
 	}()
 	uri, err := hsm.ParseURI(cfg.HSM)
@@ -193,7 +193,7 @@ func startNode(cfg Config, log *slog.Logger, clock func() time.Time) (_ *node, e
 	return n, nil
 }
 
-func (n *node) serve(ln net.Listener, h http.Handler) {
+func (n *Node) serve(ln net.Listener, h http.Handler) {
 	s := n.httpServer(h) // listenlimits.go: timeouts and minimum transfer rates
 	n.servers = append(n.servers, s)
 	go func() {
@@ -204,7 +204,7 @@ func (n *node) serve(ln net.Listener, h http.Handler) {
 }
 
 // leaderJobs runs the scheduled deletions and rotations while this node leads.
-func (n *node) leaderJobs(ctx context.Context) {
+func (n *Node) leaderJobs(ctx context.Context) {
 	defer close(n.done)
 	t := time.NewTicker(n.cfg.SweepInterval)
 	defer t.Stop()
@@ -227,7 +227,7 @@ func (n *node) leaderJobs(ctx context.Context) {
 
 // ready is /readyz: this node has a leader (or is it) and its replica is within max_staleness
 // (freshness.go), the domain exists, and this node's HSM holds the current domain key.
-func (n *node) ready() error {
+func (n *Node) ready() error {
 	if err := n.freshReady(); err != nil {
 		return err
 	}
@@ -244,8 +244,8 @@ func (n *node) ready() error {
 	return n.auditHealthy() // audit.go: the trail can be written (audit_mode durable)
 }
 
-// close stops serving and releases everything; it is safe on a partly started node.
-func (n *node) close() {
+// Close stops serving and releases everything; it is safe on a partly started node.
+func (n *Node) Close() {
 	if n.stop != nil {
 		n.stop()
 		<-n.done
@@ -275,5 +275,8 @@ func (n *node) close() {
 	}
 }
 
-// apiURL is the API listener's base URL, for clients.
-func (n *node) apiURL() string { return n.apiScheme + "://" + n.apiLn.Addr().String() }
+// APIURL is the API listener's base URL, for clients.
+func (n *Node) APIURL() string { return n.apiScheme + "://" + n.apiLn.Addr().String() }
+
+// OpsAddr is the ops listener's address (/metrics, /healthz, /readyz, /v1/cluster/status).
+func (n *Node) OpsAddr() string { return n.opsLn.Addr().String() }

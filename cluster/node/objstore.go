@@ -1,4 +1,4 @@
-package main
+package node
 
 import (
 	"context"
@@ -22,7 +22,7 @@ import (
 // between nodes: a PUT through one node is NoSuchKey through another, and DeleteBucket through
 // one node orphans the objects held by the others). sweep removes the temporary files of
 // interrupted writes; the caller runs it in the background.
-func (n *node) openObjectStore() (_ api.ObjectStore, sweep func(context.Context), _ error) {
+func (n *Node) openObjectStore() (_ api.ObjectStore, sweep func(context.Context), _ error) {
 	cfg := n.cfg
 	if cfg.ObjectStore == "s3" {
 		creds, err := upstreamCredentials()
@@ -91,7 +91,7 @@ func perNodeStoreError(members int, dir string) error {
 }
 
 // domainMembers is the number of members in this node's replica of the domain record.
-func (n *node) domainMembers() int {
+func (n *Node) domainMembers() int {
 	if d := n.svc.Domain(); d != nil {
 		return len(d.Members)
 	}
@@ -103,7 +103,7 @@ func (n *node) domainMembers() int {
 // cluster, since objects would then be split between the nodes.
 type perNodeStore struct {
 	api.ObjectStore
-	n      *node
+	n      *Node
 	dir    string
 	warned atomic.Bool
 }
@@ -156,7 +156,7 @@ func (s *perNodeStore) RemoveBucket(ctx context.Context, bucket string) error {
 }
 
 // sweepTemp returns the background removal of d's temporary files older than cutoff.
-func (n *node) sweepTemp(d *objstore.Dir, cutoff time.Time) func(context.Context) {
+func (n *Node) sweepTemp(d *objstore.Dir, cutoff time.Time) func(context.Context) {
 	return func(ctx context.Context) {
 		removed, err := d.SweepTemp(ctx, cutoff)
 		if err != nil && ctx.Err() == nil {

@@ -1,4 +1,4 @@
-package main
+package node
 
 import (
 	"errors"
@@ -16,7 +16,7 @@ import (
 
 // forgetSOPIN deletes hsm_so_pin_file if the HSM logged the SO in since soBefore (a value of
 // tok.SOLogins taken before the ceremony work) and the work succeeded.
-func (n *node) forgetSOPIN(soBefore uint64, workErr error) {
+func (n *Node) forgetSOPIN(soBefore uint64, workErr error) {
 	if workErr != nil || n.cfg.HSMSOPINKeep || n.cfg.HSMSOPINFile == "" || n.tok.SOLogins() == soBefore {
 		return
 	}

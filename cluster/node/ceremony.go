@@ -1,4 +1,4 @@
-package main
+package node
 
 import (
 	"context"
@@ -88,7 +88,7 @@ const ceremonyInterval = time.Second
 // the leader, executing approved proposals, expiring stale ones, removing servers that are no
 // longer members from raft, creating the root principal (root_credentials_file) and re-wrapping
 // key tokens after a domain key rotation, batch after batch until done.
-func (n *node) ceremonyJobs(ctx context.Context) {
+func (n *Node) ceremonyJobs(ctx context.Context) {
 	// Start the HSM probe loop now rather than at the first /readyz, so that the HSM heals even
 	// where nothing polls readiness (keyring_probe.go).
 	_ = n.ring.hsmReady()
@@ -105,7 +105,7 @@ func (n *node) ceremonyJobs(ctx context.Context) {
 }
 
 // ceremonyPass is one round of ceremonyJobs; tests call it to avoid waiting for the ticker.
-func (n *node) ceremonyPass(ctx context.Context) {
+func (n *Node) ceremonyPass(ctx context.Context) {
 	if _, err := n.ring.syncKeys(); err != nil {
 		n.log.Warn("installing domain keys failed; will retry", "err", err)
 	}
@@ -136,7 +136,7 @@ func (n *node) ceremonyPass(ctx context.Context) {
 }
 
 // registerCeremonyMetrics exposes re-wrap progress (keyhold_domain_rewrap_*) and open proposals.
-func (n *node) registerCeremonyMetrics() {
+func (n *Node) registerCeremonyMetrics() {
 	m := n.metrics
 	m.GaugeFunc("keyhold_domain_rewrap_remaining", "Key tokens and credentials still sealed under an older domain key version.", func() float64 {
 		return float64(n.svc.RewrapStatus().Remaining)

@@ -1,4 +1,4 @@
-package main
+package node
 
 import (
 	"context"
@@ -19,7 +19,7 @@ import (
 // be written peer calls are refused with 503, and a response is sent only once its record is
 // on disk. Peer calls move raft proposals and wrapped domain keys between nodes, so they are
 // as worth a record as a KMS call.
-func (n *node) auditedPeer(next http.Handler) http.Handler {
+func (n *Node) auditedPeer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// n.audit is set before n.started closes; the peer handler waits for it too.
 		select {

@@ -1,4 +1,4 @@
-package main
+package node
 
 import (
 	"bytes"
@@ -31,7 +31,7 @@ const (
 )
 
 // forwardingProposer is the domain.Proposer of a cluster node.
-type forwardingProposer struct{ n *node }
+type forwardingProposer struct{ n *Node }
 
 func (p forwardingProposer) Propose(ctx context.Context, cmd []byte) error {
 	if _, ok := ctx.Deadline(); !ok {
@@ -98,7 +98,7 @@ func resultError(res any) error {
 
 // forward sends cmd to the leader at addr. It returns the commit index and the command's result,
 // or ferr when the leader did not answer with one (the caller retries).
-func (n *node) forward(ctx context.Context, addr string, cmd []byte) (idx uint64, result, ferr error) {
+func (n *Node) forward(ctx context.Context, addr string, cmd []byte) (idx uint64, result, ferr error) {
 	var out proposeResponse
 	if err := n.peerCall(ctx, addr, http.MethodPost, peerPathPropose, cmd, &out); err != nil {
 		return 0, nil, err
@@ -108,7 +108,7 @@ func (n *node) forward(ctx context.Context, addr string, cmd []byte) (idx uint64
 
 // peerCall makes one peer API request to the node at raft address addr and decodes a 2xx JSON
 // answer into out (when not nil). A non-2xx answer is returned as *peerError.
-func (n *node) peerCall(ctx context.Context, addr, method, path string, body []byte, out any) error {
+func (n *Node) peerCall(ctx context.Context, addr, method, path string, body []byte, out any) error {
 	req, err := http.NewRequestWithContext(ctx, method, cluster.PeerScheme+"://"+addr+path, bytes.NewReader(body))
 	if err != nil {
 		return err

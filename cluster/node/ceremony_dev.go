@@ -1,4 +1,4 @@
-package main
+package node
 
 import (
 	"context"
@@ -17,7 +17,7 @@ import (
 // through its own node's ceremonyPass. identity is the member's HSM identity public key (PKIX
 // DER), as ceremonyHSM.IdentityKey returns it on the member; pin is its peer certificate's pin
 // (peerauth.go), nil for a member without peer TLS.
-func devAdmitNode(ctx context.Context, n *node, op ed25519.PrivateKey, nodeID, addr string, identity, pin []byte) error {
+func devAdmitNode(ctx context.Context, n *Node, op ed25519.PrivateKey, nodeID, addr string, identity, pin []byte) error {
 	d := n.svc.Domain()
 	if d == nil {
 		return fmt.Errorf("admitting %s: the domain is not initialised", nodeID)

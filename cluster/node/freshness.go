@@ -1,4 +1,4 @@
-package main
+package node
 
 import (
 	"context"
@@ -103,7 +103,7 @@ func (f *freshness) roundDone() <-chan struct{} {
 // serveGate is api.Options.Fresh: the time until which a request admitted now may be answered,
 // or why this node cannot serve. It returns at once when fresh; otherwise it asks the background
 // loop for a round and waits at most max_staleness for this node to become servable.
-func (n *node) serveGate(ctx context.Context) (time.Time, error) {
+func (n *Node) serveGate(ctx context.Context) (time.Time, error) {
 	f := n.fresh
 	if u, ok := f.servable(); ok {
 		return u, nil
@@ -151,7 +151,7 @@ func (f *freshness) staleError() error {
 
 // freshReady is the part of node.ready() this file owns: a leader is known (or this node is it)
 // and the replica is within max_staleness.
-func (n *node) freshReady() error {
+func (n *Node) freshReady() error {
 	st := n.raft.Status()
 	if st.State != "Leader" && st.LeaderID == "" {
 		return fmt.Errorf("%w: no raft leader (raft state %s)", errNotReady, st.State)
@@ -164,7 +164,7 @@ func (n *node) freshReady() error {
 
 // freshnessLoop confirms freshness every max_staleness/4 (sooner when a waiting request kicks
 // it) and re-evaluates readiness after each round, until ctx ends.
-func (n *node) freshnessLoop(ctx context.Context) {
+func (n *Node) freshnessLoop(ctx context.Context) {
 	f := n.fresh
 	every := f.max / 4
 	t := time.NewTimer(0)
@@ -188,7 +188,7 @@ func (n *node) freshnessLoop(ctx context.Context) {
 }
 
 // endRound publishes a round's outcome and readiness, and wakes the requests waiting for it.
-func (f *freshness) endRound(n *node, err error) {
+func (f *freshness) endRound(n *Node, err error) {
 	if err != nil {
 		s := err.Error()
 		f.lastErr.Store(&s)
@@ -229,7 +229,7 @@ func (f *freshness) statusFields(consistency string) (maxMS, agoMS int64, readCo
 }
 
 // registerFreshnessMetrics exports how current the replica is known to be.
-func (n *node) registerFreshnessMetrics() {
+func (n *Node) registerFreshnessMetrics() {
 	f := n.fresh
 	n.metrics.GaugeFunc("keyhold_state_fresh", "1 if this node's replica is confirmed within max_staleness (the API serves only then).", func() float64 {
 		if f.fresh() {
@@ -247,7 +247,7 @@ func (n *node) registerFreshnessMetrics() {
 }
 
 // startFreshness starts the loop and its metrics; run on node start.
-func (n *node) startFreshness(ctx context.Context) {
+func (n *Node) startFreshness(ctx context.Context) {
 	n.registerFreshnessMetrics()
 	n.bg.Add(1)
 	go func() { defer n.bg.Done(); n.freshnessLoop(ctx) }()
@@ -255,7 +255,7 @@ func (n *node) startFreshness(ctx context.Context) {
 
 // linearRead is api.Options.LinearRead under read_consistency linearizable: it returns once
 // this replica reflects every write acknowledged before the call.
-func (n *node) linearRead() func(context.Context) error {
+func (n *Node) linearRead() func(context.Context) error {
 	if n.cfg.ReadConsistency == readConsistencyBounded {
 		return nil
 	}

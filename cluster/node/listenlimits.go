@@ -1,4 +1,4 @@
-package main
+package node
 
 import (
 	"io"
@@ -22,7 +22,7 @@ import (
 // The cluster's peer server sets its own http.Server timeouts (cluster/peer.go).
 
 // listen binds addr with the connection cap.
-func (n *node) listen(addr string) (net.Listener, error) {
+func (n *Node) listen(addr string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
@@ -31,7 +31,7 @@ func (n *node) listen(addr string) (net.Listener, error) {
 }
 
 // httpServer is the http.Server for one listener, with the timeouts above.
-func (n *node) httpServer(h http.Handler) *http.Server {
+func (n *Node) httpServer(h http.Handler) *http.Server {
 	c := n.cfg
 	return &http.Server{
 		Handler:           transferDeadlines(h, c.ReadTimeout, c.WriteTimeout, c.MinTransferRate),

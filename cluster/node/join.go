@@ -1,4 +1,4 @@
-package main
+package node
 
 import (
 	"context"
@@ -46,12 +46,12 @@ func (j *joinState) get() string {
 }
 
 // isVoter reports whether this node is in the raft configuration as a voter.
-func (n *node) isVoter() bool {
+func (n *Node) isVoter() bool {
 	return slices.ContainsFunc(n.raft.Status().Voters, func(s cluster.Server) bool { return s.ID == n.cfg.NodeID })
 }
 
 // joinLoop runs until this node is a voter or ctx ends.
-func (n *node) joinLoop(ctx context.Context) {
+func (n *Node) joinLoop(ctx context.Context) {
 	peers := joinPeers(n.cfg.Join)
 	for {
 		if n.isVoter() {
@@ -73,7 +73,7 @@ func (n *node) joinLoop(ctx context.Context) {
 }
 
 // tryJoin asks each peer in turn (following a not-leader answer to the leader).
-func (n *node) tryJoin(ctx context.Context, peers []string) error {
+func (n *Node) tryJoin(ctx context.Context, peers []string) error {
 	var last error = errors.New("no join peers configured")
 	for _, p := range peers {
 		if ctx.Err() != nil {
@@ -94,7 +94,7 @@ func (n *node) tryJoin(ctx context.Context, peers []string) error {
 	return last
 }
 
-func (n *node) joinVia(ctx context.Context, peer string) error {
+func (n *Node) joinVia(ctx context.Context, peer string) error {
 	var dk domainKeyResponse
 	if err := n.peerCall(ctx, peer, http.MethodGet, peerPathDomainKey, nil, &dk); err != nil {
 		return fmt.Errorf("asking %s for the domain key: %w", peer, err)
@@ -124,7 +124,7 @@ func (n *node) joinVia(ctx context.Context, peer string) error {
 var errNonvoter = errors.New("admitted to the domain, a raft non-voter")
 
 // sendJoin sends req to the leader, found through peer.
-func (n *node) sendJoin(ctx context.Context, peer string, req joinRequest) error {
+func (n *Node) sendJoin(ctx context.Context, peer string, req joinRequest) error {
 	body, err := json.Marshal(req)
 	if err != nil {
 		return err

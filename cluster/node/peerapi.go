@@ -1,4 +1,4 @@
-package main
+package node
 
 import (
 	"context"
@@ -35,7 +35,7 @@ func joinProofText(nodeID, raftAddr string, at int64) []byte {
 // peerHandler serves the peer API, to current members only (requireMember; the raft port's
 // VerifyPeer refused anyone else's connection already). Requests wait until the node has
 // finished starting: raft accepts peer connections before the service exists.
-func (n *node) peerHandler() http.Handler {
+func (n *Node) peerHandler() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range n.peerRoutes() {
 		mux.HandleFunc(rt.Method+" "+rt.Path, rt.h)
@@ -58,7 +58,7 @@ type peerRoute struct {
 	h http.HandlerFunc
 }
 
-func (n *node) peerRoutes() []peerRoute {
+func (n *Node) peerRoutes() []peerRoute {
 	route := func(method, path string, h http.HandlerFunc) peerRoute {
 		return peerRoute{api.Route{Listener: "peer", Method: method, Path: path, Auth: api.AuthMember}, h}
 	}
@@ -70,7 +70,7 @@ func (n *node) peerRoutes() []peerRoute {
 	}
 }
 
-func (n *node) peerPropose(w http.ResponseWriter, r *http.Request) {
+func (n *Node) peerPropose(w http.ResponseWriter, r *http.Request) {
 	cmd, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxPeerCommand))
 	if err != nil || len(cmd) == 0 {
 		writePeerError(w, http.StatusBadRequest, peerError{Code: peerCodeBad, Message: "unreadable command"})
@@ -95,7 +95,7 @@ func (n *node) peerPropose(w http.ResponseWriter, r *http.Request) {
 	writePeerJSON(w, out)
 }
 
-func (n *node) peerReadIndex(w http.ResponseWriter, r *http.Request) {
+func (n *Node) peerReadIndex(w http.ResponseWriter, r *http.Request) {
 	idx, err := n.leaderReadIndex(r.Context()) // readindex.go: shared rounds
 	if err != nil {
 		writeClusterError(w, err)
@@ -104,7 +104,7 @@ func (n *node) peerReadIndex(w http.ResponseWriter, r *http.Request) {
 	writePeerJSON(w, readIndexResponse{Index: idx})
 }
 
-func (n *node) peerDomainKey(w http.ResponseWriter, _ *http.Request) {
+func (n *Node) peerDomainKey(w http.ResponseWriter, _ *http.Request) {
 	d := n.svc.Domain()
 	if d == nil {
 		writePeerError(w, http.StatusServiceUnavailable, peerError{Code: peerCodeRefused, Message: "this node has no domain state yet"})
@@ -122,7 +122,7 @@ func (n *node) peerDomainKey(w http.ResponseWriter, _ *http.Request) {
 // does not list as a member is refused either way: only an approved admit-node ceremony puts it
 // there, and a domain key reaches an HSM only wrapped to the identity key that ceremony recorded
 // (invariant 2).
-func (n *node) peerJoin(w http.ResponseWriter, r *http.Request) {
+func (n *Node) peerJoin(w http.ResponseWriter, r *http.Request) {
 	var req joinRequest
 	if err := json.NewDecoder(io.LimitReader(r.Body, 64<<10)).Decode(&req); err != nil || req.NodeID == "" || req.RaftAddr == "" {
 		writePeerError(w, http.StatusBadRequest, peerError{Code: peerCodeBad, Message: "malformed join request"})
@@ -159,7 +159,7 @@ func (n *node) peerJoin(w http.ResponseWriter, r *http.Request) {
 }
 
 // checkMember refuses a node the domain record does not list as a member at raftAddr.
-func (n *node) checkMember(nodeID, raftAddr string) error {
+func (n *Node) checkMember(nodeID, raftAddr string) error {
 	d := n.svc.Domain()
 	if d == nil {
 		return errors.New("the domain is not initialised")
@@ -178,7 +178,7 @@ func (n *node) checkMember(nodeID, raftAddr string) error {
 
 // checkJoinerCert refuses a join request for a member made with another member's certificate:
 // a node joins only as itself.
-func (n *node) checkJoinerCert(nodeID string, cs tls.ConnectionState) error {
+func (n *Node) checkJoinerCert(nodeID string, cs tls.ConnectionState) error {
 	m, err := n.peerMemberOf(cs)
 	if err != nil {
 		return err
@@ -189,7 +189,7 @@ func (n *node) checkJoinerCert(nodeID string, cs tls.ConnectionState) error {
 	return nil
 }
 
-func (n *node) verifyJoin(req joinRequest) error {
+func (n *Node) verifyJoin(req joinRequest) error {
 	d := n.svc.Domain()
 	if d == nil {
 		return errors.New("the domain is not initialised")

@@ -1,4 +1,4 @@
-package main
+package node
 
 import (
 	"bytes"
@@ -188,7 +188,7 @@ func (p *peerTrust) learn(s memberSet) {
 
 // currentMembers returns the member set peers are checked against and where it comes from
 // (src), or an empty src when this node knows none.
-func (n *node) currentMembers() (set memberSet, src string) {
+func (n *Node) currentMembers() (set memberSet, src string) {
 	var rec memberSet
 	n.state.View(func(v *domain.View) {
 		if d := v.Domain(); d != nil {
@@ -222,7 +222,7 @@ func (n *node) currentMembers() (set memberSet, src string) {
 // start, are identified by address, as members recorded without a pin are. The first record the
 // leader sends replaces it. A new node (empty configuration) and a bootstrap node before init
 // (itself alone) get nothing from it.
-func (n *node) raftConfigSet() (memberSet, string) {
+func (n *Node) raftConfigSet() (memberSet, string) {
 	select {
 	case <-n.started: // n.raft is set
 	default:
@@ -254,7 +254,7 @@ func (m peerMember) matches(cert *x509.Certificate, pin []byte) bool {
 var errNotMemberCert = errors.New("peer certificate refused")
 
 // peerMemberOf returns the member the verified TLS state identifies.
-func (n *node) peerMemberOf(cs tls.ConnectionState) (peerMember, error) {
+func (n *Node) peerMemberOf(cs tls.ConnectionState) (peerMember, error) {
 	if len(cs.PeerCertificates) == 0 {
 		return peerMember{}, errors.New("no client certificate")
 	}
@@ -277,7 +277,7 @@ func (n *node) peerMemberOf(cs tls.ConnectionState) (peerMember, error) {
 // exception is dialling before this node knows any member set: a new node asks its configured
 // join peer (verified against the CA and the dialled address) for the member set it will then
 // check everyone against.
-func (n *node) verifyPeer(cs tls.ConnectionState, dialed bool) error {
+func (n *Node) verifyPeer(cs tls.ConnectionState, dialed bool) error {
 	if dialed {
 		if _, src := n.currentMembers(); src == "" {
 			return nil
@@ -290,7 +290,7 @@ func (n *node) verifyPeer(cs tls.ConnectionState, dialed bool) error {
 // requireMember runs h only for a request whose certificate is a current member's, checked
 // again per request because a peer connection outlives the membership it was accepted under.
 // Without peer TLS (dev on loopback) there is no identity to check.
-func (n *node) requireMember(h http.Handler) http.Handler {
+func (n *Node) requireMember(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.TLS != nil {
 			if err := n.verifyPeer(*r.TLS, false); err != nil {

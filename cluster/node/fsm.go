@@ -1,4 +1,4 @@
-package main
+package node
 
 import (
 	"crypto/tls"
@@ -42,7 +42,7 @@ type fsm struct {
 // newFSM returns the node's state machine and registers its rejection counter. It also loads
 // the persisted member set that peer checks fall back on (peerauth.go) and this node's own
 // certificate pin, which both exist before raft does.
-func (n *node) newFSM(peerTLS *tls.Config) (*fsm, error) {
+func (n *Node) newFSM(peerTLS *tls.Config) (*fsm, error) {
 	f := &fsm{st: n.state, log: n.log.With("component", "fsm"), trust: &n.trust}
 	var err error
 	if f.selfPin, err = ownTLSPin(peerTLS); err != nil {

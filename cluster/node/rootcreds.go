@@ -1,4 +1,4 @@
-package main
+package node
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 // exists (keyholdctl init and its approvals), the leader configured with root_credentials_file
 // creates the root principal and writes its access key to that file. Dev mode does the same in
 // process (devInit). Nothing happens once any root principal exists, or if the file exists.
-func (n *node) bootstrapRootPrincipal(ctx context.Context) {
+func (n *Node) bootstrapRootPrincipal(ctx context.Context) {
 	path := n.cfg.RootCredentialsFile
 	if path == "" {
 		return

@@ -1,9 +1,9 @@
-package main
+package node
 
 import "github.com/keyhold/keyhold/domain"
 
 // statusReporter answers /v1/cluster/status.
-type statusReporter struct{ n *node }
+type statusReporter struct{ n *Node }
 
 // clusterStatus is the JSON body of /v1/cluster/status.
 type clusterStatus struct {
@@ -65,7 +65,7 @@ func (s statusReporter) Status() any {
 	return out
 }
 
-func (n *node) registerMetrics() {
+func (n *Node) registerMetrics() {
 	m := n.metrics
 	stats := func() (h, mi, e, en float64) {
 		s := n.cache.Stats()
