@@ -30,7 +30,7 @@ func CAFiles(dir string) (cert, key string) {
 // EnsureCA loads the dev CA from dir, creating it on first use.
 func EnsureCA(dir string) (*x509.Certificate, *ecdsa.PrivateKey, error) {
 	certPath, keyPath := CAFiles(dir)
-	if c, k, err := loadCertKey(certPath, keyPath); err == nil {
+	if c, k, err := LoadCertKey(certPath, keyPath); err == nil {
 		return c, k, nil
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, err
@@ -66,7 +66,7 @@ func EnsureCA(dir string) (*x509.Certificate, *ecdsa.PrivateKey, error) {
 // returns their paths.
 func EnsureNodeCert(dir, id string, ca *x509.Certificate, caKey *ecdsa.PrivateKey) (cert, key string, err error) {
 	cert, key = filepath.Join(dir, id+".pem"), filepath.Join(dir, id+".key")
-	if _, _, err := loadCertKey(cert, key); err == nil {
+	if _, _, err := LoadCertKey(cert, key); err == nil {
 		return cert, key, nil
 	}
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -108,7 +108,8 @@ func writeCertKey(certPath, keyPath string, der []byte, key *ecdsa.PrivateKey) e
 	return os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
 }
 
-func loadCertKey(certPath, keyPath string) (*x509.Certificate, *ecdsa.PrivateKey, error) {
+// LoadCertKey reads a PEM certificate and its PEM PKCS#8 ECDSA private key.
+func LoadCertKey(certPath, keyPath string) (*x509.Certificate, *ecdsa.PrivateKey, error) {
 	cb, err := os.ReadFile(certPath)
 	if err != nil {
 		return nil, nil, err

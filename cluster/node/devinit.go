@@ -125,3 +125,15 @@ func devIdentity(t softhsm.Token) ([]byte, error) {
 	defer tok.Close()
 	return ceremonyHSM{tok}.IdentityKey()
 }
+
+// DevJoinPeers makes every node but the first (which bootstraps) join through the raft
+// addresses of all the others, so a node can join whichever of them is up.
+func DevJoinPeers(cfgs []Config) {
+	addrs := make([]string, len(cfgs))
+	for i, c := range cfgs {
+		addrs[i] = c.RaftAddr
+	}
+	for i := 1; i < len(cfgs); i++ {
+		cfgs[i].Join = devcluster.JoinPeers(addrs, i)
+	}
+}

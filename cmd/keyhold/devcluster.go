@@ -135,7 +135,7 @@ func prepareDevCluster(ctx context.Context, base Config, dir string, nodes int, 
 		c.ObjectStore, c.ObjectStoreDir, c.ObjectStoreShared = "dir", filepath.Join(dir, "objects"), true
 		cfgs = append(cfgs, c)
 	}
-	setJoinPeers(cfgs)
+	node.DevJoinPeers(cfgs)
 	for i := range cfgs {
 		if err := cfgs[i].Validate(); err != nil {
 			return nil, err
@@ -156,16 +156,4 @@ func prepareDevCluster(ctx context.Context, base Config, dir string, nodes int, 
 		}
 	}
 	return cfgs, nil
-}
-
-// setJoinPeers makes every node but the first (which bootstraps) join through the raft addresses
-// of all the others, so a node can join whichever of them is up.
-func setJoinPeers(cfgs []Config) {
-	addrs := make([]string, len(cfgs))
-	for i, c := range cfgs {
-		addrs[i] = c.RaftAddr
-	}
-	for i := 1; i < len(cfgs); i++ {
-		cfgs[i].Join = devcluster.JoinPeers(addrs, i)
-	}
 }
