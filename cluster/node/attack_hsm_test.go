@@ -14,12 +14,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/miekg/pkcs11"
+
 	"github.com/keyhold/keyhold/cluster/clustertest"
 	"github.com/keyhold/keyhold/cluster/devcluster"
 	"github.com/keyhold/keyhold/domain"
 	"github.com/keyhold/keyhold/hsm"
 	"github.com/keyhold/keyhold/softhsm"
-	"github.com/miekg/pkcs11"
 )
 
 // rawSession is what an attacker who has the node's user PIN gets: a PKCS#11 session of their

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+
 	"github.com/keyhold/keyhold/cluster/clustertest"
 	"github.com/keyhold/keyhold/softhsm"
 )

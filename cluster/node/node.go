@@ -280,3 +280,7 @@ func (n *Node) APIURL() string { return n.apiScheme + "://" + n.apiLn.Addr().Str
 
 // OpsAddr is the ops listener's address (/metrics, /healthz, /readyz, /v1/cluster/status).
 func (n *Node) OpsAddr() string { return n.opsLn.Addr().String() }
+
+// Service is the node's key service, for embedders and tests that drive it directly (Tick runs
+// the leader's scheduled work now).
+func (n *Node) Service() *domain.Service { return n.svc }

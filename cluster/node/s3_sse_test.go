@@ -15,8 +15,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/keyhold/keyhold/cluster/clustertest"
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/keyhold/keyhold/cluster/clustertest"
 )
 
 func TestS3EncryptionModes(t *testing.T) {
