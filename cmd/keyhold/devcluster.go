@@ -24,7 +24,7 @@ import (
 // node through the admit-node ceremony (1-of-1 quorum): the member's HSM identity key and the
 // domain key wrapped to it (inside node 1's HSM, after its security officer trusted that
 // identity key) go into the replicated domain record. The children then start; nodes 2..N join
-// raft as members (join.go), install their domain key from the record and become voters.
+// raft as members (cluster/node/join.go), install their domain key from the record and become voters.
 // Ports: node i adds 10*(i-1) to each of node 1's.
 
 // runDevCluster prepares and runs the N-node dev cluster until ctx ends.
