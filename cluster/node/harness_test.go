@@ -31,7 +31,9 @@ func (c *fakeClock) now() time.Time          { return time.Now().Add(time.Durati
 func (c *fakeClock) advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 // testNode is a live single-node keyhold on loopback with its own SoftHSM2 token, driven through
-// the AWS SDK for Go v2.
+// the AWS SDK for Go v2. It is the internal twin of nodetest.Node: these tests reach the node's
+// internals (tn.n.svc, tn.n.raft...), and Go does not let them import nodetest, which imports
+// this package.
 type testNode struct {
 	t      testing.TB
 	n      *Node
