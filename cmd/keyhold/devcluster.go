@@ -7,10 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 
 	"github.com/keyhold/keyhold/cluster/devcluster"
 	"github.com/keyhold/keyhold/cluster/node"
@@ -37,48 +35,18 @@ func runDevCluster(ctx context.Context, base Config, dir string, nodes int, stdo
 	if err != nil {
 		return err
 	}
-	var procs []*exec.Cmd
-	defer func() {
-		for _, p := range procs {
-			_ = p.Process.Signal(syscall.SIGTERM)
-		}
-		for _, p := range procs {
-			_ = p.Wait()
-		}
-	}()
 	infos := make([]devcluster.NodeInfo, len(cfgs))
 	for i, c := range cfgs {
-		logf, err := os.OpenFile(filepath.Join(dir, c.NodeID+".log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-		if err != nil {
-			return err
-		}
-		cmd := exec.Command(self, "serve", "-config", devcluster.ConfigPath(dir, c.NodeID))
-		cmd.Stdout, cmd.Stderr = logf, logf
-		if err := cmd.Start(); err != nil {
-			logf.Close()
-			return err
-		}
-		logf.Close()
-		procs = append(procs, cmd)
 		scheme := "http"
 		if c.APITLSCert != "" {
 			scheme = "https"
 		}
 		infos[i] = devcluster.NodeInfo{ID: c.NodeID, APIURL: scheme + "://" + c.APIAddr, OpsURL: "http://" + c.OpsAddr,
-			RaftAddr: c.RaftAddr, Config: devcluster.ConfigPath(dir, c.NodeID), PID: cmd.Process.Pid}
+			RaftAddr: c.RaftAddr, Config: devcluster.ConfigPath(dir, c.NodeID)}
 	}
-	b, _ := json.MarshalIndent(map[string]any{"nodes": infos}, "", "  ")
-	if err := os.WriteFile(filepath.Join(dir, "nodes.json"), append(b, '\n'), 0o600); err != nil {
-		return err
-	}
-	for _, in := range infos {
-		if err := devcluster.WaitReady(ctx, in.OpsURL); err != nil {
-			return fmt.Errorf("%s did not become ready (see %s/%s.log): %w", in.ID, dir, in.ID, err)
-		}
-	}
-	// Ready means serving; a joining member is ready as a raft non-voter already. The cluster is
-	// up once every node votes, so that losing any one keeps a quorum.
-	if err := devcluster.WaitVoters(ctx, infos); err != nil {
+	stop, err := devcluster.Run(ctx, self, dir, infos)
+	defer stop()
+	if err != nil {
 		return err
 	}
 	devcluster.PrintClusterTour(stdout, dir, infos)
