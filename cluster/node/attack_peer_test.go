@@ -79,6 +79,9 @@ func newAttackCluster(t *testing.T) *attackCluster {
 			t.Fatal(err)
 		}
 		cfg.TLSCA = caPath
+		// One object directory for the three nodes, declared shared, as dev mode has it: a
+		// per-node dir store cannot serve a cluster (objstore.go).
+		cfg.ObjectStoreDir, cfg.ObjectStoreShared = filepath.Join(dir, "objects"), true
 		if err := cfg.Validate(); err != nil {
 			t.Fatal(err)
 		}
