@@ -52,7 +52,7 @@ test: test-deps ## run the whole test suite with the race detector
 .PHONY: chaos
 chaos: deps ## run the fault-injection suite's long form on a real 3-process cluster and print its figures
 	@# Local directory mode (no package argument), so that the figures table is printed on success.
-	cd cmd/keyhold && KEYHOLD_CHAOS_LONG=1 $(GO) test -count=1 -run '^TestChaos$$' -timeout 30m -chaos.long
+	cd cluster/node && KEYHOLD_CHAOS_LONG=1 $(GO) test -count=1 -run '^TestChaos$$' -timeout 30m -chaos.long
 
 .PHONY: fuzz
 fuzz: ## run every fuzz target for FUZZTIME each
@@ -66,7 +66,7 @@ fuzz: ## run every fuzz target for FUZZTIME each
 .PHONY: bench
 bench: deps build ## run the Go benchmarks and the load tool against a live node
 	$(GO) test -run '^$$' -bench . -benchmem ./wrap/ ./hsm/ ./api/ ./cluster/
-	$(GO) test -run '^$$' -bench 'Sign|GenerateMac' ./cmd/keyhold/
+	$(GO) test -run '^$$' -bench 'Sign|GenerateMac' ./cluster/node/
 	./bin/keyhold-load -duration $(BENCHTIME) -ops Encrypt,Decrypt,GenerateDataKey,Sign,GenerateMac
 	./bin/keyhold-load -cluster 3 -concurrency 64,256 -duration $(BENCHTIME)
 	./bin/keyhold-load -s3 -s3-sizes 1MiB,64MiB -concurrency 4 -duration $(BENCHTIME)

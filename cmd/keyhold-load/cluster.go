@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+
+	"github.com/keyhold/keyhold/cluster/devcluster"
 )
 
 // runCluster measures writes on an n-node loopback cluster started with `keyhold dev --nodes n`:
@@ -44,7 +46,7 @@ func runCluster(ctx context.Context, keyholdBin string, n int, levels []int, d t
 	if err := dev.Start(); err != nil {
 		return err
 	}
-	var nodes []clusterNode
+	var nodes []devcluster.NodeInfo
 	defer func() {
 		for _, nd := range nodes {
 			_ = syscall.Kill(nd.PID, syscall.SIGKILL)
@@ -59,7 +61,7 @@ func runCluster(ctx context.Context, keyholdBin string, n int, levels []int, d t
 	if err != nil {
 		return fmt.Errorf("the dev cluster did not start: %w", err)
 	}
-	var nj struct{ Nodes []clusterNode }
+	var nj struct{ Nodes []devcluster.NodeInfo }
 	if err := json.Unmarshal(b, &nj); err != nil {
 		return err
 	}
@@ -95,16 +97,8 @@ func runCluster(ctx context.Context, keyholdBin string, n int, levels []int, d t
 	return nil
 }
 
-// clusterNode is one entry of nodes.json.
-type clusterNode struct {
-	ID     string `json:"id"`
-	APIURL string `json:"api_url"`
-	OpsURL string `json:"ops_url"`
-	PID    int    `json:"pid"`
-}
-
 // failover kills the leader and times the first successful write through the other nodes.
-func failover(ctx context.Context, nodes []clusterNode, clients []*kms.Client) (time.Duration, error) {
+func failover(ctx context.Context, nodes []devcluster.NodeInfo, clients []*kms.Client) (time.Duration, error) {
 	lead := -1
 	for i, nd := range nodes {
 		var st struct {

@@ -9,13 +9,15 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/keyhold/keyhold/cluster/node"
 )
 
 const deployDir = "../../deploy"
 
 // TestDeployExampleConfig: the example production config loads (no unknown fields) and validates.
 func TestDeployExampleConfig(t *testing.T) {
-	cfg := DefaultConfig()
+	cfg := node.DefaultConfig()
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	if err := loadConfig(&cfg, fs, []string{"-config", filepath.Join(deployDir, "keyhold.example.json")}); err != nil {
 		t.Fatal(err)

@@ -14,6 +14,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/keyhold/keyhold/cluster/node"
 )
 
 const usage = `keyhold: an HSM-backed key service with the AWS KMS API.
@@ -71,7 +73,7 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 }
 
 func runServe(ctx context.Context, args []string, stderr io.Writer) error {
-	cfg := DefaultConfig()
+	cfg := node.DefaultConfig()
 	fs := flag.NewFlagSet("keyhold serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	if err := loadConfig(&cfg, fs, args); err != nil {
@@ -84,13 +86,13 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if cfg.MemLock {
 		lockMemory(log)
 	}
-	n, err := startNode(cfg, log, nil)
+	n, err := node.Start(cfg, log, nil)
 	if err != nil {
 		return err
 	}
-	log.Info("keyhold serving", "node_id", cfg.NodeID, "api", n.apiLn.Addr().String(), "ops", n.opsLn.Addr().String(), "raft", cfg.RaftAddr)
+	log.Info("keyhold serving", "node_id", cfg.NodeID, "api", n.APIURL(), "ops", n.OpsAddr(), "raft", cfg.RaftAddr)
 	<-ctx.Done()
 	log.Info("keyhold shutting down")
-	n.close()
+	n.Close()
 	return nil
 }

@@ -10,32 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// awsCLI returns the path of an AWS CLI v2, or skips the test. `make test` installs one (Debian's
-// awscli package), and sets KEYHOLD_REQUIRE_AWSCLI so that a missing CLI fails there instead of
-// skipping.
-func awsCLI(t *testing.T) string {
-	t.Helper()
-	candidates := []string{os.Getenv("KEYHOLD_AWS_CLI"), "/usr/bin/aws", "/usr/local/bin/aws"}
-	if p, err := exec.LookPath("aws"); err == nil {
-		candidates = append(candidates, p)
-	}
-	for _, p := range candidates {
-		if p == "" {
-			continue
-		}
-		out, err := exec.Command(p, "--version").CombinedOutput()
-		if err == nil && strings.HasPrefix(string(out), "aws-cli/2") {
-			return p
-		}
-	}
-	if os.Getenv("KEYHOLD_REQUIRE_AWSCLI") != "" {
-		t.Fatal("AWS CLI v2 not found (apt-get install awscli)")
-	}
-	t.Skip("AWS CLI v2 not found (apt-get install awscli)")
-	return ""
-}
+	"github.com/keyhold/keyhold/cluster/clustertest"
+)
 
 // buildKeyhold builds the daemon binary once per test run.
 func buildKeyhold(t *testing.T) string {
@@ -84,7 +61,7 @@ func startDev(t *testing.T, bin, dir string, api, ops, raft string) *devProcess 
 		if !strings.Contains(tour, "source ") || !strings.Contains(tour, "kms create-key") {
 			t.Fatalf("the dev tour is missing its commands:\n%s", tour)
 		}
-	case <-time.After(time.Until(pollDeadline(t, 60*time.Second))):
+	case <-time.After(time.Until(clustertest.PollDeadline(t, 60*time.Second))):
 		_ = cmd.Process.Kill()
 		t.Fatal("keyhold dev did not print its tour")
 	}
@@ -97,7 +74,7 @@ func (p *devProcess) stop(t *testing.T) {
 	go func() { done <- p.cmd.Wait() }()
 	select {
 	case <-done:
-	case <-time.After(time.Until(pollDeadline(t, 20*time.Second))):
+	case <-time.After(time.Until(clustertest.PollDeadline(t, 20*time.Second))):
 		_ = p.cmd.Process.Kill()
 		t.Fatal("keyhold dev did not stop on SIGINT")
 	}
@@ -106,10 +83,10 @@ func (p *devProcess) stop(t *testing.T) {
 // TestREADMETour runs the README's tour with the AWS CLI v2 against `keyhold dev`, then restarts
 // the dev node and decrypts again: the state and credentials are reused.
 func TestREADMETour(t *testing.T) {
-	aws := awsCLI(t)
+	aws := clustertest.AWSCLI(t)
 	bin := buildKeyhold(t)
 	dir := filepath.Join(t.TempDir(), ".keyhold-dev")
-	api, ops, raft := freePort(t), freePort(t), freePort(t)
+	api, ops, raft := clustertest.FreePort(t), clustertest.FreePort(t), clustertest.FreePort(t)
 	p := startDev(t, bin, dir, api, ops, raft)
 	defer func() { p.stop(t) }()
 
