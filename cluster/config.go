@@ -38,6 +38,7 @@ type Observer func(op string, d time.Duration, err error)
 const (
 	OpApply        = "apply"         // Node.Apply, proposer side (enqueue to commit and FSM apply)
 	OpBarrier      = "barrier"       // Node.Barrier
+	OpReadIndex    = "read_index"    // Node.ReadIndex (a heartbeat round to a quorum)
 	OpApplyBatch   = "fsm_batch"     // one group of committed entries applied to the StateMachine
 	OpSnapshot     = "snapshot"      // Node.Snapshot (user-requested snapshot)
 	OpPersist      = "persist"       // writing a snapshot to disk (StateMachine Snapshot.Persist)

@@ -21,21 +21,24 @@ import (
 // StateMachine adapter. Its methods are safe for concurrent use. After Close every method
 // returns ErrClosed (Status reports State "Shutdown").
 type Node struct {
-	cfg       Config
-	raft      *raft.Raft
-	fsm       *fsm
-	trans     *raft.NetworkTransport
-	demux     *demux       // owns the raft listener; sorts raft and peer-API connections
-	peers     *http.Client // PeerClient
-	peerSrv   *http.Server // serves Config.Peer; nil without one
-	store     *raftboltdb.BoltStore
-	logs      raft.LogStore // store behind a cache of recent entries
-	leaders   leaderFanout
-	closed    atomic.Bool
-	closeOnce sync.Once
-	closeErr  error
-	stop      chan struct{} // closed by Close to stop watchLeadership
-	watchDone chan struct{} // closed when watchLeadership returns
+	cfg     Config
+	raft    *raft.Raft
+	fsm     *fsm
+	trans   *raft.NetworkTransport
+	demux   *demux       // owns the raft listener; sorts raft and peer-API connections
+	peers   *http.Client // PeerClient
+	peerSrv *http.Server // serves Config.Peer; nil without one
+	store   *raftboltdb.BoltStore
+	logs    raft.LogStore // store behind a cache of recent entries
+	leaders leaderFanout
+	closed  atomic.Bool
+	// termCommitted is the last term in which this node, as leader, committed a barrier: its
+	// commit index then covers everything acknowledged before (ReadIndex).
+	termCommitted atomic.Uint64
+	closeOnce     sync.Once
+	closeErr      error
+	stop          chan struct{} // closed by Close to stop watchLeadership
+	watchDone     chan struct{} // closed when watchLeadership returns
 }
 
 // Open starts a node on cfg.DataDir, restoring the newest snapshot there (if any) and then

@@ -12,8 +12,8 @@ import (
 
 // A read index is an index that covers every write acknowledged anywhere before it was asked
 // for: once this node has applied it, its replica reflects all of them. The leader makes one
-// with a barrier, which commits only while it still leads; a follower asks the leader over the
-// peer API. Three things use it:
+// from its commit index confirmed by a heartbeat round (cluster.Node.ReadIndex: no log entry),
+// so it answers only while it still leads; a follower asks the leader over the peer API. Three things use it:
 //
 //   - freshness.go: a background round every max_staleness/4 keeps the "fresh until" time that
 //     gates the API (bounded staleness);
