@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -24,14 +25,28 @@ func (s *signerFlags) add(fs *flag.FlagSet) {
 	fs.DurationVar(&s.ttl, "ttl", domain.DefaultProposalTTL, "how long the proposal waits for its quorum")
 }
 
+// signer is the operator key that signs the proposal or verdict, and with it the request:
+// --key after the command, else the key admin requests are signed with (--key before the
+// command, $KEYHOLDCTL_KEY, or dev mode's key), so that a dev node needs no flag.
+func (s signerFlags) signer(e *env) (ed25519.PrivateKey, error) {
+	if s.key == "" {
+		return e.requestSigner()
+	}
+	priv, err := loadKey(e, s.key, s.passFile)
+	if err != nil {
+		return nil, err
+	}
+	e.useSigner(priv)
+	return priv, nil
+}
+
 // propose builds a proposal of kind for the domain's current epoch, lets fill set its fields,
 // signs it with the operator's approval and submits it. The cluster verifies it.
 func propose(e *env, sf signerFlags, kind domain.ProposalKind, fill func(*domain.Proposal, domain.DomainStatus) error) error {
-	priv, err := loadKey(e, sf.key, sf.passFile)
+	priv, err := sf.signer(e)
 	if err != nil {
 		return err
 	}
-	e.useSigner(priv)
 	st, err := e.status()
 	if err != nil {
 		return err
@@ -80,11 +95,10 @@ func verdict(e *env, args []string, name string, v domain.Verdict) error {
 	if domain.ProposalID(p.Proposal) != id {
 		return errors.New("the node returned a proposal with another id")
 	}
-	priv, err := loadKey(e, sf.key, sf.passFile)
+	priv, err := sf.signer(e)
 	if err != nil {
 		return err
 	}
-	e.useSigner(priv)
 	sig := domain.SignProposal(priv, p.Proposal, v)
 	body, _ := json.Marshal(sig)
 	var out adminclient.ProposalView
