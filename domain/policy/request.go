@@ -58,17 +58,6 @@ type Principal struct {
 	Tags      map[string]string // principal tags, for aws:PrincipalTag/*
 }
 
-// rootARN returns the account principal's ARN in the principal's partition.
-func (p *Principal) rootARN() string {
-	partition := "aws"
-	if rest, ok := strings.CutPrefix(p.ARN, "arn:"); ok {
-		if part, _, ok := strings.Cut(rest, ":"); ok && part != "" {
-			partition = part
-		}
-	}
-	return "arn:" + partition + ":iam::" + p.Account + ":root"
-}
-
 // Request is what a policy is evaluated against.
 type Request struct {
 	Principal Principal
