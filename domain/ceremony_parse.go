@@ -90,24 +90,11 @@ func (p *Proposal) check() error {
 		"operator":    p.Operator != nil,
 		"record hash": len(p.RecordHash) > 0,
 	}
-	var want []string
-	switch p.Kind {
-	case KindInitDomain:
-		want = []string{"operators", "rules", "quorum"}
-	case KindAdmitNode:
-		want = []string{"member"}
-	case KindRemoveNode:
-		want = []string{"node"}
-	case KindRotateDK:
-	case KindAddOperator, KindRemoveOperator:
-		want = []string{"operator"}
-	case KindChangeQuorum:
-		want = []string{"rules", "quorum"}
-	case KindExportToken:
-		want = []string{"record hash"}
-	default:
+	k := kindOf(p.Kind)
+	if k == nil {
 		return bad("unknown kind %d", p.Kind)
 	}
+	want := k.fields
 	for _, f := range want {
 		if !has[f] {
 			return bad("%s needs its %s", p.Kind, f)

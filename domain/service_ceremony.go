@@ -123,49 +123,12 @@ func (s *Service) executeCeremony(ctx context.Context, r *ProposalRecord) error 
 	}
 	now := s.now()
 	cmd := executeProposalCmd{ID: r.ID, At: now, Executor: s.cfg.NodeID}
-	d := s.Domain()
-	switch p.Kind {
-	case KindInitDomain:
-		label := DomainKeyLabel(p.DomainID, 1)
-		if err := s.ensureDomainKey(label); err != nil {
-			return err
-		}
-		id, err := s.cfg.HSM.IdentityKey()
-		if err != nil {
-			return dependencyError("reading the HSM identity key", err)
-		}
-		cmd.DK = &DomainKeyVersion{Version: 1, Label: label, State: DKStateActive, CreatedAt: now}
-		cmd.Self = &Member{NodeID: s.cfg.NodeID, Address: s.cfg.NodeAddr, IdentityKey: id, TLSPin: s.cfg.TLSPin}
-	case KindAdmitNode:
-		for _, dk := range d.DKVersions {
-			if dk.State == DKStateRetired {
-				continue
-			}
-			w, err := s.cfg.HSM.WrapDomainKey(dk.Label, p.Member.NodeID, p.Member.IdentityKey)
-			if err != nil {
-				return dependencyError("wrapping the domain key for the new member", err)
-			}
-			cmd.Wrapped = append(cmd.Wrapped, memberWrap{NodeID: p.Member.NodeID, WrappedDK: WrappedDK{Version: dk.Version, Wrapped: w}})
-		}
-	case KindRotateDK:
-		v := d.CurrentDK + 1
-		label := DomainKeyLabel(d.ID, v)
-		if err := s.ensureDomainKey(label); err != nil {
-			return err
-		}
-		for _, m := range d.Members {
-			if m.NodeID == s.cfg.NodeID {
-				continue
-			}
-			w, err := s.cfg.HSM.WrapDomainKey(label, m.NodeID, m.IdentityKey)
-			if err != nil {
-				return dependencyError("wrapping the new domain key for "+m.NodeID, err)
-			}
-			cmd.Wrapped = append(cmd.Wrapped, memberWrap{NodeID: m.NodeID, WrappedDK: WrappedDK{Version: v, Wrapped: w}})
-		}
-		cmd.DK = &DomainKeyVersion{Version: v, Label: label, State: DKStateActive, CreatedAt: now}
-	default:
+	k := kindOf(p.Kind)
+	if k == nil || k.prepare == nil {
 		return nil
+	}
+	if err := k.prepare(ctx, s, p, s.Domain(), &cmd); err != nil {
+		return err
 	}
 	if err := s.propose(ctx, encode(cmdExecuteProposal, cmd)); err != nil {
 		return err
