@@ -10,12 +10,12 @@ import (
 
 // prepareInitDomain makes domain key version 1 in this node's HSM and names this node as the
 // first member.
-func prepareInitDomain(_ context.Context, s *Service, p *Proposal, _ *Domain, cmd *executeProposalCmd) error {
+func prepareInitDomain(ctx context.Context, s *Service, p *Proposal, _ *Domain, cmd *executeProposalCmd) error {
 	label := DomainKeyLabel(p.DomainID, 1)
-	if err := s.ensureDomainKey(label); err != nil {
+	if err := s.ensureDomainKey(ctx, label); err != nil {
 		return err
 	}
-	id, err := s.cfg.HSM.IdentityKey()
+	id, err := s.cfg.HSM.IdentityKey(ctx)
 	if err != nil {
 		return dependencyError("reading the HSM identity key", err)
 	}
@@ -51,17 +51,17 @@ func precheckRotateDK(d *Domain, _ *Proposal) error {
 
 // prepareRotateDK makes the next domain key version in this node's HSM and wraps it for every
 // other member.
-func prepareRotateDK(_ context.Context, s *Service, _ *Proposal, d *Domain, cmd *executeProposalCmd) error {
+func prepareRotateDK(ctx context.Context, s *Service, _ *Proposal, d *Domain, cmd *executeProposalCmd) error {
 	v := d.CurrentDK + 1
 	label := DomainKeyLabel(d.ID, v)
-	if err := s.ensureDomainKey(label); err != nil {
+	if err := s.ensureDomainKey(ctx, label); err != nil {
 		return err
 	}
 	for _, m := range d.Members {
 		if m.NodeID == s.cfg.NodeID {
 			continue
 		}
-		w, err := s.cfg.HSM.WrapDomainKey(label, m.NodeID, m.IdentityKey)
+		w, err := s.cfg.HSM.WrapDomainKey(ctx, label, m.NodeID, m.IdentityKey)
 		if err != nil {
 			return dependencyError("wrapping the new domain key for "+m.NodeID, err)
 		}

@@ -19,12 +19,12 @@ func precheckAdmitNode(d *Domain, p *Proposal) error {
 }
 
 // prepareAdmitNode wraps every live domain key version for the new member's identity key.
-func prepareAdmitNode(_ context.Context, s *Service, p *Proposal, d *Domain, cmd *executeProposalCmd) error {
+func prepareAdmitNode(ctx context.Context, s *Service, p *Proposal, d *Domain, cmd *executeProposalCmd) error {
 	for _, dk := range d.DKVersions {
 		if dk.State == DKStateRetired {
 			continue
 		}
-		w, err := s.cfg.HSM.WrapDomainKey(dk.Label, p.Member.NodeID, p.Member.IdentityKey)
+		w, err := s.cfg.HSM.WrapDomainKey(ctx, dk.Label, p.Member.NodeID, p.Member.IdentityKey)
 		if err != nil {
 			return dependencyError("wrapping the domain key for the new member", err)
 		}

@@ -98,7 +98,7 @@ func devInit(ctx context.Context, n *node, dir string) error {
 			return err
 		}
 		pub := priv.Public().(ed25519.PublicKey)
-		identity, err := ceremonyHSM{n.tok}.IdentityKey()
+		identity, err := ceremonyHSM{n.tok}.IdentityKey(wctx)
 		if err != nil {
 			return fmt.Errorf("the HSM identity key: %w", err)
 		}
@@ -118,7 +118,7 @@ func devInit(ctx context.Context, n *node, dir string) error {
 	if !ok {
 		akid, secret, err = n.svc.CreatePrincipal(wctx, "root", true)
 	} else {
-		secret, _, err = n.svc.SecretKey(akid)
+		secret, _, err = n.svc.SecretKey(wctx, akid)
 	}
 	if err != nil {
 		return fmt.Errorf("root principal: %w", err)

@@ -219,7 +219,7 @@ func devIdentity(t softhsm.Token) ([]byte, error) {
 		return nil, err
 	}
 	defer tok.Close()
-	return ceremonyHSM{tok}.IdentityKey()
+	return ceremonyHSM{tok}.IdentityKey(context.Background())
 }
 
 func devConfigPath(dir, id string) string { return filepath.Join(dir, id+".json") }
