@@ -48,6 +48,20 @@ type Proposal struct {
 	RecordHash []byte `cbor:"13,keyasint,omitempty"`
 }
 
+// fieldsSet reports, by the names ceremonyKind.fields uses, which of the kind-specific fields
+// are set: Proposal.check requires exactly the kind's.
+func (p *Proposal) fieldsSet() map[string]bool {
+	return map[string]bool{
+		"operators":   len(p.Operators) > 0,
+		"rules":       p.Rules != nil,
+		"quorum":      p.Quorum != 0,
+		"member":      p.Member != nil,
+		"node":        p.NodeID != "",
+		"operator":    p.Operator != nil,
+		"record hash": len(p.RecordHash) > 0,
+	}
+}
+
 // Verdict is what a signature says about a proposal. The zero value is invalid.
 type Verdict uint8
 

@@ -28,11 +28,15 @@ const (
 type ceremonyKind struct {
 	// name is the kind's name, as the CLI shows it.
 	name string
-	// fields are the optional Proposal fields the kind uses (the names Proposal.check knows); a
-	// proposal of the kind must set exactly these.
+	// fields are the optional Proposal fields the kind uses (the names Proposal.fieldsSet
+	// gives); a proposal of the kind must set exactly these.
 	fields []string
 	// quorum picks the kind's class from the quorum rules; 0 means the domain's default quorum.
 	quorum func(QuorumRules) int
+	// check, if set, checks the shape of the kind's proposal beyond what Proposal.check checks
+	// of every proposal (a field only this kind uses, say); its errors wrap ErrMalformed. It
+	// sees no domain state.
+	check func(p *Proposal) error
 	// precheck, if set, refuses at submission a proposal the domain as it is could not execute.
 	// d is the domain record (never nil: init-domain has no precheck).
 	precheck func(d *Domain, p *Proposal) error
