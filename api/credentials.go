@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 
 	"github.com/keyhold/keyhold/api/sigv4"
@@ -10,8 +11,8 @@ import (
 // credentialStore adapts the domain's principals to the SigV4 verifier.
 type credentialStore struct{ svc *domain.Service }
 
-func (c credentialStore) SecretKey(accessKeyID string) ([]byte, string, error) {
-	sec, name, err := c.svc.SecretKey(accessKeyID)
+func (c credentialStore) SecretKey(ctx context.Context, accessKeyID string) ([]byte, string, error) {
+	sec, name, err := c.svc.SecretKey(ctx, accessKeyID)
 	if errors.Is(err, domain.ErrAccessDenied) {
 		return nil, "", sigv4.ErrUnknownAccessKey
 	}

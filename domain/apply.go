@@ -37,59 +37,12 @@ func (s *State) Apply(cmd []byte) (err error) {
 			err = rejected(fmt.Sprintf("applying type %d panicked: %v", t, r))
 		}
 	}()
-	switch t {
-	case cmdInitDomain:
-		return applyJSON(body, s.applyInitDomain)
-	case cmdCreateKey:
-		return applyJSON(body, s.applyCreateKey)
-	case cmdUpdateDescription:
-		return applyJSON(body, s.applyUpdateDescription)
-	case cmdSetEnabled:
-		return applyJSON(body, s.applySetEnabled)
-	case cmdScheduleDeletion:
-		return applyJSON(body, s.applyScheduleDeletion)
-	case cmdCancelDeletion:
-		return applyJSON(body, s.applyCancelDeletion)
-	case cmdDeleteKey:
-		return applyJSON(body, s.applyDeleteKey)
-	case cmdCreateAlias:
-		return applyJSON(body, s.applyCreateAlias)
-	case cmdUpdateAlias:
-		return applyJSON(body, s.applyUpdateAlias)
-	case cmdDeleteAlias:
-		return applyJSON(body, s.applyDeleteAlias)
-	case cmdSetRotation:
-		return applyJSON(body, s.applySetRotation)
-	case cmdRotateKey:
-		return applyJSON(body, s.applyRotateKey)
-	case cmdTagKey:
-		return applyJSON(body, s.applyTagKey)
-	case cmdUntagKey:
-		return applyJSON(body, s.applyUntagKey)
-	case cmdCreatePrincipal:
-		return applyJSON(body, s.applyCreatePrincipal)
-	case cmdCreateBucket:
-		return applyJSON(body, s.applyCreateBucket)
-	case cmdDeleteBucket:
-		return applyJSON(body, s.applyDeleteBucket)
-	case cmdPutBucketEncryption:
-		return applyJSON(body, s.applyPutBucketEncryption)
-	case cmdSubmitProposal:
-		return applyJSON(body, s.applySubmitProposal)
-	case cmdApproveProposal:
-		return applyJSON(body, s.applyApproveProposal)
-	case cmdExecuteProposal:
-		return applyJSON(body, s.applyExecuteProposal)
-	case cmdExpireProposals:
-		return applyJSON(body, s.applyExpireProposals)
-	case cmdRewrap:
-		return applyJSON(body, s.applyRewrap)
-	case cmdImportDomain:
-		return applyJSON(body, s.applyImportDomain)
-	default:
-		// Unreachable while every type up to cmdLast has a case; kept so a gap is a rejection.
+	c, ok := commands[t]
+	if !ok {
+		// Unreachable while every type up to cmdLast has an entry; kept so a gap is a rejection.
 		return rejected(fmt.Sprintf("type %d has no handler", t))
 	}
+	return c.apply(s, body)
 }
 
 // applyJSON decodes body as a T and applies it. Decoding is lenient about unknown fields (a

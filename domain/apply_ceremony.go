@@ -172,10 +172,9 @@ func (s *State) evaluate(rec *ProposalRecord, p *Proposal, at time.Time) error {
 	approve, reject := countVerdicts(rec.Signed.Proposal, rec.Signed.Signatures, ops)
 	switch {
 	case approve >= need:
-		switch p.Kind {
-		case KindInitDomain, KindAdmitNode, KindRotateDK:
+		if kindOf(p.Kind).prepare != nil {
 			rec.Status = ProposalApproved
-		default:
+		} else {
 			if err := s.execute(rec, p, at); err != nil {
 				return err
 			}

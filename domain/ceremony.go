@@ -4,37 +4,7 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 )
-
-// ProposalKind is the ceremony a proposal asks for. The zero value is invalid; values are in
-// signed records, so never renumber.
-type ProposalKind uint8
-
-// Proposal kinds.
-const (
-	KindInvalid ProposalKind = iota
-	KindInitDomain
-	KindAdmitNode
-	KindRemoveNode
-	KindRotateDK
-	KindAddOperator
-	KindRemoveOperator
-	KindChangeQuorum
-	KindExportToken
-	kindEnd
-)
-
-var kindNames = [...]string{"", "init-domain", "admit-node", "remove-node", "rotate-domain-key",
-	"add-operator", "remove-operator", "change-quorum", "export-token"}
-
-// String returns the kind's name, as the CLI shows it.
-func (k ProposalKind) String() string {
-	if k < kindEnd {
-		return kindNames[k]
-	}
-	return fmt.Sprintf("kind(%d)", uint8(k))
-}
 
 // QuorumRules gives, per class of ceremony, how many distinct operators must approve. 0 means
 // Domain.Quorum.
@@ -48,15 +18,8 @@ type QuorumRules struct {
 // need returns the number of approvals kind needs under the rules, def being the default.
 func (r QuorumRules) need(k ProposalKind, def int) int {
 	n := 0
-	switch k {
-	case KindAdmitNode, KindRemoveNode:
-		n = r.Node
-	case KindRotateDK:
-		n = r.DomainKey
-	case KindInitDomain, KindAddOperator, KindRemoveOperator, KindChangeQuorum:
-		n = r.Governance
-	case KindExportToken:
-		n = r.Export
+	if c := kindOf(k); c != nil {
+		n = c.quorum(r)
 	}
 	if n == 0 {
 		n = def
@@ -83,6 +46,20 @@ type Proposal struct {
 	Operator  *Operator    `cbor:"12,keyasint,omitempty"` // add-operator, remove-operator (by PublicKey)
 	// RecordHash is, for export-token, the SHA-256 of the domain record being exported.
 	RecordHash []byte `cbor:"13,keyasint,omitempty"`
+}
+
+// fieldsSet reports, by the names ceremonyKind.fields uses, which of the kind-specific fields
+// are set: Proposal.check requires exactly the kind's.
+func (p *Proposal) fieldsSet() map[string]bool {
+	return map[string]bool{
+		"operators":   len(p.Operators) > 0,
+		"rules":       p.Rules != nil,
+		"quorum":      p.Quorum != 0,
+		"member":      p.Member != nil,
+		"node":        p.NodeID != "",
+		"operator":    p.Operator != nil,
+		"record hash": len(p.RecordHash) > 0,
+	}
 }
 
 // Verdict is what a signature says about a proposal. The zero value is invalid.

@@ -49,9 +49,9 @@ func newFakeHSM(identity []byte) *fakeHSM {
 	return &fakeHSM{keys: map[string]*softDK{}, identity: identity}
 }
 
-func (h *fakeHSM) IdentityKey() ([]byte, error) { return h.identity, nil }
+func (h *fakeHSM) IdentityKey(context.Context) ([]byte, error) { return h.identity, nil }
 
-func (h *fakeHSM) GenerateDomainKey(label string) error {
+func (h *fakeHSM) GenerateDomainKey(_ context.Context, label string) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if _, ok := h.keys[label]; ok {
@@ -61,22 +61,22 @@ func (h *fakeHSM) GenerateDomainKey(label string) error {
 	return nil
 }
 
-func (h *fakeHSM) HasDomainKey(label string) (bool, error) {
+func (h *fakeHSM) HasDomainKey(_ context.Context, label string) (bool, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	_, ok := h.keys[label]
 	return ok, nil
 }
 
-func (h *fakeHSM) WrapDomainKey(label, nodeID string, identity []byte) ([]byte, error) {
+func (h *fakeHSM) WrapDomainKey(_ context.Context, label, nodeID string, identity []byte) ([]byte, error) {
 	if _, err := ParseIdentityKey(identity); err != nil {
 		return nil, err
 	}
 	return []byte("wrapped:" + label + ":" + nodeID), nil
 }
 
-func (h *fakeHSM) UnwrapDomainKey(label string, wrapped []byte) error {
-	return h.GenerateDomainKey(label)
+func (h *fakeHSM) UnwrapDomainKey(ctx context.Context, label string, wrapped []byte) error {
+	return h.GenerateDomainKey(ctx, label)
 }
 
 // labelRing opens domain keys by the labels the state records, like cmd/keyhold's keyring.
@@ -85,7 +85,7 @@ type labelRing struct {
 	hsm *fakeHSM
 }
 
-func (r labelRing) DomainKey(v uint32) (wrap.AEAD, error) {
+func (r labelRing) DomainKey(_ context.Context, v uint32) (wrap.AEAD, error) {
 	var label string
 	r.st.View(func(vw *View) {
 		if d := vw.Domain(); d != nil {
@@ -180,7 +180,7 @@ func (e *ceremonyEnv) submit(t *testing.T, p *Proposal, by int) string {
 }
 
 func (e *ceremonyEnv) verdict(id string, by int, v Verdict) error {
-	rec, err := e.svc.Proposal(id)
+	rec, err := e.svc.Proposal(bg, id)
 	if err != nil {
 		return err
 	}
@@ -196,7 +196,7 @@ func (e *ceremonyEnv) approve(t *testing.T, id string, by int) {
 
 func (e *ceremonyEnv) status(t *testing.T, id string) ProposalStatus {
 	t.Helper()
-	rec, err := e.svc.Proposal(id)
+	rec, err := e.svc.Proposal(bg, id)
 	if err != nil {
 		t.Fatal(err)
 	}

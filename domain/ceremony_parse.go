@@ -81,33 +81,12 @@ func (p *Proposal) check() error {
 	if p.NotAfter <= 0 {
 		return bad("no expiry")
 	}
-	has := map[string]bool{
-		"operators":   len(p.Operators) > 0,
-		"rules":       p.Rules != nil,
-		"quorum":      p.Quorum != 0,
-		"member":      p.Member != nil,
-		"node":        p.NodeID != "",
-		"operator":    p.Operator != nil,
-		"record hash": len(p.RecordHash) > 0,
-	}
-	var want []string
-	switch p.Kind {
-	case KindInitDomain:
-		want = []string{"operators", "rules", "quorum"}
-	case KindAdmitNode:
-		want = []string{"member"}
-	case KindRemoveNode:
-		want = []string{"node"}
-	case KindRotateDK:
-	case KindAddOperator, KindRemoveOperator:
-		want = []string{"operator"}
-	case KindChangeQuorum:
-		want = []string{"rules", "quorum"}
-	case KindExportToken:
-		want = []string{"record hash"}
-	default:
+	has := p.fieldsSet()
+	k := kindOf(p.Kind)
+	if k == nil {
 		return bad("unknown kind %d", p.Kind)
 	}
+	want := k.fields
 	for _, f := range want {
 		if !has[f] {
 			return bad("%s needs its %s", p.Kind, f)
@@ -162,6 +141,9 @@ func (p *Proposal) check() error {
 	}
 	if p.RecordHash != nil && len(p.RecordHash) != 32 {
 		return bad("record hash of %d bytes, want 32", len(p.RecordHash))
+	}
+	if k.check != nil {
+		return k.check(p)
 	}
 	return nil
 }

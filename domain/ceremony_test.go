@@ -49,7 +49,7 @@ func TestForgedAndReplayedApprovalsAreRefused(t *testing.T) {
 		return p, e.submit(t, p, 0)
 	}
 	_, idA := mk()
-	recA, _ := e.svc.Proposal(idA)
+	recA, _ := e.svc.Proposal(bg, idA)
 
 	// Forged: a valid operator key with a signature that does not verify.
 	forged := SignProposal(e.ops[1].priv, recA.Signed.Proposal, VerdictApprove)
@@ -176,7 +176,7 @@ func TestAdmitAndRemoveNode(t *testing.T) {
 	// n2, seeing the replicated record, installs its key.
 	h2 := newFakeHSM(ids[1])
 	svc2 := NewService(e.st, nil, labelRing{e.st, h2}, Config{ARNs: testARNs, NodeID: "n2", HSM: h2})
-	if n, err := svc2.SyncDomainKeys(); err != nil || n != 1 {
+	if n, err := svc2.SyncDomainKeys(bg); err != nil || n != 1 {
 		t.Fatalf("SyncDomainKeys: got %d, %v; want 1", n, err)
 	}
 	// Identity keys that are not RSA-3072+ are refused at parse time.

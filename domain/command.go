@@ -56,6 +56,68 @@ const (
 	cmdReservedMax CommandType = 0x7F
 )
 
+// commandSpec is what keyhold knows about one command type, so that a new command is one entry
+// in commands rather than a case in Apply and a line in a separate forwarding list.
+type commandSpec struct {
+	// apply decodes the body and applies it to the state (Apply holds the state lock).
+	apply func(s *State, body []byte) error
+	// forward, if set, checks the body when a follower forwards the command to the leader (the
+	// peer API): only such commands may come from a peer (ValidateForwarded). nil: the command
+	// is proposed only by the node that built it, never forwarded.
+	forward func(body []byte) error
+}
+
+// local is a command that is never forwarded: Apply decodes its body as a T for apply.
+func local[T any](apply func(*State, *T) error) commandSpec {
+	return commandSpec{apply: func(s *State, body []byte) error { return applyJSON(body, func(c *T) error { return apply(s, c) }) }}
+}
+
+// forwarded is a command a follower may forward to the leader, which decodes the body strictly
+// as a T and, if check is set, checks it further before proposing it.
+func forwarded[T any](apply func(*State, *T) error, check func(*T) error) commandSpec {
+	c := local(apply)
+	c.forward = func(body []byte) error {
+		v, err := decodeStrict[T](body)
+		if err == nil && check != nil {
+			err = check(v)
+		}
+		return err
+	}
+	return c
+}
+
+// commands is the table of command types. init-domain (the domain's first node initialises it
+// before any other node can join) and import-domain (a domain token is imported on the node
+// that holds the HSM it is for, which then leads; keyholdctl import goes to that node's ops API)
+// are never forwarded. Ceremony execution, proposal expiry and re-wrap batches are forwarded by
+// a leader that loses leadership while it proposes them.
+var commands = map[CommandType]commandSpec{
+	cmdInitDomain:          local((*State).applyInitDomain),
+	cmdCreateKey:           forwarded((*State).applyCreateKey, nil),
+	cmdUpdateDescription:   forwarded((*State).applyUpdateDescription, nil),
+	cmdSetEnabled:          forwarded((*State).applySetEnabled, nil),
+	cmdScheduleDeletion:    forwarded((*State).applyScheduleDeletion, nil),
+	cmdCancelDeletion:      forwarded((*State).applyCancelDeletion, nil),
+	cmdDeleteKey:           forwarded((*State).applyDeleteKey, nil),
+	cmdCreateAlias:         forwarded((*State).applyCreateAlias, nil),
+	cmdUpdateAlias:         forwarded((*State).applyUpdateAlias, nil),
+	cmdDeleteAlias:         forwarded((*State).applyDeleteAlias, nil),
+	cmdSetRotation:         forwarded((*State).applySetRotation, nil),
+	cmdRotateKey:           forwarded((*State).applyRotateKey, nil),
+	cmdTagKey:              forwarded((*State).applyTagKey, nil),
+	cmdUntagKey:            forwarded((*State).applyUntagKey, nil),
+	cmdCreatePrincipal:     forwarded((*State).applyCreatePrincipal, nil),
+	cmdCreateBucket:        forwarded((*State).applyCreateBucket, nil),
+	cmdDeleteBucket:        forwarded((*State).applyDeleteBucket, nil),
+	cmdPutBucketEncryption: forwarded((*State).applyPutBucketEncryption, nil),
+	cmdSubmitProposal:      forwarded((*State).applySubmitProposal, checkForwardedSubmission),
+	cmdApproveProposal:     forwarded((*State).applyApproveProposal, checkForwardedApproval),
+	cmdExecuteProposal:     forwarded((*State).applyExecuteProposal, nil),
+	cmdExpireProposals:     forwarded((*State).applyExpireProposals, nil),
+	cmdRewrap:              forwarded((*State).applyRewrap, nil),
+	cmdImportDomain:        local((*State).applyImportDomain),
+}
+
 // Command bodies. Every field a replica needs is inside the command: Apply reads no clock, no
 // randomness and no HSM.
 type (

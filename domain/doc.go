@@ -7,11 +7,26 @@
 // the results. The same Apply therefore runs in the raft FSM on every node and can replay a domain
 // token offline.
 //
-// A command is one type byte followed by a JSON body (see command.go). Apply panics on an unknown
-// type byte: a node that cannot understand a committed command must stop rather than diverge.
+// A command is one type byte followed by a JSON body (see command.go). Each command type is one
+// entry in the commands table (command.go): how Apply decodes and applies it, and whether a
+// follower may forward it to the leader (ValidateForwarded). Apply rejects undecodable bytes
+// deterministically and reports a type from a newer version (ErrNewerCommand), on which the node
+// must stop rather than diverge.
+//
+// Ceremonies (init-domain, admit-node, rotate-domain-key, ...) are operator-signed proposals in
+// deterministic CBOR (ceremony*.go). Each kind is one entry in the ceremonyKinds table
+// (ceremony_kinds.go): its name, the proposal fields it uses, its quorum class, its precheck,
+// the HSM work the leader does for it (prepare) and its effect in Apply; the kinds' functions
+// live in ceremony_kinds_*.go.
 //
 // Service implements the AWS KMS operations on top of the state: it resolves key references,
 // checks key states, seals and opens ciphertext blobs with wrap, and proposes commands through a
 // Proposer (the raft cluster in production). Errors are domain sentinels wrapped in *Error, whose
-// message is safe to show to a client; package api maps the sentinels to AWS error codes.
+// message is safe to show to a client; package api maps the sentinels to AWS error codes
+// (ErrorKinds lists them). Every Service method that can block — catching up with the leader
+// before answering not-found, proposing, or calling the HSM through Keyring or CeremonyHSM —
+// takes the caller's context first, so a client's cancellation and deadline reach the wait.
+//
+// Imports: of keyhold, only package wrap (cmd/keyhold's deps tests enforce it); never hsm,
+// cluster or api, which implement or call the interfaces declared here.
 package domain

@@ -42,7 +42,7 @@ func (d *softDK) Decrypt(ct, ad []byte) ([]byte, error) {
 
 type softRing map[uint32]*softDK
 
-func (r softRing) DomainKey(v uint32) (wrap.AEAD, error) {
+func (r softRing) DomainKey(_ context.Context, v uint32) (wrap.AEAD, error) {
 	if k, ok := r[v]; ok {
 		return k, nil
 	}
@@ -80,3 +80,6 @@ func newTestService(t testing.TB) (*Service, *localProposer, *testClock) {
 	}
 	return svc, p, clk
 }
+
+// bg is the context of service calls in tests that do not cancel.
+var bg = context.Background()

@@ -42,7 +42,7 @@ func TestManagedKeyRefusesManagement(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err := svc.DescribeKey("alias/aws/s3")
+	k, err := svc.DescribeKey(bg, "alias/aws/s3")
 	if err != nil || k.KeyManager() != KeyManagerAWS {
 		t.Fatalf("DescribeKey: got %+v, %v; want KeyManager AWS", k, err)
 	}
@@ -116,20 +116,20 @@ func TestManagedKeyRefusesManagement(t *testing.T) {
 		t.Errorf("Apply automatic rotation: got %v, want success", err)
 	}
 	// Reads and use stay open.
-	if _, _, _, err := svc.GenerateDataKey("alias/aws/s3", 32, nil); err != nil {
+	if _, _, _, err := svc.GenerateDataKey(bg, "alias/aws/s3", 32, nil); err != nil {
 		t.Fatalf("managed key unusable: %v", err)
 	}
 	// As AWS does with its managed keys, keyhold rotates them every year.
-	st, err := svc.GetKeyRotationStatus(ref)
+	st, err := svc.GetKeyRotationStatus(bg, ref)
 	if err != nil || !st.Enabled || st.PeriodDays != DefaultRotationDays {
 		t.Fatalf("GetKeyRotationStatus: got %+v, %v; want enabled every %d days", st, err, DefaultRotationDays)
 	}
-	before, _ := svc.DescribeKey(ref)
+	before, _ := svc.DescribeKey(bg, ref)
 	clk.t = st.NextRotation
 	if err := svc.Tick(ctx); err != nil {
 		t.Fatal(err)
 	}
-	after, _ := svc.DescribeKey(ref)
+	after, _ := svc.DescribeKey(bg, ref)
 	if got, want := after.Current().Version, before.Current().Version+1; got != want {
 		t.Fatalf("after a year: version %d, want %d", got, want)
 	}
@@ -180,7 +180,7 @@ func TestLegacyManagedKeyIsMarked(t *testing.T) {
 	if err := svc.EnableKey(ctx, k.ID.String()); !errors.Is(err, ErrAccessDenied) {
 		t.Fatalf("EnableKey on an unmarked managed key: got %v, want ErrAccessDenied", err)
 	}
-	if d, _ := svc.DescribeKey(k.ID.String()); d.KeyManager() != KeyManagerAWS {
+	if d, _ := svc.DescribeKey(bg, k.ID.String()); d.KeyManager() != KeyManagerAWS {
 		t.Fatalf("unmarked managed key reads as %s", d.KeyManager())
 	}
 

@@ -16,7 +16,7 @@ func TestWriteSealedBeforeRotationIsRefused(t *testing.T) {
 	e := newCeremonyEnv(t, 1, 1, QuorumRules{})
 	ctx := context.Background()
 	id := mustKeyID(t)
-	ver, err := e.svc.sealNewMaterial(id, KeySpecSymmetricDefault, e.clk.t)
+	ver, err := e.svc.sealNewMaterial(bg, id, KeySpecSymmetricDefault, e.clk.t)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestProposeSealedRetriesAfterRotation(t *testing.T) {
 	id := mustKeyID(t)
 	err := e.svc.proposeSealed(ctx, func() ([]byte, error) {
 		attempts++
-		ver, err := e.svc.sealNewMaterial(id, KeySpecSymmetricDefault, e.clk.t)
+		ver, err := e.svc.sealNewMaterial(bg, id, KeySpecSymmetricDefault, e.clk.t)
 		if err != nil {
 			return nil, err
 		}

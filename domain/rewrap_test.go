@@ -22,7 +22,7 @@ func TestRotateDomainKeyRewrapsEverything(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ct, _, err := e.svc.Encrypt(k.ID.String(), []byte("secret"), nil)
+			ct, _, err := e.svc.Encrypt(bg, k.ID.String(), []byte("secret"), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -74,7 +74,7 @@ func TestRotateDomainKeyRewrapsEverything(t *testing.T) {
 	})
 	e.svc.cache.PurgeAll()
 	for _, b := range blobs {
-		pt, _, err := e.svc.Decrypt("", b.ct, nil)
+		pt, _, err := e.svc.Decrypt(bg, "", b.ct, nil)
 		if err != nil || !bytes.Equal(pt, []byte("secret")) {
 			t.Fatalf("decrypt %s after re-wrap: got %q, %v", b.id, pt, err)
 		}

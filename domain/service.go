@@ -22,8 +22,10 @@ type Proposer interface {
 
 // Keyring opens domain key versions held in this node's HSM. DomainKey must be safe for
 // concurrent use and cheap after the first call for a version (the HSM object handle is kept).
+// ctx is the request's: a first call for a version may look the key up in the HSM, or install
+// it there, and should give up when the caller does.
 type Keyring interface {
-	DomainKey(version uint32) (wrap.AEAD, error)
+	DomainKey(ctx context.Context, version uint32) (wrap.AEAD, error)
 }
 
 // Config configures a Service.
@@ -37,7 +39,7 @@ type Config struct {
 	Now func() time.Time
 	// Random fills GenerateRandom responses; nil means crypto/rand. Production wires the HSM's
 	// generator, as AWS KMS draws GenerateRandom from its HSMs.
-	Random func(n int) ([]byte, error)
+	Random func(ctx context.Context, n int) ([]byte, error)
 	Logger *slog.Logger
 	// CatchUp, when set, returns once this replica has applied every write the cluster had
 	// acknowledged when it was called (a read index from the leader). The service calls it only
@@ -145,7 +147,7 @@ type keySnapshot struct {
 }
 
 // resolve finds the key ref names. Aliases are accepted only where AWS accepts them.
-func (s *Service) resolve(ref string, allowAlias bool) (wrap.KeyID, error) {
+func (s *Service) resolve(ctx context.Context, ref string, allowAlias bool) (wrap.KeyID, error) {
 	r, err := s.cfg.ARNs.parseKeyRef(ref)
 	if err != nil {
 		return wrap.KeyID{}, err
@@ -154,7 +156,7 @@ func (s *Service) resolve(ref string, allowAlias bool) (wrap.KeyID, error) {
 		return wrap.KeyID{}, errorf(ErrNotFound, "Alias is not allowed here: specify the key with its key ID or key ARN, not '%s'", ref)
 	}
 	var id wrap.KeyID
-	found := s.lookup(func(v *View) bool {
+	found := s.lookup(ctx, func(v *View) bool {
 		if r.alias != "" {
 			if a := v.Alias(r.alias); a != nil {
 				id = a.KeyID
@@ -180,14 +182,15 @@ const catchUpTimeout = 4 * time.Second
 // lookup runs find against the local replica. When it finds nothing and the service has a
 // CatchUp, it brings the replica up to date with everything the cluster acknowledged and looks
 // once more: a key created through another node is then usable here as soon as CreateKey
-// returned there. Only the not-found path pays for the round trip to the leader.
-func (s *Service) lookup(find func(v *View) bool) bool {
+// returned there. Only the not-found path pays for the round trip to the leader. The wait is
+// bounded by catchUpTimeout and by ctx: a client that gives up stops the catch-up too.
+func (s *Service) lookup(ctx context.Context, find func(v *View) bool) bool {
 	var found bool
 	s.st.View(func(v *View) { found = find(v) })
 	if found || s.cfg.CatchUp == nil {
 		return found
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), catchUpTimeout)
+	ctx, cancel := context.WithTimeout(ctx, catchUpTimeout)
 	defer cancel()
 	if err := s.cfg.CatchUp(ctx); err != nil {
 		s.log.Debug("catching up before answering not found", "err", err)
@@ -198,9 +201,9 @@ func (s *Service) lookup(find func(v *View) bool) bool {
 }
 
 // snapshotKey copies the fields of key id the data plane needs.
-func (s *Service) snapshotKey(id wrap.KeyID, withVersions bool) (keySnapshot, bool) {
+func (s *Service) snapshotKey(ctx context.Context, id wrap.KeyID, withVersions bool) (keySnapshot, bool) {
 	var ks keySnapshot
-	ok := s.lookup(func(v *View) bool { return v.Key(id) != nil })
+	ok := s.lookup(ctx, func(v *View) bool { return v.Key(id) != nil })
 	if !ok {
 		return ks, false
 	}
@@ -261,9 +264,9 @@ func (s *Service) usableState(ks keySnapshot) error {
 
 // withBackingKey runs fn with the unwrapped backing key of version ver of key id, from the cache
 // or, on a miss, unwrapped by this node's HSM.
-func (s *Service) withBackingKey(id wrap.KeyID, ver KeyVersion, fn func(*wrap.BackingKey) error) error {
+func (s *Service) withBackingKey(ctx context.Context, id wrap.KeyID, ver KeyVersion, fn func(*wrap.BackingKey) error) error {
 	load := func() (*wrap.BackingKey, error) {
-		bk, err := wrap.OpenBackingKey(s.ring.DomainKey, id, ver.Version, ver.Token)
+		bk, err := wrap.OpenBackingKey(s.domainKeys(ctx), id, ver.Version, ver.Token)
 		if err != nil {
 			return nil, dependencyError("unwrapping the key", err)
 		}
@@ -272,10 +275,15 @@ func (s *Service) withBackingKey(id wrap.KeyID, ver KeyVersion, fn func(*wrap.Ba
 	return s.cache.With(wrap.CacheKey{ID: id, Version: ver.Version}, load, fn)
 }
 
+// domainKeys returns the keyring's DomainKey bound to ctx, in the shape package wrap takes.
+func (s *Service) domainKeys(ctx context.Context) func(uint32) (wrap.AEAD, error) {
+	return func(v uint32) (wrap.AEAD, error) { return s.ring.DomainKey(ctx, v) }
+}
+
 // random returns n random bytes from the configured source.
-func (s *Service) random(n int) ([]byte, error) {
+func (s *Service) random(ctx context.Context, n int) ([]byte, error) {
 	if s.cfg.Random != nil {
-		b, err := s.cfg.Random(n)
+		b, err := s.cfg.Random(ctx, n)
 		if err != nil {
 			return nil, dependencyError("generating random bytes", err)
 		}
@@ -290,7 +298,7 @@ func (s *Service) random(n int) ([]byte, error) {
 
 // sealNewVersion makes a fresh backing key and seals it under the current domain key: the one HSM
 // call a key version costs, made before proposing so that Apply stays free of HSM calls.
-func (s *Service) sealNewVersion(id wrap.KeyID, version uint32, at time.Time, rot RotationType) (KeyVersion, error) {
+func (s *Service) sealNewVersion(ctx context.Context, id wrap.KeyID, version uint32, at time.Time, rot RotationType) (KeyVersion, error) {
 	var dkv uint32
 	s.st.View(func(v *View) {
 		if d := v.Domain(); d != nil {
@@ -300,7 +308,7 @@ func (s *Service) sealNewVersion(id wrap.KeyID, version uint32, at time.Time, ro
 	if dkv == 0 {
 		return KeyVersion{}, errorf(ErrNoDomain, "the key domain is not initialised: run the domain init ceremony first")
 	}
-	dk, err := s.ring.DomainKey(dkv)
+	dk, err := s.ring.DomainKey(ctx, dkv)
 	if err != nil {
 		return KeyVersion{}, dependencyError("opening the domain key", err)
 	}

@@ -13,7 +13,7 @@ func (s *Service) CreateAlias(ctx context.Context, name, target string) error {
 	if err := checkAliasName(name); err != nil {
 		return err
 	}
-	id, err := s.resolve(target, false)
+	id, err := s.resolve(ctx, target, false)
 	if err != nil {
 		return err
 	}
@@ -32,7 +32,7 @@ func (s *Service) UpdateAlias(ctx context.Context, name, target string) error {
 	if err := checkAliasName(name); err != nil {
 		return err
 	}
-	id, err := s.resolve(target, false)
+	id, err := s.resolve(ctx, target, false)
 	if err != nil {
 		return err
 	}
@@ -63,7 +63,7 @@ type AliasInfo struct {
 
 // ListAliases lists aliases sorted by name, all of them or those of the key keyRef names, a page
 // at a time; the marker is the last alias name of the previous page.
-func (s *Service) ListAliases(keyRef string, limit int, marker string) ([]AliasInfo, string, error) {
+func (s *Service) ListAliases(ctx context.Context, keyRef string, limit int, marker string) ([]AliasInfo, string, error) {
 	if limit == 0 {
 		limit = 100
 	}
@@ -72,7 +72,7 @@ func (s *Service) ListAliases(keyRef string, limit int, marker string) ([]AliasI
 	}
 	var filter wrap.KeyID
 	if keyRef != "" {
-		id, err := s.resolve(keyRef, false)
+		id, err := s.resolve(ctx, keyRef, false)
 		if err != nil {
 			return nil, "", err
 		}

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"context"
 	"crypto"
 
 	"github.com/keyhold/keyhold/wrap"
@@ -11,8 +12,8 @@ import (
 // OAEP's: 214/190 bytes for RSA_2048, 342/318 for RSA_3072, 470/446 for RSA_4096. An
 // encryption context is refused: RSA encryption cannot bind one, and ignoring it would let a
 // caller believe it did.
-func (s *Service) EncryptAsymmetric(ref, alg string, plaintext []byte, ec map[string]string) ([]byte, wrap.KeyID, error) {
-	ks, h, err := s.rsaEncryptionKey(ref, alg, "Encrypt")
+func (s *Service) EncryptAsymmetric(ctx context.Context, ref, alg string, plaintext []byte, ec map[string]string) ([]byte, wrap.KeyID, error) {
+	ks, h, err := s.rsaEncryptionKey(ctx, ref, alg, "Encrypt")
 	if err != nil {
 		return nil, wrap.KeyID{}, err
 	}
@@ -37,11 +38,11 @@ func (s *Service) EncryptAsymmetric(ref, alg string, plaintext []byte, ec map[st
 // DecryptAsymmetric decrypts an RSAES-OAEP ciphertext with the private key of the RSA
 // ENCRYPT_DECRYPT key ref names; ref is required (an RSA ciphertext does not name its key).
 // Every failure to decrypt is the one InvalidCiphertext error.
-func (s *Service) DecryptAsymmetric(ref, alg string, ciphertext []byte, ec map[string]string) ([]byte, wrap.KeyID, error) {
+func (s *Service) DecryptAsymmetric(ctx context.Context, ref, alg string, ciphertext []byte, ec map[string]string) ([]byte, wrap.KeyID, error) {
 	if ref == "" {
 		return nil, wrap.KeyID{}, errorf(ErrValidation, "KeyId is required to decrypt with encryption algorithm %s", alg)
 	}
-	ks, h, err := s.rsaEncryptionKey(ref, alg, "Decrypt")
+	ks, h, err := s.rsaEncryptionKey(ctx, ref, alg, "Decrypt")
 	if err != nil {
 		return nil, wrap.KeyID{}, err
 	}
@@ -55,7 +56,7 @@ func (s *Service) DecryptAsymmetric(ref, alg string, ciphertext []byte, ec map[s
 		return nil, wrap.KeyID{}, invalidCiphertext()
 	}
 	var pt []byte
-	err = s.withPrivateKey(ks, func(pk *wrap.PrivateKey) error {
+	err = s.withPrivateKey(ctx, ks, func(pk *wrap.PrivateKey) error {
 		var err error
 		pt, err = pk.DecryptOAEP(h, ciphertext)
 		return err
@@ -67,8 +68,8 @@ func (s *Service) DecryptAsymmetric(ref, alg string, ciphertext []byte, ec map[s
 }
 
 // rsaEncryptionKey resolves an RSA ENCRYPT_DECRYPT key and the OAEP hash of alg.
-func (s *Service) rsaEncryptionKey(ref, alg, op string) (keySnapshot, crypto.Hash, error) {
-	ks, err := s.keyFor(ref, KeyUsageEncryptDecrypt, op)
+func (s *Service) rsaEncryptionKey(ctx context.Context, ref, alg, op string) (keySnapshot, crypto.Hash, error) {
+	ks, err := s.keyFor(ctx, ref, KeyUsageEncryptDecrypt, op)
 	if err != nil {
 		return keySnapshot{}, 0, err
 	}
@@ -85,8 +86,8 @@ func (s *Service) rsaEncryptionKey(ref, alg, op string) (keySnapshot, crypto.Has
 // DeriveSharedSecret runs ECDH between the private key of the KEY_AGREEMENT key ref names and
 // peer, a DER SubjectPublicKeyInfo on the same curve, and returns the raw shared secret (the
 // x-coordinate, as AWS does). The caller owns and clears it.
-func (s *Service) DeriveSharedSecret(ref, alg string, peer []byte) ([]byte, wrap.KeyID, error) {
-	ks, err := s.keyFor(ref, KeyUsageKeyAgreement, "DeriveSharedSecret")
+func (s *Service) DeriveSharedSecret(ctx context.Context, ref, alg string, peer []byte) ([]byte, wrap.KeyID, error) {
+	ks, err := s.keyFor(ctx, ref, KeyUsageKeyAgreement, "DeriveSharedSecret")
 	if err != nil {
 		return nil, wrap.KeyID{}, err
 	}
@@ -100,7 +101,7 @@ func (s *Service) DeriveSharedSecret(ref, alg string, peer []byte) ([]byte, wrap
 		return nil, wrap.KeyID{}, errorf(ErrValidation, "The PublicKey is not a valid DER-encoded %s public key (SubjectPublicKeyInfo).", ks.spec)
 	}
 	var z []byte
-	err = s.withPrivateKey(ks, func(pk *wrap.PrivateKey) error {
+	err = s.withPrivateKey(ctx, ks, func(pk *wrap.PrivateKey) error {
 		var err error
 		z, err = pk.ECDH(peer)
 		return err

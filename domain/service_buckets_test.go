@@ -85,7 +85,7 @@ func TestManagedKey(t *testing.T) {
 	if err != nil || again != id {
 		t.Fatalf("second call: got %v, %v, want %v", again, err, id)
 	}
-	if _, _, _, err := svc.GenerateDataKey("alias/aws/s3", 32, nil); err != nil {
+	if _, _, _, err := svc.GenerateDataKey(bg, "alias/aws/s3", 32, nil); err != nil {
 		t.Fatalf("managed key unusable: %v", err)
 	}
 }

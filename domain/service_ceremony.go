@@ -6,22 +6,24 @@ import (
 )
 
 // CeremonyHSM is the HSM work ceremonies need from this node, implemented over package hsm by
-// cmd/keyhold. Domain keys are named by the labels the domain record gives them.
+// the node runtime. Domain keys are named by the labels the domain record gives them. Every
+// method takes the caller's ctx; an implementation over PKCS#11, whose calls cannot be
+// interrupted, may only check it before starting.
 type CeremonyHSM interface {
 	// IdentityKey returns the PKIX DER of this node's HSM identity public key, generating the
 	// key pair on first use. Its private half never leaves the HSM.
-	IdentityKey() ([]byte, error)
+	IdentityKey(ctx context.Context) ([]byte, error)
 	// GenerateDomainKey creates a new domain key labelled label in the HSM.
-	GenerateDomainKey(label string) error
+	GenerateDomainKey(ctx context.Context, label string) error
 	// HasDomainKey reports whether the HSM holds the domain key labelled label.
-	HasDomainKey(label string) (bool, error)
+	HasDomainKey(ctx context.Context, label string) (bool, error)
 	// WrapDomainKey wraps the domain key labelled label to member nodeID's identity key (PKIX
 	// DER), first importing that key as a trusted wrapping key (a security-officer operation)
 	// if the HSM does not trust it yet.
-	WrapDomainKey(label, nodeID string, identity []byte) ([]byte, error)
+	WrapDomainKey(ctx context.Context, label, nodeID string, identity []byte) ([]byte, error)
 	// UnwrapDomainKey unwraps wrapped (made by a peer's WrapDomainKey for this node's identity)
 	// into the HSM under label.
-	UnwrapDomainKey(label string, wrapped []byte) error
+	UnwrapDomainKey(ctx context.Context, label string, wrapped []byte) error
 }
 
 // SubmitProposal submits a signed proposal (canonical CBOR of a SignedProposal) and returns its
@@ -61,9 +63,9 @@ func (s *Service) Proposals() []*ProposalRecord {
 
 // Proposal returns the proposal with id. Like a key, a proposal submitted through another node
 // is found here as soon as its submission returned there (lookup catches up before NotFound).
-func (s *Service) Proposal(id string) (*ProposalRecord, error) {
+func (s *Service) Proposal(ctx context.Context, id string) (*ProposalRecord, error) {
 	var out *ProposalRecord
-	s.lookup(func(v *View) bool { out = v.Proposal(id); return out != nil })
+	s.lookup(ctx, func(v *View) bool { out = v.Proposal(id); return out != nil })
 	if out == nil {
 		return nil, errorf(ErrNotFound, "proposal %s does not exist", id)
 	}
@@ -123,49 +125,12 @@ func (s *Service) executeCeremony(ctx context.Context, r *ProposalRecord) error 
 	}
 	now := s.now()
 	cmd := executeProposalCmd{ID: r.ID, At: now, Executor: s.cfg.NodeID}
-	d := s.Domain()
-	switch p.Kind {
-	case KindInitDomain:
-		label := DomainKeyLabel(p.DomainID, 1)
-		if err := s.ensureDomainKey(label); err != nil {
-			return err
-		}
-		id, err := s.cfg.HSM.IdentityKey()
-		if err != nil {
-			return dependencyError("reading the HSM identity key", err)
-		}
-		cmd.DK = &DomainKeyVersion{Version: 1, Label: label, State: DKStateActive, CreatedAt: now}
-		cmd.Self = &Member{NodeID: s.cfg.NodeID, Address: s.cfg.NodeAddr, IdentityKey: id, TLSPin: s.cfg.TLSPin}
-	case KindAdmitNode:
-		for _, dk := range d.DKVersions {
-			if dk.State == DKStateRetired {
-				continue
-			}
-			w, err := s.cfg.HSM.WrapDomainKey(dk.Label, p.Member.NodeID, p.Member.IdentityKey)
-			if err != nil {
-				return dependencyError("wrapping the domain key for the new member", err)
-			}
-			cmd.Wrapped = append(cmd.Wrapped, memberWrap{NodeID: p.Member.NodeID, WrappedDK: WrappedDK{Version: dk.Version, Wrapped: w}})
-		}
-	case KindRotateDK:
-		v := d.CurrentDK + 1
-		label := DomainKeyLabel(d.ID, v)
-		if err := s.ensureDomainKey(label); err != nil {
-			return err
-		}
-		for _, m := range d.Members {
-			if m.NodeID == s.cfg.NodeID {
-				continue
-			}
-			w, err := s.cfg.HSM.WrapDomainKey(label, m.NodeID, m.IdentityKey)
-			if err != nil {
-				return dependencyError("wrapping the new domain key for "+m.NodeID, err)
-			}
-			cmd.Wrapped = append(cmd.Wrapped, memberWrap{NodeID: m.NodeID, WrappedDK: WrappedDK{Version: v, Wrapped: w}})
-		}
-		cmd.DK = &DomainKeyVersion{Version: v, Label: label, State: DKStateActive, CreatedAt: now}
-	default:
+	k := kindOf(p.Kind)
+	if k == nil || k.prepare == nil {
 		return nil
+	}
+	if err := k.prepare(ctx, s, p, s.Domain(), &cmd); err != nil {
+		return err
 	}
 	if err := s.propose(ctx, encode(cmdExecuteProposal, cmd)); err != nil {
 		return err
@@ -176,13 +141,13 @@ func (s *Service) executeCeremony(ctx context.Context, r *ProposalRecord) error 
 
 // ensureDomainKey generates the domain key labelled label unless a previous attempt (a leader
 // that crashed before proposing) left it in the HSM already.
-func (s *Service) ensureDomainKey(label string) error {
-	ok, err := s.cfg.HSM.HasDomainKey(label)
+func (s *Service) ensureDomainKey(ctx context.Context, label string) error {
+	ok, err := s.cfg.HSM.HasDomainKey(ctx, label)
 	if err != nil {
 		return dependencyError("looking up the domain key", err)
 	}
 	if !ok {
-		if err := s.cfg.HSM.GenerateDomainKey(label); err != nil {
+		if err := s.cfg.HSM.GenerateDomainKey(ctx, label); err != nil {
 			return dependencyError("generating the domain key", err)
 		}
 	}
@@ -192,7 +157,7 @@ func (s *Service) ensureDomainKey(label string) error {
 // SyncDomainKeys installs in this node's HSM every domain key version the record wraps for this
 // node and the HSM does not hold yet. Every node runs it (a node admitted by a ceremony gets its
 // keys this way once the replicated record reaches it); it is idempotent.
-func (s *Service) SyncDomainKeys() (installed int, err error) {
+func (s *Service) SyncDomainKeys(ctx context.Context) (installed int, err error) {
 	d := s.Domain()
 	if d == nil || s.cfg.HSM == nil {
 		return 0, nil
@@ -206,14 +171,14 @@ func (s *Service) SyncDomainKeys() (installed int, err error) {
 		if !ok || dk.State == DKStateRetired {
 			continue
 		}
-		has, err := s.cfg.HSM.HasDomainKey(dk.Label)
+		has, err := s.cfg.HSM.HasDomainKey(ctx, dk.Label)
 		if err != nil {
 			return installed, dependencyError("looking up the domain key", err)
 		}
 		if has {
 			continue
 		}
-		if err := s.cfg.HSM.UnwrapDomainKey(dk.Label, w); err != nil {
+		if err := s.cfg.HSM.UnwrapDomainKey(ctx, dk.Label, w); err != nil {
 			return installed, dependencyError(fmt.Sprintf("unwrapping domain key version %d", dk.Version), err)
 		}
 		installed++
@@ -267,7 +232,7 @@ func (s *Service) ImportDomainToken(ctx context.Context, token []byte) error {
 	if s.cfg.HSM == nil {
 		return errorf(ErrUnsupported, "this node has no HSM")
 	}
-	id, err := s.cfg.HSM.IdentityKey()
+	id, err := s.cfg.HSM.IdentityKey(ctx)
 	if err != nil {
 		return dependencyError("reading the HSM identity key", err)
 	}
@@ -284,7 +249,7 @@ func (s *Service) ImportDomainToken(ctx context.Context, token []byte) error {
 		if dk.State == DKStateRetired {
 			continue
 		}
-		has, err := s.cfg.HSM.HasDomainKey(dk.Label)
+		has, err := s.cfg.HSM.HasDomainKey(ctx, dk.Label)
 		if err != nil {
 			return dependencyError("looking up the domain key", err)
 		}
@@ -295,7 +260,7 @@ func (s *Service) ImportDomainToken(ctx context.Context, token []byte) error {
 		if !ok {
 			return errorf(ErrValidation, "this node's HSM lacks domain key version %d and the token has no copy wrapped for it", dk.Version)
 		}
-		if err := s.cfg.HSM.UnwrapDomainKey(dk.Label, w); err != nil {
+		if err := s.cfg.HSM.UnwrapDomainKey(ctx, dk.Label, w); err != nil {
 			return dependencyError("unwrapping the domain key", err)
 		}
 	}
@@ -304,11 +269,11 @@ func (s *Service) ImportDomainToken(ctx context.Context, token []byte) error {
 
 // Identity returns this node's id and its HSM identity public key (PKIX DER), the inputs of an
 // admit-node proposal for it.
-func (s *Service) Identity() (nodeID string, identity []byte, err error) {
+func (s *Service) Identity(ctx context.Context) (nodeID string, identity []byte, err error) {
 	if s.cfg.HSM == nil {
 		return "", nil, errorf(ErrUnsupported, "this node has no HSM")
 	}
-	id, err := s.cfg.HSM.IdentityKey()
+	id, err := s.cfg.HSM.IdentityKey(ctx)
 	if err != nil {
 		return "", nil, dependencyError("reading the HSM identity key", err)
 	}

@@ -1,24 +1,28 @@
 package domain
 
-import "github.com/keyhold/keyhold/wrap"
+import (
+	"context"
+
+	"github.com/keyhold/keyhold/wrap"
+)
 
 // Encrypt seals plaintext under the current version of the key ref names. It returns the
 // ciphertext blob and the key's id.
-func (s *Service) Encrypt(ref string, plaintext []byte, ec map[string]string) ([]byte, wrap.KeyID, error) {
+func (s *Service) Encrypt(ctx context.Context, ref string, plaintext []byte, ec map[string]string) ([]byte, wrap.KeyID, error) {
 	if err := checkLen("plaintext", len(plaintext), 1, MaxPlaintext); err != nil {
 		return nil, wrap.KeyID{}, err
 	}
-	ks, err := s.usableKey(ref)
+	ks, err := s.usableKey(ctx, ref)
 	if err != nil {
 		return nil, wrap.KeyID{}, err
 	}
-	blob, err := s.seal(ks, plaintext, ec)
+	blob, err := s.seal(ctx, ks, plaintext, ec)
 	return blob, ks.id, err
 }
 
 // usableKey resolves ref to a key that a symmetric encryption operation may use now.
-func (s *Service) usableKey(ref string) (keySnapshot, error) {
-	ks, err := s.usableRef(ref)
+func (s *Service) usableKey(ctx context.Context, ref string) (keySnapshot, error) {
+	ks, err := s.usableRef(ctx, ref)
 	if err != nil {
 		return ks, err
 	}
@@ -27,24 +31,24 @@ func (s *Service) usableKey(ref string) (keySnapshot, error) {
 
 // usableRef resolves ref (aliases allowed) to a key that exists and whose state allows use,
 // whatever its usage: the start of every cryptographic operation.
-func (s *Service) usableRef(ref string) (keySnapshot, error) {
-	id, err := s.resolve(ref, true)
+func (s *Service) usableRef(ctx context.Context, ref string) (keySnapshot, error) {
+	id, err := s.resolve(ctx, ref, true)
 	if err != nil {
 		return keySnapshot{}, err
 	}
-	ks, ok := s.snapshotKey(id, false)
+	ks, ok := s.snapshotKey(ctx, id, false)
 	if !ok {
 		return keySnapshot{}, errorf(ErrNotFound, "Key '%s' does not exist", s.cfg.ARNs.Key(id))
 	}
 	return ks, s.usableState(ks)
 }
 
-func (s *Service) seal(ks keySnapshot, plaintext []byte, ec map[string]string) ([]byte, error) {
+func (s *Service) seal(ctx context.Context, ks keySnapshot, plaintext []byte, ec map[string]string) ([]byte, error) {
 	if err := checkContext(ec); err != nil {
 		return nil, err
 	}
 	var blob []byte
-	err := s.withBackingKey(ks.id, ks.current, func(bk *wrap.BackingKey) error {
+	err := s.withBackingKey(ctx, ks.id, ks.current, func(bk *wrap.BackingKey) error {
 		var err error
 		blob, err = wrap.Seal(bk, ks.id, ks.current.Version, plaintext, ec)
 		return err
@@ -58,7 +62,7 @@ func (s *Service) seal(ks keySnapshot, plaintext []byte, ec map[string]string) (
 // Decrypt opens a ciphertext blob. ref is optional: the key comes from the blob; when given, it
 // must name the same key or the call fails with IncorrectKey. Every failure to authenticate
 // the blob, including an unknown key or version, is the same InvalidCiphertext error.
-func (s *Service) Decrypt(ref string, blob []byte, ec map[string]string) ([]byte, wrap.KeyID, error) {
+func (s *Service) Decrypt(ctx context.Context, ref string, blob []byte, ec map[string]string) ([]byte, wrap.KeyID, error) {
 	if err := checkLen("ciphertextBlob", len(blob), 1, MaxCiphertextBlob); err != nil {
 		return nil, wrap.KeyID{}, err
 	}
@@ -70,7 +74,7 @@ func (s *Service) Decrypt(ref string, blob []byte, ec map[string]string) ([]byte
 		return nil, wrap.KeyID{}, invalidCiphertext()
 	}
 	if ref != "" {
-		want, err := s.resolve(ref, true)
+		want, err := s.resolve(ctx, ref, true)
 		if err != nil {
 			return nil, wrap.KeyID{}, err
 		}
@@ -78,7 +82,7 @@ func (s *Service) Decrypt(ref string, blob []byte, ec map[string]string) ([]byte
 			return nil, wrap.KeyID{}, errorf(ErrIncorrectKey, "The key ID in the request does not identify a KMS key that can perform this operation.")
 		}
 	}
-	ks, ok := s.snapshotKey(b.KeyID, true)
+	ks, ok := s.snapshotKey(ctx, b.KeyID, true)
 	if !ok {
 		return nil, wrap.KeyID{}, invalidCiphertext()
 	}
@@ -90,7 +94,7 @@ func (s *Service) Decrypt(ref string, blob []byte, ec map[string]string) ([]byte
 		return nil, wrap.KeyID{}, invalidCiphertext()
 	}
 	var pt []byte
-	err = s.withBackingKey(ks.id, ver, func(bk *wrap.BackingKey) error {
+	err = s.withBackingKey(ctx, ks.id, ver, func(bk *wrap.BackingKey) error {
 		var err error
 		pt, err = wrap.Open(bk, b, ec)
 		return err
@@ -116,20 +120,20 @@ type ReEncryptOutput struct {
 }
 
 // ReEncrypt decrypts blob and encrypts the plaintext under dstRef without returning it.
-func (s *Service) ReEncrypt(srcRef string, blob []byte, srcEC map[string]string, dstRef string, dstEC map[string]string) (ReEncryptOutput, error) {
+func (s *Service) ReEncrypt(ctx context.Context, srcRef string, blob []byte, srcEC map[string]string, dstRef string, dstEC map[string]string) (ReEncryptOutput, error) {
 	if dstRef == "" {
 		return ReEncryptOutput{}, errorf(ErrValidation, "1 validation error detected: Value null at 'destinationKeyId' failed to satisfy constraint: Member must not be null")
 	}
-	dst, err := s.usableKey(dstRef)
+	dst, err := s.usableKey(ctx, dstRef)
 	if err != nil {
 		return ReEncryptOutput{}, err
 	}
-	pt, src, err := s.Decrypt(srcRef, blob, srcEC)
+	pt, src, err := s.Decrypt(ctx, srcRef, blob, srcEC)
 	if err != nil {
 		return ReEncryptOutput{}, err
 	}
 	defer clear(pt)
-	out, err := s.seal(dst, pt, dstEC)
+	out, err := s.seal(ctx, dst, pt, dstEC)
 	if err != nil {
 		return ReEncryptOutput{}, err
 	}
@@ -139,11 +143,11 @@ func (s *Service) ReEncrypt(srcRef string, blob []byte, srcEC map[string]string,
 // GenerateDataKey returns a fresh random data key, in plaintext and sealed under the key ref
 // names. n is the key length in bytes. The caller owns the plaintext and should clear it once it
 // has been sent.
-func (s *Service) GenerateDataKey(ref string, n int, ec map[string]string) (plaintext, blob []byte, id wrap.KeyID, err error) {
+func (s *Service) GenerateDataKey(ctx context.Context, ref string, n int, ec map[string]string) (plaintext, blob []byte, id wrap.KeyID, err error) {
 	if err := checkRange("numberOfBytes", n, 1, MaxDataKeyBytes); err != nil {
 		return nil, nil, wrap.KeyID{}, err
 	}
-	ks, err := s.dataKeyCMK(ref)
+	ks, err := s.dataKeyCMK(ctx, ref)
 	if err != nil {
 		return nil, nil, wrap.KeyID{}, err
 	}
@@ -153,7 +157,7 @@ func (s *Service) GenerateDataKey(ref string, n int, ec map[string]string) (plai
 	if err != nil {
 		return nil, nil, wrap.KeyID{}, dependencyError("generating the data key", err)
 	}
-	blob, err = s.seal(ks, dek, ec)
+	blob, err = s.seal(ctx, ks, dek, ec)
 	if err != nil {
 		clear(dek)
 		return nil, nil, wrap.KeyID{}, err
@@ -162,11 +166,11 @@ func (s *Service) GenerateDataKey(ref string, n int, ec map[string]string) (plai
 }
 
 // GenerateRandom returns n random bytes from the HSM (or the configured source).
-func (s *Service) GenerateRandom(n int) ([]byte, error) {
+func (s *Service) GenerateRandom(ctx context.Context, n int) ([]byte, error) {
 	if err := checkRange("numberOfBytes", n, 1, MaxDataKeyBytes); err != nil {
 		return nil, err
 	}
-	return s.random(n)
+	return s.random(ctx, n)
 }
 
 // EnsureContext is exposed so that callers outside the service can apply the same encryption

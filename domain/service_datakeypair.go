@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"context"
 	"github.com/keyhold/keyhold/wrap"
 )
 
@@ -17,7 +18,7 @@ type DataKeyPair struct {
 
 // GenerateDataKeyPair makes a fresh key pair of KeyPairSpec pairSpec and seals its private key
 // under the symmetric encryption key ref names, binding ec. keyhold keeps neither half.
-func (s *Service) GenerateDataKeyPair(ref, pairSpec string, ec map[string]string, withPlaintext bool) (DataKeyPair, error) {
+func (s *Service) GenerateDataKeyPair(ctx context.Context, ref, pairSpec string, ec map[string]string, withPlaintext bool) (DataKeyPair, error) {
 	if pairSpec == "" {
 		return DataKeyPair{}, errorf(ErrValidation, "1 validation error detected: Value null at 'keyPairSpec' failed to satisfy constraint: Member must not be null")
 	}
@@ -25,7 +26,7 @@ func (s *Service) GenerateDataKeyPair(ref, pairSpec string, ec map[string]string
 	if !ok {
 		return DataKeyPair{}, validationf("keyPairSpec", pairSpec, "Member must satisfy enum value set: [RSA_2048, RSA_3072, RSA_4096, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1, SM2]")
 	}
-	ks, err := s.dataKeyCMK(ref)
+	ks, err := s.dataKeyCMK(ctx, ref)
 	if err != nil {
 		return DataKeyPair{}, err
 	}
@@ -40,7 +41,7 @@ func (s *Service) GenerateDataKeyPair(ref, pairSpec string, ec map[string]string
 	}
 	defer pk.Destroy()
 	der := pk.PKCS8()
-	blob, err := s.seal(ks, der, ec)
+	blob, err := s.seal(ctx, ks, der, ec)
 	if err != nil {
 		clear(der)
 		return DataKeyPair{}, err
@@ -57,8 +58,8 @@ func (s *Service) GenerateDataKeyPair(ref, pairSpec string, ec map[string]string
 // dataKeyCMK resolves the CMK of a data key operation: a usable symmetric encryption key. An
 // asymmetric or HMAC key is UnsupportedOperation (data keys need a symmetric key), a key of
 // another usage InvalidKeyUsage.
-func (s *Service) dataKeyCMK(ref string) (keySnapshot, error) {
-	ks, err := s.usableRef(ref)
+func (s *Service) dataKeyCMK(ctx context.Context, ref string) (keySnapshot, error) {
+	ks, err := s.usableRef(ctx, ref)
 	if err != nil {
 		return keySnapshot{}, err
 	}

@@ -69,7 +69,7 @@ func (s *Service) createKey(ctx context.Context, in CreateKeyInput, awsManaged b
 	}
 	now := s.now()
 	err = s.proposeSealed(ctx, func() ([]byte, error) {
-		ver, err := s.sealNewMaterial(id, in.KeySpec, now)
+		ver, err := s.sealNewMaterial(ctx, id, in.KeySpec, now)
 		if err != nil {
 			return nil, err
 		}
@@ -90,8 +90,8 @@ func (s *Service) createKey(ctx context.Context, in CreateKeyInput, awsManaged b
 }
 
 // DescribeKey returns a key's metadata; ref may be any key reference.
-func (s *Service) DescribeKey(ref string) (*Key, error) {
-	id, err := s.resolve(ref, true)
+func (s *Service) DescribeKey(ctx context.Context, ref string) (*Key, error) {
+	id, err := s.resolve(ctx, ref, true)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +143,7 @@ func (s *Service) UpdateKeyDescription(ctx context.Context, ref, desc string) er
 	if err := checkLen("description", len(desc), 0, MaxDescription); err != nil {
 		return err
 	}
-	id, err := s.resolve(ref, false)
+	id, err := s.resolve(ctx, ref, false)
 	if err != nil {
 		return err
 	}
@@ -164,7 +164,7 @@ func (s *Service) DisableKey(ctx context.Context, ref string) error {
 }
 
 func (s *Service) setEnabled(ctx context.Context, ref string, on bool) error {
-	id, err := s.resolve(ref, false)
+	id, err := s.resolve(ctx, ref, false)
 	if err != nil {
 		return err
 	}
@@ -187,7 +187,7 @@ func (s *Service) ScheduleKeyDeletion(ctx context.Context, ref string, days int)
 	if err := checkRange("pendingWindowInDays", days, MinPendingWindowDays, MaxPendingWindowDays); err != nil {
 		return nil, err
 	}
-	id, err := s.resolve(ref, false)
+	id, err := s.resolve(ctx, ref, false)
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +202,7 @@ func (s *Service) ScheduleKeyDeletion(ctx context.Context, ref string, days int)
 
 // CancelKeyDeletion takes a key out of PendingDeletion; it is left Disabled, as in AWS.
 func (s *Service) CancelKeyDeletion(ctx context.Context, ref string) (*Key, error) {
-	id, err := s.resolve(ref, false)
+	id, err := s.resolve(ctx, ref, false)
 	if err != nil {
 		return nil, err
 	}

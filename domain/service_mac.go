@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"context"
 	"github.com/keyhold/keyhold/wrap"
 )
 
@@ -9,8 +10,8 @@ const MaxMacMessage = 4096
 
 // GenerateMac returns HMAC(key, msg) under the GENERATE_VERIFY_MAC key ref names and the MAC
 // algorithm alg, which must be the key spec's.
-func (s *Service) GenerateMac(ref string, msg []byte, alg string) ([]byte, wrap.KeyID, error) {
-	ks, err := s.keyFor(ref, KeyUsageGenerateVerify, "GenerateMac")
+func (s *Service) GenerateMac(ctx context.Context, ref string, msg []byte, alg string) ([]byte, wrap.KeyID, error) {
+	ks, err := s.keyFor(ctx, ref, KeyUsageGenerateVerify, "GenerateMac")
 	if err != nil {
 		return nil, wrap.KeyID{}, err
 	}
@@ -18,7 +19,7 @@ func (s *Service) GenerateMac(ref string, msg []byte, alg string) ([]byte, wrap.
 		return nil, wrap.KeyID{}, err
 	}
 	var mac []byte
-	err = s.withHMACKey(ks, func(hk *wrap.HMACKey) error {
+	err = s.withHMACKey(ctx, ks, func(hk *wrap.HMACKey) error {
 		var err error
 		mac, err = hk.MAC(macHashes[alg], msg)
 		return err
@@ -31,8 +32,8 @@ func (s *Service) GenerateMac(ref string, msg []byte, alg string) ([]byte, wrap.
 
 // VerifyMac checks mac over msg; a MAC that does not match is ErrInvalidMac (AWS's
 // KMSInvalidMacException). The comparison is constant-time.
-func (s *Service) VerifyMac(ref string, msg []byte, alg string, mac []byte) (wrap.KeyID, error) {
-	ks, err := s.keyFor(ref, KeyUsageGenerateVerify, "VerifyMac")
+func (s *Service) VerifyMac(ctx context.Context, ref string, msg []byte, alg string, mac []byte) (wrap.KeyID, error) {
+	ks, err := s.keyFor(ctx, ref, KeyUsageGenerateVerify, "VerifyMac")
 	if err != nil {
 		return wrap.KeyID{}, err
 	}
@@ -43,7 +44,7 @@ func (s *Service) VerifyMac(ref string, msg []byte, alg string, mac []byte) (wra
 		return wrap.KeyID{}, err
 	}
 	var ok bool
-	err = s.withHMACKey(ks, func(hk *wrap.HMACKey) error {
+	err = s.withHMACKey(ctx, ks, func(hk *wrap.HMACKey) error {
 		var err error
 		ok, err = hk.VerifyMAC(macHashes[alg], msg, mac)
 		return err

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"context"
 	"time"
 
 	"github.com/keyhold/keyhold/wrap"
@@ -10,12 +11,12 @@ import (
 // SYMMETRIC_DEFAULT, a key pair for an asymmetric spec (private key sealed, public key in
 // clear), an HMAC key for an HMAC spec. As with backing keys, the secret exists in plaintext
 // only here and in the data-plane cache, and the HSM call happens before proposing.
-func (s *Service) sealNewMaterial(id wrap.KeyID, spec string, at time.Time) (KeyVersion, error) {
+func (s *Service) sealNewMaterial(ctx context.Context, id wrap.KeyID, spec string, at time.Time) (KeyVersion, error) {
 	if spec == KeySpecSymmetricDefault {
-		return s.sealNewVersion(id, 1, at, RotationInvalid)
+		return s.sealNewVersion(ctx, id, 1, at, RotationInvalid)
 	}
 	info := keySpecs[spec]
-	dkv, dk, err := s.currentDomainKey()
+	dkv, dk, err := s.currentDomainKey(ctx)
 	if err != nil {
 		return KeyVersion{}, err
 	}
@@ -44,7 +45,7 @@ func (s *Service) sealNewMaterial(id wrap.KeyID, spec string, at time.Time) (Key
 }
 
 // currentDomainKey returns the current domain key version and its AEAD.
-func (s *Service) currentDomainKey() (uint32, wrap.AEAD, error) {
+func (s *Service) currentDomainKey(ctx context.Context) (uint32, wrap.AEAD, error) {
 	var dkv uint32
 	s.st.View(func(v *View) {
 		if d := v.Domain(); d != nil {
@@ -54,7 +55,7 @@ func (s *Service) currentDomainKey() (uint32, wrap.AEAD, error) {
 	if dkv == 0 {
 		return 0, nil, errorf(ErrNoDomain, "the key domain is not initialised: run the domain init ceremony first")
 	}
-	dk, err := s.ring.DomainKey(dkv)
+	dk, err := s.ring.DomainKey(ctx, dkv)
 	if err != nil {
 		return 0, nil, dependencyError("opening the domain key", err)
 	}
@@ -63,11 +64,11 @@ func (s *Service) currentDomainKey() (uint32, wrap.AEAD, error) {
 
 // withPrivateKey runs fn with the unwrapped private key of an asymmetric key's current
 // version, from the cache or, on a miss, unwrapped by this node's HSM.
-func (s *Service) withPrivateKey(ks keySnapshot, fn func(*wrap.PrivateKey) error) error {
+func (s *Service) withPrivateKey(ctx context.Context, ks keySnapshot, fn func(*wrap.PrivateKey) error) error {
 	alg := keySpecs[ks.spec].alg
 	ver := ks.current
 	load := func() (*wrap.PrivateKey, error) {
-		pk, err := wrap.OpenPrivateKey(s.ring.DomainKey, alg, ks.id, ver.Version, ver.Token)
+		pk, err := wrap.OpenPrivateKey(s.domainKeys(ctx), alg, ks.id, ver.Version, ver.Token)
 		if err != nil {
 			return nil, dependencyError("unwrapping the key", err)
 		}
@@ -77,11 +78,11 @@ func (s *Service) withPrivateKey(ks keySnapshot, fn func(*wrap.PrivateKey) error
 }
 
 // withHMACKey runs fn with the unwrapped key of an HMAC key's current version.
-func (s *Service) withHMACKey(ks keySnapshot, fn func(*wrap.HMACKey) error) error {
+func (s *Service) withHMACKey(ctx context.Context, ks keySnapshot, fn func(*wrap.HMACKey) error) error {
 	size := keySpecs[ks.spec].hmacSize
 	ver := ks.current
 	load := func() (*wrap.HMACKey, error) {
-		hk, err := wrap.OpenHMACKey(s.ring.DomainKey, ks.id, ver.Version, size, ver.Token)
+		hk, err := wrap.OpenHMACKey(s.domainKeys(ctx), ks.id, ver.Version, size, ver.Token)
 		if err != nil {
 			return nil, dependencyError("unwrapping the key", err)
 		}
@@ -92,8 +93,8 @@ func (s *Service) withHMACKey(ks keySnapshot, fn func(*wrap.HMACKey) error) erro
 
 // keyFor resolves ref (aliases allowed) to a usable key whose usage is usage: the checks every
 // asymmetric and HMAC operation starts with. op names the operation in messages.
-func (s *Service) keyFor(ref, usage, op string) (keySnapshot, error) {
-	ks, err := s.usableRef(ref)
+func (s *Service) keyFor(ctx context.Context, ref, usage, op string) (keySnapshot, error) {
+	ks, err := s.usableRef(ctx, ref)
 	if err != nil {
 		return keySnapshot{}, err
 	}

@@ -22,7 +22,7 @@ func (s *Service) CreatePrincipal(ctx context.Context, name string, root bool) (
 	clear(raw)
 	created := s.now()
 	err = s.proposeSealed(ctx, func() ([]byte, error) {
-		dkv, dk, err := s.currentDomainKey()
+		dkv, dk, err := s.currentDomainKey(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -43,7 +43,7 @@ func (s *Service) CreatePrincipal(ctx context.Context, name string, root bool) (
 // SecretKey returns the secret access key of a principal and its name, for SigV4 verification.
 // The caller owns the returned slice and must clear it. Unwrapped secrets are cached (bounded,
 // with a TTL, zeroed on eviction) so that authenticating a request needs no HSM call.
-func (s *Service) SecretKey(accessKeyID string) ([]byte, string, error) {
+func (s *Service) SecretKey(ctx context.Context, accessKeyID string) ([]byte, string, error) {
 	var p *Principal
 	s.st.View(func(v *View) {
 		if q := v.Principal(accessKeyID); q != nil {
@@ -57,7 +57,7 @@ func (s *Service) SecretKey(accessKeyID string) ([]byte, string, error) {
 	if sec, ok := s.creds.get(accessKeyID, s.cfg.Now()); ok {
 		return sec, p.Name, nil
 	}
-	sec, err := wrap.OpenKeyToken(s.ring.DomainKey, wrap.KindCredential, []byte(accessKeyID), p.Token)
+	sec, err := wrap.OpenKeyToken(s.domainKeys(ctx), wrap.KindCredential, []byte(accessKeyID), p.Token)
 	if err != nil {
 		return nil, "", dependencyError("unwrapping the access key", err)
 	}

@@ -91,13 +91,13 @@ func (s *Service) RewrapStep(ctx context.Context, batch int) (done bool, err err
 	if target == 0 {
 		return true, nil
 	}
-	dk, err := s.ring.DomainKey(target)
+	dk, err := s.ring.DomainKey(ctx, target)
 	if err != nil {
 		return false, dependencyError("opening the new domain key", err)
 	}
 	for i := range keys {
 		it := &keys[i]
-		tok, err := s.reseal(dk, target, wrap.KeyBinding(it.ID, it.Version), it.Token)
+		tok, err := s.reseal(ctx, dk, target, wrap.KeyBinding(it.ID, it.Version), it.Token)
 		if err != nil {
 			return false, err
 		}
@@ -105,7 +105,7 @@ func (s *Service) RewrapStep(ctx context.Context, batch int) (done bool, err err
 	}
 	for i := range prins {
 		it := &prins[i]
-		tok, err := s.reseal(dk, target, []byte(it.AccessKeyID), it.Token)
+		tok, err := s.reseal(ctx, dk, target, []byte(it.AccessKeyID), it.Token)
 		if err != nil {
 			return false, err
 		}
@@ -127,12 +127,12 @@ func (s *Service) RewrapStep(ctx context.Context, batch int) (done bool, err err
 
 // reseal opens a key token of any kind under whichever domain key sealed it and seals the
 // secret again under dk (version target), with the same kind and binding.
-func (s *Service) reseal(dk wrap.AEAD, target uint32, binding, token []byte) ([]byte, error) {
+func (s *Service) reseal(ctx context.Context, dk wrap.AEAD, target uint32, binding, token []byte) ([]byte, error) {
 	kind, err := wrap.KeyTokenKind(token)
 	if err != nil {
 		return nil, dependencyError("reading a key token", err)
 	}
-	secret, err := wrap.OpenKeyToken(s.ring.DomainKey, kind, binding, token)
+	secret, err := wrap.OpenKeyToken(s.domainKeys(ctx), kind, binding, token)
 	if err != nil {
 		return nil, dependencyError("unwrapping a key token for re-wrap", err)
 	}

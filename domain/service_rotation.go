@@ -16,7 +16,7 @@ func (s *Service) EnableKeyRotation(ctx context.Context, ref string, periodDays 
 	if err := checkRange("rotationPeriodInDays", periodDays, MinRotationDays, MaxRotationDays); err != nil {
 		return err
 	}
-	id, err := s.rotatableKey(ref)
+	id, err := s.rotatableKey(ctx, ref)
 	if err != nil {
 		return err
 	}
@@ -28,7 +28,7 @@ func (s *Service) EnableKeyRotation(ctx context.Context, ref string, periodDays 
 
 // DisableKeyRotation turns automatic rotation off; existing versions stay.
 func (s *Service) DisableKeyRotation(ctx context.Context, ref string) error {
-	id, err := s.rotatableKey(ref)
+	id, err := s.rotatableKey(ctx, ref)
 	if err != nil {
 		return err
 	}
@@ -38,12 +38,12 @@ func (s *Service) DisableKeyRotation(ctx context.Context, ref string) error {
 	return s.propose(ctx, encode(cmdSetRotation, setRotationCmd{ID: id, Enabled: false, At: s.now()}))
 }
 
-func (s *Service) rotatableKey(ref string) (wrap.KeyID, error) {
-	id, err := s.resolve(ref, false)
+func (s *Service) rotatableKey(ctx context.Context, ref string) (wrap.KeyID, error) {
+	id, err := s.resolve(ctx, ref, false)
 	if err != nil {
 		return wrap.KeyID{}, err
 	}
-	ks, _ := s.snapshotKey(id, false)
+	ks, _ := s.snapshotKey(ctx, id, false)
 	if ks.spec != KeySpecSymmetricDefault {
 		return wrap.KeyID{}, errorf(ErrUnsupported, "%s does not support automatic rotation: only symmetric encryption keys rotate", s.cfg.ARNs.Key(id))
 	}
@@ -61,8 +61,8 @@ type RotationStatus struct {
 }
 
 // GetKeyRotationStatus reports a key's rotation settings.
-func (s *Service) GetKeyRotationStatus(ref string) (RotationStatus, error) {
-	id, err := s.resolve(ref, false)
+func (s *Service) GetKeyRotationStatus(ctx context.Context, ref string) (RotationStatus, error) {
+	id, err := s.resolve(ctx, ref, false)
 	if err != nil {
 		return RotationStatus{}, err
 	}
@@ -79,7 +79,7 @@ func (s *Service) GetKeyRotationStatus(ref string) (RotationStatus, error) {
 
 // RotateKeyOnDemand adds a new backing key version now, whatever the schedule says.
 func (s *Service) RotateKeyOnDemand(ctx context.Context, ref string) (wrap.KeyID, error) {
-	id, err := s.rotatableKey(ref)
+	id, err := s.rotatableKey(ctx, ref)
 	if err != nil {
 		return wrap.KeyID{}, err
 	}
@@ -105,7 +105,7 @@ func (s *Service) RotateKeyOnDemand(ctx context.Context, ref string) (wrap.KeyID
 func (s *Service) rotate(ctx context.Context, k *Key, typ RotationType) error {
 	now := s.now()
 	return s.proposeSealed(ctx, func() ([]byte, error) {
-		ver, err := s.sealNewVersion(k.ID, k.Current().Version+1, now, typ)
+		ver, err := s.sealNewVersion(ctx, k.ID, k.Current().Version+1, now, typ)
 		if err != nil {
 			return nil, err
 		}
@@ -123,14 +123,14 @@ type RotationInfo struct {
 
 // ListKeyRotations lists a key's rotations, oldest first; the marker is the version number to
 // continue after.
-func (s *Service) ListKeyRotations(ref string, limit int, marker string) ([]RotationInfo, string, error) {
+func (s *Service) ListKeyRotations(ctx context.Context, ref string, limit int, marker string) ([]RotationInfo, string, error) {
 	if limit == 0 {
 		limit = 100
 	}
 	if err := checkRange("limit", limit, 1, 1000); err != nil {
 		return nil, "", err
 	}
-	id, err := s.rotatableKey(ref)
+	id, err := s.rotatableKey(ctx, ref)
 	if err != nil {
 		return nil, "", err
 	}

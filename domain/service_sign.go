@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"context"
 	"slices"
 
 	"github.com/keyhold/keyhold/wrap"
@@ -21,8 +22,8 @@ type SignOutput struct {
 
 // Sign signs msg (a message, or a digest when msgType is DIGEST) with the private key of the
 // SIGN_VERIFY key ref names, under the AWS signing algorithm alg.
-func (s *Service) Sign(ref string, msg []byte, msgType, alg string) (SignOutput, error) {
-	ks, err := s.keyFor(ref, KeyUsageSignVerify, "Sign")
+func (s *Service) Sign(ctx context.Context, ref string, msg []byte, msgType, alg string) (SignOutput, error) {
+	ks, err := s.keyFor(ctx, ref, KeyUsageSignVerify, "Sign")
 	if err != nil {
 		return SignOutput{}, err
 	}
@@ -31,7 +32,7 @@ func (s *Service) Sign(ref string, msg []byte, msgType, alg string) (SignOutput,
 		return SignOutput{}, err
 	}
 	var sig []byte
-	err = s.withPrivateKey(ks, func(pk *wrap.PrivateKey) error {
+	err = s.withPrivateKey(ctx, ks, func(pk *wrap.PrivateKey) error {
 		var err error
 		sig, err = pk.Sign(sa.scheme, sa.hash, in)
 		return err
@@ -45,8 +46,8 @@ func (s *Service) Sign(ref string, msg []byte, msgType, alg string) (SignOutput,
 // Verify checks sig over msg with the public key of the SIGN_VERIFY key ref names. A signature
 // that does not verify is ErrInvalidSignature (AWS's KMSInvalidSignatureException); it needs
 // no HSM call, as the public key is in the replicated state.
-func (s *Service) Verify(ref string, msg []byte, msgType, alg string, sig []byte) (wrap.KeyID, error) {
-	ks, err := s.keyFor(ref, KeyUsageSignVerify, "Verify")
+func (s *Service) Verify(ctx context.Context, ref string, msg []byte, msgType, alg string, sig []byte) (wrap.KeyID, error) {
+	ks, err := s.keyFor(ctx, ref, KeyUsageSignVerify, "Verify")
 	if err != nil {
 		return wrap.KeyID{}, err
 	}
@@ -141,12 +142,12 @@ type PublicKeyOutput struct {
 
 // GetPublicKey returns the public key of the asymmetric key ref names, with what it may be used
 // for. Symmetric and HMAC keys have none: UnsupportedOperation, as in AWS.
-func (s *Service) GetPublicKey(ref string) (PublicKeyOutput, error) {
-	id, err := s.resolve(ref, true)
+func (s *Service) GetPublicKey(ctx context.Context, ref string) (PublicKeyOutput, error) {
+	id, err := s.resolve(ctx, ref, true)
 	if err != nil {
 		return PublicKeyOutput{}, err
 	}
-	ks, ok := s.snapshotKey(id, false)
+	ks, ok := s.snapshotKey(ctx, id, false)
 	if !ok {
 		return PublicKeyOutput{}, errorf(ErrNotFound, "Key '%s' does not exist", s.cfg.ARNs.Key(id))
 	}

@@ -20,7 +20,7 @@ func (s *Service) TagResource(ctx context.Context, ref string, tags []Tag) error
 		}
 		m[t.Key] = t.Value
 	}
-	id, err := s.resolve(ref, false)
+	id, err := s.resolve(ctx, ref, false)
 	if err != nil {
 		return err
 	}
@@ -35,7 +35,7 @@ func (s *Service) UntagResource(ctx context.Context, ref string, keys []string) 
 	if len(keys) == 0 {
 		return errorf(ErrValidation, "1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null")
 	}
-	id, err := s.resolve(ref, false)
+	id, err := s.resolve(ctx, ref, false)
 	if err != nil {
 		return err
 	}
@@ -46,14 +46,14 @@ func (s *Service) UntagResource(ctx context.Context, ref string, keys []string) 
 }
 
 // ListResourceTags lists a key's tags sorted by key; the marker is the last tag key returned.
-func (s *Service) ListResourceTags(ref string, limit int, marker string) ([]Tag, string, error) {
+func (s *Service) ListResourceTags(ctx context.Context, ref string, limit int, marker string) ([]Tag, string, error) {
 	if limit == 0 {
 		limit = 50
 	}
 	if err := checkRange("limit", limit, 1, 50); err != nil {
 		return nil, "", err
 	}
-	id, err := s.resolve(ref, false)
+	id, err := s.resolve(ctx, ref, false)
 	if err != nil {
 		return nil, "", err
 	}

@@ -115,7 +115,7 @@ func (s *Server) routes() []adminRoute {
 			_, _ = w.Write(tok)
 		}},
 		{"GET /v1/node/identity", "GetNodeIdentity", false, 0, func(w http.ResponseWriter, r *http.Request, a *adminCall) {
-			id, key, err := s.svc.Identity()
+			id, key, err := s.svc.Identity(r.Context())
 			if err != nil {
 				s.adminError(w, r, a, err)
 				return
@@ -130,7 +130,7 @@ func (s *Server) routes() []adminRoute {
 			pipeline.WriteJSON(w, http.StatusOK, out)
 		}},
 		{"GET /v1/admin/proposals/{id}", "GetProposal", false, 0, func(w http.ResponseWriter, r *http.Request, a *adminCall) {
-			p, err := s.svc.Proposal(a.proposal)
+			p, err := s.svc.Proposal(r.Context(), a.proposal)
 			if err != nil {
 				s.adminError(w, r, a, err)
 				return
@@ -161,7 +161,7 @@ func (s *Server) submitProposal(w http.ResponseWriter, r *http.Request, a *admin
 		return
 	}
 	a.proposal = id
-	p, _ := s.svc.Proposal(id)
+	p, _ := s.svc.Proposal(r.Context(), id)
 	pipeline.WriteJSON(w, http.StatusOK, proposalView(p))
 }
 
@@ -178,7 +178,7 @@ func (s *Server) proposalVerdict(w http.ResponseWriter, r *http.Request, a *admi
 		s.adminError(w, r, a, err)
 		return
 	}
-	p, err := s.svc.Proposal(a.proposal)
+	p, err := s.svc.Proposal(r.Context(), a.proposal)
 	if err != nil {
 		s.adminError(w, r, a, err)
 		return

@@ -17,10 +17,10 @@ import (
 type Service interface {
 	Status() domain.DomainStatus
 	DomainToken() ([]byte, error)
-	Identity() (nodeID string, identityKey []byte, err error)
+	Identity(ctx context.Context) (nodeID string, identityKey []byte, err error)
 	TLSPin() []byte
 	Proposals() []*domain.ProposalRecord
-	Proposal(id string) (*domain.ProposalRecord, error)
+	Proposal(ctx context.Context, id string) (*domain.ProposalRecord, error)
 	SubmitProposal(ctx context.Context, signed []byte) (string, error)
 	SignProposalVerdict(ctx context.Context, id string, sig domain.Signature) error
 	ImportDomainToken(ctx context.Context, token []byte) error

@@ -41,12 +41,12 @@ type aliasListEntry struct {
 	LastUpdatedDate epoch  `json:"LastUpdatedDate"`
 }
 
-func handleListAliases(_ context.Context, s *Server, c *call) (any, error) {
+func handleListAliases(ctx context.Context, s *Server, c *call) (any, error) {
 	var req listRequest
 	if err := c.decode(&req); err != nil {
 		return nil, err
 	}
-	aliases, next, err := s.svc.ListAliases(req.KeyID, req.Limit, req.Marker)
+	aliases, next, err := s.svc.ListAliases(ctx, req.KeyID, req.Limit, req.Marker)
 	if err != nil {
 		return nil, err
 	}

@@ -18,7 +18,7 @@ type decryptResponse struct {
 
 func (r *decryptResponse) clear() { clear(r.Plaintext) }
 
-func handleDecrypt(_ context.Context, s *Server, c *call) (any, error) {
+func handleDecrypt(ctx context.Context, s *Server, c *call) (any, error) {
 	var req decryptRequest
 	if err := c.decode(&req); err != nil {
 		return nil, err
@@ -28,14 +28,14 @@ func handleDecrypt(_ context.Context, s *Server, c *call) (any, error) {
 		return nil, err
 	}
 	if isAsymmetricAlgorithm(req.EncryptionAlgorithm) {
-		pt, id, err := s.svc.DecryptAsymmetric(req.KeyID, req.EncryptionAlgorithm, req.CiphertextBlob, req.EncryptionContext)
+		pt, id, err := s.svc.DecryptAsymmetric(ctx, req.KeyID, req.EncryptionAlgorithm, req.CiphertextBlob, req.EncryptionContext)
 		if err != nil {
 			return nil, err
 		}
 		c.keyID = s.keyARN(id)
 		return &decryptResponse{c.keyID, pt, req.EncryptionAlgorithm}, nil
 	}
-	pt, id, err := s.svc.Decrypt(req.KeyID, req.CiphertextBlob, req.EncryptionContext)
+	pt, id, err := s.svc.Decrypt(ctx, req.KeyID, req.CiphertextBlob, req.EncryptionContext)
 	if err != nil {
 		return nil, err
 	}

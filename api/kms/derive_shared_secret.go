@@ -24,7 +24,7 @@ type deriveSharedSecretResponse struct {
 
 func (r *deriveSharedSecretResponse) clear() { clear(r.SharedSecret) }
 
-func handleDeriveSharedSecret(_ context.Context, s *Server, c *call) (any, error) {
+func handleDeriveSharedSecret(ctx context.Context, s *Server, c *call) (any, error) {
 	var req deriveSharedSecretRequest
 	if err := c.decode(&req); err != nil {
 		return nil, err
@@ -33,7 +33,7 @@ func handleDeriveSharedSecret(_ context.Context, s *Server, c *call) (any, error
 		// Recipient carries a Nitro Enclaves attestation document; keyhold runs no enclaves.
 		return nil, &domain.Error{Kind: domain.ErrUnsupported, Msg: "Recipient (Nitro Enclaves attestation) is not supported by this key service."}
 	}
-	z, id, err := s.svc.DeriveSharedSecret(req.KeyID, req.KeyAgreementAlgorithm, req.PublicKey)
+	z, id, err := s.svc.DeriveSharedSecret(ctx, req.KeyID, req.KeyAgreementAlgorithm, req.PublicKey)
 	if err != nil {
 		return nil, err
 	}

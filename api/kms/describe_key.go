@@ -7,12 +7,12 @@ type keyIDRequest struct {
 	GrantTokens []string
 }
 
-func handleDescribeKey(_ context.Context, s *Server, c *call) (any, error) {
+func handleDescribeKey(ctx context.Context, s *Server, c *call) (any, error) {
 	var req keyIDRequest
 	if err := c.decode(&req); err != nil {
 		return nil, err
 	}
-	k, err := s.svc.DescribeKey(req.KeyID)
+	k, err := s.svc.DescribeKey(ctx, req.KeyID)
 	if err != nil {
 		return nil, err
 	}

@@ -16,7 +16,7 @@ type encryptResponse struct {
 	EncryptionAlgorithm string
 }
 
-func handleEncrypt(_ context.Context, s *Server, c *call) (any, error) {
+func handleEncrypt(ctx context.Context, s *Server, c *call) (any, error) {
 	var req encryptRequest
 	err := c.decode(&req)
 	defer clear(req.Plaintext)
@@ -28,14 +28,14 @@ func handleEncrypt(_ context.Context, s *Server, c *call) (any, error) {
 		return nil, err
 	}
 	if isAsymmetricAlgorithm(req.EncryptionAlgorithm) {
-		ct, id, err := s.svc.EncryptAsymmetric(req.KeyID, req.EncryptionAlgorithm, req.Plaintext, req.EncryptionContext)
+		ct, id, err := s.svc.EncryptAsymmetric(ctx, req.KeyID, req.EncryptionAlgorithm, req.Plaintext, req.EncryptionContext)
 		if err != nil {
 			return nil, err
 		}
 		c.keyID = s.keyARN(id)
 		return encryptResponse{ct, c.keyID, req.EncryptionAlgorithm}, nil
 	}
-	blob, id, err := s.svc.Encrypt(req.KeyID, req.Plaintext, req.EncryptionContext)
+	blob, id, err := s.svc.Encrypt(ctx, req.KeyID, req.Plaintext, req.EncryptionContext)
 	if err != nil {
 		return nil, err
 	}

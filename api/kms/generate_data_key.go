@@ -39,15 +39,15 @@ type generateDataKeyResponse struct {
 
 func (r *generateDataKeyResponse) clear() { clear(r.Plaintext) }
 
-func handleGenerateDataKey(_ context.Context, s *Server, c *call) (any, error) {
-	return generateDataKey(s, c, true)
+func handleGenerateDataKey(ctx context.Context, s *Server, c *call) (any, error) {
+	return generateDataKey(ctx, s, c, true)
 }
 
-func handleGenerateDataKeyWithoutPlaintext(_ context.Context, s *Server, c *call) (any, error) {
-	return generateDataKey(s, c, false)
+func handleGenerateDataKeyWithoutPlaintext(ctx context.Context, s *Server, c *call) (any, error) {
+	return generateDataKey(ctx, s, c, false)
 }
 
-func generateDataKey(s *Server, c *call, withPlaintext bool) (any, error) {
+func generateDataKey(ctx context.Context, s *Server, c *call, withPlaintext bool) (any, error) {
 	var req generateDataKeyRequest
 	if err := c.decode(&req); err != nil {
 		return nil, err
@@ -57,7 +57,7 @@ func generateDataKey(s *Server, c *call, withPlaintext bool) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	pt, blob, id, err := s.svc.GenerateDataKey(req.KeyID, n, req.EncryptionContext)
+	pt, blob, id, err := s.svc.GenerateDataKey(ctx, req.KeyID, n, req.EncryptionContext)
 	if err != nil {
 		return nil, err
 	}

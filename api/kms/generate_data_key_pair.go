@@ -19,21 +19,21 @@ type generateDataKeyPairResponse struct {
 
 func (r *generateDataKeyPairResponse) clear() { clear(r.PrivateKeyPlaintext) }
 
-func handleGenerateDataKeyPair(_ context.Context, s *Server, c *call) (any, error) {
-	return generateDataKeyPair(s, c, true)
+func handleGenerateDataKeyPair(ctx context.Context, s *Server, c *call) (any, error) {
+	return generateDataKeyPair(ctx, s, c, true)
 }
 
-func handleGenerateDataKeyPairWithoutPlaintext(_ context.Context, s *Server, c *call) (any, error) {
-	return generateDataKeyPair(s, c, false)
+func handleGenerateDataKeyPairWithoutPlaintext(ctx context.Context, s *Server, c *call) (any, error) {
+	return generateDataKeyPair(ctx, s, c, false)
 }
 
-func generateDataKeyPair(s *Server, c *call, withPlaintext bool) (any, error) {
+func generateDataKeyPair(ctx context.Context, s *Server, c *call, withPlaintext bool) (any, error) {
 	var req generateDataKeyPairRequest
 	if err := c.decode(&req); err != nil {
 		return nil, err
 	}
 	c.use(req.KeyID, req.EncryptionContext)
-	out, err := s.svc.GenerateDataKeyPair(req.KeyID, req.KeyPairSpec, req.EncryptionContext, withPlaintext)
+	out, err := s.svc.GenerateDataKeyPair(ctx, req.KeyID, req.KeyPairSpec, req.EncryptionContext, withPlaintext)
 	if err != nil {
 		return nil, err
 	}

@@ -15,12 +15,12 @@ type generateMacResponse struct {
 	MacAlgorithm string
 }
 
-func handleGenerateMac(_ context.Context, s *Server, c *call) (any, error) {
+func handleGenerateMac(ctx context.Context, s *Server, c *call) (any, error) {
 	var req generateMacRequest
 	if err := c.decode(&req); err != nil {
 		return nil, err
 	}
-	mac, id, err := s.svc.GenerateMac(req.KeyID, req.Message, req.MacAlgorithm)
+	mac, id, err := s.svc.GenerateMac(ctx, req.KeyID, req.Message, req.MacAlgorithm)
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,7 @@ type generateRandomResponse struct{ Plaintext []byte }
 
 func (r *generateRandomResponse) clear() { clear(r.Plaintext) }
 
-func handleGenerateRandom(_ context.Context, s *Server, c *call) (any, error) {
+func handleGenerateRandom(ctx context.Context, s *Server, c *call) (any, error) {
 	var req struct {
 		NumberOfBytes    int
 		CustomKeyStoreID string `json:"CustomKeyStoreId"`
@@ -14,7 +14,7 @@ func handleGenerateRandom(_ context.Context, s *Server, c *call) (any, error) {
 	if err := c.decode(&req); err != nil {
 		return nil, err
 	}
-	b, err := s.svc.GenerateRandom(req.NumberOfBytes)
+	b, err := s.svc.GenerateRandom(ctx, req.NumberOfBytes)
 	if err != nil {
 		return nil, err
 	}

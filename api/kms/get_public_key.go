@@ -13,12 +13,12 @@ type getPublicKeyResponse struct {
 	KeyAgreementAlgorithms []string `json:"KeyAgreementAlgorithms,omitempty"`
 }
 
-func handleGetPublicKey(_ context.Context, s *Server, c *call) (any, error) {
+func handleGetPublicKey(ctx context.Context, s *Server, c *call) (any, error) {
 	var req keyIDRequest
 	if err := c.decode(&req); err != nil {
 		return nil, err
 	}
-	out, err := s.svc.GetPublicKey(req.KeyID)
+	out, err := s.svc.GetPublicKey(ctx, req.KeyID)
 	if err != nil {
 		return nil, err
 	}

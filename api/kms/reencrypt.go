@@ -13,7 +13,7 @@ type reEncryptRequest struct {
 	GrantTokens                    []string
 }
 
-func handleReEncrypt(_ context.Context, s *Server, c *call) (any, error) {
+func handleReEncrypt(ctx context.Context, s *Server, c *call) (any, error) {
 	var req reEncryptRequest
 	if err := c.decode(&req); err != nil {
 		return nil, err
@@ -26,7 +26,7 @@ func handleReEncrypt(_ context.Context, s *Server, c *call) (any, error) {
 	if err := checkAlgorithm("destinationEncryptionAlgorithm", req.DestinationEncryptionAlgorithm); err != nil {
 		return nil, err
 	}
-	out, err := s.svc.ReEncrypt(req.SourceKeyID, req.CiphertextBlob, req.SourceEncryptionContext, req.DestinationKeyID, req.DestinationEncryptionContext)
+	out, err := s.svc.ReEncrypt(ctx, req.SourceKeyID, req.CiphertextBlob, req.SourceEncryptionContext, req.DestinationKeyID, req.DestinationEncryptionContext)
 	if err != nil {
 		return nil, err
 	}

@@ -23,12 +23,12 @@ func handleDisableKeyRotation(ctx context.Context, s *Server, c *call) (any, err
 	return struct{}{}, s.svc.DisableKeyRotation(ctx, req.KeyID)
 }
 
-func handleGetKeyRotationStatus(_ context.Context, s *Server, c *call) (any, error) {
+func handleGetKeyRotationStatus(ctx context.Context, s *Server, c *call) (any, error) {
 	var req keyIDRequest
 	if err := c.decode(&req); err != nil {
 		return nil, err
 	}
-	st, err := s.svc.GetKeyRotationStatus(req.KeyID)
+	st, err := s.svc.GetKeyRotationStatus(ctx, req.KeyID)
 	if err != nil {
 		return nil, err
 	}
@@ -62,12 +62,12 @@ type rotationEntry struct {
 	RotationType string
 }
 
-func handleListKeyRotations(_ context.Context, s *Server, c *call) (any, error) {
+func handleListKeyRotations(ctx context.Context, s *Server, c *call) (any, error) {
 	var req listRequest
 	if err := c.decode(&req); err != nil {
 		return nil, err
 	}
-	rs, next, err := s.svc.ListKeyRotations(req.KeyID, req.Limit, req.Marker)
+	rs, next, err := s.svc.ListKeyRotations(ctx, req.KeyID, req.Limit, req.Marker)
 	if err != nil {
 		return nil, err
 	}

@@ -16,12 +16,12 @@ type signResponse struct {
 	SigningAlgorithm string
 }
 
-func handleSign(_ context.Context, s *Server, c *call) (any, error) {
+func handleSign(ctx context.Context, s *Server, c *call) (any, error) {
 	var req signRequest
 	if err := c.decode(&req); err != nil {
 		return nil, err
 	}
-	out, err := s.svc.Sign(req.KeyID, req.Message, req.MessageType, req.SigningAlgorithm)
+	out, err := s.svc.Sign(ctx, req.KeyID, req.Message, req.MessageType, req.SigningAlgorithm)
 	if err != nil {
 		return nil, err
 	}

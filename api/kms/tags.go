@@ -34,12 +34,12 @@ func handleUntagResource(ctx context.Context, s *Server, c *call) (any, error) {
 	return struct{}{}, s.svc.UntagResource(ctx, req.KeyID, req.TagKeys)
 }
 
-func handleListResourceTags(_ context.Context, s *Server, c *call) (any, error) {
+func handleListResourceTags(ctx context.Context, s *Server, c *call) (any, error) {
 	var req listRequest
 	if err := c.decode(&req); err != nil {
 		return nil, err
 	}
-	tags, next, err := s.svc.ListResourceTags(req.KeyID, req.Limit, req.Marker)
+	tags, next, err := s.svc.ListResourceTags(ctx, req.KeyID, req.Limit, req.Marker)
 	if err != nil {
 		return nil, err
 	}

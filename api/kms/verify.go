@@ -17,12 +17,12 @@ type verifyResponse struct {
 	SigningAlgorithm string
 }
 
-func handleVerify(_ context.Context, s *Server, c *call) (any, error) {
+func handleVerify(ctx context.Context, s *Server, c *call) (any, error) {
 	var req verifyRequest
 	if err := c.decode(&req); err != nil {
 		return nil, err
 	}
-	id, err := s.svc.Verify(req.KeyID, req.Message, req.MessageType, req.SigningAlgorithm, req.Signature)
+	id, err := s.svc.Verify(ctx, req.KeyID, req.Message, req.MessageType, req.SigningAlgorithm, req.Signature)
 	if err != nil {
 		return nil, err
 	}

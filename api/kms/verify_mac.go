@@ -16,12 +16,12 @@ type verifyMacResponse struct {
 	MacAlgorithm string
 }
 
-func handleVerifyMac(_ context.Context, s *Server, c *call) (any, error) {
+func handleVerifyMac(ctx context.Context, s *Server, c *call) (any, error) {
 	var req verifyMacRequest
 	if err := c.decode(&req); err != nil {
 		return nil, err
 	}
-	id, err := s.svc.VerifyMac(req.KeyID, req.Message, req.MacAlgorithm, req.Mac)
+	id, err := s.svc.VerifyMac(ctx, req.KeyID, req.Message, req.MacAlgorithm, req.Mac)
 	if err != nil {
 		return nil, err
 	}

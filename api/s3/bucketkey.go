@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"context"
 	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
@@ -76,14 +77,14 @@ func (e *bucketKey) copyKey() []byte { return append([]byte(nil), e.key[:]...) }
 
 // bucketKeyDataKey returns a fresh object data key derived from the bucket's current bucket key
 // under CMK ref, generating the bucket key when none is cached.
-func (s *Server) bucketKeyDataKey(bucket, ref string) (objectKeys, sseMeta, error) {
+func (s *Server) bucketKeyDataKey(ctx context.Context, bucket, ref string) (objectKeys, sseMeta, error) {
 	c := s.bucketKeys
 	ec := map[string]string{s3ARNContextKey: bucketARN(bucket)}
 	arn := ref
-	if k, err := s.svc.DescribeKey(ref); err == nil {
+	if k, err := s.svc.DescribeKey(ctx, ref); err == nil {
 		arn = s.svc.ARNs().Key(k.ID)
 	}
-	if err := s.checkKeyUsable(arn); err != nil {
+	if err := s.checkKeyUsable(ctx, arn); err != nil {
 		return nil, sseMeta{}, err
 	}
 	id := bucket + "\x00" + arn
@@ -108,7 +109,7 @@ func (s *Server) bucketKeyDataKey(bucket, ref string) (objectKeys, sseMeta, erro
 	}
 	if e == nil {
 		s.s3KMSCalls.Add(1)
-		pt, sealed, kid, err := s.svc.GenerateDataKey(arn, wrap.ObjectDataKeySize, ec)
+		pt, sealed, kid, err := s.svc.GenerateDataKey(ctx, arn, wrap.ObjectDataKeySize, ec)
 		if err != nil {
 			return nil, sseMeta{}, err
 		}
@@ -134,7 +135,7 @@ func (s *Server) bucketKeyDataKey(bucket, ref string) (objectKeys, sseMeta, erro
 }
 
 // openBucketKeyDataKey recovers a bucket-key object's data key.
-func (s *Server) openBucketKeyDataKey(m *sseMeta) (objectKeys, error) {
+func (s *Server) openBucketKeyDataKey(ctx context.Context, m *sseMeta) (objectKeys, error) {
 	if len(m.SealedKeys) != 1 || len(m.Salt) != 32 {
 		return nil, corrupt(integrityFormat)
 	}
@@ -149,7 +150,7 @@ func (s *Server) openBucketKeyDataKey(m *sseMeta) (objectKeys, error) {
 	c.mu.Unlock()
 	if bk == nil {
 		s.s3KMSCalls.Add(1)
-		pt, _, err := s.svc.Decrypt("", m.SealedKeys[0], m.Context)
+		pt, _, err := s.svc.Decrypt(ctx, "", m.SealedKeys[0], m.Context)
 		if err != nil {
 			return nil, sealedKeyError(err)
 		}

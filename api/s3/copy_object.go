@@ -61,14 +61,14 @@ func (s *Server) openCopySource(ctx context.Context, c *s3Call, start, end int64
 	}
 	defer q.clear()
 	bind := objectBinding{Bucket: sb, Key: sk, UploadID: m.UploadID}
-	keys, err := s.openObjectKeys(&m.SSE, q, bind)
+	keys, err := s.openObjectKeys(ctx, &m.SSE, q, bind)
 	if err != nil {
 		obj.Close()
 		s.noteIntegrity(c, sb, sk, err)
 		return nil, nil, nil, err
 	}
 	defer keys.clear()
-	if err := s.verifyMeta(m, keys, bind); err != nil {
+	if err := s.verifyMeta(ctx, m, keys, bind); err != nil {
 		obj.Close()
 		s.noteIntegrity(c, sb, sk, err)
 		return nil, nil, nil, err

@@ -31,12 +31,12 @@ func handleGetObject(ctx context.Context, s *Server, c *s3Call) (err error) {
 	}
 	// The name comes from the request, never from the store.
 	bind := objectBinding{Bucket: c.bucket, Key: c.key, UploadID: m.UploadID}
-	keys, err := s.openObjectKeys(&m.SSE, q, bind)
+	keys, err := s.openObjectKeys(ctx, &m.SSE, q, bind)
 	if err != nil {
 		return err
 	}
 	defer keys.clear()
-	if err := s.verifyMeta(m, keys, bind); err != nil {
+	if err := s.verifyMeta(ctx, m, keys, bind); err != nil {
 		return err
 	}
 	if err := checkConditions(c.r.Header, m); err != nil {

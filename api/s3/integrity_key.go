@@ -26,7 +26,7 @@ func (s *Server) newIntegrityKey(ctx context.Context, bucket, key string) ([]byt
 		return nil, err
 	}
 	s.s3KMSCalls.Add(1)
-	pt, blob, _, err := s.svc.GenerateDataKey(s.svc.ARNs().Key(id), wrap.ObjectDataKeySize, integrityContext(bucket, key))
+	pt, blob, _, err := s.svc.GenerateDataKey(ctx, s.svc.ARNs().Key(id), wrap.ObjectDataKeySize, integrityContext(bucket, key))
 	clear(pt)
 	if err != nil {
 		return nil, err
@@ -35,9 +35,9 @@ func (s *Server) newIntegrityKey(ctx context.Context, bucket, key string) ([]byt
 }
 
 // openIntegrityKey unseals m's integrity key for the object bind names; the caller clears it.
-func (s *Server) openIntegrityKey(m *sseMeta, bind objectBinding) ([]byte, error) {
+func (s *Server) openIntegrityKey(ctx context.Context, m *sseMeta, bind objectBinding) ([]byte, error) {
 	s.s3KMSCalls.Add(1)
-	pt, _, err := s.svc.Decrypt("", m.IntegrityKey, integrityContext(bind.Bucket, bind.Key))
+	pt, _, err := s.svc.Decrypt(ctx, "", m.IntegrityKey, integrityContext(bind.Bucket, bind.Key))
 	if err != nil {
 		return nil, sealedKeyError(err)
 	}

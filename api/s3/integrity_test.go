@@ -49,18 +49,19 @@ func (o memObject) Close() error { return nil }
 // failure is an integrity error that S3 answers with InternalError.
 func TestMetaMACBindsName(t *testing.T) {
 	s := &Server{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	ctx := context.Background()
 	keys := objectKeys{bytes.Repeat([]byte{7}, 32)}
 	bind := objectBinding{Bucket: "fin", Key: "transfer.txt"}
 	m := objectMeta{Size: 3, ETag: `"x"`, LastModified: time.Unix(1, 0).UTC(), SSE: sseMeta{Algorithm: sseC},
 		Parts: []partMeta{{Size: 3, Sealed: 57}}}
-	if err := s.sealMeta(&m, keys, bind); err != nil {
+	if err := s.sealMeta(ctx, &m, keys, bind); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.verifyMeta(&m, keys, bind); err != nil {
+	if err := s.verifyMeta(ctx, &m, keys, bind); err != nil {
 		t.Fatalf("own name: %v", err)
 	}
 	for _, other := range []objectBinding{{Bucket: "pub", Key: "transfer.txt"}, {Bucket: "fin", Key: "readme.txt"}, {Bucket: "fin", Key: "transfer.txt", UploadID: "u"}} {
-		err := s.verifyMeta(&m, keys, other)
+		err := s.verifyMeta(ctx, &m, keys, other)
 		var ie *integrityError
 		if !errors.As(err, &ie) || ie.reason != integrityMAC {
 			t.Fatalf("%+v: got %v, want a metadata_mac integrity error", other, err)
@@ -71,17 +72,17 @@ func TestMetaMACBindsName(t *testing.T) {
 	}
 	noMAC := m
 	noMAC.MAC = nil
-	if err := s.verifyMeta(&noMAC, keys, bind); !errors.Is(err, errCorruptObject) {
+	if err := s.verifyMeta(ctx, &noMAC, keys, bind); !errors.Is(err, errCorruptObject) {
 		t.Fatalf("no MAC: got %v", err)
 	}
-	if err := s.verifyMeta(&m, nil, bind); !errors.Is(err, errCorruptObject) {
+	if err := s.verifyMeta(ctx, &m, nil, bind); !errors.Is(err, errCorruptObject) {
 		t.Fatalf("no key to check with: got %v", err)
 	}
 	plain := objectMeta{SSE: sseMeta{Algorithm: ssePlain}}
-	if err := s.sealMeta(&plain, nil, bind); err != nil || s.verifyMeta(&plain, nil, bind) != nil {
+	if err := s.sealMeta(ctx, &plain, nil, bind); err != nil || s.verifyMeta(ctx, &plain, nil, bind) != nil {
 		t.Fatalf("plaintext object under its own name: %v", err)
 	}
-	if err := s.verifyMeta(&plain, nil, objectBinding{Bucket: "fin", Key: "other"}); !errors.Is(err, errCorruptObject) {
+	if err := s.verifyMeta(ctx, &plain, nil, objectBinding{Bucket: "fin", Key: "other"}); !errors.Is(err, errCorruptObject) {
 		t.Fatalf("plaintext object under another name: got %v", err)
 	}
 }

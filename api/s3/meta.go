@@ -91,12 +91,12 @@ func (m *objectMeta) mac(key []byte, bind objectBinding) ([]byte, error) {
 }
 
 // sealMeta fills in m's MAC for the name bind (a plaintext object records the name instead).
-func (s *Server) sealMeta(m *objectMeta, keys objectKeys, bind objectBinding) error {
+func (s *Server) sealMeta(ctx context.Context, m *objectMeta, keys objectKeys, bind objectBinding) error {
 	if m.SSE.Algorithm == ssePlain {
 		m.MAC, m.Name = nil, &bind
 		return nil
 	}
-	k, err := s.metaKey(m, keys, bind)
+	k, err := s.metaKey(ctx, m, keys, bind)
 	if err != nil {
 		return err
 	}
@@ -106,7 +106,7 @@ func (s *Server) sealMeta(m *objectMeta, keys objectKeys, bind objectBinding) er
 }
 
 // verifyMeta checks that m was written for the name bind; every failure is an integrity error.
-func (s *Server) verifyMeta(m *objectMeta, keys objectKeys, bind objectBinding) error {
+func (s *Server) verifyMeta(ctx context.Context, m *objectMeta, keys objectKeys, bind objectBinding) error {
 	if m.SSE.Algorithm == ssePlain {
 		// Not a defence against whoever can write the store (they can write the name too),
 		// but a plaintext object moved or restored under the wrong name is still refused.
@@ -118,7 +118,7 @@ func (s *Server) verifyMeta(m *objectMeta, keys objectKeys, bind objectBinding) 
 	if len(m.MAC) == 0 {
 		return corrupt(integrityMAC)
 	}
-	k, err := s.metaKey(m, keys, bind)
+	k, err := s.metaKey(ctx, m, keys, bind)
 	if err != nil {
 		return err
 	}
@@ -133,9 +133,9 @@ func (s *Server) verifyMeta(m *objectMeta, keys objectKeys, bind objectBinding) 
 // metaKey returns (a copy of) the key the metadata MAC is derived from: the upload's integrity
 // key when it has one (SSE-C multipart, whose Complete may come without the customer key),
 // the object's first data key otherwise.
-func (s *Server) metaKey(m *objectMeta, keys objectKeys, bind objectBinding) ([]byte, error) {
+func (s *Server) metaKey(ctx context.Context, m *objectMeta, keys objectKeys, bind objectBinding) ([]byte, error) {
 	if m.SSE.IntegrityKey != nil {
-		return s.openIntegrityKey(&m.SSE, bind)
+		return s.openIntegrityKey(ctx, &m.SSE, bind)
 	}
 	if len(keys) == 0 {
 		return nil, corrupt(integrityMAC)

@@ -119,7 +119,7 @@ func handleCreateMultipartUpload(ctx context.Context, s *Server, c *s3Call) erro
 	requestAttrs(c.r.Header, &u.Meta)
 	// The record's metadata (encryption and attributes of the object to be) is MACed for the
 	// upload like every part's, so that what Complete commits is what Create was asked for.
-	if err := s.sealMeta(&u.Meta, keys, objectBinding{Bucket: c.bucket, Key: c.key, UploadID: id}); err != nil {
+	if err := s.sealMeta(ctx, &u.Meta, keys, objectBinding{Bucket: c.bucket, Key: c.key, UploadID: id}); err != nil {
 		return err
 	}
 	raw, _ := json.Marshal(&u)
@@ -173,13 +173,13 @@ func handleUploadPart(ctx context.Context, s *Server, c *s3Call) error {
 	defer q.clear()
 	id := c.q.Get("uploadId")
 	bind := objectBinding{Bucket: c.bucket, Key: c.key, UploadID: id}
-	keys, err := s.openObjectKeys(&u.Meta.SSE, q, bind)
+	keys, err := s.openObjectKeys(ctx, &u.Meta.SSE, q, bind)
 	if err != nil {
 		s.noteIntegrity(c, c.bucket, c.key, err)
 		return err
 	}
 	defer keys.clear()
-	if err := s.verifyMeta(&u.Meta, keys, bind); err != nil {
+	if err := s.verifyMeta(ctx, &u.Meta, keys, bind); err != nil {
 		s.noteIntegrity(c, c.bucket, c.key, err)
 		return err
 	}
@@ -243,7 +243,7 @@ func handleUploadPart(ctx context.Context, s *Server, c *s3Call) error {
 		return err
 	}
 	m := objectMeta{Size: part.Size, ETag: part.ETag, LastModified: time.Now().UTC().Truncate(time.Second), SSE: u.Meta.SSE, Parts: []partMeta{part}, Checksum: cs, UploadID: id}
-	if err := s.sealMeta(&m, keys, bind); err != nil {
+	if err := s.sealMeta(ctx, &m, keys, bind); err != nil {
 		return err
 	}
 	if err := writeMeta(p, &m); err != nil {
@@ -313,12 +313,12 @@ func handleCompleteMultipartUpload(ctx context.Context, s *Server, c *s3Call) (e
 	bind := objectBinding{Bucket: c.bucket, Key: c.key, UploadID: id}
 	var keys objectKeys
 	if u.Meta.SSE.Algorithm != sseC || q.customerKey != nil {
-		if keys, err = s.openObjectKeys(&u.Meta.SSE, q, bind); err != nil {
+		if keys, err = s.openObjectKeys(ctx, &u.Meta.SSE, q, bind); err != nil {
 			return err
 		}
 		defer keys.clear()
 	}
-	if err := s.verifyMeta(&u.Meta, keys, bind); err != nil {
+	if err := s.verifyMeta(ctx, &u.Meta, keys, bind); err != nil {
 		return err
 	}
 	out, err := s.store.Create(ctx, c.bucket, c.key)
@@ -366,7 +366,7 @@ func handleCompleteMultipartUpload(ctx context.Context, s *Server, c *s3Call) (e
 			return err
 		}
 	}
-	if err := s.sealMeta(&m, keys, bind); err != nil {
+	if err := s.sealMeta(ctx, &m, keys, bind); err != nil {
 		return err
 	}
 	if err := writeMeta(out, &m); err != nil {
@@ -391,7 +391,7 @@ func handleCompleteMultipartUpload(ctx context.Context, s *Server, c *s3Call) (e
 // appendPart checks that the stored part is part n of the upload bind names and copies its
 // sealed bytes into the object.
 func (s *Server) appendPart(ctx context.Context, out io.Writer, obj objstore.StoredObject, pm *objectMeta, keys objectKeys, bind objectBinding, n int, etag string, last bool, m *objectMeta, etags io.Writer) error {
-	if err := s.verifyMeta(pm, keys, bind); err != nil {
+	if err := s.verifyMeta(ctx, pm, keys, bind); err != nil {
 		return err
 	}
 	// A part file copied into another part's place is refused here; its segments, sealed for

@@ -78,7 +78,7 @@ func (s *Server) runPostObject(c *s3Call) error {
 			return s3Err(errInvalidArgument, "Bucket POST must contain a field named '"+name+"'.  If it is specified, please check the order of the fields.")
 		}
 	}
-	who, err := s.verify.VerifyPostPolicy(auth)
+	who, err := s.verify.VerifyPostPolicy(c.r.Context(), auth)
 	if err != nil {
 		return err
 	}

@@ -78,7 +78,7 @@ func (s *Server) storeObject(ctx context.Context, bucket, key string, keys objec
 	if cs := bodyChecksum(body); cs != nil {
 		m.Checksum = cs
 	}
-	if err := s.sealMeta(m, keys, bind); err != nil {
+	if err := s.sealMeta(ctx, m, keys, bind); err != nil {
 		return err
 	}
 	if err := writeMeta(p, m); err != nil {

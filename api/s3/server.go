@@ -25,10 +25,10 @@ type Service interface {
 	ARNs() domain.ARNs
 	Bucket(name string) (*domain.Bucket, bool)
 	CreateBucket(ctx context.Context, name, owner string) error
-	Decrypt(ref string, blob []byte, ec map[string]string) ([]byte, wrap.KeyID, error)
+	Decrypt(ctx context.Context, ref string, blob []byte, ec map[string]string) ([]byte, wrap.KeyID, error)
 	DeleteBucket(ctx context.Context, name string) error
-	DescribeKey(ref string) (*domain.Key, error)
-	GenerateDataKey(ref string, n int, ec map[string]string) (plaintext, blob []byte, id wrap.KeyID, err error)
+	DescribeKey(ctx context.Context, ref string) (*domain.Key, error)
+	GenerateDataKey(ctx context.Context, ref string, n int, ec map[string]string) (plaintext, blob []byte, id wrap.KeyID, err error)
 	ListBuckets() []*domain.Bucket
 	ManagedKey(ctx context.Context, alias, description string) (wrap.KeyID, error)
 	PutBucketEncryption(ctx context.Context, name string, enc *domain.BucketEncryption) error

@@ -176,7 +176,7 @@ func (s *Server) newObjectKeys(ctx context.Context, bucket *domain.Bucket, key s
 		if err != nil {
 			return nil, sseMeta{}, err
 		}
-		return s.kmsDataKeys(s.svc.ARNs().Key(id), sseS3, 1, objectContext(bucket.Name, key, nil))
+		return s.kmsDataKeys(ctx, s.svc.ARNs().Key(id), sseS3, 1, objectContext(bucket.Name, key, nil))
 	}
 	if kmsKey == "" || kmsKey == "aws/s3" || kmsKey == managedKMSAlias {
 		id, err := s.svc.ManagedKey(ctx, managedKMSAlias, managedKMSDesc)
@@ -187,12 +187,12 @@ func (s *Server) newObjectKeys(ctx context.Context, bucket *domain.Bucket, key s
 	}
 	if alg == sseDSSE {
 		// As in S3, Bucket Keys do not apply to DSSE-KMS.
-		return s.kmsDataKeys(kmsKey, sseDSSE, 2, objectContext(bucket.Name, key, q.context))
+		return s.kmsDataKeys(ctx, kmsKey, sseDSSE, 2, objectContext(bucket.Name, key, q.context))
 	}
 	if bucketKey {
-		return s.bucketKeyDataKey(bucket.Name, kmsKey)
+		return s.bucketKeyDataKey(ctx, bucket.Name, kmsKey)
 	}
-	return s.kmsDataKeys(kmsKey, sseKMS, 1, objectContext(bucket.Name, key, q.context))
+	return s.kmsDataKeys(ctx, kmsKey, sseKMS, 1, objectContext(bucket.Name, key, q.context))
 }
 
 // s3ARNContextKey is the encryption context key S3 binds an object's data keys to its name with.
@@ -211,12 +211,12 @@ func objectContext(bucket, key string, given map[string]string) map[string]strin
 }
 
 // kmsDataKeys asks the key service for n independent data keys under the CMK ref names.
-func (s *Server) kmsDataKeys(ref, alg string, n int, ec map[string]string) (objectKeys, sseMeta, error) {
+func (s *Server) kmsDataKeys(ctx context.Context, ref, alg string, n int, ec map[string]string) (objectKeys, sseMeta, error) {
 	m := sseMeta{Algorithm: alg, Context: ec}
 	var keys objectKeys
 	for range n {
 		s.s3KMSCalls.Add(1)
-		pt, blob, id, err := s.svc.GenerateDataKey(ref, wrap.ObjectDataKeySize, ec)
+		pt, blob, id, err := s.svc.GenerateDataKey(ctx, ref, wrap.ObjectDataKeySize, ec)
 		if err != nil {
 			keys.clear()
 			return nil, sseMeta{}, err
@@ -230,7 +230,7 @@ func (s *Server) kmsDataKeys(ref, alg string, n int, ec map[string]string) (obje
 
 // openObjectKeys recovers the data keys of the object bind names from its metadata and, for
 // SSE-C, the request's customer key. KMS-sealed keys must be sealed for that name.
-func (s *Server) openObjectKeys(m *sseMeta, q *sseRequest, bind objectBinding) (objectKeys, error) {
+func (s *Server) openObjectKeys(ctx context.Context, m *sseMeta, q *sseRequest, bind objectBinding) (objectKeys, error) {
 	if m.Algorithm == ssePlain {
 		if !s.opts.S3PlaintextObjects {
 			return nil, corrupt(integrityFormat)
@@ -263,16 +263,16 @@ func (s *Server) openObjectKeys(m *sseMeta, q *sseRequest, bind objectBinding) (
 	}
 	// A disabled or deleted CMK makes the object unreadable at once, even when a bucket key or
 	// the backing key cache could still serve it.
-	if err := s.checkKeyUsable(m.KeyARN); err != nil {
+	if err := s.checkKeyUsable(ctx, m.KeyARN); err != nil {
 		return nil, err
 	}
 	if m.BucketKey {
-		return s.openBucketKeyDataKey(m)
+		return s.openBucketKeyDataKey(ctx, m)
 	}
 	var keys objectKeys
 	for _, blob := range m.SealedKeys {
 		s.s3KMSCalls.Add(1)
-		pt, _, err := s.svc.Decrypt("", blob, m.Context)
+		pt, _, err := s.svc.Decrypt(ctx, "", blob, m.Context)
 		if err != nil {
 			keys.clear()
 			return nil, sealedKeyError(err)
@@ -282,8 +282,8 @@ func (s *Server) openObjectKeys(m *sseMeta, q *sseRequest, bind objectBinding) (
 	return keys, nil
 }
 
-func (s *Server) checkKeyUsable(arn string) error {
-	k, err := s.svc.DescribeKey(arn)
+func (s *Server) checkKeyUsable(ctx context.Context, arn string) error {
+	k, err := s.svc.DescribeKey(ctx, arn)
 	if err != nil {
 		return err
 	}

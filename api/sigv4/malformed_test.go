@@ -1,6 +1,7 @@
 package sigv4
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -74,7 +75,7 @@ func TestMalformedAuthorization(t *testing.T) {
 // panicStore fails a test that reaches the credential store.
 type panicStore struct{}
 
-func (panicStore) SecretKey(string) ([]byte, string, error) {
+func (panicStore) SecretKey(context.Context, string) ([]byte, string, error) {
 	panic("malformed authorization reached the credential store")
 }
 

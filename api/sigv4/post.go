@@ -1,6 +1,7 @@
 package sigv4
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 )
@@ -16,7 +17,7 @@ type PostPolicyAuth struct {
 // policy under the SigV4 signing key of the credential's scope, which must name service s3 and
 // (when the verifier has one) its region. The policy's own expiration bounds its validity, so
 // the signing time is not held to the clock-skew window.
-func (v *Verifier) VerifyPostPolicy(p PostPolicyAuth) (Identity, error) {
+func (v *Verifier) VerifyPostPolicy(ctx context.Context, p PostPolicyAuth) (Identity, error) {
 	if p.Algorithm != sigv4Algorithm {
 		return Identity{}, errMalformed("unsupported x-amz-algorithm")
 	}
@@ -36,7 +37,7 @@ func (v *Verifier) VerifyPostPolicy(p PostPolicyAuth) (Identity, error) {
 	if v.Region != "" && a.region != v.Region {
 		return Identity{}, ErrWrongRegion
 	}
-	secret, principal, err := v.Store.SecretKey(a.accessKeyID)
+	secret, principal, err := v.Store.SecretKey(ctx, a.accessKeyID)
 	if err != nil {
 		clear(secret)
 		return Identity{}, err

@@ -1,6 +1,7 @@
 package sigv4
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"errors"
@@ -66,8 +67,9 @@ func (e *SkewError) KMSMessage() string {
 // CredentialStore looks up a principal's secret by access key id. It returns ErrUnknownAccessKey
 // (wrapped is fine) when the id is unknown. The caller owns the returned secret and clears it
 // after use, so the store must return a copy. Implementations must be safe for concurrent use.
+// ctx is the request's: a store that unwraps the secret in an HSM gives up when the caller does.
 type CredentialStore interface {
-	SecretKey(accessKeyID string) (secret []byte, principal string, err error)
+	SecretKey(ctx context.Context, accessKeyID string) (secret []byte, principal string, err error)
 }
 
 // Identity is the authenticated caller.
@@ -164,7 +166,7 @@ func (v *Verifier) Verify(r *http.Request, service string, bodySHA256 string) (R
 		return Result{}, err
 	}
 
-	secret, principal, err := v.Store.SecretKey(a.accessKeyID)
+	secret, principal, err := v.Store.SecretKey(r.Context(), a.accessKeyID)
 	if err != nil {
 		clear(secret)
 		return Result{}, err

@@ -30,7 +30,7 @@ var t0 = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 // memStore is an in-memory CredentialStore returning copies, as the contract asks.
 type memStore map[string]string
 
-func (m memStore) SecretKey(id string) ([]byte, string, error) {
+func (m memStore) SecretKey(_ context.Context, id string) ([]byte, string, error) {
 	s, ok := m[id]
 	if !ok {
 		return nil, "", fmt.Errorf("lookup %q: %w", id, ErrUnknownAccessKey)

@@ -102,7 +102,7 @@ func TestAttackUserPINReadsDomainKeyFromWrappedCopy(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	ident, err := ceremonyHSM{b}.IdentityKey()
+	ident, err := ceremonyHSM{b}.IdentityKey(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +203,7 @@ func TestAttackUserPINReadsDomainKeyFromWrappedCopy(t *testing.T) {
 
 	// keyhold's own install still works on node2's HSM.
 	svc2 := domain.NewService(tn.n.state, nil, nil, domain.Config{NodeID: "node2", HSM: ceremonyHSM{b}})
-	if n, err := svc2.SyncDomainKeys(); err != nil || n != 1 {
+	if n, err := svc2.SyncDomainKeys(context.Background()); err != nil || n != 1 {
 		t.Fatalf("SyncDomainKeys on node2: got %d, %v", n, err)
 	}
 }
@@ -243,7 +243,7 @@ func TestAttackNodeDiskSOPINMarksAttackerKeyTrusted(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	ident, err := ceremonyHSM{b}.IdentityKey()
+	ident, err := ceremonyHSM{b}.IdentityKey(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,7 +276,7 @@ func TestAttackNodeDiskSOPINMarksAttackerKeyTrusted(t *testing.T) {
 	}
 	clustertest.Eventually(t, 30*time.Second, "the admission executes", func() bool {
 		tn.n.ceremonyPass(context.Background())
-		rec, err := tn.n.svc.Proposal(id)
+		rec, err := tn.n.svc.Proposal(context.Background(), id)
 		return err == nil && rec.Status == domain.ProposalExecuted
 	})
 	if f := tn.n.svc.Status().LastExecutionFailure; f != nil {

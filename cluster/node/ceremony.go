@@ -15,12 +15,13 @@ import (
 // identityLabel is the HSM label of this node's identity key pair.
 const identityLabel = "keyhold-identity"
 
-// ceremonyHSM implements domain.CeremonyHSM over this node's token.
+// ceremonyHSM implements domain.CeremonyHSM over this node's token. Its methods ignore ctx: a
+// PKCS#11 call cannot be interrupted once started, and each is short (key generation, one wrap).
 type ceremonyHSM struct{ tok *hsm.Token }
 
 // IdentityKey returns this HSM's identity public key, generating the pair on first use (about
 // half a second on SoftHSM2; nodes that never take part in a ceremony never pay it).
-func (c ceremonyHSM) IdentityKey() ([]byte, error) {
+func (c ceremonyHSM) IdentityKey(context.Context) ([]byte, error) {
 	pub, err := c.tok.IdentityPublicKey(identityLabel)
 	if errors.Is(err, hsm.ErrKeyNotFound) {
 		pub, err = c.tok.GenerateIdentityKey(identityLabel)
@@ -38,12 +39,12 @@ func (c ceremonyHSM) IdentityKey() ([]byte, error) {
 	return x509.MarshalPKIXPublicKey(pub)
 }
 
-func (c ceremonyHSM) GenerateDomainKey(label string) error {
+func (c ceremonyHSM) GenerateDomainKey(_ context.Context, label string) error {
 	_, err := c.tok.GenerateDomainKey(label)
 	return err
 }
 
-func (c ceremonyHSM) HasDomainKey(label string) (bool, error) {
+func (c ceremonyHSM) HasDomainKey(_ context.Context, label string) (bool, error) {
 	_, err := c.tok.FindAESKey(label)
 	if errors.Is(err, hsm.ErrKeyNotFound) {
 		return false, nil
@@ -53,7 +54,7 @@ func (c ceremonyHSM) HasDomainKey(label string) (bool, error) {
 
 // WrapDomainKey trusts the member's identity key under a label derived from its node id and
 // key hash (so a re-admitted node with a new HSM gets a new trusted object), then wraps.
-func (c ceremonyHSM) WrapDomainKey(label, nodeID string, identity []byte) ([]byte, error) {
+func (c ceremonyHSM) WrapDomainKey(_ context.Context, label, nodeID string, identity []byte) ([]byte, error) {
 	pub, err := domain.ParseIdentityKey(identity)
 	if err != nil {
 		return nil, err
@@ -75,7 +76,7 @@ func (c ceremonyHSM) WrapDomainKey(label, nodeID string, identity []byte) ([]byt
 	return c.tok.WrapDomainKey(label, trusted)
 }
 
-func (c ceremonyHSM) UnwrapDomainKey(label string, wrapped []byte) error {
+func (c ceremonyHSM) UnwrapDomainKey(_ context.Context, label string, wrapped []byte) error {
 	_, err := c.tok.UnwrapDomainKey(identityLabel, label, wrapped)
 	return err
 }
@@ -106,7 +107,7 @@ func (n *Node) ceremonyJobs(ctx context.Context) {
 
 // ceremonyPass is one round of ceremonyJobs; tests call it to avoid waiting for the ticker.
 func (n *Node) ceremonyPass(ctx context.Context) {
-	if _, err := n.ring.syncKeys(); err != nil {
+	if _, err := n.ring.syncKeys(ctx); err != nil {
 		n.log.Warn("installing domain keys failed; will retry", "err", err)
 	}
 	if err := n.ring.prune(n.svc.Domain(), n.svc.TrustedIdentities); err != nil {

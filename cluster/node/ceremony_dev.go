@@ -39,7 +39,7 @@ func devAdmitNode(ctx context.Context, n *Node, op ed25519.PrivateKey, nodeID, a
 	if err := n.svc.RunCeremonies(ctx); err != nil {
 		return fmt.Errorf("admitting %s: %w", nodeID, err)
 	}
-	rec, err := n.svc.Proposal(id)
+	rec, err := n.svc.Proposal(ctx, id)
 	if err != nil {
 		return err
 	}

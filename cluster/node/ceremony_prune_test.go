@@ -55,7 +55,7 @@ func TestRetirementAndRemoveNodeDestroyHSMObjects(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	ident, err := ceremonyHSM{b}.IdentityKey()
+	ident, err := ceremonyHSM{b}.IdentityKey(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func TestRetirementAndRemoveNodeDestroyHSMObjects(t *testing.T) {
 	}
 	svc2 := domain.NewService(tn.n.state, nil, nil, domain.Config{NodeID: "node2", HSM: ceremonyHSM{b}})
 	ring2 := newKeyring(b, tn.n.state)
-	if _, err := svc2.SyncDomainKeys(); err != nil {
+	if _, err := svc2.SyncDomainKeys(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if labels, err := tn.n.tok.TrustedKeyLabels(); err != nil || !slices.Equal(labels, []string{trustedLabel(ident)}) {
@@ -77,7 +77,7 @@ func TestRetirementAndRemoveNodeDestroyHSMObjects(t *testing.T) {
 		d := tn.n.svc.Domain()
 		return d.DKVersions[0].State == domain.DKStateRetired
 	})
-	if _, err := svc2.SyncDomainKeys(); err != nil {
+	if _, err := svc2.SyncDomainKeys(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if err := ring2.prune(tn.n.svc.Domain(), tn.n.svc.TrustedIdentities); err != nil {

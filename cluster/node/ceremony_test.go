@@ -173,7 +173,7 @@ func TestAdmitNodeMovesDomainKeyBetweenHSMs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	ident, err := ceremonyHSM{b}.IdentityKey()
+	ident, err := ceremonyHSM{b}.IdentityKey(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +186,7 @@ func TestAdmitNodeMovesDomainKeyBetweenHSMs(t *testing.T) {
 	}
 	// node2's service over the same replicated state installs the key into its own HSM.
 	svc2 := domain.NewService(tn.n.state, nil, nil, domain.Config{NodeID: "node2", HSM: ceremonyHSM{b}})
-	if n, err := svc2.SyncDomainKeys(); err != nil || n != 1 {
+	if n, err := svc2.SyncDomainKeys(context.Background()); err != nil || n != 1 {
 		t.Fatalf("SyncDomainKeys on node2: got %d, %v", n, err)
 	}
 	label := d.DKVersions[0].Label
@@ -221,7 +221,7 @@ func TestAdmitNodeMovesDomainKeyBetweenHSMs(t *testing.T) {
 		t.Fatalf("wrap to a key the SO never trusted: got %v, want ErrKeyNotFound", err)
 	}
 	svc3 := domain.NewService(tn.n.state, nil, nil, domain.Config{NodeID: "node3", HSM: ceremonyHSM{c}})
-	if n, err := svc3.SyncDomainKeys(); err != nil || n != 0 {
+	if n, err := svc3.SyncDomainKeys(context.Background()); err != nil || n != 0 {
 		t.Fatalf("SyncDomainKeys on a non-member: got %d, %v; want 0", n, err)
 	}
 }

@@ -48,7 +48,7 @@ func DevInit(ctx context.Context, n *Node, dir string) error {
 			return err
 		}
 		pub := priv.Public().(ed25519.PublicKey)
-		identity, err := ceremonyHSM{n.tok}.IdentityKey()
+		identity, err := ceremonyHSM{n.tok}.IdentityKey(wctx)
 		if err != nil {
 			return fmt.Errorf("the HSM identity key: %w", err)
 		}
@@ -68,7 +68,7 @@ func DevInit(ctx context.Context, n *Node, dir string) error {
 	if !ok {
 		akid, secret, err = n.svc.CreatePrincipal(wctx, "root", true)
 	} else {
-		secret, _, err = n.svc.SecretKey(akid)
+		secret, _, err = n.svc.SecretKey(wctx, akid)
 	}
 	if err != nil {
 		return fmt.Errorf("root principal: %w", err)
@@ -123,7 +123,7 @@ func devIdentity(t softhsm.Token) ([]byte, error) {
 		return nil, err
 	}
 	defer tok.Close()
-	return ceremonyHSM{tok}.IdentityKey()
+	return ceremonyHSM{tok}.IdentityKey(context.Background())
 }
 
 // DevJoinPeers makes every node but the first (which bootstraps) join through the raft

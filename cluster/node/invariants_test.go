@@ -2,6 +2,7 @@ package node
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"io/fs"
@@ -78,7 +79,7 @@ func TestNoPlaintextKeyMaterialOnDisk(t *testing.T) {
 		var vers []domain.KeyVersion
 		tn.n.state.View(func(v *domain.View) { vers = append(vers, v.Key(id).Versions...) })
 		for _, ver := range vers {
-			bk, err := wrap.OpenKeyToken(tn.n.ring.DomainKey, wrap.KindSymmetric, wrap.KeyBinding(id, ver.Version), ver.Token)
+			bk, err := wrap.OpenKeyToken(func(v uint32) (wrap.AEAD, error) { return tn.n.ring.DomainKey(context.Background(), v) }, wrap.KindSymmetric, wrap.KeyBinding(id, ver.Version), ver.Token)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -99,7 +100,7 @@ func TestNoPlaintextKeyMaterialOnDisk(t *testing.T) {
 		id, _ := wrap.ParseKeyID(aws.ToString(out.KeyMetadata.KeyId))
 		var tok []byte
 		tn.n.state.View(func(v *domain.View) { tok = v.Key(id).Versions[0].Token })
-		secret, err := wrap.OpenKeyToken(tn.n.ring.DomainKey, kind, wrap.KeyBinding(id, 1), tok)
+		secret, err := wrap.OpenKeyToken(func(v uint32) (wrap.AEAD, error) { return tn.n.ring.DomainKey(context.Background(), v) }, kind, wrap.KeyBinding(id, 1), tok)
 		if err != nil {
 			t.Fatal(err)
 		}

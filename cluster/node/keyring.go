@@ -1,6 +1,7 @@
 package node
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -20,7 +21,7 @@ type hsmKeyring struct {
 	// install unwraps into the HSM the domain key versions the domain record wraps for this node
 	// (domain.Service.SyncDomainKeys); set once, before serving. installMu serialises it, so that
 	// two callers never unwrap the same version twice (two HSM objects under one label).
-	install   func() (int, error)
+	install   func(context.Context) (int, error)
 	installMu sync.Mutex
 
 	// pruneMu serialises prune; pruned describes the domain it last pruned for (ceremony_prune.go).
@@ -34,8 +35,9 @@ func newKeyring(tok *hsm.Token, st *domain.State) *hsmKeyring {
 	return &hsmKeyring{tok: tok, state: st, keys: make(map[uint32]*hsm.AESKey)}
 }
 
-// DomainKey implements domain.Keyring. The handle is looked up once per version.
-func (r *hsmKeyring) DomainKey(version uint32) (wrap.AEAD, error) {
+// DomainKey implements domain.Keyring. The handle is looked up once per version. ctx reaches
+// the install of a missing version; the PKCS#11 lookup itself cannot be interrupted.
+func (r *hsmKeyring) DomainKey(ctx context.Context, version uint32) (wrap.AEAD, error) {
 	r.mu.RLock()
 	k, ok := r.keys[version]
 	r.mu.RUnlock()
@@ -57,7 +59,7 @@ func (r *hsmKeyring) DomainKey(version uint32) (wrap.AEAD, error) {
 	if errors.Is(err, hsm.ErrKeyNotFound) {
 		// A rotation executed on the leader reaches this node's state before its ceremony pass
 		// installs the new version: install it now rather than fail the request.
-		if _, ierr := r.syncKeys(); ierr == nil {
+		if _, ierr := r.syncKeys(ctx); ierr == nil {
 			k, err = r.tok.FindAESKey(label)
 		}
 	}
@@ -71,11 +73,11 @@ func (r *hsmKeyring) DomainKey(version uint32) (wrap.AEAD, error) {
 }
 
 // syncKeys runs install under installMu; every caller of SyncDomainKeys goes through it.
-func (r *hsmKeyring) syncKeys() (int, error) {
+func (r *hsmKeyring) syncKeys(ctx context.Context) (int, error) {
 	r.installMu.Lock()
 	defer r.installMu.Unlock()
 	if r.install == nil {
 		return 0, nil
 	}
-	return r.install()
+	return r.install(ctx)
 }

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -104,7 +105,7 @@ func (r *hsmKeyring) probeOnce() error {
 		_, err := r.tok.Random(16)
 		return err
 	}
-	aead, err := r.DomainKey(current)
+	aead, err := r.DomainKey(context.Background(), current)
 	if err != nil {
 		return err
 	}

@@ -112,7 +112,7 @@ func Start(cfg Config, log *slog.Logger, clock func() time.Time) (_ *Node, err e
 	n.svc = domain.NewService(n.state, forwardingProposer{n}, n.ring, domain.Config{
 		ARNs:   arns,
 		Cache:  n.cache,
-		Random: n.tok.Random,
+		Random: func(_ context.Context, k int) ([]byte, error) { return n.tok.Random(k) }, // PKCS#11: not cancellable
 		// A key created through another node is usable here as soon as CreateKey returned there.
 		CatchUp: n.catchUp,
 		// Ceremonies (ceremony.go).
@@ -235,7 +235,7 @@ func (n *Node) ready() error {
 	if d == nil {
 		return fmt.Errorf("%w: the domain is not initialised", errNotReady)
 	}
-	if _, err := n.ring.DomainKey(d.CurrentDK); err != nil {
+	if _, err := n.ring.DomainKey(context.Background(), d.CurrentDK); err != nil {
 		return fmt.Errorf("%w: this node's HSM does not hold domain key version %d", errNotReady, d.CurrentDK)
 	}
 	if err := n.ring.hsmReady(); err != nil { // keyring_probe.go

@@ -200,7 +200,7 @@ func (n *Node) verifyJoin(req joinRequest) error {
 	if age := time.Since(time.Unix(req.At, 0)); age > joinProofMaxAge || age < -joinProofMaxAge {
 		return errors.New("the join proof is stale: check the clocks")
 	}
-	dk, err := n.ring.DomainKey(d.CurrentDK)
+	dk, err := n.ring.DomainKey(context.Background(), d.CurrentDK)
 	if err != nil {
 		return errors.New("this node cannot open the current domain key")
 	}

@@ -1,6 +1,7 @@
 package domaintest
 
 import (
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
@@ -46,7 +47,7 @@ func (r *Keyring) Add(v uint32) {
 }
 
 // DomainKey implements domain.Keyring.
-func (r *Keyring) DomainKey(v uint32) (wrap.AEAD, error) {
+func (r *Keyring) DomainKey(_ context.Context, v uint32) (wrap.AEAD, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if k, ok := r.keys[v]; ok {

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// domainDeps is the architecture inside domain: which keyhold packages each domain package may
+// import (allowedDeps already keeps all of domain off hsm, cluster, api and cmd). The replicated
+// model (domain) sits on wrap alone; its helpers point at it, never the reverse.
+var domainDeps = map[string][]string{
+	// The replicated model, its deterministic Apply, the ceremony records and the KMS Service.
+	"domain": {"wrap"},
+	// The key policy language: evaluated on requests, it knows nothing of keys or the state.
+	"domain/policy": {},
+	// Test harness (software keyring, ready service); testOnlyPackages keeps it out of binaries.
+	"domain/domaintest": {"domain", "wrap"},
+}
+
+// TestDomainSubpackageDirection checks the domain packages against domainDeps (non-test
+// imports), and that every domain package has a rule, so a new one is placed deliberately.
+func TestDomainSubpackageDirection(t *testing.T) {
+	for _, p := range listPackages(t) {
+		rel := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, module), "/")
+		if rel != "domain" && !strings.HasPrefix(rel, "domain/") {
+			continue
+		}
+		allowed, ruled := domainDeps[rel]
+		if !ruled {
+			t.Errorf("%s has no rule in domainDeps", rel)
+			continue
+		}
+		for _, imp := range p.Imports {
+			dep, ok := strings.CutPrefix(imp, module+"/")
+			if ok && !contains(allowed, dep) {
+				t.Errorf("%s imports %s: it may import only %v of keyhold", p.ImportPath, imp, allowed)
+			}
+		}
+	}
+}
