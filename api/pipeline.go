@@ -19,6 +19,13 @@ var _ pipeline.Pipeline = shared{}
 // Admit implements pipeline.Pipeline: the freshness gate (consistency.go).
 func (p shared) Admit(ctx context.Context) (time.Time, error) { return p.s.admit(ctx) }
 
+func (p shared) Recheck(admitted time.Time) error {
+	if f := p.s.opts.StillFresh; f != nil && f(admitted) != nil {
+		return pipeline.Unavailable()
+	}
+	return nil
+}
+
 // LinearRead implements pipeline.Pipeline with Options.LinearRead.
 func (p shared) LinearRead(ctx context.Context) (bool, error) {
 	if p.s.opts.LinearRead == nil {

@@ -44,6 +44,10 @@ type Options struct {
 	// serve (the request is then refused with a retryable 503). It must be cheap when the node is
 	// fresh; it may block briefly, within ctx, when it is not.
 	Fresh func(ctx context.Context) (time.Time, error)
+	// StillFresh, when set, decides an answer computed past its admission's bound: nil when the
+	// node has stayed within the bound without a break since admitted (a slow operation, such as
+	// RSA-4096 key generation, on a node that stayed current), else why it must be refused.
+	StillFresh func(admitted time.Time) error
 	// LinearRead, when set, makes the KMS metadata reads (api/kms routes marked LinearRead) linearizable: it
 	// returns once the replica reflects every write acknowledged before the call.
 	LinearRead func(ctx context.Context) error

@@ -93,6 +93,7 @@ func (s *Server) runKMS(w http.ResponseWriter, r *http.Request, c *call, rt rout
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
+	admitted := time.Now()
 	until, err := s.p.Admit(ctx) // the root api's freshness gate (consistency.go), before the access key is looked up
 	if err != nil {
 		return err
@@ -121,7 +122,9 @@ func (s *Server) runKMS(w http.ResponseWriter, r *http.Request, c *call, rt rout
 	resp, err := rt.handle(ctx, s, c)
 	// A read answered past its admission's bound could be stale; so could a write's refusal.
 	if !linear && (err != nil || rt.consistency != Write) {
-		if ferr := pipeline.StillFresh(until); ferr != nil {
+		// Past its admission's bound, an answer stands only if the node stayed current all the
+		// while (a slow operation); a node that was paused or cut off meanwhile refuses it.
+		if ferr := pipeline.StillFresh(until); ferr != nil && s.p.Recheck(admitted) != nil {
 			if sr, ok := resp.(secretResponse); ok && err == nil {
 				sr.clear()
 			}

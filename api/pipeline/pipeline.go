@@ -15,6 +15,9 @@ type Pipeline interface {
 	// read, the access key included. It returns the time until which an answer computed from the
 	// replica is within the staleness bound (zero: unbounded), or ErrUnavailable.
 	Admit(ctx context.Context) (until time.Time, err error)
+	// Recheck decides an answer computed past the until that Admit returned: nil when the node
+	// stayed within the staleness bound without a break since admitted, else ErrUnavailable.
+	Recheck(admitted time.Time) error
 	// LinearRead waits until the replica reflects every write acknowledged before the call.
 	// configured is false, without waiting, when the node serves bounded-stale reads only.
 	LinearRead(ctx context.Context) (configured bool, err error)

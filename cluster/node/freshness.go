@@ -46,6 +46,9 @@ type freshness struct {
 	// started (for status and metrics).
 	until     atomic.Int64
 	confirmed atomic.Int64
+	// gapEnd is when the last break in servability (the bound lapsed, or readiness failed)
+	// ended: a request admitted before it may have read a stale replica (stillServable).
+	gapEnd atomic.Int64
 	// notReady is node.ready()'s verdict after the last round: nil when ready. The gate refuses
 	// while it is set, so the API serves only while /readyz says 200.
 	notReady atomic.Pointer[string]
@@ -75,6 +78,9 @@ func (f *freshness) confirm(start time.Time) {
 	for u := f.until.Load(); s+int64(f.max) > u; u = f.until.Load() {
 		if f.until.CompareAndSwap(u, s+int64(f.max)) {
 			f.confirmed.Store(s)
+			if now := f.now(); now >= u {
+				f.gapEnd.Store(now) // the bound had lapsed: this confirmation ends a break
+			}
 			return
 		}
 	}
@@ -91,6 +97,20 @@ func (f *freshness) servable() (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return f.base.Add(time.Duration(u)), true
+}
+
+// stillServable is api.Options.StillFresh: nil if the node is servable now and has been
+// without a break since admitted, so that a request admitted then, whatever it read since, read
+// a replica within the bound at the time. A break (the bound lapsed, or readiness failed) that
+// ended after admitted refuses it: the node may have been paused with the request in flight.
+func (f *freshness) stillServable(admitted time.Time) error {
+	if _, ok := f.servable(); !ok {
+		return f.why()
+	}
+	if g := f.gapEnd.Load(); g != 0 && f.base.Add(time.Duration(g)).After(admitted) {
+		return errors.New("the staleness bound lapsed while the request ran")
+	}
+	return nil
 }
 
 // roundDone returns a channel closed when the background round now running ends.
@@ -198,8 +218,8 @@ func (f *freshness) endRound(n *Node, err error) {
 	if rerr := n.ready(); rerr != nil {
 		s := rerr.Error()
 		f.notReady.Store(&s)
-	} else {
-		f.notReady.Store(nil)
+	} else if f.notReady.Swap(nil) != nil {
+		f.gapEnd.Store(f.now()) // ready again after a break
 	}
 	_, ok := f.servable()
 	f.mu.Lock()

@@ -74,3 +74,36 @@ func BenchmarkServeGate(b *testing.B) {
 		}
 	})
 }
+
+// TestStillServableAfterASlowOperation: an answer computed past its admission's bound stands
+// when the node stayed current all the while (RSA-4096 key generation outlasting one bound), and
+// is refused when the bound lapsed in between, even if the node is current again by then (a
+// paused node that read its state before the pause).
+func TestStillServableAfterASlowOperation(t *testing.T) {
+	// The bound is long next to the steps, so that a loaded machine cannot open a break by
+	// accident; the admission's own bound is passed by confirming rounds that start later.
+	const bound = 500 * time.Millisecond
+	f := newFreshness(bound)
+	f.confirm(time.Now())
+	f.notReady.Store(nil)
+	admitted := time.Now()
+	for range 12 { // the background rounds keep confirming while the operation runs, past its bound
+		time.Sleep(bound / 8)
+		f.confirm(time.Now())
+	}
+	if err := f.stillServable(admitted); err != nil {
+		t.Fatalf("stayed current for %v: %v", time.Since(admitted), err)
+	}
+	admitted = time.Now()
+	time.Sleep(bound + bound/2) // the bound lapses: no round confirmed (a pause)
+	if err := f.stillServable(admitted); err == nil {
+		t.Fatal("servable with the bound lapsed")
+	}
+	f.confirm(time.Now()) // current again
+	if err := f.stillServable(admitted); err == nil {
+		t.Fatal("a request admitted before the break is answered after it")
+	}
+	if err := f.stillServable(time.Now()); err != nil {
+		t.Fatalf("a request admitted after the break: %v", err)
+	}
+}

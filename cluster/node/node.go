@@ -147,6 +147,7 @@ func Start(cfg Config, log *slog.Logger, clock func() time.Time) (_ *Node, err e
 		Ready:   n.ready,
 		// freshness.go: bounded staleness on every request, linearizable metadata reads.
 		Fresh:      n.serveGate,
+		StillFresh: n.fresh.stillServable,
 		LinearRead: n.linearRead(),
 
 		ObjectStore:       store,
