@@ -1,4 +1,4 @@
-package domain
+package ceremony
 
 import (
 	"crypto/ed25519"
@@ -16,9 +16,9 @@ type QuorumRules struct {
 }
 
 // need returns the number of approvals kind needs under the rules, def being the default.
-func (r QuorumRules) need(k ProposalKind, def int) int {
+func (r QuorumRules) Need(k ProposalKind, def int) int {
 	n := 0
-	if c := kindOf(k); c != nil {
+	if c := kindInfoOf(k); c != nil {
 		n = c.quorum(r)
 	}
 	if n == 0 {
@@ -118,7 +118,7 @@ func SignProposal(priv ed25519.PrivateKey, proposal []byte, v Verdict) Signature
 }
 
 // verify checks one signature on the proposal bytes.
-func (s Signature) verify(proposal []byte) bool {
+func (s Signature) Verify(proposal []byte) bool {
 	return len(s.PublicKey) == ed25519.PublicKeySize && len(s.Sig) == ed25519.SignatureSize &&
 		(s.Verdict == VerdictApprove || s.Verdict == VerdictReject) &&
 		ed25519.Verify(s.PublicKey, sigMessage(proposal, s.Verdict), s.Sig)
@@ -127,10 +127,10 @@ func (s Signature) verify(proposal []byte) bool {
 // countVerdicts returns how many distinct operators of ops signed the proposal with a valid
 // approval, and how many with a valid rejection. Signatures by non-operators, invalid ones and
 // repeats of an operator count for nothing.
-func countVerdicts(proposal []byte, sigs []Signature, ops []Operator) (approve, reject int) {
+func CountVerdicts(proposal []byte, sigs []Signature, ops []Operator) (approve, reject int) {
 	seen := map[string]bool{}
 	for _, s := range sigs {
-		if !isOperator(ops, s.PublicKey) || seen[string(s.PublicKey)] || !s.verify(proposal) {
+		if !IsOperator(ops, s.PublicKey) || seen[string(s.PublicKey)] || !s.Verify(proposal) {
 			continue
 		}
 		seen[string(s.PublicKey)] = true
@@ -143,7 +143,7 @@ func countVerdicts(proposal []byte, sigs []Signature, ops []Operator) (approve, 
 	return approve, reject
 }
 
-func isOperator(ops []Operator, pub []byte) bool {
+func IsOperator(ops []Operator, pub []byte) bool {
 	for _, o := range ops {
 		if string(o.PublicKey) == string(pub) {
 			return true
