@@ -6,8 +6,8 @@
 // RecordBytes/RecordHash), proposals (Proposal, ProposalKind, QuorumRules, Signature,
 // SignedProposal, Verdict: parse, build, sign, verify, count verdicts), domain tokens
 // (DomainToken, ParseToken, ParseRecord, VerifyToken), operator key files, the bounds on all of
-// these (limits.go), and the descriptive half of the ceremony-kind table (kinds.go: name,
-// proposal fields, quorum class, shape checks). What a kind does to the replicated state is
+// these (limits.go), and the descriptive half of the ceremony-kind table (proposal.go, next to
+// the Proposal fields the kinds use: name, fields, quorum class, shape checks). What a kind does to the replicated state is
 // package domain's half of the table (domain/ceremony_kinds.go).
 //
 // Because it holds no state, a client (keyholdctl, api/adminclient) can build, sign and check
