@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/keyhold/keyhold/domain/ceremony"
 )
 
 // Apply applies one encoded command and returns its outcome: nil, or an error for the proposer.
@@ -66,17 +68,17 @@ func (s *State) applyInitDomain(c *initDomainCmd) error {
 		}
 		return errorf(ErrAlreadyExists, "the domain is already initialised")
 	}
-	if c.Member.TLSPin != nil && len(c.Member.TLSPin) != TLSPinSize {
-		return errorf(ErrValidation, "the first member's TLS pin is %d bytes, want %d", len(c.Member.TLSPin), TLSPinSize)
+	if c.Member.TLSPin != nil && len(c.Member.TLSPin) != ceremony.TLSPinSize {
+		return errorf(ErrValidation, "the first member's TLS pin is %d bytes, want %d", len(c.Member.TLSPin), ceremony.TLSPinSize)
 	}
-	s.domain = &Domain{
+	s.domain = &ceremony.Domain{
 		ID:         c.ID,
 		CreatedAt:  c.At,
-		DKVersions: []DomainKeyVersion{c.DK},
+		DKVersions: []ceremony.DomainKeyVersion{c.DK},
 		CurrentDK:  c.DK.Version,
 		Operators:  c.Operators,
 		Quorum:     c.Quorum,
-		Members:    []Member{c.Member},
+		Members:    []ceremony.Member{c.Member},
 		Epoch:      1,
 		Rules:      c.Rules,
 	}

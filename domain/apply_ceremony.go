@@ -2,6 +2,8 @@ package domain
 
 import (
 	"time"
+
+	"github.com/keyhold/keyhold/domain/ceremony"
 )
 
 // Ceremony commands. Every check a cluster makes on a proposal happens here, in Apply, on every
@@ -15,7 +17,7 @@ type (
 	}
 	approveProposalCmd struct {
 		ID        string
-		Signature Signature
+		Signature ceremony.Signature
 		At        time.Time
 	}
 	executeProposalCmd struct {
@@ -23,9 +25,9 @@ type (
 		At time.Time
 		// DK is the new domain key version (init-domain, rotate-domain-key), generated in the
 		// executing node's HSM.
-		DK *DomainKeyVersion
+		DK *ceremony.DomainKeyVersion
 		// Self is the executing node as the first member (init-domain).
-		Self *Member
+		Self *ceremony.Member
 		// Executor names the node whose HSM generated DK (rotate-domain-key): it needs no wrap.
 		Executor string
 		// Wrapped are the domain keys wrapped for members (admit-node: every live version for
@@ -34,7 +36,7 @@ type (
 	}
 	memberWrap struct {
 		NodeID string
-		WrappedDK
+		ceremony.WrappedDK
 	}
 	expireProposalsCmd struct {
 		At time.Time
@@ -42,11 +44,11 @@ type (
 )
 
 func (s *State) applySubmitProposal(c *submitProposalCmd) error {
-	sp, p, err := ParseSignedProposal(c.Signed)
+	sp, p, err := ceremony.ParseSignedProposal(c.Signed)
 	if err != nil {
 		return errorf(ErrValidation, "%v", err)
 	}
-	id := ProposalID(sp.Proposal)
+	id := ceremony.ProposalID(sp.Proposal)
 	if rec := s.proposals.get(id); rec != nil {
 		// A retried submission, or one that carries more signatures: merge them.
 		for _, sig := range sp.Signatures {
@@ -60,11 +62,11 @@ func (s *State) applySubmitProposal(c *submitProposalCmd) error {
 	if !c.At.Before(notAfter) {
 		return errorf(ErrValidation, "the proposal expired at %s", notAfter.Format(time.RFC3339))
 	}
-	if notAfter.Sub(c.At) > MaxProposalTTL*time.Second {
-		return errorf(ErrValidation, "the proposal expires more than %d hours from now", MaxProposalTTL/3600)
+	if notAfter.Sub(c.At) > ceremony.MaxProposalTTL*time.Second {
+		return errorf(ErrValidation, "the proposal expires more than %d hours from now", ceremony.MaxProposalTTL/3600)
 	}
-	if s.proposals.open() >= MaxPendingProposals {
-		return errorf(ErrLimitExceeded, "%d proposals are open already: approve, reject or let some expire", MaxPendingProposals)
+	if s.proposals.open() >= ceremony.MaxPendingProposals {
+		return errorf(ErrLimitExceeded, "%d proposals are open already: approve, reject or let some expire", ceremony.MaxPendingProposals)
 	}
 	ops, _, _, err := s.ceremonyContext(p)
 	if err != nil {
@@ -74,17 +76,17 @@ func (s *State) applySubmitProposal(c *submitProposalCmd) error {
 		return err
 	}
 	// A proposal enters the state only with at least one valid operator approval: its proposer's.
-	if a, _ := countVerdicts(sp.Proposal, sp.Signatures, ops); a == 0 {
+	if a, _ := ceremony.CountVerdicts(sp.Proposal, sp.Signatures, ops); a == 0 {
 		return errorf(ErrAccessDenied, "the proposal carries no valid approval by an operator of the domain")
 	}
 	rec := &ProposalRecord{
 		ID: id, Kind: p.Kind, Epoch: p.Epoch, Status: ProposalPending,
-		Signed:      SignedProposal{Proposal: sp.Proposal},
+		Signed:      ceremony.SignedProposal{Proposal: sp.Proposal},
 		SubmittedAt: c.At, UpdatedAt: c.At, NotAfter: notAfter,
 	}
 	s.proposals.add(rec)
 	for _, sig := range sp.Signatures {
-		if sig.verify(sp.Proposal) && isOperator(ops, sig.PublicKey) && !signedBy(rec, sig.PublicKey) {
+		if sig.Verify(sp.Proposal) && ceremony.IsOperator(ops, sig.PublicKey) && !signedBy(rec, sig.PublicKey) {
 			rec.Signed.Signatures = append(rec.Signed.Signatures, sig)
 		}
 	}
@@ -102,8 +104,8 @@ func (s *State) applyApproveProposal(c *approveProposalCmd) error {
 // addSignature adds one operator's verdict to a proposal, refusing forged signatures, signatures
 // by non-operators and proposals that can no longer apply. An operator's second signature is a
 // no-op (each operator counts once), which also makes retried commands harmless.
-func (s *State) addSignature(rec *ProposalRecord, sig Signature, at time.Time) error {
-	p, err := ParseProposal(rec.Signed.Proposal)
+func (s *State) addSignature(rec *ProposalRecord, sig ceremony.Signature, at time.Time) error {
+	p, err := ceremony.ParseProposal(rec.Signed.Proposal)
 	if err != nil {
 		return errorf(ErrValidation, "%v", err)
 	}
@@ -112,7 +114,7 @@ func (s *State) addSignature(rec *ProposalRecord, sig Signature, at time.Time) e
 		rec.Status, rec.UpdatedAt = ProposalSuperseded, at
 		return err
 	}
-	if !sig.verify(rec.Signed.Proposal) || !isOperator(ops, sig.PublicKey) {
+	if !sig.Verify(rec.Signed.Proposal) || !ceremony.IsOperator(ops, sig.PublicKey) {
 		return errorf(ErrAccessDenied, "the signature is not a valid signature of proposal %s by an operator of the domain", rec.ID)
 	}
 	if signedBy(rec, sig.PublicKey) {
@@ -141,35 +143,35 @@ func signedBy(rec *ProposalRecord, pub []byte) bool {
 
 // ceremonyContext returns the operators and quorum rules that judge p, after checking that p
 // applies to this domain at its current epoch (replay protection).
-func (s *State) ceremonyContext(p *Proposal) ([]Operator, QuorumRules, int, error) {
+func (s *State) ceremonyContext(p *ceremony.Proposal) ([]ceremony.Operator, ceremony.QuorumRules, int, error) {
 	d := s.domain
-	if p.Kind == KindInitDomain {
+	if p.Kind == ceremony.KindInitDomain {
 		if d != nil {
-			return nil, QuorumRules{}, 0, errorf(ErrAlreadyExists, "the domain is already initialised")
+			return nil, ceremony.QuorumRules{}, 0, errorf(ErrAlreadyExists, "the domain is already initialised")
 		}
 		return p.Operators, *p.Rules, p.Quorum, nil
 	}
 	if d == nil {
-		return nil, QuorumRules{}, 0, errorf(ErrNoDomain, "the key domain is not initialised")
+		return nil, ceremony.QuorumRules{}, 0, errorf(ErrNoDomain, "the key domain is not initialised")
 	}
 	if p.DomainID != d.ID {
-		return nil, QuorumRules{}, 0, errorf(ErrValidation, "the proposal is for domain %s, this is domain %s", p.DomainID, d.ID)
+		return nil, ceremony.QuorumRules{}, 0, errorf(ErrValidation, "the proposal is for domain %s, this is domain %s", p.DomainID, d.ID)
 	}
 	if p.Epoch != d.Epoch {
-		return nil, QuorumRules{}, 0, errorf(ErrValidation, "the proposal applies to epoch %d; the domain is at epoch %d", p.Epoch, d.Epoch)
+		return nil, ceremony.QuorumRules{}, 0, errorf(ErrValidation, "the proposal applies to epoch %d; the domain is at epoch %d", p.Epoch, d.Epoch)
 	}
 	return d.Operators, d.Rules, d.Quorum, nil
 }
 
 // evaluate acts on a proposal's signatures: executes it (or marks it approved for the leader's
 // HSM work) once its quorum is reached, rejects it once the quorum is out of reach.
-func (s *State) evaluate(rec *ProposalRecord, p *Proposal, at time.Time) error {
+func (s *State) evaluate(rec *ProposalRecord, p *ceremony.Proposal, at time.Time) error {
 	ops, rules, def, err := s.ceremonyContext(p)
 	if err != nil {
 		return err
 	}
-	need := rules.need(p.Kind, def)
-	approve, reject := countVerdicts(rec.Signed.Proposal, rec.Signed.Signatures, ops)
+	need := rules.Need(p.Kind, def)
+	approve, reject := ceremony.CountVerdicts(rec.Signed.Proposal, rec.Signed.Signatures, ops)
 	switch {
 	case approve >= need:
 		if kindOf(p.Kind).prepare != nil {

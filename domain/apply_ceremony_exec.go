@@ -1,15 +1,16 @@
 package domain
 
 import (
-	"crypto/sha256"
 	"fmt"
 	"time"
+
+	"github.com/keyhold/keyhold/domain/ceremony"
 )
 
 // precheck refuses, at submission, a proposal that could not be executed on the domain as it is.
 // Each kind's apply checks again: the domain may have changed in between only through a
 // ceremony, which bumps the epoch and supersedes the proposal anyway.
-func (s *State) precheck(p *Proposal) error {
+func (s *State) precheck(p *ceremony.Proposal) error {
 	if k := kindOf(p.Kind); k != nil && k.precheck != nil {
 		return k.precheck(s.domain, p)
 	}
@@ -17,7 +18,7 @@ func (s *State) precheck(p *Proposal) error {
 }
 
 // execute applies a ceremony that needs no HSM work.
-func (s *State) execute(rec *ProposalRecord, p *Proposal, at time.Time) error {
+func (s *State) execute(rec *ProposalRecord, p *ceremony.Proposal, at time.Time) error {
 	k := kindOf(p.Kind)
 	if k == nil || k.prepare != nil {
 		return fmt.Errorf("domain: execute %s: needs the HSM", p.Kind)
@@ -37,7 +38,7 @@ func (s *State) applyExecuteProposal(c *executeProposalCmd) error {
 	if rec.Status != ProposalApproved {
 		return errorf(ErrInvalidState, "proposal %s is %s, not approved", rec.ID, rec.Status)
 	}
-	p, err := ParseProposal(rec.Signed.Proposal)
+	p, err := ceremony.ParseProposal(rec.Signed.Proposal)
 	if err != nil {
 		return errorf(ErrValidation, "%v", err)
 	}
@@ -55,18 +56,3 @@ func (s *State) applyExecuteProposal(c *executeProposalCmd) error {
 	rec.Status, rec.UpdatedAt = ProposalExecuted, c.At
 	return nil
 }
-
-func (d *Domain) member(nodeID string) *Member {
-	for i := range d.Members {
-		if d.Members[i].NodeID == nodeID {
-			return &d.Members[i]
-		}
-	}
-	return nil
-}
-
-// RecordBytes is the canonical CBOR of the domain record, as a domain token carries it.
-func RecordBytes(d *Domain) []byte { return marshalCBOR(d) }
-
-// RecordHash is the SHA-256 of RecordBytes: what an export-token proposal names.
-func RecordHash(d *Domain) [32]byte { return sha256.Sum256(RecordBytes(d)) }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/keyhold/keyhold/domain/ceremony"
 )
 
 // populated returns a service whose state has a domain, keys, aliases, a principal, a bucket and
@@ -262,20 +264,20 @@ func FuzzValidateForwarded(f *testing.F) {
 // approve, execute of admit-node and rotate-domain-key, re-wrap steps, expiry) pass the strict
 // check too: a leader that lost leadership mid-ceremony forwards them.
 func TestValidateForwardedAcceptsCeremonyCommands(t *testing.T) {
-	e := newCeremonyEnv(t, 2, 2, QuorumRules{})
+	e := newCeremonyEnv(t, 2, 2, ceremony.QuorumRules{})
 	vp := &validatingProposer{t: t, localProposer: localProposer{st: e.st}}
 	e.svc.prop = vp
 	bg := context.Background()
 	if _, err := e.svc.CreateKey(bg, CreateKeyInput{}); err != nil {
 		t.Fatal(err)
 	}
-	a := e.propose(KindAdmitNode)
-	a.Member = &Member{NodeID: "n2", Address: "127.0.0.1:8112", IdentityKey: identities(t)[1], TLSPin: bytes.Repeat([]byte{2}, TLSPinSize)}
+	a := e.propose(ceremony.KindAdmitNode)
+	a.Member = &ceremony.Member{NodeID: "n2", Address: "127.0.0.1:8112", IdentityKey: identities(t)[1], TLSPin: bytes.Repeat([]byte{2}, ceremony.TLSPinSize)}
 	e.approve(t, e.submit(t, a, 0), 1)
 	if err := e.svc.RunCeremonies(bg); err != nil {
 		t.Fatal(err)
 	}
-	r := e.propose(KindRotateDK)
+	r := e.propose(ceremony.KindRotateDK)
 	e.approve(t, e.submit(t, r, 0), 1)
 	if err := e.svc.RunCeremonies(bg); err != nil {
 		t.Fatal(err)
@@ -286,7 +288,7 @@ func TestValidateForwardedAcceptsCeremonyCommands(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	e.submit(t, e.propose(KindRotateDK), 0) // left pending, then expired
+	e.submit(t, e.propose(ceremony.KindRotateDK), 0) // left pending, then expired
 	e.clk.t = e.clk.t.Add(2 * time.Hour)
 	if err := e.svc.RunCeremonies(bg); err != nil {
 		t.Fatal(err)

@@ -3,6 +3,8 @@ package domain
 import (
 	"slices"
 
+	"github.com/keyhold/keyhold/domain/ceremony"
+
 	"github.com/keyhold/keyhold/wrap"
 )
 
@@ -76,14 +78,14 @@ func (s *State) applyRewrap(c *rewrapCmd) error {
 		versions := slices.Clone(d.DKVersions)
 		rest := false
 		for i := range versions {
-			if versions[i].State != DKStateDecryptOnly {
+			if versions[i].State != ceremony.DKStateDecryptOnly {
 				continue
 			}
 			if used[versions[i].Version] {
 				rest = true
 				continue
 			}
-			versions[i].State = DKStateRetired
+			versions[i].State = ceremony.DKStateRetired
 		}
 		d.DKVersions = versions
 		if rest {

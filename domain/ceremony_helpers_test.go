@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyhold/keyhold/domain/ceremony"
+
 	"github.com/keyhold/keyhold/wrap"
 )
 
@@ -69,7 +71,7 @@ func (h *fakeHSM) HasDomainKey(_ context.Context, label string) (bool, error) {
 }
 
 func (h *fakeHSM) WrapDomainKey(_ context.Context, label, nodeID string, identity []byte) ([]byte, error) {
-	if _, err := ParseIdentityKey(identity); err != nil {
+	if _, err := ceremony.ParseIdentityKey(identity); err != nil {
 		return nil, err
 	}
 	return []byte("wrapped:" + label + ":" + nodeID), nil
@@ -107,8 +109,8 @@ type operatorKey struct {
 	priv ed25519.PrivateKey
 }
 
-func (o operatorKey) op() Operator {
-	return Operator{Name: o.name, PublicKey: o.priv.Public().(ed25519.PublicKey)}
+func (o operatorKey) op() ceremony.Operator {
+	return ceremony.Operator{Name: o.name, PublicKey: o.priv.Public().(ed25519.PublicKey)}
 }
 
 func newOperators(t testing.TB, n int) []operatorKey {
@@ -134,7 +136,7 @@ type ceremonyEnv struct {
 
 // newCeremonyEnv initialises a domain through the init-domain ceremony with n operators and
 // the given default quorum (and rules).
-func newCeremonyEnv(t *testing.T, n, quorum int, rules QuorumRules) *ceremonyEnv {
+func newCeremonyEnv(t *testing.T, n, quorum int, rules ceremony.QuorumRules) *ceremonyEnv {
 	t.Helper()
 	st := NewState(testARNs)
 	clk := &testClock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
@@ -145,13 +147,13 @@ func newCeremonyEnv(t *testing.T, n, quorum int, rules QuorumRules) *ceremonyEnv
 		BootstrapOperators: []ed25519.PublicKey{ops[0].op().PublicKey},
 	})
 	e := &ceremonyEnv{svc: svc, st: st, clk: clk, hsm: h, ops: ops}
-	p := NewProposal(KindInitDomain, "d0000000000000000000000000000001", 0, clk.t, time.Hour)
+	p := ceremony.NewProposal(ceremony.KindInitDomain, "d0000000000000000000000000000001", 0, clk.t, time.Hour)
 	for _, o := range e.ops {
 		p.Operators = append(p.Operators, o.op())
 	}
 	p.Quorum, p.Rules = quorum, &rules
 	id := e.submit(t, p, 0)
-	for i := 1; i < rules.need(KindInitDomain, quorum); i++ {
+	for i := 1; i < rules.Need(ceremony.KindInitDomain, quorum); i++ {
 		e.approve(t, id, i)
 	}
 	if err := svc.RunCeremonies(context.Background()); err != nil {
@@ -163,9 +165,9 @@ func newCeremonyEnv(t *testing.T, n, quorum int, rules QuorumRules) *ceremonyEnv
 	return e
 }
 
-func (e *ceremonyEnv) submit(t *testing.T, p *Proposal, by int) string {
+func (e *ceremonyEnv) submit(t *testing.T, p *ceremony.Proposal, by int) string {
 	t.Helper()
-	signed, id, err := SignNewProposal(p, e.ops[by].priv)
+	signed, id, err := ceremony.SignNewProposal(p, e.ops[by].priv)
 	if err != nil {
 		t.Fatalf("SignNewProposal: %v", err)
 	}
@@ -179,17 +181,17 @@ func (e *ceremonyEnv) submit(t *testing.T, p *Proposal, by int) string {
 	return id
 }
 
-func (e *ceremonyEnv) verdict(id string, by int, v Verdict) error {
+func (e *ceremonyEnv) verdict(id string, by int, v ceremony.Verdict) error {
 	rec, err := e.svc.Proposal(bg, id)
 	if err != nil {
 		return err
 	}
-	return e.svc.SignProposalVerdict(context.Background(), id, SignProposal(e.ops[by].priv, rec.Signed.Proposal, v))
+	return e.svc.SignProposalVerdict(context.Background(), id, ceremony.SignProposal(e.ops[by].priv, rec.Signed.Proposal, v))
 }
 
 func (e *ceremonyEnv) approve(t *testing.T, id string, by int) {
 	t.Helper()
-	if err := e.verdict(id, by, VerdictApprove); err != nil {
+	if err := e.verdict(id, by, ceremony.VerdictApprove); err != nil {
 		t.Fatalf("approve %s by op%d: %v", id, by+1, err)
 	}
 }
@@ -203,9 +205,9 @@ func (e *ceremonyEnv) status(t *testing.T, id string) ProposalStatus {
 	return rec.Status
 }
 
-func (e *ceremonyEnv) propose(kind ProposalKind) *Proposal {
+func (e *ceremonyEnv) propose(kind ceremony.ProposalKind) *ceremony.Proposal {
 	d := e.svc.Domain()
-	return NewProposal(kind, d.ID, d.Epoch, e.clk.t, time.Hour)
+	return ceremony.NewProposal(kind, d.ID, d.Epoch, e.clk.t, time.Hour)
 }
 
 // softDKFrom makes a fresh software domain key; label only documents the call site.

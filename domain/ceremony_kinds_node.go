@@ -4,36 +4,38 @@ import (
 	"context"
 	"slices"
 	"time"
+
+	"github.com/keyhold/keyhold/domain/ceremony"
 )
 
 // The ceremonies that change the members of the domain: admit-node and remove-node.
 
-func precheckAdmitNode(d *Domain, p *Proposal) error {
-	if d.member(p.Member.NodeID) != nil {
+func precheckAdmitNode(d *ceremony.Domain, p *ceremony.Proposal) error {
+	if d.FindMember(p.Member.NodeID) != nil {
 		return errorf(ErrAlreadyExists, "node %s is already a member", p.Member.NodeID)
 	}
-	if len(d.Members) >= MaxMembers {
-		return errorf(ErrLimitExceeded, "the domain has %d members already", MaxMembers)
+	if len(d.Members) >= ceremony.MaxMembers {
+		return errorf(ErrLimitExceeded, "the domain has %d members already", ceremony.MaxMembers)
 	}
 	return nil
 }
 
 // prepareAdmitNode wraps every live domain key version for the new member's identity key.
-func prepareAdmitNode(ctx context.Context, s *Service, p *Proposal, d *Domain, cmd *executeProposalCmd) error {
+func prepareAdmitNode(ctx context.Context, s *Service, p *ceremony.Proposal, d *ceremony.Domain, cmd *executeProposalCmd) error {
 	for _, dk := range d.DKVersions {
-		if dk.State == DKStateRetired {
+		if dk.State == ceremony.DKStateRetired {
 			continue
 		}
 		w, err := s.cfg.HSM.WrapDomainKey(ctx, dk.Label, p.Member.NodeID, p.Member.IdentityKey)
 		if err != nil {
 			return dependencyError("wrapping the domain key for the new member", err)
 		}
-		cmd.Wrapped = append(cmd.Wrapped, memberWrap{NodeID: p.Member.NodeID, WrappedDK: WrappedDK{Version: dk.Version, Wrapped: w}})
+		cmd.Wrapped = append(cmd.Wrapped, memberWrap{NodeID: p.Member.NodeID, WrappedDK: ceremony.WrappedDK{Version: dk.Version, Wrapped: w}})
 	}
 	return nil
 }
 
-func applyAdmitNode(s *State, rec *ProposalRecord, p *Proposal, c *executeProposalCmd, at time.Time) error {
+func applyAdmitNode(s *State, rec *ProposalRecord, p *ceremony.Proposal, c *executeProposalCmd, at time.Time) error {
 	if err := precheckAdmitNode(s.domain, p); err != nil {
 		return err
 	}
@@ -44,7 +46,7 @@ func applyAdmitNode(s *State, rec *ProposalRecord, p *Proposal, c *executePropos
 		}
 	}
 	for _, dk := range s.domain.DKVersions {
-		if _, ok := m.Wrapped(dk.Version); !ok && dk.State != DKStateRetired {
+		if _, ok := m.Wrapped(dk.Version); !ok && dk.State != ceremony.DKStateRetired {
 			return errorf(ErrValidation, "admit-node lacks domain key version %d wrapped for %s", dk.Version, m.NodeID)
 		}
 	}
@@ -53,8 +55,8 @@ func applyAdmitNode(s *State, rec *ProposalRecord, p *Proposal, c *executePropos
 	return nil
 }
 
-func precheckRemoveNode(d *Domain, p *Proposal) error {
-	if d.member(p.NodeID) == nil {
+func precheckRemoveNode(d *ceremony.Domain, p *ceremony.Proposal) error {
+	if d.FindMember(p.NodeID) == nil {
 		return errorf(ErrNotFound, "node %s is not a member", p.NodeID)
 	}
 	if len(d.Members) == 1 {
@@ -63,12 +65,12 @@ func precheckRemoveNode(d *Domain, p *Proposal) error {
 	return nil
 }
 
-func applyRemoveNode(s *State, rec *ProposalRecord, p *Proposal, _ *executeProposalCmd, at time.Time) error {
+func applyRemoveNode(s *State, rec *ProposalRecord, p *ceremony.Proposal, _ *executeProposalCmd, at time.Time) error {
 	if err := precheckRemoveNode(s.domain, p); err != nil {
 		return err
 	}
 	d := s.domain
-	d.Members = slices.DeleteFunc(slices.Clone(d.Members), func(m Member) bool { return m.NodeID == p.NodeID })
+	d.Members = slices.DeleteFunc(slices.Clone(d.Members), func(m ceremony.Member) bool { return m.NodeID == p.NodeID })
 	s.bumpEpoch(rec, at)
 	return nil
 }

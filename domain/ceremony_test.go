@@ -8,13 +8,15 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/keyhold/keyhold/domain/ceremony"
 )
 
 func TestQuorumIsEnforced(t *testing.T) {
 	// 3 operators; operator changes need 3, admissions 2.
-	e := newCeremonyEnv(t, 3, 2, QuorumRules{Governance: 3})
+	e := newCeremonyEnv(t, 3, 2, ceremony.QuorumRules{Governance: 3})
 	newOp := newOperators(t, 1)[0]
-	p := e.propose(KindAddOperator)
+	p := e.propose(ceremony.KindAddOperator)
 	op := newOp.op()
 	p.Operator = &op
 	id := e.submit(t, p, 0)
@@ -41,35 +43,35 @@ func TestQuorumIsEnforced(t *testing.T) {
 }
 
 func TestForgedAndReplayedApprovalsAreRefused(t *testing.T) {
-	e := newCeremonyEnv(t, 3, 2, QuorumRules{})
+	e := newCeremonyEnv(t, 3, 2, ceremony.QuorumRules{})
 	outsider := newOperators(t, 1)[0]
-	mk := func() (*Proposal, string) {
-		p := e.propose(KindChangeQuorum)
-		p.Quorum, p.Rules = 3, &QuorumRules{}
+	mk := func() (*ceremony.Proposal, string) {
+		p := e.propose(ceremony.KindChangeQuorum)
+		p.Quorum, p.Rules = 3, &ceremony.QuorumRules{}
 		return p, e.submit(t, p, 0)
 	}
 	_, idA := mk()
 	recA, _ := e.svc.Proposal(bg, idA)
 
 	// Forged: a valid operator key with a signature that does not verify.
-	forged := SignProposal(e.ops[1].priv, recA.Signed.Proposal, VerdictApprove)
+	forged := ceremony.SignProposal(e.ops[1].priv, recA.Signed.Proposal, ceremony.VerdictApprove)
 	forged.Sig[0] ^= 1
 	if err := e.svc.SignProposalVerdict(context.Background(), idA, forged); !errors.Is(err, ErrAccessDenied) {
 		t.Fatalf("forged signature: got %v, want ErrAccessDenied", err)
 	}
 	// Not an operator.
-	if err := e.svc.SignProposalVerdict(context.Background(), idA, SignProposal(outsider.priv, recA.Signed.Proposal, VerdictApprove)); !errors.Is(err, ErrAccessDenied) {
+	if err := e.svc.SignProposalVerdict(context.Background(), idA, ceremony.SignProposal(outsider.priv, recA.Signed.Proposal, ceremony.VerdictApprove)); !errors.Is(err, ErrAccessDenied) {
 		t.Fatalf("outsider signature: got %v, want ErrAccessDenied", err)
 	}
 	// Replayed: op2's approval of proposal B presented for proposal A.
 	pB, idB := mk()
-	bB, _ := MarshalProposal(pB)
-	if err := e.svc.SignProposalVerdict(context.Background(), idA, SignProposal(e.ops[1].priv, bB, VerdictApprove)); !errors.Is(err, ErrAccessDenied) {
+	bB, _ := ceremony.MarshalProposal(pB)
+	if err := e.svc.SignProposalVerdict(context.Background(), idA, ceremony.SignProposal(e.ops[1].priv, bB, ceremony.VerdictApprove)); !errors.Is(err, ErrAccessDenied) {
 		t.Fatalf("approval of another proposal: got %v, want ErrAccessDenied", err)
 	}
 	// A rejection is not an approval either.
-	rej := SignProposal(e.ops[1].priv, recA.Signed.Proposal, VerdictReject)
-	rej.Verdict = VerdictApprove
+	rej := ceremony.SignProposal(e.ops[1].priv, recA.Signed.Proposal, ceremony.VerdictReject)
+	rej.Verdict = ceremony.VerdictApprove
 	if err := e.svc.SignProposalVerdict(context.Background(), idA, rej); !errors.Is(err, ErrAccessDenied) {
 		t.Fatalf("rejection relabelled as approval: got %v, want ErrAccessDenied", err)
 	}
@@ -84,39 +86,39 @@ func TestForgedAndReplayedApprovalsAreRefused(t *testing.T) {
 	if got := e.status(t, idA); got != ProposalSuperseded {
 		t.Fatalf("A after B: got %s, want superseded", got)
 	}
-	if err := e.verdict(idA, 1, VerdictApprove); err == nil {
+	if err := e.verdict(idA, 1, ceremony.VerdictApprove); err == nil {
 		t.Fatal("approving a superseded proposal: got nil error")
 	}
 	// Resubmitting a proposal made for the old epoch is refused.
-	stale := SignedProposal{Proposal: recA.Signed.Proposal, Signatures: []Signature{SignProposal(e.ops[0].priv, recA.Signed.Proposal, VerdictApprove)}}
-	old := e.propose(KindRotateDK)
+	stale := ceremony.SignedProposal{Proposal: recA.Signed.Proposal, Signatures: []ceremony.Signature{ceremony.SignProposal(e.ops[0].priv, recA.Signed.Proposal, ceremony.VerdictApprove)}}
+	old := e.propose(ceremony.KindRotateDK)
 	old.Epoch--
-	signed, _, _ := SignNewProposal(old, e.ops[0].priv)
+	signed, _, _ := ceremony.SignNewProposal(old, e.ops[0].priv)
 	if _, err := e.svc.SubmitProposal(context.Background(), signed); !errors.Is(err, ErrValidation) {
 		t.Fatalf("proposal for an old epoch: got %v, want ErrValidation", err)
 	}
 	_ = stale
 	// A proposal for another domain is refused.
-	other := e.propose(KindRotateDK)
+	other := e.propose(ceremony.KindRotateDK)
 	other.DomainID = "another-domain"
-	signed, _, _ = SignNewProposal(other, e.ops[0].priv)
+	signed, _, _ = ceremony.SignNewProposal(other, e.ops[0].priv)
 	if _, err := e.svc.SubmitProposal(context.Background(), signed); !errors.Is(err, ErrValidation) {
 		t.Fatalf("proposal for another domain: got %v, want ErrValidation", err)
 	}
 	// A proposal signed only by an outsider never enters the state.
-	p := e.propose(KindRotateDK)
-	signed, _, _ = SignNewProposal(p, outsider.priv)
+	p := e.propose(ceremony.KindRotateDK)
+	signed, _, _ = ceremony.SignNewProposal(p, outsider.priv)
 	if _, err := e.svc.SubmitProposal(context.Background(), signed); !errors.Is(err, ErrAccessDenied) {
 		t.Fatalf("proposal by an outsider: got %v, want ErrAccessDenied", err)
 	}
 }
 
 func TestProposalExpiresAndRejects(t *testing.T) {
-	e := newCeremonyEnv(t, 3, 2, QuorumRules{})
-	p := e.propose(KindRotateDK)
+	e := newCeremonyEnv(t, 3, 2, ceremony.QuorumRules{})
+	p := e.propose(ceremony.KindRotateDK)
 	id := e.submit(t, p, 0)
 	e.clk.t = e.clk.t.Add(2 * time.Hour)
-	if err := e.verdict(id, 1, VerdictApprove); err == nil {
+	if err := e.verdict(id, 1, ceremony.VerdictApprove); err == nil {
 		t.Fatal("approval after expiry: got nil error")
 	}
 	if got := e.status(t, id); got != ProposalExpired {
@@ -126,18 +128,18 @@ func TestProposalExpiresAndRejects(t *testing.T) {
 		t.Fatalf("current DK: got %d, want 1", v)
 	}
 	// Two rejections of three make a quorum of two impossible.
-	id = e.submit(t, e.propose(KindRotateDK), 0)
-	if err := e.verdict(id, 1, VerdictReject); err != nil {
+	id = e.submit(t, e.propose(ceremony.KindRotateDK), 0)
+	if err := e.verdict(id, 1, ceremony.VerdictReject); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.verdict(id, 2, VerdictReject); err != nil {
+	if err := e.verdict(id, 2, ceremony.VerdictReject); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.status(t, id); got != ProposalRejected {
 		t.Fatalf("got %s, want rejected", got)
 	}
 	// An expired, unapproved proposal is marked by the leader's sweep.
-	id = e.submit(t, e.propose(KindRotateDK), 0)
+	id = e.submit(t, e.propose(ceremony.KindRotateDK), 0)
 	e.clk.t = e.clk.t.Add(2 * time.Hour)
 	if err := e.svc.RunCeremonies(context.Background()); err != nil {
 		t.Fatal(err)
@@ -148,10 +150,10 @@ func TestProposalExpiresAndRejects(t *testing.T) {
 }
 
 func TestAdmitAndRemoveNode(t *testing.T) {
-	e := newCeremonyEnv(t, 2, 1, QuorumRules{Node: 2})
+	e := newCeremonyEnv(t, 2, 1, ceremony.QuorumRules{Node: 2})
 	ids := identities(t)
-	p := e.propose(KindAdmitNode)
-	p.Member = &Member{NodeID: "n2", Address: "127.0.0.1:8112", IdentityKey: ids[1]}
+	p := e.propose(ceremony.KindAdmitNode)
+	p.Member = &ceremony.Member{NodeID: "n2", Address: "127.0.0.1:8112", IdentityKey: ids[1]}
 	id := e.submit(t, p, 0)
 	if err := e.svc.RunCeremonies(context.Background()); err != nil {
 		t.Fatal(err)
@@ -180,12 +182,12 @@ func TestAdmitAndRemoveNode(t *testing.T) {
 		t.Fatalf("SyncDomainKeys: got %d, %v; want 1", n, err)
 	}
 	// Identity keys that are not RSA-3072+ are refused at parse time.
-	bad := e.propose(KindAdmitNode)
-	bad.Member = &Member{NodeID: "n3", IdentityKey: []byte("junk")}
-	if _, _, err := SignNewProposal(bad, e.ops[0].priv); !errors.Is(err, ErrMalformed) {
+	bad := e.propose(ceremony.KindAdmitNode)
+	bad.Member = &ceremony.Member{NodeID: "n3", IdentityKey: []byte("junk")}
+	if _, _, err := ceremony.SignNewProposal(bad, e.ops[0].priv); !errors.Is(err, ceremony.ErrMalformed) {
 		t.Fatalf("bad identity key: got %v, want ErrMalformed", err)
 	}
-	rm := e.propose(KindRemoveNode)
+	rm := e.propose(ceremony.KindRemoveNode)
 	rm.NodeID = "n2"
 	id = e.submit(t, rm, 0)
 	e.approve(t, id, 1)
@@ -195,8 +197,8 @@ func TestAdmitAndRemoveNode(t *testing.T) {
 }
 
 func TestCeremonyIsDeterministicAcrossReplicas(t *testing.T) {
-	e := newCeremonyEnv(t, 2, 1, QuorumRules{})
-	p := e.propose(KindRotateDK)
+	e := newCeremonyEnv(t, 2, 1, ceremony.QuorumRules{})
+	p := e.propose(ceremony.KindRotateDK)
 	e.submit(t, p, 0)
 	if err := e.svc.RunCeremonies(context.Background()); err != nil {
 		t.Fatal(err)
@@ -210,18 +212,18 @@ func TestCeremonyIsDeterministicAcrossReplicas(t *testing.T) {
 		_ = replica.Apply(c)
 	}
 	var a, b []byte
-	e.st.View(func(v *View) { a = RecordBytes(v.Domain()) })
-	replica.View(func(v *View) { b = RecordBytes(v.Domain()) })
+	e.st.View(func(v *View) { a = ceremony.RecordBytes(v.Domain()) })
+	replica.View(func(v *View) { b = ceremony.RecordBytes(v.Domain()) })
 	if !bytes.Equal(a, b) {
 		t.Fatal("a replica replaying the log twice has another domain record")
 	}
 }
 
 func TestTokenExportImport(t *testing.T) {
-	e := newCeremonyEnv(t, 3, 2, QuorumRules{Export: 2})
+	e := newCeremonyEnv(t, 3, 2, ceremony.QuorumRules{Export: 2})
 	d := e.svc.Domain()
-	h := RecordHash(d)
-	p := e.propose(KindExportToken)
+	h := ceremony.RecordHash(d)
+	p := e.propose(ceremony.KindExportToken)
 	p.RecordHash = h[:]
 	id := e.submit(t, p, 0)
 	if _, err := e.svc.DomainToken(); !errors.Is(err, ErrNotFound) {
@@ -236,29 +238,29 @@ func TestTokenExportImport(t *testing.T) {
 		t.Fatalf("export changed the epoch: %d -> %d", d.Epoch, d2.Epoch)
 	}
 	trusted := []ed25519.PublicKey{e.ops[0].op().PublicKey, e.ops[1].op().PublicKey, e.ops[2].op().PublicKey}
-	parsed, err := ParseToken(tok)
+	parsed, err := ceremony.ParseToken(tok)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(parsed.Marshal(), tok) {
 		t.Fatal("token does not round-trip")
 	}
-	if _, err := VerifyToken(parsed, trusted); err != nil {
+	if _, err := ceremony.VerifyToken(parsed, trusted); err != nil {
 		t.Fatalf("VerifyToken: %v", err)
 	}
 	// Trusting only one of the two approvers is not enough.
-	if _, err := VerifyToken(parsed, trusted[:1]); !errors.Is(err, ErrTokenRefused) {
+	if _, err := ceremony.VerifyToken(parsed, trusted[:1]); !errors.Is(err, ceremony.ErrTokenRefused) {
 		t.Fatalf("one trusted approver: got %v, want ErrTokenRefused", err)
 	}
 	// Tampering with any byte of the token is refused.
 	for i := range tok {
 		bad := bytes.Clone(tok)
 		bad[i] ^= 0x01
-		pt, err := ParseToken(bad)
+		pt, err := ceremony.ParseToken(bad)
 		if err != nil {
 			continue
 		}
-		if _, err := VerifyToken(pt, trusted); err == nil {
+		if _, err := ceremony.VerifyToken(pt, trusted); err == nil {
 			t.Fatalf("token with byte %d flipped verified", i)
 		}
 	}
@@ -286,7 +288,7 @@ func TestTokenExportImport(t *testing.T) {
 	}
 	// A stale token (the domain moved on) is refused by a node that has the newer state: a node
 	// with a domain refuses every import.
-	rot := e.propose(KindRotateDK)
+	rot := e.propose(ceremony.KindRotateDK)
 	rid := e.submit(t, rot, 0)
 	e.approve(t, rid, 1)
 	if err := e.svc.RunCeremonies(context.Background()); err != nil {
@@ -314,8 +316,8 @@ func TestTokenExportImport(t *testing.T) {
 
 func TestParseRefusesNonCanonical(t *testing.T) {
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
-	p := NewProposal(KindRotateDK, "dom", 1, time.Unix(1e9, 0), 0)
-	signed, _, err := SignNewProposal(p, priv)
+	p := ceremony.NewProposal(ceremony.KindRotateDK, "dom", 1, time.Unix(1e9, 0), 0)
+	signed, _, err := ceremony.SignNewProposal(p, priv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -326,7 +328,7 @@ func TestParseRefusesNonCanonical(t *testing.T) {
 		"empty":          {},
 	}
 	for name, b := range cases {
-		if _, _, err := ParseSignedProposal(b); !errors.Is(err, ErrMalformed) {
+		if _, _, err := ceremony.ParseSignedProposal(b); !errors.Is(err, ceremony.ErrMalformed) {
 			t.Errorf("%s: got %v, want ErrMalformed", name, err)
 		}
 	}

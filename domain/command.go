@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/keyhold/keyhold/domain/ceremony"
+
 	"github.com/keyhold/keyhold/wrap"
 )
 
@@ -124,11 +126,11 @@ type (
 	initDomainCmd struct {
 		ID        string
 		At        time.Time
-		DK        DomainKeyVersion
-		Operators []Operator
+		DK        ceremony.DomainKeyVersion
+		Operators []ceremony.Operator
 		Quorum    int
-		Member    Member
-		Rules     QuorumRules
+		Member    ceremony.Member
+		Rules     ceremony.QuorumRules
 	}
 	createKeyCmd struct {
 		Key Key

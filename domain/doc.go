@@ -14,10 +14,12 @@
 // must stop rather than diverge.
 //
 // Ceremonies (init-domain, admit-node, rotate-domain-key, ...) are operator-signed proposals in
-// deterministic CBOR (ceremony*.go). Each kind is one entry in the ceremonyKinds table
-// (ceremony_kinds.go): its name, the proposal fields it uses, its quorum class, its precheck,
-// the HSM work the leader does for it (prepare) and its effect in Apply; the kinds' functions
-// live in ceremony_kinds_*.go.
+// deterministic CBOR, defined with the domain record and tokens in package domain/ceremony. What
+// a kind is (name, proposal fields, quorum class) is its entry in ceremony's kind table; what it
+// does here is its entry in the ceremonyKinds table (ceremony_kinds.go): its precheck, the HSM
+// work the leader does for it (prepare) and its effect in Apply; the kinds' functions live in
+// ceremony_kinds_*.go. The proposal log (ProposalRecord, proposals.go) and the apply of
+// signatures and executions (apply_ceremony*.go) are replicated state, so they stay here.
 //
 // Service implements the AWS KMS operations on top of the state: it resolves key references,
 // checks key states, seals and opens ciphertext blobs with wrap, and proposes commands through a
@@ -27,6 +29,6 @@
 // before answering not-found, proposing, or calling the HSM through Keyring or CeremonyHSM —
 // takes the caller's context first, so a client's cancellation and deadline reach the wait.
 //
-// Imports: of keyhold, only package wrap (cmd/keyhold's deps tests enforce it); never hsm,
-// cluster or api, which implement or call the interfaces declared here.
+// Imports: of keyhold, only wrap and domain/ceremony (cmd/keyhold's deps tests enforce it);
+// never hsm, cluster or api, which implement or call the interfaces declared here.
 package domain

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyhold/keyhold/domain/ceremony"
+
 	"github.com/keyhold/keyhold/wrap"
 )
 
@@ -73,7 +75,7 @@ func newTestService(t testing.TB) (*Service, *localProposer, *testClock) {
 	clk := &testClock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
 	svc := NewService(st, p, softRing{1: newSoftDK(t)}, Config{ARNs: testARNs, Cache: wrap.NewCache(100, time.Minute), Now: clk.now})
 	err := svc.InitDomain(context.Background(), InitDomainInput{
-		DKLabel: "dk1", Operators: []Operator{{Name: "op", PublicKey: []byte{1}}}, Quorum: 1, Member: Member{NodeID: "n1"},
+		DKLabel: "dk1", Operators: []ceremony.Operator{{Name: "op", PublicKey: []byte{1}}}, Quorum: 1, Member: ceremony.Member{NodeID: "n1"},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,8 @@ package domain
 
 import (
 	"time"
+
+	"github.com/keyhold/keyhold/domain/ceremony"
 )
 
 // ProposalStatus is where a proposal is in its life. The zero value is invalid.
@@ -38,9 +40,9 @@ func (s ProposalStatus) String() string {
 // signatures collected so far, and its status.
 type ProposalRecord struct {
 	ID          string
-	Kind        ProposalKind
+	Kind        ceremony.ProposalKind
 	Epoch       uint64
-	Signed      SignedProposal
+	Signed      ceremony.SignedProposal
 	Status      ProposalStatus
 	SubmittedAt time.Time
 	UpdatedAt   time.Time
@@ -51,7 +53,7 @@ type ProposalRecord struct {
 
 func (r *ProposalRecord) clone() *ProposalRecord {
 	c := *r
-	c.Signed.Signatures = append([]Signature(nil), r.Signed.Signatures...)
+	c.Signed.Signatures = append([]ceremony.Signature(nil), r.Signed.Signatures...)
 	return &c
 }
 
@@ -90,7 +92,7 @@ func (l *proposalLog) open() int {
 
 // prune drops the oldest finished proposals beyond MaxProposalHistory.
 func (l *proposalLog) prune() {
-	excess := len(l.order) - MaxProposalHistory - MaxPendingProposals
+	excess := len(l.order) - ceremony.MaxProposalHistory - ceremony.MaxPendingProposals
 	if excess <= 0 {
 		return
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/keyhold/keyhold/domain/ceremony"
+
 	"github.com/keyhold/keyhold/wrap"
 )
 
@@ -13,7 +15,7 @@ import (
 // version in use. (The race was found by TestOperatorCeremonies: a follower sealed under v1, the
 // leader had already finished the re-wrap and retired v1.)
 func TestWriteSealedBeforeRotationIsRefused(t *testing.T) {
-	e := newCeremonyEnv(t, 1, 1, QuorumRules{})
+	e := newCeremonyEnv(t, 1, 1, ceremony.QuorumRules{})
 	ctx := context.Background()
 	id := mustKeyID(t)
 	ver, err := e.svc.sealNewMaterial(bg, id, KeySpecSymmetricDefault, e.clk.t)
@@ -22,7 +24,7 @@ func TestWriteSealedBeforeRotationIsRefused(t *testing.T) {
 	}
 	late := encode(cmdCreateKey, createKeyCmd{Key: Key{ID: id, KeySpec: KeySpecSymmetricDefault, KeyUsage: KeyUsageEncryptDecrypt,
 		Origin: OriginAWSKMS, State: KeyStateEnabled, CreatedAt: e.clk.t, Versions: []KeyVersion{ver}}})
-	e.submit(t, e.propose(KindRotateDK), 0)
+	e.submit(t, e.propose(ceremony.KindRotateDK), 0)
 	if err := e.svc.RunCeremonies(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +52,7 @@ func TestWriteSealedBeforeRotationIsRefused(t *testing.T) {
 // TestProposeSealedRetriesAfterRotation: when a rotation commits between sealing and applying,
 // the service seals again under the new version instead of failing the client.
 func TestProposeSealedRetriesAfterRotation(t *testing.T) {
-	e := newCeremonyEnv(t, 1, 1, QuorumRules{})
+	e := newCeremonyEnv(t, 1, 1, ceremony.QuorumRules{})
 	ctx := context.Background()
 	rotated := false
 	attempts := 0
@@ -63,7 +65,7 @@ func TestProposeSealedRetriesAfterRotation(t *testing.T) {
 		}
 		if !rotated { // the rotation commits after this attempt sealed under v1
 			rotated = true
-			e.submit(t, e.propose(KindRotateDK), 0)
+			e.submit(t, e.propose(ceremony.KindRotateDK), 0)
 			if err := e.svc.RunCeremonies(ctx); err != nil {
 				return nil, err
 			}

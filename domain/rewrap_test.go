@@ -5,11 +5,13 @@ import (
 	"context"
 	"testing"
 
+	"github.com/keyhold/keyhold/domain/ceremony"
+
 	"github.com/keyhold/keyhold/wrap"
 )
 
 func TestRotateDomainKeyRewrapsEverything(t *testing.T) {
-	e := newCeremonyEnv(t, 1, 1, QuorumRules{})
+	e := newCeremonyEnv(t, 1, 1, ceremony.QuorumRules{})
 	ctx := context.Background()
 	type sealed struct {
 		id string
@@ -33,7 +35,7 @@ func TestRotateDomainKeyRewrapsEverything(t *testing.T) {
 	if _, _, err := e.svc.CreatePrincipal(ctx, "app", false); err != nil {
 		t.Fatal(err)
 	}
-	e.submit(t, e.propose(KindRotateDK), 0)
+	e.submit(t, e.propose(ceremony.KindRotateDK), 0)
 	if err := e.svc.RunCeremonies(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +61,7 @@ func TestRotateDomainKeyRewrapsEverything(t *testing.T) {
 		t.Fatalf("progress: got %+v, want finished, 0 remaining, 8 re-wrapped", p)
 	}
 	d := e.svc.Domain()
-	if d.DKVersions[0].State != DKStateRetired || d.DKVersions[1].State != DKStateActive {
+	if d.DKVersions[0].State != ceremony.DKStateRetired || d.DKVersions[1].State != ceremony.DKStateActive {
 		t.Fatalf("DK states: got %+v", d.DKVersions)
 	}
 	e.st.View(func(v *View) {
@@ -80,7 +82,7 @@ func TestRotateDomainKeyRewrapsEverything(t *testing.T) {
 		}
 	}
 	// Another rotation is possible once the re-wrap finished.
-	e.submit(t, e.propose(KindRotateDK), 0)
+	e.submit(t, e.propose(ceremony.KindRotateDK), 0)
 	if err := e.svc.RunCeremonies(ctx); err != nil {
 		t.Fatal(err)
 	}

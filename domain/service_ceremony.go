@@ -3,6 +3,8 @@ package domain
 import (
 	"context"
 	"fmt"
+
+	"github.com/keyhold/keyhold/domain/ceremony"
 )
 
 // CeremonyHSM is the HSM work ceremonies need from this node, implemented over package hsm by
@@ -30,11 +32,11 @@ type CeremonyHSM interface {
 // id. The cluster verifies every signature against the domain's operators; a submission carrying
 // enough approvals executes at once (or is approved for the leader's HSM work).
 func (s *Service) SubmitProposal(ctx context.Context, signed []byte) (string, error) {
-	sp, p, err := ParseSignedProposal(signed)
+	sp, p, err := ceremony.ParseSignedProposal(signed)
 	if err != nil {
 		return "", errorf(ErrValidation, "%v", err)
 	}
-	if p.Kind == KindInitDomain {
+	if p.Kind == ceremony.KindInitDomain {
 		if err := s.checkBootstrapInit(sp); err != nil {
 			return "", err
 		}
@@ -43,12 +45,12 @@ func (s *Service) SubmitProposal(ctx context.Context, signed []byte) (string, er
 	if err := s.propose(ctx, encode(cmdSubmitProposal, cmd)); err != nil {
 		return "", err
 	}
-	return ProposalID(sp.Proposal), nil
+	return ceremony.ProposalID(sp.Proposal), nil
 }
 
 // SignProposalVerdict adds one operator's verdict (approve or reject) to a proposal.
-func (s *Service) SignProposalVerdict(ctx context.Context, id string, sig Signature) error {
-	if err := sig.check(); err != nil {
+func (s *Service) SignProposalVerdict(ctx context.Context, id string, sig ceremony.Signature) error {
+	if err := sig.Check(); err != nil {
 		return errorf(ErrValidation, "%v", err)
 	}
 	return s.propose(ctx, encode(cmdApproveProposal, approveProposalCmd{ID: id, Signature: sig, At: s.now()}))
@@ -119,7 +121,7 @@ func (s *Service) executeCeremony(ctx context.Context, r *ProposalRecord) error 
 	if s.cfg.HSM == nil {
 		return errorf(ErrUnsupported, "this node has no HSM for ceremonies")
 	}
-	p, err := ParseProposal(r.Signed.Proposal)
+	p, err := ceremony.ParseProposal(r.Signed.Proposal)
 	if err != nil {
 		return err
 	}
@@ -162,13 +164,13 @@ func (s *Service) SyncDomainKeys(ctx context.Context) (installed int, err error)
 	if d == nil || s.cfg.HSM == nil {
 		return 0, nil
 	}
-	me := d.member(s.cfg.NodeID)
+	me := d.FindMember(s.cfg.NodeID)
 	if me == nil {
 		return 0, nil
 	}
 	for _, dk := range d.DKVersions {
 		w, ok := me.Wrapped(dk.Version)
-		if !ok || dk.State == DKStateRetired {
+		if !ok || dk.State == ceremony.DKStateRetired {
 			continue
 		}
 		has, err := s.cfg.HSM.HasDomainKey(ctx, dk.Label)
@@ -193,8 +195,8 @@ func (s *Service) DomainToken() ([]byte, error) {
 	s.st.View(func(v *View) {
 		ps := v.Proposals()
 		for i := len(ps) - 1; i >= 0; i-- {
-			if r := ps[i]; r.Kind == KindExportToken && r.Status == ProposalExecuted {
-				t := DomainToken{Version: tokenVersion, Record: r.Record, Export: r.Signed.Marshal()}
+			if r := ps[i]; r.Kind == ceremony.KindExportToken && r.Status == ProposalExecuted {
+				t := ceremony.DomainToken{Version: ceremony.TokenVersion, Record: r.Record, Export: r.Signed.Marshal()}
 				tok = t.Marshal()
 				return
 			}
@@ -214,7 +216,7 @@ func (s *Service) DomainToken() ([]byte, error) {
 // domain keys wrapped for this node that its HSM lacks, then proposes the import, which Apply
 // verifies again (applyImportDomain).
 func (s *Service) ImportDomainToken(ctx context.Context, token []byte) error {
-	t, err := ParseToken(token)
+	t, err := ceremony.ParseToken(token)
 	if err != nil {
 		return errorf(ErrValidation, "the domain token is malformed: %v", err)
 	}
@@ -225,7 +227,7 @@ func (s *Service) ImportDomainToken(ctx context.Context, token []byte) error {
 	if len(anchors) == 0 {
 		return errorf(ErrAccessDenied, "this node trusts no operator keys for import: set recovery_operator_keys to the public keys of the operators who approve domain exports")
 	}
-	d, err := VerifyToken(t, anchors)
+	d, err := ceremony.VerifyToken(t, anchors)
 	if err != nil {
 		return errorf(ErrAccessDenied, "%v", err)
 	}
@@ -236,7 +238,7 @@ func (s *Service) ImportDomainToken(ctx context.Context, token []byte) error {
 	if err != nil {
 		return dependencyError("reading the HSM identity key", err)
 	}
-	var me *Member
+	var me *ceremony.Member
 	for i := range d.Members {
 		if string(d.Members[i].IdentityKey) == string(id) {
 			me = &d.Members[i]
@@ -246,7 +248,7 @@ func (s *Service) ImportDomainToken(ctx context.Context, token []byte) error {
 		return errorf(ErrAccessDenied, "this node (%s) and its HSM are not a member of domain %s", s.cfg.NodeID, d.ID)
 	}
 	for _, dk := range d.DKVersions {
-		if dk.State == DKStateRetired {
+		if dk.State == ceremony.DKStateRetired {
 			continue
 		}
 		has, err := s.cfg.HSM.HasDomainKey(ctx, dk.Label)

@@ -4,16 +4,18 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+
+	"github.com/keyhold/keyhold/domain/ceremony"
 )
 
 // InitDomainInput describes a new domain: its first domain key (already generated inside this
 // node's HSM under Label), its operators and quorum, and this node as the first member.
 type InitDomainInput struct {
 	DKLabel   string
-	Operators []Operator
+	Operators []ceremony.Operator
 	Quorum    int
-	Rules     QuorumRules // per class of ceremony; zero fields mean Quorum
-	Member    Member
+	Rules     ceremony.QuorumRules // per class of ceremony; zero fields mean Quorum
+	Member    ceremony.Member
 }
 
 // InitDomain records a new domain with domain key version 1. It fails with AlreadyExists when
@@ -34,7 +36,7 @@ func (s *Service) InitDomain(ctx context.Context, in InitDomainInput) error {
 	cmd := initDomainCmd{
 		ID:        hex.EncodeToString(raw[:]),
 		At:        now,
-		DK:        DomainKeyVersion{Version: 1, Label: in.DKLabel, State: DKStateActive, CreatedAt: now},
+		DK:        ceremony.DomainKeyVersion{Version: 1, Label: in.DKLabel, State: ceremony.DKStateActive, CreatedAt: now},
 		Operators: in.Operators,
 		Quorum:    in.Quorum,
 		Member:    in.Member,
@@ -44,14 +46,14 @@ func (s *Service) InitDomain(ctx context.Context, in InitDomainInput) error {
 }
 
 // Domain returns a copy of the domain record, or nil before initialisation.
-func (s *Service) Domain() *Domain {
-	var out *Domain
+func (s *Service) Domain() *ceremony.Domain {
+	var out *ceremony.Domain
 	s.st.View(func(v *View) {
 		if d := v.Domain(); d != nil {
 			c := *d
-			c.DKVersions = append([]DomainKeyVersion(nil), d.DKVersions...)
-			c.Operators = append([]Operator(nil), d.Operators...)
-			c.Members = append([]Member(nil), d.Members...)
+			c.DKVersions = append([]ceremony.DomainKeyVersion(nil), d.DKVersions...)
+			c.Operators = append([]ceremony.Operator(nil), d.Operators...)
+			c.Members = append([]ceremony.Member(nil), d.Members...)
 			if d.Rewrap != nil {
 				rw := *d.Rewrap
 				c.Rewrap = &rw

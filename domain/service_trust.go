@@ -3,6 +3,8 @@ package domain
 import (
 	"crypto/ed25519"
 	"slices"
+
+	"github.com/keyhold/keyhold/domain/ceremony"
 )
 
 // Trust anchors. Once a domain exists, the operators in its replicated record are the only keys
@@ -22,7 +24,7 @@ func (s *Service) AdminSigner(pub ed25519.PublicKey) bool {
 	var ok bool
 	s.st.View(func(v *View) {
 		if d := v.Domain(); d != nil {
-			ok = isOperator(d.Operators, pub)
+			ok = ceremony.IsOperator(d.Operators, pub)
 			return
 		}
 		if containsKey(s.cfg.BootstrapOperators, pub) || containsKey(s.cfg.RecoveryOperators, pub) {
@@ -30,10 +32,10 @@ func (s *Service) AdminSigner(pub ed25519.PublicKey) bool {
 			return
 		}
 		for _, r := range v.Proposals() {
-			if r.Kind != KindInitDomain || r.Status != ProposalPending {
+			if r.Kind != ceremony.KindInitDomain || r.Status != ProposalPending {
 				continue
 			}
-			if p, err := ParseProposal(r.Signed.Proposal); err == nil && isOperator(p.Operators, pub) {
+			if p, err := ceremony.ParseProposal(r.Signed.Proposal); err == nil && ceremony.IsOperator(p.Operators, pub) {
 				ok = true
 				return
 			}
@@ -47,15 +49,15 @@ func (s *Service) AdminSigner(pub ed25519.PublicKey) bool {
 // configuration, not replicated state); it need not: a node without a domain is the only voter
 // of its raft cluster and admits no peer, so its own Service is the only way a command reaches
 // its log.
-func (s *Service) checkBootstrapInit(sp *SignedProposal) error {
+func (s *Service) checkBootstrapInit(sp *ceremony.SignedProposal) error {
 	if len(s.cfg.BootstrapOperators) == 0 {
 		return errorf(ErrAccessDenied, "this node has no bootstrap operator keys: set bootstrap_operator_keys to the public keys of the operators who may initialise the domain")
 	}
-	ops := make([]Operator, len(s.cfg.BootstrapOperators))
+	ops := make([]ceremony.Operator, len(s.cfg.BootstrapOperators))
 	for i, k := range s.cfg.BootstrapOperators {
-		ops[i] = Operator{PublicKey: k}
+		ops[i] = ceremony.Operator{PublicKey: k}
 	}
-	if approve, _ := countVerdicts(sp.Proposal, sp.Signatures, ops); approve == 0 {
+	if approve, _ := ceremony.CountVerdicts(sp.Proposal, sp.Signatures, ops); approve == 0 {
 		return errorf(ErrAccessDenied, "the init-domain proposal carries no approval by a bootstrap operator configured on this node")
 	}
 	return nil
@@ -65,7 +67,7 @@ func containsKey(keys []ed25519.PublicKey, pub ed25519.PublicKey) bool {
 	return slices.ContainsFunc(keys, func(k ed25519.PublicKey) bool { return k.Equal(pub) })
 }
 
-func operatorKeys(ops []Operator) []ed25519.PublicKey {
+func operatorKeys(ops []ceremony.Operator) []ed25519.PublicKey {
 	out := make([]ed25519.PublicKey, len(ops))
 	for i, o := range ops {
 		out[i] = o.PublicKey

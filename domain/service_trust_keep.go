@@ -1,5 +1,7 @@
 package domain
 
+import "github.com/keyhold/keyhold/domain/ceremony"
+
 // TrustedIdentities returns the HSM identity keys (PKIX DER) a member HSM must keep trusting as
 // wrapping keys: every current member's, and every identity an admit-node proposal still pending
 // or approved names. The second set matters because the leader trusts and wraps to a joiner's
@@ -16,10 +18,10 @@ func (s *Service) TrustedIdentities() [][]byte {
 			}
 		}
 		for _, r := range v.Proposals() {
-			if r.Kind != KindAdmitNode || (r.Status != ProposalPending && r.Status != ProposalApproved) {
+			if r.Kind != ceremony.KindAdmitNode || (r.Status != ProposalPending && r.Status != ProposalApproved) {
 				continue
 			}
-			if p, err := ParseProposal(r.Signed.Proposal); err == nil && p.Member != nil {
+			if p, err := ceremony.ParseProposal(r.Signed.Proposal); err == nil && p.Member != nil {
 				out = append(out, append([]byte(nil), p.Member.IdentityKey...))
 			}
 		}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/keyhold/keyhold/domain/ceremony"
 )
 
 // TestInitNeedsABootstrapOperator: a node without a domain accepts an init-domain proposal only
@@ -19,12 +21,12 @@ func TestInitNeedsABootstrapOperator(t *testing.T) {
 		return NewService(st, &localProposer{st: st}, labelRing{st, h}, Config{ARNs: testARNs, NodeID: "n1", HSM: h, BootstrapOperators: bootstrap})
 	}
 	initBy := func(svc *Service, by operatorKey, named ...operatorKey) (string, error) {
-		p := NewProposal(KindInitDomain, "d0000000000000000000000000000001", 0, time.Now(), time.Hour)
+		p := ceremony.NewProposal(ceremony.KindInitDomain, "d0000000000000000000000000000001", 0, time.Now(), time.Hour)
 		for _, o := range named {
 			p.Operators = append(p.Operators, o.op())
 		}
-		p.Quorum, p.Rules = len(named), &QuorumRules{}
-		signed, _, err := SignNewProposal(p, by.priv)
+		p.Quorum, p.Rules = len(named), &ceremony.QuorumRules{}
+		signed, _, err := ceremony.SignNewProposal(p, by.priv)
 		if err != nil {
 			t.Fatal(err)
 		}

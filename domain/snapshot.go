@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/keyhold/keyhold/domain/ceremony"
+
 	"github.com/keyhold/keyhold/wrap"
 )
 
@@ -17,7 +19,7 @@ const snapshotVersion = 1
 // on. It is gob-encoded: the snapshot is never signed or compared, so it need not be canonical,
 // and gob keeps the million-key case compact and fast.
 type snapshotImage struct {
-	Domain     *Domain
+	Domain     *ceremony.Domain
 	Keys       []*Key
 	Aliases    []*Alias
 	Principals []*Principal

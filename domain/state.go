@@ -4,6 +4,8 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/keyhold/keyhold/domain/ceremony"
+
 	"github.com/keyhold/keyhold/wrap"
 )
 
@@ -12,7 +14,7 @@ import (
 type State struct {
 	mu         sync.RWMutex
 	arn        ARNs
-	domain     *Domain
+	domain     *ceremony.Domain
 	keys       map[wrap.KeyID]*Key
 	aliases    map[string]*Alias
 	principals map[string]*Principal
@@ -68,7 +70,7 @@ func (s *State) View(fn func(v *View)) {
 type View struct{ s *State }
 
 // Domain returns the domain record, or nil before initialisation.
-func (v *View) Domain() *Domain { return v.s.domain }
+func (v *View) Domain() *ceremony.Domain { return v.s.domain }
 
 // Key returns the key with id, or nil.
 func (v *View) Key(id wrap.KeyID) *Key { return v.s.keys[id] }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/keyhold/keyhold/domain/ceremony"
 )
 
 // ErrNotForwardable is the cause of every refusal by ValidateForwarded.
@@ -13,12 +15,12 @@ var ErrNotForwardable = errors.New("domain: command refused from a peer")
 
 // checkForwardedSubmission checks a forwarded proposal submission's signed proposal.
 func checkForwardedSubmission(c *submitProposalCmd) error {
-	_, _, err := ParseSignedProposal(c.Signed)
+	_, _, err := ceremony.ParseSignedProposal(c.Signed)
 	return err
 }
 
 // checkForwardedApproval checks the shape of a forwarded verdict's signature.
-func checkForwardedApproval(c *approveProposalCmd) error { return c.Signature.check() }
+func checkForwardedApproval(c *approveProposalCmd) error { return c.Signature.Check() }
 
 // ValidateForwarded checks a command a peer asks the leader to propose (the peer API's propose
 // endpoint): its type must be one that followers forward, and its body must decode strictly as

@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/keyhold/keyhold/domain/ceremony"
+
 	"github.com/keyhold/keyhold/api/adminauth"
 	"github.com/keyhold/keyhold/api/adminclient"
 	"github.com/keyhold/keyhold/api/audit"
@@ -56,13 +58,13 @@ func proposalView(r *domain.ProposalRecord) adminclient.ProposalView {
 	}
 	for _, s := range r.Signed.Signatures {
 		v.Signers = append(v.Signers, s.PublicKey)
-		if s.Verdict == domain.VerdictApprove {
+		if s.Verdict == ceremony.VerdictApprove {
 			v.Approvals++
 		} else {
 			v.Rejections++
 		}
 	}
-	if p, err := domain.ParseProposal(r.Signed.Proposal); err == nil {
+	if p, err := ceremony.ParseProposal(r.Signed.Proposal); err == nil {
 		v.Decoded = p
 	}
 	return v
@@ -138,10 +140,10 @@ func (s *Server) routes() []adminRoute {
 			a.kind = p.Kind.String()
 			pipeline.WriteJSON(w, http.StatusOK, proposalView(p))
 		}},
-		{"POST /v1/admin/proposals", "SubmitProposal", true, domain.MaxSignedProposal, s.submitProposal},
+		{"POST /v1/admin/proposals", "SubmitProposal", true, ceremony.MaxSignedProposal, s.submitProposal},
 		{"POST /v1/admin/proposals/{id}/approve", "ApproveProposal", true, 4 << 10, s.proposalVerdict},
 		{"POST /v1/admin/proposals/{id}/reject", "RejectProposal", true, 4 << 10, s.proposalVerdict},
-		{"POST /v1/admin/domain/import", "ImportDomainToken", true, 2 * domain.MaxTokenBytes, s.importDomainToken},
+		{"POST /v1/admin/domain/import", "ImportDomainToken", true, 2 * ceremony.MaxTokenBytes, s.importDomainToken},
 	}
 	if s.pprof {
 		routes = append(routes, pprofRoutes()...)
@@ -150,7 +152,7 @@ func (s *Server) routes() []adminRoute {
 }
 
 func (s *Server) submitProposal(w http.ResponseWriter, r *http.Request, a *adminCall) {
-	if _, p, err := domain.ParseSignedProposal(a.body); err == nil {
+	if _, p, err := ceremony.ParseSignedProposal(a.body); err == nil {
 		a.kind = p.Kind.String()
 	}
 	ctx, cancel := contextWithTimeout(r, adminTimeout)
@@ -166,7 +168,7 @@ func (s *Server) submitProposal(w http.ResponseWriter, r *http.Request, a *admin
 }
 
 func (s *Server) proposalVerdict(w http.ResponseWriter, r *http.Request, a *adminCall) {
-	var sig domain.Signature
+	var sig ceremony.Signature
 	if err := json.Unmarshal(a.body, &sig); err != nil {
 		a.outcome = "ValidationError"
 		pipeline.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "the body must be a JSON signature"})

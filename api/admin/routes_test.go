@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/keyhold/keyhold/domain"
+	"github.com/keyhold/keyhold/domain/ceremony"
 )
 
 // TestAdminRoutesArePinned pins which admin routes need an operator's signature and how much
@@ -22,10 +22,10 @@ func TestAdminRoutesArePinned(t *testing.T) {
 		"GET /v1/admin/proposals":               {false, 0},
 		"GET /v1/admin/proposals/{id}":          {false, 0},
 		"GET /v1/domain/token":                  {true, 0},
-		"POST /v1/admin/proposals":              {true, domain.MaxSignedProposal},
+		"POST /v1/admin/proposals":              {true, ceremony.MaxSignedProposal},
 		"POST /v1/admin/proposals/{id}/approve": {true, 4 << 10},
 		"POST /v1/admin/proposals/{id}/reject":  {true, 4 << 10},
-		"POST /v1/admin/domain/import":          {true, 2 * domain.MaxTokenBytes},
+		"POST /v1/admin/domain/import":          {true, 2 * ceremony.MaxTokenBytes},
 		"GET /debug/pprof/":                     {true, 0},
 		"GET /debug/pprof/profile":              {true, 0},
 	}

@@ -13,10 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyhold/keyhold/domain/ceremony"
+
 	"github.com/keyhold/keyhold/api"
 	"github.com/keyhold/keyhold/api/adminauth"
 	"github.com/keyhold/keyhold/api/adminclient"
-	"github.com/keyhold/keyhold/domain"
 	"github.com/keyhold/keyhold/domain/domaintest"
 )
 
@@ -59,9 +60,9 @@ func TestCeremonyThroughTheAdminAPI(t *testing.T) {
 	c, h, _ := newAdmin(t)
 	st, _ := c.Status()
 	newPub, _, _ := ed25519.GenerateKey(rand.Reader)
-	p := domain.NewProposal(domain.KindAddOperator, st.DomainID, st.Epoch, time.Now(), 0)
-	p.Operator = &domain.Operator{Name: "second", PublicKey: newPub}
-	signed, id, err := domain.SignNewProposal(p, h.Operator)
+	p := ceremony.NewProposal(ceremony.KindAddOperator, st.DomainID, st.Epoch, time.Now(), 0)
+	p.Operator = &ceremony.Operator{Name: "second", PublicKey: newPub}
+	signed, id, err := ceremony.SignNewProposal(p, h.Operator)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func TestCeremonyThroughTheAdminAPI(t *testing.T) {
 		t.Fatalf("after add-operator: %d operators", len(st.Operators))
 	}
 	// A verdict on a decided proposal is a conflict; a body that is not a signature is a 400.
-	sig := domain.SignProposal(h.Operator, got.Proposal, domain.VerdictReject)
+	sig := ceremony.SignProposal(h.Operator, got.Proposal, ceremony.VerdictReject)
 	b, _ := json.Marshal(sig)
 	if _, err := c.Do(http.MethodPost, "/v1/admin/proposals/"+id+"/reject", "application/json", b, nil); err == nil {
 		t.Fatal("a verdict on a decided proposal was accepted")
@@ -135,7 +136,7 @@ func TestOperatorRoutesRefuseOthers(t *testing.T) {
 	if got := send(replay); got != http.StatusUnauthorized {
 		t.Errorf("replayed: %d", got)
 	}
-	req, _ = http.NewRequest(http.MethodPost, url+"/v1/admin/proposals", bytes.NewReader(make([]byte, domain.MaxSignedProposal+1)))
+	req, _ = http.NewRequest(http.MethodPost, url+"/v1/admin/proposals", bytes.NewReader(make([]byte, ceremony.MaxSignedProposal+1)))
 	if got := send(req); got != http.StatusRequestEntityTooLarge {
 		t.Errorf("oversized body: %d", got)
 	}

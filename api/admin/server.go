@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/keyhold/keyhold/domain/ceremony"
+
 	"github.com/keyhold/keyhold/api/adminauth"
 	"github.com/keyhold/keyhold/api/pipeline"
 	"github.com/keyhold/keyhold/domain"
@@ -22,7 +24,7 @@ type Service interface {
 	Proposals() []*domain.ProposalRecord
 	Proposal(ctx context.Context, id string) (*domain.ProposalRecord, error)
 	SubmitProposal(ctx context.Context, signed []byte) (string, error)
-	SignProposalVerdict(ctx context.Context, id string, sig domain.Signature) error
+	SignProposalVerdict(ctx context.Context, id string, sig ceremony.Signature) error
 	ImportDomainToken(ctx context.Context, token []byte) error
 	AdminSigner(pub ed25519.PublicKey) bool
 }

@@ -3,7 +3,7 @@ package adminclient
 import (
 	"time"
 
-	"github.com/keyhold/keyhold/domain"
+	"github.com/keyhold/keyhold/domain/ceremony"
 )
 
 // ProposalView is a ceremony proposal as the admin API returns it (GET /v1/admin/proposals,
@@ -23,9 +23,9 @@ type ProposalView struct {
 	// Signers are the public keys that signed a verdict so far.
 	Signers [][]byte `json:"signers"`
 	// Decoded is Proposal parsed, for display; absent if it does not parse.
-	Decoded *domain.Proposal `json:"decoded,omitempty"`
+	Decoded *ceremony.Proposal `json:"decoded,omitempty"`
 	// Signatures are not sent: Signers and the counts say who voted how much.
-	Signatures []domain.Signature `json:"-"`
+	Signatures []ceremony.Signature `json:"-"`
 }
 
 // NodeIdentity is GET /v1/node/identity: this node's HSM identity public key (PKIX DER), the

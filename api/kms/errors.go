@@ -9,39 +9,14 @@ import (
 	"github.com/keyhold/keyhold/domain"
 )
 
-// The KMS JSON protocol's error table: the only place KMS error codes are named. Domain kinds
-// come from domain.ErrorKinds (TestErrorTableCoversKinds enumerates it, so a new kind cannot be
-// left unmapped), SigV4 failures from api/sigv4, the rest are KMS protocol failures below.
+// The KMS JSON protocol's error table. Domain kinds' codes are in the table every protocol
+// shares (pipeline.DomainErrors, checked against domain.ErrorKinds), SigV4 failures from
+// api/sigv4, the rest are KMS protocol failures below.
 
 // kmsErrors maps causes to KMS error codes, in order: the first entry whose sentinel matches
 // (errors.Is, so wrapped errors match too) wins. Every sentinel a handler can meet must be here;
 // TestErrorTableCoversKinds checks it.
-var kmsErrors = []struct {
-	err error
-	aws pipeline.AWSError
-}{
-	{domain.ErrNotFound, pipeline.AWSError{Code: "NotFoundException", Status: 400}},
-	{domain.ErrAlreadyExists, pipeline.AWSError{Code: "AlreadyExistsException", Status: 400}},
-	{domain.ErrDisabled, pipeline.AWSError{Code: "DisabledException", Status: 400}},
-	{domain.ErrInvalidState, pipeline.AWSError{Code: "KMSInvalidStateException", Status: 400}},
-	{domain.ErrInvalidCiphertext, pipeline.AWSError{Code: "InvalidCiphertextException", Status: 400}},
-	{domain.ErrIncorrectKey, pipeline.AWSError{Code: "IncorrectKeyException", Status: 400}},
-	{domain.ErrValidation, pipeline.AWSError{Code: "ValidationException", Status: 400}},
-	{domain.ErrInvalidAliasName, pipeline.AWSError{Code: "InvalidAliasNameException", Status: 400}},
-	{domain.ErrInvalidMarker, pipeline.AWSError{Code: "InvalidMarkerException", Status: 400}},
-	{domain.ErrInvalidKeyUsage, pipeline.AWSError{Code: "InvalidKeyUsageException", Status: 400}},
-	{domain.ErrUnsupported, pipeline.AWSError{Code: "UnsupportedOperationException", Status: 400}},
-	{domain.ErrLimitExceeded, pipeline.AWSError{Code: "LimitExceededException", Status: 400}},
-	{domain.ErrInvalidArn, pipeline.AWSError{Code: "InvalidArnException", Status: 400}},
-	{domain.ErrTag, pipeline.AWSError{Code: "TagException", Status: 400}},
-	{domain.ErrAccessDenied, pipeline.AWSError{Code: "AccessDeniedException", Status: 400}},
-	{domain.ErrNoDomain, pipeline.AWSError{Code: "KMSInvalidStateException", Status: 400}},
-	{domain.ErrDependency, pipeline.AWSError{Code: "DependencyTimeoutException", Status: 503}},
-	{domain.ErrStaleDomainKey, pipeline.AWSError{Code: "DependencyTimeoutException", Status: 503}},
-	{domain.ErrInvalidSignature, pipeline.AWSError{Code: "KMSInvalidSignatureException", Status: 400}},
-	{domain.ErrInvalidMac, pipeline.AWSError{Code: "KMSInvalidMacException", Status: 400}},
-	{domain.ErrNoSuchBucket, pipeline.AWSError{Code: "NotFoundException", Status: 400}},
-	{domain.ErrBucketExists, pipeline.AWSError{Code: "AlreadyExistsException", Status: 400}},
+var kmsErrors = append(domainRows(), []kmsError{
 	{errSerialization, pipeline.AWSError{Code: "SerializationException", Status: 400}},
 	{errUnknownOperation, pipeline.AWSError{Code: "UnknownOperationException", Status: 400}},
 	{errDryRun, pipeline.AWSError{Code: "DryRunOperationException", Status: 412}},
@@ -57,6 +32,22 @@ var kmsErrors = []struct {
 	{sigv4.ErrWrongRegion, pipeline.AWSError{Code: "InvalidSignatureException", Status: 400}},
 	{sigv4.ErrContentSHA256Mismatch, pipeline.AWSError{Code: "InvalidSignatureException", Status: 400}},
 	{sigv4.ErrHeadersNotSigned, pipeline.AWSError{Code: "IncompleteSignatureException", Status: 400}},
+}...)
+
+// kmsError is one row of kmsErrors.
+type kmsError struct {
+	err error
+	aws pipeline.AWSError
+}
+
+// domainRows are the domain kinds' KMS codes, from the table every protocol shares
+// (pipeline.DomainErrors), ahead of the protocol's own failures as they always were.
+func domainRows() []kmsError {
+	out := make([]kmsError, 0, len(pipeline.DomainErrors))
+	for _, d := range pipeline.DomainErrors {
+		out = append(out, kmsError{d.Kind, d.KMS})
+	}
+	return out
 }
 
 // internalError is what an unmapped error becomes: AWS's KMSInternalException. Reaching it is a

@@ -66,3 +66,29 @@ func TestStillFresh(t *testing.T) {
 		t.Errorf("past the bound: got %v (%+v), want DependencyTimeoutException 503", err, aws)
 	}
 }
+
+// TestKMSDomainCodes pins the KMS answer of every domain kind, as KMS's own table named them
+// before they came from the shared table (pipeline.DomainErrors).
+func TestKMSDomainCodes(t *testing.T) {
+	want := map[error]pipeline.AWSError{
+		domain.ErrNotFound: {Code: "NotFoundException", Status: 400}, domain.ErrAlreadyExists: {Code: "AlreadyExistsException", Status: 400},
+		domain.ErrDisabled: {Code: "DisabledException", Status: 400}, domain.ErrInvalidState: {Code: "KMSInvalidStateException", Status: 400},
+		domain.ErrInvalidCiphertext: {Code: "InvalidCiphertextException", Status: 400}, domain.ErrIncorrectKey: {Code: "IncorrectKeyException", Status: 400},
+		domain.ErrValidation: {Code: "ValidationException", Status: 400}, domain.ErrInvalidAliasName: {Code: "InvalidAliasNameException", Status: 400},
+		domain.ErrInvalidMarker: {Code: "InvalidMarkerException", Status: 400}, domain.ErrInvalidKeyUsage: {Code: "InvalidKeyUsageException", Status: 400},
+		domain.ErrUnsupported: {Code: "UnsupportedOperationException", Status: 400}, domain.ErrLimitExceeded: {Code: "LimitExceededException", Status: 400},
+		domain.ErrInvalidArn: {Code: "InvalidArnException", Status: 400}, domain.ErrTag: {Code: "TagException", Status: 400},
+		domain.ErrAccessDenied: {Code: "AccessDeniedException", Status: 400}, domain.ErrNoDomain: {Code: "KMSInvalidStateException", Status: 400},
+		domain.ErrDependency: {Code: "DependencyTimeoutException", Status: 503}, domain.ErrStaleDomainKey: {Code: "DependencyTimeoutException", Status: 503},
+		domain.ErrInvalidSignature: {Code: "KMSInvalidSignatureException", Status: 400}, domain.ErrInvalidMac: {Code: "KMSInvalidMacException", Status: 400},
+		domain.ErrNoSuchBucket: {Code: "NotFoundException", Status: 400}, domain.ErrBucketExists: {Code: "AlreadyExistsException", Status: 400},
+	}
+	if len(want) != len(domain.ErrorKinds()) {
+		t.Fatalf("%d kinds pinned, domain has %d", len(want), len(domain.ErrorKinds()))
+	}
+	for kind, w := range want {
+		if got, _ := errorFor(&domain.Error{Kind: kind, Msg: "m"}); got != w {
+			t.Errorf("%v: got %+v, want %+v", kind, got, w)
+		}
+	}
+}

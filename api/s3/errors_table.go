@@ -9,18 +9,13 @@ import (
 	"github.com/keyhold/keyhold/domain"
 )
 
-// The S3 REST protocol's error table: the only place S3 error codes are named. Domain kinds come
-// from domain.ErrorKinds (TestS3ErrorTableCoversKinds enumerates it, so a new kind cannot be
-// left unmapped), SigV4 failures from api/sigv4, the rest are S3 failures (errors.go).
+// The S3 REST protocol's error table. Domain kinds' codes are in the table every protocol shares
+// (pipeline.DomainErrors: S3's column, or the KMS code under S3's "KMS." prefix), SigV4 failures
+// from api/sigv4, the rest are S3 failures (errors.go).
 
 // s3Errors is the S3 table: the first entry whose sentinel matches (errors.Is) wins. KMS
 // failures met while getting an object's key come back under S3's "KMS." prefix, as S3 sends them.
-var s3Errors = []struct {
-	err error
-	aws pipeline.AWSError
-}{
-	{domain.ErrNoSuchBucket, pipeline.AWSError{Code: "NoSuchBucket", Status: 404}},
-	{domain.ErrBucketExists, pipeline.AWSError{Code: "BucketAlreadyOwnedByYou", Status: 409}},
+var s3Errors = append(append([]s3Error{
 	{errNoSuchKey, pipeline.AWSError{Code: "NoSuchKey", Status: 404}},
 	{errNoSuchUpload, pipeline.AWSError{Code: "NoSuchUpload", Status: 404}},
 	{errInvalidPart, pipeline.AWSError{Code: "InvalidPart", Status: 400}},
@@ -65,28 +60,7 @@ var s3Errors = []struct {
 	{sigv4.ErrChunkSignature, pipeline.AWSError{Code: "SignatureDoesNotMatch", Status: 403}},
 	{sigv4.ErrBadDigest, pipeline.AWSError{Code: "BadDigest", Status: 400}},
 	{sigv4.ErrIncompleteBody, pipeline.AWSError{Code: "IncompleteBody", Status: 400}},
-	{domain.ErrAccessDenied, pipeline.AWSError{Code: "AccessDenied", Status: 403}},
-	{domain.ErrNotFound, pipeline.AWSError{Code: "KMS.NotFoundException", Status: 400}},
-	{domain.ErrDisabled, pipeline.AWSError{Code: "KMS.DisabledException", Status: 400}},
-	{domain.ErrInvalidState, pipeline.AWSError{Code: "KMS.KMSInvalidStateException", Status: 400}},
-	{domain.ErrInvalidKeyUsage, pipeline.AWSError{Code: "KMS.InvalidKeyUsageException", Status: 400}},
-	{domain.ErrInvalidCiphertext, pipeline.AWSError{Code: "KMS.InvalidCiphertextException", Status: 400}},
-	{domain.ErrInvalidArn, pipeline.AWSError{Code: "KMS.InvalidArnException", Status: 400}},
-	{domain.ErrNoDomain, pipeline.AWSError{Code: "KMS.KMSInvalidStateException", Status: 400}},
-	{domain.ErrValidation, pipeline.AWSError{Code: "InvalidArgument", Status: 400}},
-	// Kinds an S3 request meets only through the key service: named with S3's "KMS." prefix
-	// like the others, so that no domain kind ends as an unexplained InternalError.
-	{domain.ErrAlreadyExists, pipeline.AWSError{Code: "KMS.AlreadyExistsException", Status: 400}},
-	{domain.ErrIncorrectKey, pipeline.AWSError{Code: "KMS.IncorrectKeyException", Status: 400}},
-	{domain.ErrInvalidAliasName, pipeline.AWSError{Code: "KMS.InvalidAliasNameException", Status: 400}},
-	{domain.ErrInvalidMarker, pipeline.AWSError{Code: "InvalidArgument", Status: 400}},
-	{domain.ErrUnsupported, pipeline.AWSError{Code: "KMS.UnsupportedOperationException", Status: 400}},
-	{domain.ErrLimitExceeded, pipeline.AWSError{Code: "KMS.LimitExceededException", Status: 400}},
-	{domain.ErrTag, pipeline.AWSError{Code: "InvalidTag", Status: 400}},
-	{domain.ErrInvalidSignature, pipeline.AWSError{Code: "KMS.KMSInvalidSignatureException", Status: 400}},
-	{domain.ErrInvalidMac, pipeline.AWSError{Code: "KMS.KMSInvalidMacException", Status: 400}},
-	{domain.ErrDependency, pipeline.AWSError{Code: "ServiceUnavailable", Status: 503}},
-	{domain.ErrStaleDomainKey, pipeline.AWSError{Code: "ServiceUnavailable", Status: 503}},
+}, domainRows()...), []s3Error{
 	{pipeline.ErrUnavailable, pipeline.AWSError{Code: "ServiceUnavailable", Status: 503}},
 	{errS3Internal, pipeline.AWSError{Code: "InternalError", Status: 500}},
 	{errNoSuchCORS, pipeline.AWSError{Code: "NoSuchCORSConfiguration", Status: 404}},
@@ -99,6 +73,22 @@ var s3Errors = []struct {
 	{errNoObjectLockConfig, pipeline.AWSError{Code: "ObjectLockConfigurationNotFoundError", Status: 404}},
 	{errNoReplication, pipeline.AWSError{Code: "ReplicationConfigurationNotFoundError", Status: 404}},
 	{errCorruptObject, pipeline.AWSError{Code: "InternalError", Status: 500}},
+}...)
+
+// s3Error is one row of s3Errors.
+type s3Error struct {
+	err error
+	aws pipeline.AWSError
+}
+
+// domainRows are the domain kinds' S3 codes, from the table every protocol shares
+// (pipeline.DomainErrors, checked against domain.ErrorKinds).
+func domainRows() []s3Error {
+	out := make([]s3Error, 0, len(pipeline.DomainErrors))
+	for _, d := range pipeline.DomainErrors {
+		out = append(out, s3Error{d.Kind, d.S3Error()})
+	}
+	return out
 }
 
 // internalError is what an unmapped error becomes on the S3 API.

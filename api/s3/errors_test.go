@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/keyhold/keyhold/api/pipeline"
 	"github.com/keyhold/keyhold/api/sigv4"
 	"github.com/keyhold/keyhold/domain"
 )
@@ -37,5 +38,31 @@ func TestS3HeadersNotSignedAnswer(t *testing.T) {
 	if w.Code != 403 || doc.Code != "AccessDenied" || doc.Message != "There were headers present in the request which were not signed" ||
 		doc.HeadersNotSigned != "x-amz-acl, x-amz-copy-source" {
 		t.Fatalf("S3: got %d %+v", w.Code, doc)
+	}
+}
+
+// TestS3DomainCodes pins the S3 answer of every domain kind, as S3's own table named them before
+// they came from the shared table (pipeline.DomainErrors): its S3 column or the "KMS." prefix.
+func TestS3DomainCodes(t *testing.T) {
+	want := map[error]pipeline.AWSError{
+		domain.ErrNoSuchBucket: {Code: "NoSuchBucket", Status: 404}, domain.ErrBucketExists: {Code: "BucketAlreadyOwnedByYou", Status: 409},
+		domain.ErrAccessDenied: {Code: "AccessDenied", Status: 403}, domain.ErrNotFound: {Code: "KMS.NotFoundException", Status: 400},
+		domain.ErrDisabled: {Code: "KMS.DisabledException", Status: 400}, domain.ErrInvalidState: {Code: "KMS.KMSInvalidStateException", Status: 400},
+		domain.ErrInvalidKeyUsage: {Code: "KMS.InvalidKeyUsageException", Status: 400}, domain.ErrInvalidCiphertext: {Code: "KMS.InvalidCiphertextException", Status: 400},
+		domain.ErrInvalidArn: {Code: "KMS.InvalidArnException", Status: 400}, domain.ErrNoDomain: {Code: "KMS.KMSInvalidStateException", Status: 400},
+		domain.ErrValidation: {Code: "InvalidArgument", Status: 400}, domain.ErrAlreadyExists: {Code: "KMS.AlreadyExistsException", Status: 400},
+		domain.ErrIncorrectKey: {Code: "KMS.IncorrectKeyException", Status: 400}, domain.ErrInvalidAliasName: {Code: "KMS.InvalidAliasNameException", Status: 400},
+		domain.ErrInvalidMarker: {Code: "InvalidArgument", Status: 400}, domain.ErrUnsupported: {Code: "KMS.UnsupportedOperationException", Status: 400},
+		domain.ErrLimitExceeded: {Code: "KMS.LimitExceededException", Status: 400}, domain.ErrTag: {Code: "InvalidTag", Status: 400},
+		domain.ErrInvalidSignature: {Code: "KMS.KMSInvalidSignatureException", Status: 400}, domain.ErrInvalidMac: {Code: "KMS.KMSInvalidMacException", Status: 400},
+		domain.ErrDependency: {Code: "ServiceUnavailable", Status: 503}, domain.ErrStaleDomainKey: {Code: "ServiceUnavailable", Status: 503},
+	}
+	if len(want) != len(domain.ErrorKinds()) {
+		t.Fatalf("%d kinds pinned, domain has %d", len(want), len(domain.ErrorKinds()))
+	}
+	for kind, w := range want {
+		if got, _ := errorFor(&domain.Error{Kind: kind, Msg: "m"}); got != w {
+			t.Errorf("%v: got %+v, want %+v", kind, got, w)
+		}
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/keyhold/keyhold/domain"
+	"github.com/keyhold/keyhold/domain/ceremony"
 )
 
 // OperatorKey loads or creates the dev operator's Ed25519 signing key in dir/operator.key,
@@ -19,7 +19,7 @@ import (
 func OperatorKey(dir string) (ed25519.PrivateKey, error) {
 	path := filepath.Join(dir, "operator.key")
 	if b, err := os.ReadFile(path); err == nil {
-		priv, _, err := domain.ReadOperatorKey(b, func() ([]byte, error) {
+		priv, _, err := ceremony.ReadOperatorKey(b, func() ([]byte, error) {
 			return nil, errors.New("the dev operator key is encrypted; keyhold dev needs the unencrypted one")
 		})
 		if err != nil {
@@ -31,7 +31,7 @@ func OperatorKey(dir string) (ed25519.PrivateKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	file, err := domain.DevOperatorKey(priv)
+	file, err := ceremony.DevOperatorKey(priv)
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +42,7 @@ func OperatorKey(dir string) (ed25519.PrivateKey, error) {
 }
 
 func writeOperatorPub(dir string, priv ed25519.PrivateKey) error {
-	return os.WriteFile(filepath.Join(dir, "operator.pub"), domain.MarshalOperatorPublicKey(priv.Public().(ed25519.PublicKey)), 0o644)
+	return os.WriteFile(filepath.Join(dir, "operator.pub"), ceremony.MarshalOperatorPublicKey(priv.Public().(ed25519.PublicKey)), 0o644)
 }
 
 // WriteCredentials writes the AWS shared-credentials file and an env file to source.

@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyhold/keyhold/domain/ceremony"
+
 	"github.com/keyhold/keyhold/api/adminauth"
 	"github.com/keyhold/keyhold/cluster/clustertest"
 	"github.com/keyhold/keyhold/domain"
@@ -75,7 +77,7 @@ func devOperator(t *testing.T, dir string) ed25519.PrivateKey {
 	if err != nil {
 		t.Fatal(err)
 	}
-	priv, _, err := domain.ReadOperatorKey(b, nil)
+	priv, _, err := ceremony.ReadOperatorKey(b, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,9 +103,9 @@ func getStatus(t *testing.T, base string) domain.DomainStatus {
 }
 
 // submitSigned submits a proposal signed (inside) by by, the request signed by auth.
-func submitSigned(t *testing.T, base string, p *domain.Proposal, by ed25519.PrivateKey, auth signer) (int, []byte) {
+func submitSigned(t *testing.T, base string, p *ceremony.Proposal, by ed25519.PrivateKey, auth signer) (int, []byte) {
 	t.Helper()
-	signed, _, err := domain.SignNewProposal(p, by)
+	signed, _, err := ceremony.SignNewProposal(p, by)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,21 +135,21 @@ func importBody(t *testing.T, tok []byte, trusted ...ed25519.PublicKey) []byte {
 // approval signed by the attacker's key.
 func forgeToken(t *testing.T, st domain.DomainStatus, mallory ed25519.PrivateKey) []byte {
 	t.Helper()
-	d := domain.Domain{ID: st.DomainID, CreatedAt: time.Now().UTC().Truncate(time.Second), DKVersions: st.DKVersions,
-		CurrentDK: st.CurrentDK, Operators: []domain.Operator{{Name: "mallory", PublicKey: mallory.Public().(ed25519.PublicKey)}},
+	d := ceremony.Domain{ID: st.DomainID, CreatedAt: time.Now().UTC().Truncate(time.Second), DKVersions: st.DKVersions,
+		CurrentDK: st.CurrentDK, Operators: []ceremony.Operator{{Name: "mallory", PublicKey: mallory.Public().(ed25519.PublicKey)}},
 		Quorum: 1, Epoch: st.Epoch + 1}
 	for _, m := range st.Members {
-		d.Members = append(d.Members, domain.Member{NodeID: m.NodeID, Address: m.Address, IdentityKey: m.IdentityKey})
+		d.Members = append(d.Members, ceremony.Member{NodeID: m.NodeID, Address: m.Address, IdentityKey: m.IdentityKey})
 	}
-	record := domain.RecordBytes(&d)
+	record := ceremony.RecordBytes(&d)
 	h := sha256.Sum256(record)
-	p := domain.NewProposal(domain.KindExportToken, d.ID, d.Epoch, time.Now(), time.Hour)
+	p := ceremony.NewProposal(ceremony.KindExportToken, d.ID, d.Epoch, time.Now(), time.Hour)
 	p.RecordHash = h[:]
-	export, _, err := domain.SignNewProposal(p, mallory)
+	export, _, err := ceremony.SignNewProposal(p, mallory)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok := domain.DomainToken{Version: 1, Record: record, Export: export}
+	tok := ceremony.DomainToken{Version: 1, Record: record, Export: export}
 	return tok.Marshal()
 }
 
@@ -193,7 +195,7 @@ func TestAttackImportWithOwnOperatorKeys(t *testing.T) {
 	// has a domain: import is for fresh nodes (disaster recovery), never a way to roll a live
 	// domain's record back or forward.
 	h, _ := hexBytes(before.RecordHash)
-	p := domain.NewProposal(domain.KindExportToken, before.DomainID, before.Epoch, time.Now(), time.Hour)
+	p := ceremony.NewProposal(ceremony.KindExportToken, before.DomainID, before.Epoch, time.Now(), time.Hour)
 	p.RecordHash = h
 	if code, body := submitSigned(t, base, p, dev, signedBy(t, dev)); code != 200 {
 		t.Fatalf("export ceremony: %d %s", code, body)
@@ -223,8 +225,8 @@ func stealDomainKey(t *testing.T, base string, mallory ed25519.PrivateKey) {
 		t.Fatal(err)
 	}
 	der, _ := x509.MarshalPKIXPublicKey(&rk.PublicKey)
-	p := domain.NewProposal(domain.KindAdmitNode, st.DomainID, st.Epoch, time.Now(), time.Hour)
-	p.Member = &domain.Member{NodeID: "evil", Address: "127.0.0.1:1", IdentityKey: der}
+	p := ceremony.NewProposal(ceremony.KindAdmitNode, st.DomainID, st.Epoch, time.Now(), time.Hour)
+	p.Member = &ceremony.Member{NodeID: "evil", Address: "127.0.0.1:1", IdentityKey: der}
 	if code, body := submitSigned(t, base, p, mallory, auth); code != 200 {
 		t.Fatalf("admitting the attacker's node: %d %s", code, body)
 	}
@@ -238,17 +240,17 @@ func stealDomainKey(t *testing.T, base string, mallory ed25519.PrivateKey) {
 		return false
 	})
 	h, _ := hexBytes(st.RecordHash)
-	p = domain.NewProposal(domain.KindExportToken, st.DomainID, st.Epoch, time.Now(), time.Hour)
+	p = ceremony.NewProposal(ceremony.KindExportToken, st.DomainID, st.Epoch, time.Now(), time.Hour)
 	p.RecordHash = h
 	if code, body := submitSigned(t, base, p, mallory, auth); code != 200 {
 		t.Fatalf("exporting: %d %s", code, body)
 	}
 	_, tok := adminCall(t, base, "GET", "/v1/domain/token", nil, auth)
-	pt, err := domain.ParseToken(tok)
+	pt, err := ceremony.ParseToken(tok)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := domain.ParseRecord(pt.Record)
+	rec, err := ceremony.ParseRecord(pt.Record)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,12 +294,12 @@ func TestAttackAdminAPIWithoutOperatorKey(t *testing.T) {
 	dev := devOperator(t, tn.dir)
 	mallory := newOperatorKey(t)
 	st := getStatus(t, base)
-	rot := domain.NewProposal(domain.KindRotateDK, st.DomainID, st.Epoch, time.Now(), time.Hour)
-	rotSigned, _, err := domain.SignNewProposal(rot, mallory)
+	rot := ceremony.NewProposal(ceremony.KindRotateDK, st.DomainID, st.Epoch, time.Now(), time.Hour)
+	rotSigned, _, err := ceremony.SignNewProposal(rot, mallory)
 	if err != nil {
 		t.Fatal(err)
 	}
-	verdict, _ := json.Marshal(domain.SignProposal(mallory, rotSigned, domain.VerdictApprove))
+	verdict, _ := json.Marshal(ceremony.SignProposal(mallory, rotSigned, ceremony.VerdictApprove))
 	calls := []struct {
 		name, method, path string
 		body               []byte
@@ -421,9 +423,9 @@ func freshNode(t *testing.T, configure func(*Config)) *testNode {
 func TestAttackInitOnFreshBootstrapNode(t *testing.T) {
 	mallory := newOperatorKey(t)
 	initBy := func(base string, by ed25519.PrivateKey, auth signer) (int, []byte) {
-		p := domain.NewProposal(domain.KindInitDomain, "d00000000000000000000000000000aa", 0, time.Now(), time.Hour)
-		p.Operators = []domain.Operator{{Name: "mallory", PublicKey: by.Public().(ed25519.PublicKey)}}
-		p.Quorum, p.Rules = 1, &domain.QuorumRules{}
+		p := ceremony.NewProposal(ceremony.KindInitDomain, "d00000000000000000000000000000aa", 0, time.Now(), time.Hour)
+		p.Operators = []ceremony.Operator{{Name: "mallory", PublicKey: by.Public().(ed25519.PublicKey)}}
+		p.Quorum, p.Rules = 1, &ceremony.QuorumRules{}
 		return submitSigned(t, base, p, by, auth)
 	}
 	refused := func(t *testing.T, tn *testNode, code int, body []byte) {
@@ -449,7 +451,7 @@ func TestAttackInitOnFreshBootstrapNode(t *testing.T) {
 	t.Run("BootstrapKeyConfigured", func(t *testing.T) {
 		alice := newOperatorKey(t)
 		pubFile := filepath.Join(t.TempDir(), "alice.key.pub")
-		if err := os.WriteFile(pubFile, domain.MarshalOperatorPublicKey(alice.Public().(ed25519.PublicKey)), 0o644); err != nil {
+		if err := os.WriteFile(pubFile, ceremony.MarshalOperatorPublicKey(alice.Public().(ed25519.PublicKey)), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		tn := freshNode(t, func(c *Config) { c.BootstrapOperatorKeys = pubFile })

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyhold/keyhold/domain/ceremony"
+
 	"github.com/miekg/pkcs11"
 
 	"github.com/keyhold/keyhold/cluster/clustertest"
@@ -248,13 +250,13 @@ func TestAttackNodeDiskSOPINMarksAttackerKeyTrusted(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := tn.n.svc.Domain()
-	p := domain.NewProposal(domain.KindAdmitNode, d.ID, d.Epoch, time.Now(), time.Hour)
-	p.Member = &domain.Member{NodeID: "node2", Address: "127.0.0.1:9", IdentityKey: ident}
+	p := ceremony.NewProposal(ceremony.KindAdmitNode, d.ID, d.Epoch, time.Now(), time.Hour)
+	p.Member = &ceremony.Member{NodeID: "node2", Address: "127.0.0.1:9", IdentityKey: ident}
 	op, err := devcluster.OperatorKey(tn.dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	signed, id, err := domain.SignNewProposal(p, op)
+	signed, id, err := ceremony.SignNewProposal(p, op)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyhold/keyhold/domain/ceremony"
+
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/hashicorp/raft"
 
@@ -545,9 +547,9 @@ func TestAttackRemovedMemberKeepsRaftConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := l.n.svc.Domain()
-	p := domain.NewProposal(domain.KindRemoveNode, d.ID, d.Epoch, time.Now(), time.Hour)
+	p := ceremony.NewProposal(ceremony.KindRemoveNode, d.ID, d.Epoch, time.Now(), time.Hour)
 	p.NodeID = victim.cfg.NodeID
-	signed, _, err := domain.SignNewProposal(p, op)
+	signed, _, err := ceremony.SignNewProposal(p, op)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/keyhold/keyhold/domain/ceremony"
+
 	"github.com/keyhold/keyhold/domain"
 	"github.com/keyhold/keyhold/hsm"
 )
@@ -55,7 +57,7 @@ func (c ceremonyHSM) HasDomainKey(_ context.Context, label string) (bool, error)
 // WrapDomainKey trusts the member's identity key under a label derived from its node id and
 // key hash (so a re-admitted node with a new HSM gets a new trusted object), then wraps.
 func (c ceremonyHSM) WrapDomainKey(_ context.Context, label, nodeID string, identity []byte) ([]byte, error) {
-	pub, err := domain.ParseIdentityKey(identity)
+	pub, err := ceremony.ParseIdentityKey(identity)
 	if err != nil {
 		return nil, err
 	}

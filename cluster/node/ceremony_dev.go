@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/keyhold/keyhold/domain/ceremony"
+
 	"github.com/keyhold/keyhold/domain"
 )
 
@@ -27,9 +29,9 @@ func devAdmitNode(ctx context.Context, n *Node, op ed25519.PrivateKey, nodeID, a
 			return nil // admitted on an earlier run
 		}
 	}
-	p := domain.NewProposal(domain.KindAdmitNode, d.ID, d.Epoch, time.Now(), time.Hour)
-	p.Member = &domain.Member{NodeID: nodeID, Address: addr, IdentityKey: identity, TLSPin: pin}
-	signed, id, err := domain.SignNewProposal(p, op)
+	p := ceremony.NewProposal(ceremony.KindAdmitNode, d.ID, d.Epoch, time.Now(), time.Hour)
+	p.Member = &ceremony.Member{NodeID: nodeID, Address: addr, IdentityKey: identity, TLSPin: pin}
+	signed, id, err := ceremony.SignNewProposal(p, op)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/keyhold/keyhold/domain"
+	"github.com/keyhold/keyhold/domain/ceremony"
 )
 
 // trustedPrefix starts the HSM label of every member identity key this HSM trusts as a wrapping
@@ -31,7 +31,7 @@ func trustedLabel(identity []byte) string {
 // The trusted keys are listed before the identities to keep are read: a trusted key that exists
 // when listed was made for an admission already approved, so the later read names it (as a
 // pending or approved admission, or as a member once executed).
-func (r *hsmKeyring) prune(d *domain.Domain, trusted func() [][]byte) error {
+func (r *hsmKeyring) prune(d *ceremony.Domain, trusted func() [][]byte) error {
 	if d == nil {
 		return nil
 	}
@@ -39,9 +39,9 @@ func (r *hsmKeyring) prune(d *domain.Domain, trusted func() [][]byte) error {
 	for _, m := range d.Members {
 		sig.WriteString(trustedLabel(m.IdentityKey) + ",")
 	}
-	var retired []domain.DomainKeyVersion
+	var retired []ceremony.DomainKeyVersion
 	for _, dk := range d.DKVersions {
-		if dk.State == domain.DKStateRetired {
+		if dk.State == ceremony.DKStateRetired {
 			retired = append(retired, dk)
 			fmt.Fprintf(&sig, "r%d,", dk.Version)
 		}

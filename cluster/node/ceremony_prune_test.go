@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyhold/keyhold/domain/ceremony"
+
 	"github.com/keyhold/keyhold/cluster/devcluster"
 	"github.com/keyhold/keyhold/domain"
 	"github.com/keyhold/keyhold/hsm"
@@ -15,13 +17,13 @@ import (
 
 // submitAndRun submits a 1-of-1 proposal signed by the dev operator and runs ceremony passes
 // until done reports true.
-func submitAndRun(t *testing.T, tn *testNode, p *domain.Proposal, done func() bool) {
+func submitAndRun(t *testing.T, tn *testNode, p *ceremony.Proposal, done func() bool) {
 	t.Helper()
 	op, err := devcluster.OperatorKey(tn.dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	signed, _, err := domain.SignNewProposal(p, op)
+	signed, _, err := ceremony.SignNewProposal(p, op)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,9 +75,9 @@ func TestRetirementAndRemoveNodeDestroyHSMObjects(t *testing.T) {
 	d := tn.n.svc.Domain()
 	v1 := d.DKVersions[0].Label
 
-	submitAndRun(t, tn, domain.NewProposal(domain.KindRotateDK, d.ID, d.Epoch, time.Now(), time.Hour), func() bool {
+	submitAndRun(t, tn, ceremony.NewProposal(ceremony.KindRotateDK, d.ID, d.Epoch, time.Now(), time.Hour), func() bool {
 		d := tn.n.svc.Domain()
-		return d.DKVersions[0].State == domain.DKStateRetired
+		return d.DKVersions[0].State == ceremony.DKStateRetired
 	})
 	if _, err := svc2.SyncDomainKeys(context.Background()); err != nil {
 		t.Fatal(err)
@@ -93,7 +95,7 @@ func TestRetirementAndRemoveNodeDestroyHSMObjects(t *testing.T) {
 	}
 
 	d = tn.n.svc.Domain()
-	p := domain.NewProposal(domain.KindRemoveNode, d.ID, d.Epoch, time.Now(), time.Hour)
+	p := ceremony.NewProposal(ceremony.KindRemoveNode, d.ID, d.Epoch, time.Now(), time.Hour)
 	p.NodeID = "node2"
 	submitAndRun(t, tn, p, func() bool { return len(tn.n.svc.Domain().Members) == 1 })
 	if labels, err := tn.n.tok.TrustedKeyLabels(); err != nil || len(labels) != 0 {

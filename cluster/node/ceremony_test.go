@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyhold/keyhold/domain/ceremony"
+
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/keyhold/keyhold/cluster/clustertest"
@@ -104,8 +106,8 @@ func TestDomainKeyRotationUnderLoad(t *testing.T) {
 		}()
 	}
 	d := tn.n.svc.Domain()
-	p := domain.NewProposal(domain.KindRotateDK, d.ID, d.Epoch, time.Now(), time.Hour)
-	signed, _, err := domain.SignNewProposal(p, op)
+	p := ceremony.NewProposal(ceremony.KindRotateDK, d.ID, d.Epoch, time.Now(), time.Hour)
+	signed, _, err := ceremony.SignNewProposal(p, op)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +131,7 @@ func TestDomainKeyRotationUnderLoad(t *testing.T) {
 	// one more pass settles any straggler, then nothing may depend on v1.
 	tn.n.ceremonyPass(ctx)
 	d = tn.n.svc.Domain()
-	if d.CurrentDK != 2 || d.DKVersions[0].State != domain.DKStateRetired {
+	if d.CurrentDK != 2 || d.DKVersions[0].State != ceremony.DKStateRetired {
 		t.Fatalf("domain keys after re-wrap: current %d, %+v", d.CurrentDK, d.DKVersions)
 	}
 	if rw := tn.n.svc.RewrapStatus(); rw.Remaining != 0 {

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/keyhold/keyhold/domain/ceremony"
+
 	"github.com/keyhold/keyhold/cluster/devcluster"
 	"github.com/keyhold/keyhold/domain"
 	"github.com/keyhold/keyhold/hsm"
@@ -54,9 +56,9 @@ func DevInit(ctx context.Context, n *Node, dir string) error {
 		}
 		err = n.svc.InitDomain(wctx, domain.InitDomainInput{
 			DKLabel:   devDKLabel,
-			Operators: []domain.Operator{{Name: "dev-operator", PublicKey: pub}},
+			Operators: []ceremony.Operator{{Name: "dev-operator", PublicKey: pub}},
 			Quorum:    1,
-			Member:    domain.Member{NodeID: n.cfg.NodeID, Address: memberAddr(n.cfg), IdentityKey: identity},
+			Member:    ceremony.Member{NodeID: n.cfg.NodeID, Address: memberAddr(n.cfg), IdentityKey: identity},
 		})
 		if err != nil {
 			return fmt.Errorf("initialising the domain: %w", err)

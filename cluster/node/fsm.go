@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"sync/atomic"
 
+	"github.com/keyhold/keyhold/domain/ceremony"
+
 	"github.com/keyhold/keyhold/cluster"
 	"github.com/keyhold/keyhold/domain"
 )
@@ -106,7 +108,7 @@ func (f *fsm) Restore(r io.Reader) error {
 // observe hands the applied domain record to the peer trust, which persists its member set
 // when a ceremony changed it.
 func (f *fsm) observe() {
-	var d *domain.Domain
+	var d *ceremony.Domain
 	f.st.View(func(v *domain.View) { d = v.Domain() })
 	if f.trust.observe(d, f.log.Warn) && f.membersChanged != nil {
 		f.membersChanged()

@@ -9,8 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyhold/keyhold/domain/ceremony"
+
 	"github.com/keyhold/keyhold/cluster/clustertest"
-	"github.com/keyhold/keyhold/domain"
 )
 
 // TestDisasterRecoveryImportOnFreshNode: the import path that stays open, on real nodes. The
@@ -24,7 +25,7 @@ func TestDisasterRecoveryImportOnFreshNode(t *testing.T) {
 	dev := devOperator(t, old.dir)
 	st := getStatus(t, base)
 	h, _ := hexBytes(st.RecordHash)
-	p := domain.NewProposal(domain.KindExportToken, st.DomainID, st.Epoch, time.Now(), time.Hour)
+	p := ceremony.NewProposal(ceremony.KindExportToken, st.DomainID, st.Epoch, time.Now(), time.Hour)
 	p.RecordHash = h
 	if code, body := submitSigned(t, base, p, dev, signedBy(t, dev)); code != 200 {
 		t.Fatalf("export ceremony: %d %s", code, body)
@@ -39,7 +40,7 @@ func TestDisasterRecoveryImportOnFreshNode(t *testing.T) {
 	// The disaster: the data directory is gone. The same HSM, a new data directory.
 	dir := t.TempDir()
 	pubFile := filepath.Join(dir, "dev-operator.pub")
-	if err := os.WriteFile(pubFile, domain.MarshalOperatorPublicKey(dev.Public().(ed25519.PublicKey)), 0o644); err != nil {
+	if err := os.WriteFile(pubFile, ceremony.MarshalOperatorPublicKey(dev.Public().(ed25519.PublicKey)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	cfg := old.cfg

@@ -13,11 +13,12 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/keyhold/keyhold/domain/ceremony"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/keyhold/keyhold/cluster/clustertest"
-	"github.com/keyhold/keyhold/domain"
 )
 
 // TestOperatorCeremonies walks docs/ceremonies.md on a 3-process cluster with the real
@@ -210,7 +211,7 @@ func testRotateUnderLoad(t *testing.T, oc *opCluster, all []string) {
 		oc.Poll(id+" to see the re-wrap finished", func() bool {
 			st, ok := oc.domainStatus(id)
 			return ok && st.Rewrap.Finished && st.Rewrap.Remaining == 0 && st.Rewrap.Target == 2 &&
-				st.DKVersions[0].State == domain.DKStateRetired
+				st.DKVersions[0].State == ceremony.DKStateRetired
 		})
 		if st, _ := oc.status(id); !st.Ready || st.DomainKeyVersion != 2 {
 			t.Fatalf("%s after rotation: ready %v (%s), domain key v%d", id, st.Ready, st.NotReadyReason, st.DomainKeyVersion)

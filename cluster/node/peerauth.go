@@ -16,6 +16,8 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/keyhold/keyhold/domain/ceremony"
+
 	"github.com/keyhold/keyhold/domain"
 )
 
@@ -103,7 +105,7 @@ func certPinFile(path string) ([]byte, error) {
 	return tlsPin(c), nil
 }
 
-func setOf(d *domain.Domain) memberSet {
+func setOf(d *ceremony.Domain) memberSet {
 	s := memberSet{Domain: d.ID, Epoch: d.Epoch}
 	for _, m := range d.Members {
 		s.Members = append(s.Members, peerMember{NodeID: m.NodeID, Address: m.Address, TLSPin: m.TLSPin})
@@ -135,7 +137,7 @@ func (p *peerTrust) load(path string) error {
 // reports whether it was. It runs on the FSM goroutine after each apply and restore; it writes
 // only when a ceremony changed the record, which is rare. Replaying an older log never rolls the
 // file back.
-func (p *peerTrust) observe(d *domain.Domain, log func(msg string, args ...any)) (changed bool) {
+func (p *peerTrust) observe(d *ceremony.Domain, log func(msg string, args ...any)) (changed bool) {
 	if d == nil || p.path == "" {
 		return false
 	}

@@ -7,8 +7,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/keyhold/keyhold/domain/ceremony"
+
 	"github.com/keyhold/keyhold/cluster/devcluster"
-	"github.com/keyhold/keyhold/domain"
 )
 
 // TestPeerMemberMatches: a pinned member is matched by its key only, never by its name or
@@ -56,10 +57,10 @@ func TestPeerTrustPersistsNewestMemberSet(t *testing.T) {
 		t.Fatal(err)
 	}
 	pin := bytes.Repeat([]byte{1}, 32)
-	rec := func(epoch uint64, ids ...string) *domain.Domain {
-		d := &domain.Domain{ID: "d1", Epoch: epoch}
+	rec := func(epoch uint64, ids ...string) *ceremony.Domain {
+		d := &ceremony.Domain{ID: "d1", Epoch: epoch}
 		for _, id := range ids {
-			d.Members = append(d.Members, domain.Member{NodeID: id, TLSPin: pin})
+			d.Members = append(d.Members, ceremony.Member{NodeID: id, TLSPin: pin})
 		}
 		return d
 	}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"slices"
 
-	"github.com/keyhold/keyhold/domain"
+	"github.com/keyhold/keyhold/domain/ceremony"
 )
 
 // The raft configuration follows the domain's member list. Servers join raft only as members
@@ -44,7 +44,7 @@ func (n *Node) nonMembers() []string {
 	st := n.raft.Status()
 	var out []string
 	for _, s := range append(slices.Clone(st.Voters), st.Nonvoters...) {
-		if !slices.ContainsFunc(d.Members, func(m domain.Member) bool { return m.NodeID == s.ID }) {
+		if !slices.ContainsFunc(d.Members, func(m ceremony.Member) bool { return m.NodeID == s.ID }) {
 			out = append(out, s.ID)
 		}
 	}

@@ -7,7 +7,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/keyhold/keyhold/domain"
+	"github.com/keyhold/keyhold/domain/ceremony"
 )
 
 // trustAnchors are the operator keys a node trusts before it has a domain, read from local
@@ -50,7 +50,7 @@ func loadOperatorKeys(field, list string) ([]ed25519.PublicKey, error) {
 				}
 				break
 			}
-			pub, err := domain.ParseOperatorPublicKey(pem.EncodeToMemory(blk))
+			pub, err := ceremony.ParseOperatorPublicKey(pem.EncodeToMemory(blk))
 			if err != nil {
 				return nil, fmt.Errorf("config: %s: %s: %w", field, path, err)
 			}

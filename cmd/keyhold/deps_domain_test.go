@@ -9,12 +9,16 @@ import (
 // import (allowedDeps already keeps all of domain off hsm, cluster, api and cmd). The replicated
 // model (domain) sits on wrap alone; its helpers point at it, never the reverse.
 var domainDeps = map[string][]string{
-	// The replicated model, its deterministic Apply, the ceremony records and the KMS Service.
-	"domain": {"wrap"},
+	// The replicated model, its deterministic Apply and the KMS Service; it verifies ceremony
+	// records through domain/ceremony, the leaf direction.
+	"domain": {"domain/ceremony", "wrap"},
+	// Signed records, proposals, tokens and their codec: a leaf, so that clients check proposals
+	// with the replicas' own code without linking the state; wrap only for the key id type.
+	"domain/ceremony": {"wrap"},
 	// The key policy language: evaluated on requests, it knows nothing of keys or the state.
 	"domain/policy": {},
 	// Test harness (software keyring, ready service); testOnlyPackages keeps it out of binaries.
-	"domain/domaintest": {"domain", "wrap"},
+	"domain/domaintest": {"domain", "domain/ceremony", "wrap"},
 }
 
 // TestDomainSubpackageDirection checks the domain packages against domainDeps (non-test

@@ -65,10 +65,12 @@ var apiDeps = map[string][]string{
 	// methods' types. s3 also holds the object store interface it writes sealed objects to.
 	"api/kms": {"api/audit", "api/pipeline", "api/sigv4", "domain", "wrap"},
 	"api/s3":  {"api/audit", "api/objstore", "api/pipeline", "api/sigv4", "domain", "wrap"},
-	// admin authenticates operators (adminauth) and answers with adminclient's wire types.
-	"api/admin": {"api/adminauth", "api/adminclient", "api/audit", "api/pipeline", "domain"},
-	// adminclient is imported by keyholdctl: it must not pull the server into the CLI.
-	"api/adminclient": {"api/adminauth", "domain"},
+	// admin authenticates operators (adminauth) and answers with adminclient's wire types;
+	// proposals and tokens it passes through are domain/ceremony's records.
+	"api/admin": {"api/adminauth", "api/adminclient", "api/audit", "api/pipeline", "domain", "domain/ceremony"},
+	// adminclient is imported by keyholdctl: it must not pull the server into the CLI. Its wire
+	// types carry domain/ceremony records (and domain's status view).
+	"api/adminclient": {"api/adminauth", "domain", "domain/ceremony"},
 	// Storage backends and the audit trail know nothing of requests or keys: they hold sealed
 	// bytes and records, so a backend bug cannot reach key material.
 	"api/objstore": {},

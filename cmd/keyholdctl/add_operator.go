@@ -3,17 +3,19 @@ package main
 import (
 	"errors"
 
+	"github.com/keyhold/keyhold/domain/ceremony"
+
 	"github.com/keyhold/keyhold/domain"
 )
 
 func init() {
 	register("add-operator", "propose adding an operator", func(e *env, args []string) error {
-		return operatorChange(e, args, "add-operator", domain.KindAddOperator)
+		return operatorChange(e, args, "add-operator", ceremony.KindAddOperator)
 	})
 }
 
 // operatorChange proposes adding or removing the operator --name with --public-key.
-func operatorChange(e *env, args []string, name string, kind domain.ProposalKind) error {
+func operatorChange(e *env, args []string, name string, kind ceremony.ProposalKind) error {
 	fs := newFlags(e, name, "--key FILE --name NAME --public-key PUB.pem",
 		"  keyholdctl "+name+" --key alice.key --name dave --public-key dave.key.pub")
 	var sf signerFlags
@@ -31,8 +33,8 @@ func operatorChange(e *env, args []string, name string, kind domain.ProposalKind
 	if err != nil {
 		return err
 	}
-	return propose(e, sf, kind, func(p *domain.Proposal, _ domain.DomainStatus) error {
-		p.Operator = &domain.Operator{Name: *opName, PublicKey: pub}
+	return propose(e, sf, kind, func(p *ceremony.Proposal, _ domain.DomainStatus) error {
+		p.Operator = &ceremony.Operator{Name: *opName, PublicKey: pub}
 		return nil
 	})
 }

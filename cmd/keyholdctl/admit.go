@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/keyhold/keyhold/domain/ceremony"
+
 	"github.com/keyhold/keyhold/api/adminclient"
 	"github.com/keyhold/keyhold/domain"
 )
@@ -38,8 +40,8 @@ func init() {
 		if err := json.Unmarshal(b, &id); err != nil {
 			return err
 		}
-		return propose(e, sf, domain.KindAdmitNode, func(p *domain.Proposal, _ domain.DomainStatus) error {
-			p.Member = &domain.Member{NodeID: id.NodeID, Address: *addr, IdentityKey: id.IdentityKey, TLSPin: id.TLSPin}
+		return propose(e, sf, ceremony.KindAdmitNode, func(p *ceremony.Proposal, _ domain.DomainStatus) error {
+			p.Member = &ceremony.Member{NodeID: id.NodeID, Address: *addr, IdentityKey: id.IdentityKey, TLSPin: id.TLSPin}
 			return nil
 		})
 	})

@@ -1,9 +1,9 @@
 package main
 
-import "github.com/keyhold/keyhold/domain"
+import "github.com/keyhold/keyhold/domain/ceremony"
 
 func init() {
 	register("approve", "sign an approval of a proposal", func(e *env, args []string) error {
-		return verdict(e, args, "approve", domain.VerdictApprove)
+		return verdict(e, args, "approve", ceremony.VerdictApprove)
 	})
 }

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"os"
 
+	"github.com/keyhold/keyhold/domain/ceremony"
+
 	"github.com/keyhold/keyhold/domain"
 )
 
@@ -32,7 +34,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			if _, err := domain.ParseToken(tok); err != nil {
+			if _, err := ceremony.ParseToken(tok); err != nil {
 				return err
 			}
 			if err := os.WriteFile(*out, tok, 0o600); err != nil {
@@ -40,7 +42,7 @@ func init() {
 			}
 			return e.print(map[string]any{"file": *out, "bytes": len(tok)}, fmt.Sprintf("domain token written to %s (%d bytes)\n", *out, len(tok)))
 		}
-		return propose(e, sf, domain.KindExportToken, func(p *domain.Proposal, st domain.DomainStatus) error {
+		return propose(e, sf, ceremony.KindExportToken, func(p *ceremony.Proposal, st domain.DomainStatus) error {
 			h, err := hex.DecodeString(st.RecordHash)
 			if err != nil || len(h) != 32 {
 				return errors.New("the node reported no record hash")

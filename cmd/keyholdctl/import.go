@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"os"
 
+	"github.com/keyhold/keyhold/domain/ceremony"
+
 	"github.com/keyhold/keyhold/domain"
 )
 
@@ -33,7 +35,7 @@ func init() {
 		if err != nil {
 			return err
 		}
-		t, err := domain.ParseToken(tok)
+		t, err := ceremony.ParseToken(tok)
 		if err != nil {
 			return err
 		}
@@ -48,7 +50,7 @@ func init() {
 				}
 				keys = append(keys, pub)
 			}
-			if _, err := domain.VerifyToken(t, keys); err != nil {
+			if _, err := ceremony.VerifyToken(t, keys); err != nil {
 				return err
 			}
 		}

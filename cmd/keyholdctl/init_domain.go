@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/keyhold/keyhold/domain/ceremony"
+
 	"github.com/keyhold/keyhold/domain"
 )
 
@@ -31,7 +33,7 @@ func runInit(e *env, args []string) error {
 		fs.Usage()
 		return errors.New("at least one --operator is required")
 	}
-	return propose(e, sf, domain.KindInitDomain, func(p *domain.Proposal, st domain.DomainStatus) error {
+	return propose(e, sf, ceremony.KindInitDomain, func(p *ceremony.Proposal, st domain.DomainStatus) error {
 		if st.Initialised {
 			return fmt.Errorf("the node already belongs to domain %s", st.DomainID)
 		}
@@ -47,7 +49,7 @@ func runInit(e *env, args []string) error {
 			if err != nil {
 				return err
 			}
-			p.Operators = append(p.Operators, domain.Operator{Name: name, PublicKey: pub})
+			p.Operators = append(p.Operators, ceremony.Operator{Name: name, PublicKey: pub})
 		}
 		r := *rules
 		p.Rules, p.Quorum = &r, *quorum

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/keyhold/keyhold/domain"
+	"github.com/keyhold/keyhold/domain/ceremony"
 )
 
 func init() {
@@ -42,14 +42,14 @@ func runKeygen(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	file, err := domain.EncryptOperatorKey(priv, pass)
+	file, err := ceremony.EncryptOperatorKey(priv, pass)
 	if err != nil {
 		return err
 	}
 	if err := os.WriteFile(*out, file, 0o600); err != nil {
 		return err
 	}
-	if err := os.WriteFile(*out+".pub", domain.MarshalOperatorPublicKey(pub), 0o644); err != nil {
+	if err := os.WriteFile(*out+".pub", ceremony.MarshalOperatorPublicKey(pub), 0o644); err != nil {
 		return err
 	}
 	return e.print(map[string]string{"key": *out, "public_key": *out + ".pub"},

@@ -8,7 +8,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/keyhold/keyhold/domain"
+	"github.com/keyhold/keyhold/domain/ceremony"
 )
 
 // EnvPassphrase holds the operator key passphrase for non-interactive use.
@@ -46,7 +46,7 @@ func loadKey(e *env, path, passFile string) (ed25519.PrivateKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	priv, encrypted, err := domain.ReadOperatorKey(b, passphraseSource(e, passFile))
+	priv, encrypted, err := ceremony.ReadOperatorKey(b, passphraseSource(e, passFile))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -61,7 +61,7 @@ func loadPub(path string) (ed25519.PublicKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	pub, err := domain.ParseOperatorPublicKey(b)
+	pub, err := ceremony.ParseOperatorPublicKey(b)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

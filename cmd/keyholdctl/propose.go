@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/keyhold/keyhold/domain/ceremony"
+
 	"github.com/keyhold/keyhold/api/adminclient"
 	"github.com/keyhold/keyhold/domain"
 )
@@ -22,7 +24,7 @@ type signerFlags struct {
 func (s *signerFlags) add(fs *flag.FlagSet) {
 	fs.StringVar(&s.key, "key", "", "operator key file that signs")
 	fs.StringVar(&s.passFile, "passphrase-file", "", "file holding the key's passphrase (else $KEYHOLDCTL_PASSPHRASE or a prompt)")
-	fs.DurationVar(&s.ttl, "ttl", domain.DefaultProposalTTL, "how long the proposal waits for its quorum")
+	fs.DurationVar(&s.ttl, "ttl", ceremony.DefaultProposalTTL, "how long the proposal waits for its quorum")
 }
 
 // signer is the operator key that signs the proposal or verdict, and with it the request:
@@ -42,7 +44,7 @@ func (s signerFlags) signer(e *env) (ed25519.PrivateKey, error) {
 
 // propose builds a proposal of kind for the domain's current epoch, lets fill set its fields,
 // signs it with the operator's approval and submits it. The cluster verifies it.
-func propose(e *env, sf signerFlags, kind domain.ProposalKind, fill func(*domain.Proposal, domain.DomainStatus) error) error {
+func propose(e *env, sf signerFlags, kind ceremony.ProposalKind, fill func(*ceremony.Proposal, domain.DomainStatus) error) error {
 	priv, err := sf.signer(e)
 	if err != nil {
 		return err
@@ -51,14 +53,14 @@ func propose(e *env, sf signerFlags, kind domain.ProposalKind, fill func(*domain
 	if err != nil {
 		return err
 	}
-	if !st.Initialised && kind != domain.KindInitDomain {
+	if !st.Initialised && kind != ceremony.KindInitDomain {
 		return errors.New("the domain is not initialised: run keyholdctl init first")
 	}
-	p := domain.NewProposal(kind, st.DomainID, st.Epoch, time.Now(), sf.ttl)
+	p := ceremony.NewProposal(kind, st.DomainID, st.Epoch, time.Now(), sf.ttl)
 	if err := fill(p, st); err != nil {
 		return err
 	}
-	signed, _, err := domain.SignNewProposal(p, priv)
+	signed, _, err := ceremony.SignNewProposal(p, priv)
 	if err != nil {
 		return err
 	}
@@ -70,7 +72,7 @@ func propose(e *env, sf signerFlags, kind domain.ProposalKind, fill func(*domain
 }
 
 // verdict signs an approval or a rejection of proposal id, after showing what is signed.
-func verdict(e *env, args []string, name string, v domain.Verdict) error {
+func verdict(e *env, args []string, name string, v ceremony.Verdict) error {
 	fs := newFlags(e, name, "--key FILE PROPOSAL-ID", fmt.Sprintf(`  keyholdctl show 3f2a9c...            # read it first
   keyholdctl %s --key bob.key 3f2a9c...`, name))
 	var sf signerFlags
@@ -88,18 +90,18 @@ func verdict(e *env, args []string, name string, v domain.Verdict) error {
 		return err
 	}
 	// Sign what the proposal bytes say, not what the node says they say.
-	dec, err := domain.ParseProposal(p.Proposal)
+	dec, err := ceremony.ParseProposal(p.Proposal)
 	if err != nil {
 		return err
 	}
-	if domain.ProposalID(p.Proposal) != id {
+	if ceremony.ProposalID(p.Proposal) != id {
 		return errors.New("the node returned a proposal with another id")
 	}
 	priv, err := sf.signer(e)
 	if err != nil {
 		return err
 	}
-	sig := domain.SignProposal(priv, p.Proposal, v)
+	sig := ceremony.SignProposal(priv, p.Proposal, v)
 	body, _ := json.Marshal(sig)
 	var out adminclient.ProposalView
 	if _, err := e.call(http.MethodPost, "/v1/admin/proposals/"+id+"/"+name, "application/json", body, &out); err != nil {

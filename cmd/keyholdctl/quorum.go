@@ -3,6 +3,8 @@ package main
 import (
 	"flag"
 
+	"github.com/keyhold/keyhold/domain/ceremony"
+
 	"github.com/keyhold/keyhold/domain"
 )
 
@@ -16,7 +18,7 @@ func init() {
 		if err := fs.Parse(args); err != nil {
 			return err
 		}
-		return propose(e, sf, domain.KindChangeQuorum, func(p *domain.Proposal, _ domain.DomainStatus) error {
+		return propose(e, sf, ceremony.KindChangeQuorum, func(p *ceremony.Proposal, _ domain.DomainStatus) error {
 			r := *rules
 			p.Rules, p.Quorum = &r, *quorum
 			return nil
@@ -25,8 +27,8 @@ func init() {
 }
 
 // ruleFlags adds the quorum rule flags.
-func ruleFlags(fs *flag.FlagSet) (*domain.QuorumRules, *int) {
-	var r domain.QuorumRules
+func ruleFlags(fs *flag.FlagSet) (*ceremony.QuorumRules, *int) {
+	var r ceremony.QuorumRules
 	q := fs.Int("quorum", 1, "default number of operator approvals a ceremony needs")
 	fs.IntVar(&r.Node, "node", 0, "approvals to admit or remove a node (0 = --quorum)")
 	fs.IntVar(&r.DomainKey, "domain-key", 0, "approvals to rotate the domain key (0 = --quorum)")

@@ -1,9 +1,9 @@
 package main
 
-import "github.com/keyhold/keyhold/domain"
+import "github.com/keyhold/keyhold/domain/ceremony"
 
 func init() {
 	register("reject", "sign a rejection of a proposal", func(e *env, args []string) error {
-		return verdict(e, args, "reject", domain.VerdictReject)
+		return verdict(e, args, "reject", ceremony.VerdictReject)
 	})
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 
+	"github.com/keyhold/keyhold/domain/ceremony"
+
 	"github.com/keyhold/keyhold/domain"
 )
 
@@ -19,7 +21,7 @@ func init() {
 			fs.Usage()
 			return errors.New("--node-id is required")
 		}
-		return propose(e, sf, domain.KindRemoveNode, func(p *domain.Proposal, _ domain.DomainStatus) error {
+		return propose(e, sf, ceremony.KindRemoveNode, func(p *ceremony.Proposal, _ domain.DomainStatus) error {
 			p.NodeID = *id
 			return nil
 		})

@@ -1,6 +1,9 @@
 package main
 
-import "github.com/keyhold/keyhold/domain"
+import (
+	"github.com/keyhold/keyhold/domain"
+	"github.com/keyhold/keyhold/domain/ceremony"
+)
 
 func init() {
 	register("rotate", "propose rotating the domain key (tokens are re-wrapped in the background)", func(e *env, args []string) error {
@@ -10,6 +13,6 @@ func init() {
 		if err := fs.Parse(args); err != nil {
 			return err
 		}
-		return propose(e, sf, domain.KindRotateDK, func(*domain.Proposal, domain.DomainStatus) error { return nil })
+		return propose(e, sf, ceremony.KindRotateDK, func(*ceremony.Proposal, domain.DomainStatus) error { return nil })
 	})
 }

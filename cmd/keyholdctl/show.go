@@ -8,8 +8,9 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/keyhold/keyhold/domain/ceremony"
+
 	"github.com/keyhold/keyhold/api/adminclient"
-	"github.com/keyhold/keyhold/domain"
 )
 
 func init() {
@@ -26,7 +27,7 @@ func init() {
 		if _, err := e.call(http.MethodGet, "/v1/admin/proposals/"+fs.Arg(0), "", nil, &p); err != nil {
 			return err
 		}
-		dec, err := domain.ParseProposal(p.Proposal)
+		dec, err := ceremony.ParseProposal(p.Proposal)
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyhold/keyhold/domain/ceremony"
+
 	"github.com/keyhold/keyhold/domain"
 	"github.com/keyhold/keyhold/wrap"
 )
@@ -107,8 +109,8 @@ func New(t testing.TB, o Options) *Harness {
 		return h
 	}
 	err = h.Service.InitDomain(context.Background(), domain.InitDomainInput{
-		DKLabel: "dk1", Operators: []domain.Operator{{Name: "op", PublicKey: pub}}, Quorum: 1,
-		Member: domain.Member{NodeID: o.NodeID, Address: "127.0.0.1:0"},
+		DKLabel: "dk1", Operators: []ceremony.Operator{{Name: "op", PublicKey: pub}}, Quorum: 1,
+		Member: ceremony.Member{NodeID: o.NodeID, Address: "127.0.0.1:0"},
 	})
 	if err != nil {
 		t.Fatalf("domaintest: init domain: %v", err)

@@ -1,4 +1,4 @@
-package domain
+package ceremony
 
 import (
 	"crypto/ed25519"

@@ -1,4 +1,4 @@
-package domain
+package ceremony
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-var updateGolden = flag.Bool("update", false, "rewrite domain/testdata golden files")
+var updateGolden = flag.Bool("update", false, "rewrite domain/ceremony/testdata golden files")
 
 // TestGoldenProposal pins the signed-proposal encoding byte by byte. The golden file is
 // annotated: each line is the hex of one CBOR head (and its short content), then '#' and what it
@@ -121,5 +121,5 @@ func annotate(w *strings.Builder, b []byte, depth int) int {
 // nestedOK reports whether body parses as one canonical CBOR map of this package's shapes.
 func nestedOK(body []byte) bool {
 	var p Proposal
-	return unmarshalStrict(body, MaxProposalBytes, &p) == nil
+	return UnmarshalStrict(body, MaxProposalBytes, &p) == nil
 }

@@ -1,11 +1,10 @@
-package domain
+package ceremony
 
 import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"time"
 )
 
 // DomainToken is the domain state exported as one signed file: the canonical domain record
@@ -23,24 +22,24 @@ type DomainToken struct {
 }
 
 // tokenVersion is the only DomainToken.Version this code reads and writes.
-const tokenVersion = 1
+const TokenVersion = 1
 
 // ErrTokenRefused is the cause of every refusal of a domain token by VerifyToken: tampered,
 // signed by too few trusted operators, or not an export of the record it carries.
 var ErrTokenRefused = errors.New("domain: domain token refused")
 
 // Marshal returns the token's canonical bytes.
-func (t *DomainToken) Marshal() []byte { return marshalCBOR(t) }
+func (t *DomainToken) Marshal() []byte { return Marshal(t) }
 
 // ParseToken decodes a domain token strictly (canonical CBOR, known fields, limits). It verifies
 // nothing: see VerifyToken.
 func ParseToken(b []byte) (*DomainToken, error) {
 	var t DomainToken
-	if err := unmarshalStrict(b, MaxTokenBytes, &t); err != nil {
+	if err := UnmarshalStrict(b, MaxTokenBytes, &t); err != nil {
 		return nil, err
 	}
-	if t.Version != tokenVersion {
-		return nil, fmt.Errorf("%w: token version %d, want %d", ErrMalformed, t.Version, tokenVersion)
+	if t.Version != TokenVersion {
+		return nil, fmt.Errorf("%w: token version %d, want %d", ErrMalformed, t.Version, TokenVersion)
 	}
 	return &t, nil
 }
@@ -48,7 +47,7 @@ func ParseToken(b []byte) (*DomainToken, error) {
 // ParseRecord decodes a canonical domain record.
 func ParseRecord(b []byte) (*Domain, error) {
 	var d Domain
-	if err := unmarshalStrict(b, MaxTokenBytes, &d); err != nil {
+	if err := UnmarshalStrict(b, MaxTokenBytes, &d); err != nil {
 		return nil, err
 	}
 	if d.ID == "" || d.Epoch == 0 || len(d.Members) == 0 || len(d.Members) > MaxMembers ||
@@ -59,7 +58,7 @@ func ParseRecord(b []byte) (*Domain, error) {
 	if _, ok := d.DK(d.CurrentDK); !ok {
 		return nil, fmt.Errorf("%w: the current domain key version is not in the record", ErrMalformed)
 	}
-	if err := checkRules(&d.Rules, d.Quorum, len(d.Operators), true); err != nil {
+	if err := CheckRules(&d.Rules, d.Quorum, len(d.Operators), true); err != nil {
 		return nil, err
 	}
 	return &d, nil
@@ -94,47 +93,9 @@ func VerifyToken(t *DomainToken, trusted []ed25519.PublicKey) (*Domain, error) {
 			}
 		}
 	}
-	need := max(d.Rules.need(KindExportToken, d.Quorum), 1)
-	if approve, _ := countVerdicts(sp.Proposal, sp.Signatures, ops); approve < need {
-		return refuse("%d trusted operators approved the export, %d needed", approve, need)
+	Need := max(d.Rules.Need(KindExportToken, d.Quorum), 1)
+	if approve, _ := CountVerdicts(sp.Proposal, sp.Signatures, ops); approve < Need {
+		return refuse("%d trusted operators approved the export, %d needed", approve, Need)
 	}
 	return d, nil
-}
-
-// importDomainCmd installs a domain record on a node rebuilt after a disaster. It carries the
-// whole token, so that every replica verifies the export approvals itself, and the trust
-// anchors the proposing node verified them against (its configured recovery operators). See
-// DESIGN.md, "Trust anchors: init and import", for why Apply may use those anchors.
-type importDomainCmd struct {
-	Token   []byte
-	Anchors []ed25519.PublicKey
-	At      time.Time
-}
-
-// applyImportDomain verifies and installs an imported domain record, deterministically:
-//   - a replica with a domain verifies the token against its own replicated operators and
-//     accepts only the record it already has (a retried command); any other import is refused,
-//     so an import can never replace, roll back or roll forward a live domain;
-//   - a replica without a domain verifies the token against the anchors the command carries.
-func (s *State) applyImportDomain(c *importDomainCmd) error {
-	t, err := ParseToken(c.Token)
-	if err != nil {
-		return errorf(ErrValidation, "the domain token is malformed: %v", err)
-	}
-	if cur := s.domain; cur != nil {
-		d, err := VerifyToken(t, operatorKeys(cur.Operators))
-		if err == nil && d.ID == cur.ID && d.Epoch == cur.Epoch && string(RecordBytes(cur)) == string(t.Record) {
-			return nil // a retried import
-		}
-		return errorf(ErrAlreadyExists, "this node already has domain %s (epoch %d): a domain token is imported only onto a node without a domain", cur.ID, cur.Epoch)
-	}
-	if len(c.Anchors) == 0 {
-		return errorf(ErrAccessDenied, "the import names no trusted operator keys")
-	}
-	d, err := VerifyToken(t, c.Anchors)
-	if err != nil {
-		return errorf(ErrAccessDenied, "%v", err)
-	}
-	s.domain = d
-	return nil
 }

@@ -1,4 +1,4 @@
-package domain
+package ceremony
 
 import (
 	"crypto/ed25519"
@@ -12,39 +12,39 @@ const proposalVersion = 1
 
 // MarshalProposal returns the canonical bytes of p, the bytes operators sign. It checks p first.
 func MarshalProposal(p *Proposal) ([]byte, error) {
-	if err := p.check(); err != nil {
+	if err := p.Check(); err != nil {
 		return nil, err
 	}
-	return marshalCBOR(p), nil
+	return Marshal(p), nil
 }
 
 // ParseProposal decodes and checks canonical proposal bytes.
 func ParseProposal(b []byte) (*Proposal, error) {
 	var p Proposal
-	if err := unmarshalStrict(b, MaxProposalBytes, &p); err != nil {
+	if err := UnmarshalStrict(b, MaxProposalBytes, &p); err != nil {
 		return nil, err
 	}
-	if err := p.check(); err != nil {
+	if err := p.Check(); err != nil {
 		return nil, err
 	}
 	return &p, nil
 }
 
 // Marshal returns the canonical bytes of the signed proposal.
-func (sp *SignedProposal) Marshal() []byte { return marshalCBOR(sp) }
+func (sp *SignedProposal) Marshal() []byte { return Marshal(sp) }
 
 // ParseSignedProposal decodes a signed proposal and its proposal; it checks the shape of every
 // signature but verifies none: only the domain state knows who the operators are.
 func ParseSignedProposal(b []byte) (*SignedProposal, *Proposal, error) {
 	var sp SignedProposal
-	if err := unmarshalStrict(b, MaxSignedProposal, &sp); err != nil {
+	if err := UnmarshalStrict(b, MaxSignedProposal, &sp); err != nil {
 		return nil, nil, err
 	}
 	if len(sp.Signatures) > MaxSignatures {
 		return nil, nil, fmt.Errorf("%w: %d signatures, at most %d", ErrMalformed, len(sp.Signatures), MaxSignatures)
 	}
 	for _, s := range sp.Signatures {
-		if err := s.check(); err != nil {
+		if err := s.Check(); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -55,7 +55,7 @@ func ParseSignedProposal(b []byte) (*SignedProposal, *Proposal, error) {
 	return &sp, p, nil
 }
 
-func (s Signature) check() error {
+func (s Signature) Check() error {
 	if len(s.PublicKey) != ed25519.PublicKeySize || len(s.Sig) != ed25519.SignatureSize ||
 		(s.Verdict != VerdictApprove && s.Verdict != VerdictReject) {
 		return fmt.Errorf("%w: a signature needs a 32-byte Ed25519 key, a verdict and a 64-byte signature", ErrMalformed)
@@ -65,7 +65,7 @@ func (s Signature) check() error {
 
 // check enforces the shape of a proposal: the version, the nonce, and exactly the fields its
 // kind uses, each within limits. Whether it applies to the current domain is Apply's business.
-func (p *Proposal) check() error {
+func (p *Proposal) Check() error {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s", ErrMalformed, fmt.Sprintf(format, args...))
 	}
@@ -82,7 +82,7 @@ func (p *Proposal) check() error {
 		return bad("no expiry")
 	}
 	has := p.fieldsSet()
-	k := kindOf(p.Kind)
+	k := kindInfoOf(p.Kind)
 	if k == nil {
 		return bad("unknown kind %d", p.Kind)
 	}
@@ -106,7 +106,7 @@ func (p *Proposal) check() error {
 	}
 	seen := map[string]bool{}
 	for _, o := range p.Operators {
-		if err := o.check(); err != nil {
+		if err := o.Check(); err != nil {
 			return err
 		}
 		if seen[string(o.PublicKey)] {
@@ -115,12 +115,12 @@ func (p *Proposal) check() error {
 		seen[string(o.PublicKey)] = true
 	}
 	if p.Operator != nil {
-		if err := p.Operator.check(); err != nil {
+		if err := p.Operator.Check(); err != nil {
 			return err
 		}
 	}
 	if p.Rules != nil || p.Quorum != 0 {
-		if err := checkRules(p.Rules, p.Quorum, len(p.Operators), p.Kind == KindInitDomain); err != nil {
+		if err := CheckRules(p.Rules, p.Quorum, len(p.Operators), p.Kind == KindInitDomain); err != nil {
 			return err
 		}
 	}
@@ -142,13 +142,13 @@ func (p *Proposal) check() error {
 	if p.RecordHash != nil && len(p.RecordHash) != 32 {
 		return bad("record hash of %d bytes, want 32", len(p.RecordHash))
 	}
-	if k.check != nil {
-		return k.check(p)
+	if k.Check != nil {
+		return k.Check(p)
 	}
 	return nil
 }
 
-func (o Operator) check() error {
+func (o Operator) Check() error {
 	if len(o.PublicKey) != ed25519.PublicKeySize || o.Name == "" || len(o.Name) > MaxNodeID {
 		return fmt.Errorf("%w: an operator needs a name of 1 to %d bytes and a 32-byte Ed25519 key", ErrMalformed, MaxNodeID)
 	}
@@ -157,7 +157,7 @@ func (o Operator) check() error {
 
 // checkRules checks quorum rules against the number of operators; n < 0 means unknown (only the
 // lower bounds are checked).
-func checkRules(r *QuorumRules, def, n int, needN bool) error {
+func CheckRules(r *QuorumRules, def, n int, needN bool) error {
 	if r == nil {
 		r = &QuorumRules{}
 	}

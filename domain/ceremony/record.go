@@ -1,6 +1,7 @@
-package domain
+package ceremony
 
 import (
+	"crypto/sha256"
 	"time"
 
 	"github.com/keyhold/keyhold/wrap"
@@ -108,4 +109,20 @@ func (d *Domain) DK(v uint32) (DomainKeyVersion, bool) {
 		}
 	}
 	return DomainKeyVersion{}, false
+}
+
+// RecordBytes is the canonical CBOR of the domain record, as a domain token carries it.
+func RecordBytes(d *Domain) []byte { return Marshal(d) }
+
+// RecordHash is the SHA-256 of RecordBytes: what an export-token proposal names.
+func RecordHash(d *Domain) [32]byte { return sha256.Sum256(RecordBytes(d)) }
+
+// FindMember returns the member with node id nodeID, or nil.
+func (d *Domain) FindMember(nodeID string) *Member {
+	for i := range d.Members {
+		if d.Members[i].NodeID == nodeID {
+			return &d.Members[i]
+		}
+	}
+	return nil
 }

@@ -1,4 +1,4 @@
-package domain
+package ceremony
 
 import (
 	"bytes"
@@ -46,7 +46,7 @@ func init() {
 // ErrMalformed is the cause of every refusal of a signed record's bytes.
 var ErrMalformed = errors.New("domain: malformed ceremony record")
 
-func marshalCBOR(v any) []byte {
+func Marshal(v any) []byte {
 	b, err := cborEnc.Marshal(v)
 	if err != nil {
 		// Only this package's plain structs are encoded; failing is a bug.
@@ -56,7 +56,7 @@ func marshalCBOR(v any) []byte {
 }
 
 // unmarshalStrict decodes b into v (a pointer), refusing anything not canonical.
-func unmarshalStrict(b []byte, max int, v any) error {
+func UnmarshalStrict(b []byte, max int, v any) error {
 	if len(b) == 0 || len(b) > max {
 		return fmt.Errorf("%w: %d bytes, want 1 to %d", ErrMalformed, len(b), max)
 	}
