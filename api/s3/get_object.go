@@ -16,29 +16,12 @@ func handleGetObject(ctx context.Context, s *Server, c *s3Call) (err error) {
 	if err := checkVersionID(c.q); err != nil {
 		return err
 	}
-	obj, m, err := s.openObject(ctx, c.bucket, c.key)
+	v, err := s.openVerified(ctx, c)
 	if err != nil {
 		return err
 	}
-	defer obj.Close()
-	q, err := parseSSEHeaders(c.r.Header, "")
-	if err != nil {
-		return err
-	}
-	defer q.clear()
-	if q.alg != "" && q.alg != sseC {
-		return s3Err(errInvalidArgument, "x-amz-server-side-encryption is not allowed on GET or HEAD requests.")
-	}
-	// The name comes from the request, never from the store.
-	bind := objectBinding{Bucket: c.bucket, Key: c.key, UploadID: m.UploadID}
-	keys, err := s.openObjectKeys(ctx, &m.SSE, q, bind)
-	if err != nil {
-		return err
-	}
-	defer keys.clear()
-	if err := s.verifyMeta(ctx, m, keys, bind); err != nil {
-		return err
-	}
+	defer v.close()
+	obj, m, keys, q, bind := v.obj, v.m, v.keys, v.q, v.bind
 	if err := checkConditions(c.r.Header, m); err != nil {
 		if errors.Is(err, errNotModified) {
 			c.w.Header().Set("ETag", m.ETag)

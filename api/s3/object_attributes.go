@@ -42,7 +42,8 @@ type objectPartInfo struct {
 var objectAttributeNames = map[string]bool{"ETag": true, "Checksum": true, "ObjectParts": true, "StorageClass": true, "ObjectSize": true}
 
 // handleGetObjectAttributes is GetObjectAttributes.
-func handleGetObjectAttributes(ctx context.Context, s *Server, c *s3Call) error {
+func handleGetObjectAttributes(ctx context.Context, s *Server, c *s3Call) (err error) {
+	defer func() { s.noteIntegrity(c, c.bucket, c.key, err) }()
 	if err := checkVersionID(c.q); err != nil {
 		return err
 	}
@@ -74,29 +75,12 @@ func handleGetObjectAttributes(ctx context.Context, s *Server, c *s3Call) error 
 		}
 		marker = n
 	}
-	obj, m, err := s.openObject(ctx, c.bucket, c.key)
+	v, err := s.openVerified(ctx, c)
 	if err != nil {
 		return err
 	}
-	obj.Close()
-	q, err := parseSSEHeaders(c.r.Header, "")
-	if err != nil {
-		return err
-	}
-	defer q.clear()
-	if q.alg != "" && q.alg != sseC {
-		return s3Err(errInvalidArgument, "x-amz-server-side-encryption is not allowed on GET or HEAD requests.")
-	}
-	// The name comes from the request, never from the store (integrity.go).
-	bind := objectBinding{Bucket: c.bucket, Key: c.key, UploadID: m.UploadID}
-	keys, err := s.openObjectKeys(ctx, &m.SSE, q, bind)
-	if err != nil {
-		return err
-	}
-	defer keys.clear()
-	if err := s.verifyMeta(ctx, m, keys, bind); err != nil {
-		return err
-	}
+	defer v.close()
+	m, q := v.m, v.q
 	if err := checkConditions(c.r.Header, m); err != nil {
 		return err
 	}
