@@ -92,25 +92,9 @@ var oaepSHA1 = []*pkcs11.Mechanism{pkcs11.NewMechanism(pkcs11.CKM_RSA_PKCS_OAEP,
 // identity key's unwrap template makes the HSM refuse both.
 func TestAttackUserPINReadsDomainKeyFromWrappedCopy(t *testing.T) {
 	tn := newCeremonyNode(t)
-	op, err := devcluster.OperatorKey(tn.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// node2 is admitted: its HSM receives the domain key wrapped to its identity key.
-	st := softhsm.NewToken(t)
-	u, _ := hsm.ParseURI(st.URI())
-	b, err := hsm.Open(u, hsm.Options{Sessions: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	ident, err := ceremonyHSM{b}.IdentityKey(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := devAdmitNode(context.Background(), tn.n, op, "node2", "127.0.0.1:9", ident, nil); err != nil {
-		t.Fatalf("devAdmitNode: %v", err)
-	}
+	n2 := admitSecondHSM(t, tn)
+	st, b := n2.soft, n2.tok
 	d := tn.n.svc.Domain()
 	var wrapped []byte
 	for _, m := range d.Members {

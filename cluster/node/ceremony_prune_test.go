@@ -12,7 +12,6 @@ import (
 	"github.com/keyhold/keyhold/cluster/devcluster"
 	"github.com/keyhold/keyhold/domain"
 	"github.com/keyhold/keyhold/hsm"
-	"github.com/keyhold/keyhold/softhsm"
 )
 
 // submitAndRun submits a 1-of-1 proposal signed by the dev operator and runs ceremony passes
@@ -46,24 +45,8 @@ func submitAndRun(t *testing.T, tn *testNode, p *ceremony.Proposal, done func() 
 // its HSM.
 func TestRetirementAndRemoveNodeDestroyHSMObjects(t *testing.T) {
 	tn := newCeremonyNode(t)
-	op, err := devcluster.OperatorKey(tn.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := softhsm.NewToken(t)
-	u, _ := hsm.ParseURI(st.URI())
-	b, err := hsm.Open(u, hsm.Options{Sessions: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	ident, err := ceremonyHSM{b}.IdentityKey(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := devAdmitNode(context.Background(), tn.n, op, "node2", "127.0.0.1:9", ident, nil); err != nil {
-		t.Fatal(err)
-	}
+	n2 := admitSecondHSM(t, tn)
+	b, ident := n2.tok, n2.ident
 	svc2 := domain.NewService(tn.n.state, nil, nil, domain.Config{NodeID: "node2", HSM: ceremonyHSM{b}})
 	ring2 := newKeyring(b, tn.n.state)
 	if _, err := svc2.SyncDomainKeys(context.Background()); err != nil {

@@ -161,9 +161,18 @@ func TestDomainKeyRotationUnderLoad(t *testing.T) {
 	}
 }
 
-func TestAdmitNodeMovesDomainKeyBetweenHSMs(t *testing.T) {
-	tn := newCeremonyNode(t)
-	ctx := context.Background()
+// admittedHSM is a second member's HSM, admitted as node2 (at an address nothing listens on) by
+// the dev operator: what a joining node's HSM holds after its admit-node ceremony.
+type admittedHSM struct {
+	soft  softhsm.Token // the SoftHSM2 token, for raw PKCS#11 sessions
+	tok   *hsm.Token
+	ident []byte // its identity public key (PKIX DER)
+}
+
+// admitSecondHSM provisions a fresh SoftHSM2 token, generates its identity key and admits it
+// to tn's domain as node2.
+func admitSecondHSM(t *testing.T, tn *testNode) admittedHSM {
+	t.Helper()
 	op, err := devcluster.OperatorKey(tn.dir)
 	if err != nil {
 		t.Fatal(err)
@@ -174,14 +183,21 @@ func TestAdmitNodeMovesDomainKeyBetweenHSMs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Close()
+	t.Cleanup(func() { _ = b.Close() })
 	ident, err := ceremonyHSM{b}.IdentityKey(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := devAdmitNode(ctx, tn.n, op, "node2", "127.0.0.1:9", ident, nil); err != nil {
+	if err := devAdmitNode(context.Background(), tn.n, op, "node2", "127.0.0.1:9", ident, nil); err != nil {
 		t.Fatalf("devAdmitNode: %v", err)
 	}
+	return admittedHSM{soft: st, tok: b, ident: ident}
+}
+
+func TestAdmitNodeMovesDomainKeyBetweenHSMs(t *testing.T) {
+	tn := newCeremonyNode(t)
+	n2 := admitSecondHSM(t, tn)
+	b := n2.tok
 	d := tn.n.svc.Domain()
 	if len(d.Members) != 2 {
 		t.Fatalf("members: got %d, want 2", len(d.Members))
