@@ -8,13 +8,18 @@ import (
 	"github.com/keyhold/keyhold/domain"
 )
 
-// credentialStore adapts the domain's principals to the SigV4 verifier.
+// credentialStore adapts the domain's access keys to the SigV4 verifier. The credential's Info
+// is the *domain.Caller the key belongs to; protocol handlers attach it, with the request's
+// own fields, to the context they hand the service (pipeline.WithCaller).
 type credentialStore struct{ svc *domain.Service }
 
-func (c credentialStore) SecretKey(ctx context.Context, accessKeyID string) ([]byte, string, error) {
-	sec, name, err := c.svc.SecretKey(ctx, accessKeyID)
+func (c credentialStore) Credential(ctx context.Context, accessKeyID, sessionToken string) (sigv4.Credential, error) {
+	sec, caller, err := c.svc.Authenticate(ctx, accessKeyID, sessionToken)
 	if errors.Is(err, domain.ErrAccessDenied) {
-		return nil, "", sigv4.ErrUnknownAccessKey
+		return sigv4.Credential{}, sigv4.ErrUnknownAccessKey
 	}
-	return sec, name, err
+	if err != nil {
+		return sigv4.Credential{}, err
+	}
+	return sigv4.Credential{Secret: sec, Principal: caller.Principal.ARN, Info: caller}, nil
 }

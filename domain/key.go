@@ -141,8 +141,8 @@ type Alias struct {
 	UpdatedAt time.Time
 }
 
-// Principal is an identity that signs requests with SigV4. Its secret access key is stored only as
-// a key token sealed under a domain key version.
+// Principal is a long-term access key: whose it is (an account's root, or an IAM user of the
+// account) and its secret, stored only as a key token sealed under a domain key version.
 type Principal struct {
 	AccessKeyID string
 	Name        string
@@ -150,4 +150,11 @@ type Principal struct {
 	Token       []byte
 	CreatedAt   time.Time
 	Root        bool
+	// Account owns the key. Keys written before accounts existed have none: they belong to the
+	// domain's first account (State.account).
+	Account string `json:",omitempty"`
+	// User is the IAM user the key belongs to; empty for the account root's keys.
+	User string `json:",omitempty"`
+	// Inactive keys are refused, as AWS refuses an access key whose status is Inactive.
+	Inactive bool `json:",omitempty"`
 }

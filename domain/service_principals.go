@@ -6,6 +6,7 @@ import (
 	"encoding/base32"
 	"encoding/base64"
 
+	"github.com/keyhold/keyhold/domain/policy"
 	"github.com/keyhold/keyhold/wrap"
 )
 
@@ -77,4 +78,41 @@ func (s *Service) RootPrincipal() (string, bool) {
 		}
 	})
 	return id, id != ""
+}
+
+// Authenticate returns the secret of an access key, for SigV4 verification, and its caller:
+// who the key belongs to and the identity-based policies that apply. The caller owns the
+// secret and must clear it. sessionToken is the request's X-Amz-Security-Token; long-term keys
+// ignore it. The returned Caller has no request fields (source address, transport, region,
+// time): the API layer fills them per request on a copy.
+func (s *Service) Authenticate(ctx context.Context, accessKeyID, sessionToken string) ([]byte, *Caller, error) {
+	var p *Principal
+	var account string
+	s.st.View(func(v *View) {
+		if q := v.Principal(accessKeyID); q != nil {
+			c := *q
+			p = &c
+		}
+		account = v.s.arn.Account
+	})
+	if p == nil || p.Inactive {
+		return nil, nil, errorf(ErrAccessDenied, "The security token included in the request is invalid.")
+	}
+	if p.Account != "" {
+		account = p.Account
+	}
+	c := &Caller{AccessKeyID: accessKeyID}
+	if p.Root || p.User == "" {
+		c.Principal = policy.Principal{Type: policy.PrincipalRoot, ARN: "arn:" + s.cfg.ARNs.Partition + ":iam::" + account + ":root",
+			Account: account, UserID: account}
+	} else {
+		// IAM users arrive with the identity model (domain/iam); until then a key that names a
+		// user it cannot resolve is refused rather than treated as root.
+		return nil, nil, errorf(ErrAccessDenied, "The security token included in the request is invalid.")
+	}
+	sec, _, err := s.SecretKey(ctx, accessKeyID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sec, c, nil
 }

@@ -109,6 +109,7 @@ func (s *Server) runKMS(w http.ResponseWriter, r *http.Request, c *call, rt rout
 	if _, err := s.readAndVerify(r, c, rt.limit); err != nil {
 		return err
 	}
+	ctx = pipeline.WithCaller(ctx, r, c.who, s.svc.ARNs().Region, admitted)
 	if err := s.p.Authorize(ctx, c.who, rt.action); err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/keyhold/keyhold/api/pipeline"
 	"github.com/keyhold/keyhold/api/sigv4"
 	"github.com/keyhold/keyhold/domain"
 )
@@ -68,7 +69,8 @@ func (s *Server) runPostObject(c *s3Call) error {
 	}
 	fields["bucket"] = c.bucket
 	auth := sigv4.PostPolicyAuth{Algorithm: fields["x-amz-algorithm"], Credential: fields["x-amz-credential"],
-		Date: fields["x-amz-date"], Signature: fields["x-amz-signature"], Policy: fields["policy"]}
+		Date: fields["x-amz-date"], Signature: fields["x-amz-signature"], Policy: fields["policy"],
+		SecurityToken: fields["x-amz-security-token"]}
 	if auth.Policy == "" && auth.Signature == "" && auth.Credential == "" {
 		return s3Err(domain.ErrAccessDenied, "Access Denied")
 	}
@@ -110,6 +112,7 @@ func (s *Server) runPostObject(c *s3Call) error {
 	}
 	ctx, cancel := context.WithTimeout(c.r.Context(), s3ObjectTimeout)
 	defer cancel()
+	ctx = pipeline.WithCaller(ctx, c.r, c.who, s.opts.Region, time.Now())
 	if err := s.p.Authorize(ctx, c.who, "s3:PutObject"); err != nil {
 		return err
 	}

@@ -107,6 +107,7 @@ func (s *Server) runS3(c *s3Call, h s3Handler) error {
 	}
 	ctx, cancel := context.WithTimeout(c.r.Context(), s3ObjectTimeout)
 	defer cancel()
+	ctx = pipeline.WithCaller(ctx, c.r, c.who, s.opts.Region, sig.Date)
 	if err := s.p.Authorize(ctx, c.who, "s3:"+c.op); err != nil {
 		return err
 	}

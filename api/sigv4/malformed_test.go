@@ -75,7 +75,7 @@ func TestMalformedAuthorization(t *testing.T) {
 // panicStore fails a test that reaches the credential store.
 type panicStore struct{}
 
-func (panicStore) SecretKey(context.Context, string) ([]byte, string, error) {
+func (panicStore) Credential(context.Context, string, string) (Credential, error) {
 	panic("malformed authorization reached the credential store")
 }
 

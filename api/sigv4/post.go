@@ -11,6 +11,10 @@ import (
 // they sign.
 type PostPolicyAuth struct {
 	Algorithm, Credential, Date, Signature, Policy string
+	// SecurityToken is the x-amz-security-token field: temporary credentials need it. The
+	// policy should also name it (AWS requires the field in the policy's conditions); the
+	// form handler checks every field against the policy.
+	SecurityToken string
 }
 
 // VerifyPostPolicy authenticates a POST Object form: the signature is HMAC-SHA256 of the base64
@@ -37,13 +41,13 @@ func (v *Verifier) VerifyPostPolicy(ctx context.Context, p PostPolicyAuth) (Iden
 	if v.Region != "" && a.region != v.Region {
 		return Identity{}, ErrWrongRegion
 	}
-	secret, principal, err := v.Store.SecretKey(ctx, a.accessKeyID)
+	cred, err := v.Store.Credential(ctx, a.accessKeyID, p.SecurityToken)
 	if err != nil {
-		clear(secret)
+		clear(cred.Secret)
 		return Identity{}, err
 	}
-	key := v.keys.signingKey(a.accessKeyID, secret, a.date, a.region, a.service)
-	clear(secret)
+	key := v.keys.signingKey(a.accessKeyID, cred.Secret, a.date, a.region, a.service)
+	clear(cred.Secret)
 	defer clear(key[:])
 	mac := hmac.New(sha256.New, key[:])
 	mac.Write([]byte(p.Policy))
@@ -52,5 +56,5 @@ func (v *Verifier) VerifyPostPolicy(ctx context.Context, p PostPolicyAuth) (Iden
 	if !hmac.Equal(want[:], a.signature[:]) {
 		return Identity{}, ErrSignatureMismatch
 	}
-	return Identity{AccessKeyID: a.accessKeyID, Principal: principal}, nil
+	return Identity{AccessKeyID: a.accessKeyID, Principal: cred.Principal, Info: cred.Info}, nil
 }

@@ -71,6 +71,11 @@ func checkSignedHeaders(r *http.Request, a *requestAuth, service string) error {
 			}
 		}
 	}
+	// A session token names the credentials the request claims; the SDKs sign it, and an
+	// unsigned one would let a relay swap it (S3 already covers it with every x-amz-* header).
+	if service != "s3" && len(r.Header["X-Amz-Security-Token"]) > 0 && !a.signs("x-amz-security-token") {
+		missing = append(missing, "x-amz-security-token")
+	}
 	if len(missing) == 0 {
 		return nil
 	}

@@ -69,12 +69,28 @@ func (e *SkewError) KMSMessage() string {
 // after use, so the store must return a copy. Implementations must be safe for concurrent use.
 // ctx is the request's: a store that unwraps the secret in an HSM gives up when the caller does.
 type CredentialStore interface {
-	SecretKey(ctx context.Context, accessKeyID string) (secret []byte, principal string, err error)
+	// Credential returns the secret of accessKeyID and whose it is. sessionToken is the
+	// request's X-Amz-Security-Token (empty when it sends none): temporary credentials carry
+	// their secret and principal in it, and are refused without it.
+	Credential(ctx context.Context, accessKeyID, sessionToken string) (Credential, error)
+}
+
+// Credential is what a CredentialStore knows of an access key.
+type Credential struct {
+	// Secret is the secret access key. The verifier clears it once the signing key is derived.
+	Secret []byte
+	// Principal names the owner (an ARN), for logs and audit records.
+	Principal string
+	// Info is the store's own description of the owner, handed back unexamined in
+	// Identity.Info: the verifier does not need to know what a principal is.
+	Info any
 }
 
 // Identity is the authenticated caller.
 type Identity struct {
 	AccessKeyID, Principal string
+	// Info is Credential.Info of the access key the request was signed with.
+	Info any
 }
 
 // DefaultMaxSkew is how far a request's time may be from the server's: AWS allows 15 minutes.
@@ -166,13 +182,13 @@ func (v *Verifier) Verify(r *http.Request, service string, bodySHA256 string) (R
 		return Result{}, err
 	}
 
-	secret, principal, err := v.Store.SecretKey(r.Context(), a.accessKeyID)
+	cred, err := v.Store.Credential(r.Context(), a.accessKeyID, sessionToken(r, a))
 	if err != nil {
-		clear(secret)
+		clear(cred.Secret)
 		return Result{}, err
 	}
-	key := v.keys.signingKey(a.accessKeyID, secret, a.date, a.region, a.service)
-	clear(secret)
+	key := v.keys.signingKey(a.accessKeyID, cred.Secret, a.date, a.region, a.service)
+	clear(cred.Secret)
 	defer clear(key[:])
 
 	scope := a.date + "/" + a.region + "/" + a.service + "/aws4_request"
@@ -187,7 +203,7 @@ func (v *Verifier) Verify(r *http.Request, service string, bodySHA256 string) (R
 	}
 
 	res := Result{
-		Identity:      Identity{AccessKeyID: a.accessKeyID, Principal: principal},
+		Identity:      Identity{AccessKeyID: a.accessKeyID, Principal: cred.Principal, Info: cred.Info},
 		Service:       service,
 		PayloadHash:   payload,
 		SeedSignature: a.signatureHex,

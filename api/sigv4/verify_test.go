@@ -30,12 +30,12 @@ var t0 = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 // memStore is an in-memory CredentialStore returning copies, as the contract asks.
 type memStore map[string]string
 
-func (m memStore) SecretKey(_ context.Context, id string) ([]byte, string, error) {
+func (m memStore) Credential(_ context.Context, id, _ string) (Credential, error) {
 	s, ok := m[id]
 	if !ok {
-		return nil, "", fmt.Errorf("lookup %q: %w", id, ErrUnknownAccessKey)
+		return Credential{}, fmt.Errorf("lookup %q: %w", id, ErrUnknownAccessKey)
 	}
-	return []byte(s), "principal-" + id, nil
+	return Credential{Secret: []byte(s), Principal: "principal-" + id}, nil
 }
 
 func newVerifier(now time.Time) *Verifier {
@@ -330,7 +330,7 @@ func TestVerifyOutcomes(t *testing.T) {
 			if got, want := sentinelName(err), sentinelName(tc.want); got != want {
 				t.Fatalf("got %v, want %s", err, want)
 			}
-			if err == nil && res.Identity != (Identity{testAKID, "principal-" + testAKID}) {
+			if err == nil && res.Identity != (Identity{AccessKeyID: testAKID, Principal: "principal-" + testAKID}) {
 				t.Fatalf("got identity %+v, want %s", res.Identity, testAKID)
 			}
 		})
