@@ -6,7 +6,7 @@ import (
 
 	"github.com/keyhold/keyhold/api/audit"
 	"github.com/keyhold/keyhold/api/pipeline"
-	"github.com/keyhold/keyhold/api/sigv4"
+	"github.com/keyhold/keyhold/domain/policy"
 )
 
 // shared is the Server as the protocol packages see it: the pipeline.Pipeline every KMS, S3
@@ -34,9 +34,10 @@ func (p shared) LinearRead(ctx context.Context) (bool, error) {
 	return true, p.s.opts.LinearRead(ctx)
 }
 
-// Authorize implements pipeline.Pipeline with Options.Authorizer.
-func (p shared) Authorize(ctx context.Context, who sigv4.Identity, action string) error {
-	return p.s.authz.Authorize(ctx, who, action)
+// Authorize implements pipeline.Pipeline with Options.Authorizer (the domain's policy
+// decision unless a test replaced it).
+func (p shared) Authorize(ctx context.Context, action, resource string, keys ...func(*policy.Context)) error {
+	return p.s.authz.Authorize(ctx, action, resource, keys...)
 }
 
 // Observe implements pipeline.Pipeline with the request metrics.

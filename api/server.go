@@ -13,13 +13,14 @@ import (
 	"github.com/keyhold/keyhold/api/s3"
 	"github.com/keyhold/keyhold/api/sigv4"
 	"github.com/keyhold/keyhold/domain"
+	"github.com/keyhold/keyhold/domain/policy"
 )
 
-// Authorizer decides whether an authenticated caller may perform an action. It is the seam key
-// policies plug into; the default lets every authenticated principal do everything, which is
-// what a single-tenant dev node wants.
+// Authorizer decides whether the caller in ctx may perform action on resource (see
+// pipeline.Pipeline.Authorize). The default is the domain service's policy decision
+// (domain.Service.Authorize); a test may replace it. There is no allow-everything default.
 type Authorizer interface {
-	Authorize(ctx context.Context, who sigv4.Identity, action string) error
+	Authorize(ctx context.Context, action, resource string, keys ...func(*policy.Context)) error
 }
 
 // ClusterInfo is what the ops listener needs from the cluster.
@@ -104,7 +105,10 @@ func NewServer(o Options) *Server {
 		o.Metrics = NewMetrics()
 	}
 	if o.Authorizer == nil {
-		o.Authorizer = allowAuthenticated{}
+		o.Authorizer = refuseAll{}
+		if o.Service != nil {
+			o.Authorizer = o.Service
+		}
 	}
 	if o.Ready == nil {
 		o.Ready = func() error { return nil }
@@ -142,6 +146,9 @@ func (s *Server) APIHandler() http.Handler {
 	}))
 }
 
-type allowAuthenticated struct{}
+// refuseAll is the Authorizer of a server without a service: nothing is allowed.
+type refuseAll struct{}
 
-func (allowAuthenticated) Authorize(context.Context, sigv4.Identity, string) error { return nil }
+func (refuseAll) Authorize(context.Context, string, string, ...func(*policy.Context)) error {
+	return &domain.Error{Kind: domain.ErrAccessDenied, Msg: "Access Denied"}
+}

@@ -1,5 +1,7 @@
 package domain
 
+import "github.com/keyhold/keyhold/wrap"
+
 // applyCreateAlias creates an alias. A command with AWSManaged set names a service alias
 // (alias/aws/...) and marks its target an AWS managed key; sent again for an alias that already
 // points at that key, it marks a key an earlier version created (see managed.go).
@@ -7,16 +9,17 @@ func (s *State) applyCreateAlias(c *aliasCmd) error {
 	if c.AWSManaged && !isServiceAlias(c.Name) {
 		return errorf(ErrInvalidAliasName, "only an alias under %s can name an AWS managed key", serviceAliasPrefix)
 	}
-	if a, ok := s.aliases[c.Name]; ok {
+	aid := aliasID{s.account(c.Account), c.Name}
+	if a, ok := s.aliases[aid]; ok {
 		if a.KeyID == c.ID && (a.CreatedAt.Equal(c.At) || c.AWSManaged) {
 			if k := s.keys[c.ID]; k != nil && c.AWSManaged {
 				markAWSManaged(k, c.At)
 			}
 			return nil // retried, or a marking
 		}
-		return errorf(ErrAlreadyExists, "An alias with the name %s already exists", s.arn.Alias(c.Name))
+		return errorf(ErrAlreadyExists, "An alias with the name %s already exists", s.arn.In(aid.account).Alias(c.Name))
 	}
-	k, err := s.liveKey(c.ID)
+	k, err := s.accountKey(aid.account, c.ID)
 	if err != nil {
 		return err
 	}
@@ -28,19 +31,20 @@ func (s *State) applyCreateAlias(c *aliasCmd) error {
 	} else if err := s.checkCustomerKey(k, "kms:CreateAlias"); err != nil {
 		return err
 	}
-	s.aliases[c.Name] = &Alias{Name: c.Name, KeyID: c.ID, CreatedAt: c.At, UpdatedAt: c.At}
+	s.aliases[aid] = &Alias{Account: c.Account, Name: c.Name, KeyID: c.ID, CreatedAt: c.At, UpdatedAt: c.At}
 	if isServiceAlias(c.Name) {
-		s.serviceAliases[c.Name] = struct{}{}
+		s.serviceAliases[aid] = struct{}{}
 	}
 	return nil
 }
 
 func (s *State) applyUpdateAlias(c *aliasCmd) error {
-	a, ok := s.aliases[c.Name]
+	aid := aliasID{s.account(c.Account), c.Name}
+	a, ok := s.aliases[aid]
 	if !ok {
-		return errorf(ErrNotFound, "Alias %s is not found.", s.arn.Alias(c.Name))
+		return errorf(ErrNotFound, "Alias %s is not found.", s.arn.In(aid.account).Alias(c.Name))
 	}
-	k, err := s.liveKey(c.ID)
+	k, err := s.accountKey(aid.account, c.ID)
 	if err != nil {
 		return err
 	}
@@ -66,16 +70,30 @@ func (s *State) applyUpdateAlias(c *aliasCmd) error {
 }
 
 func (s *State) applyDeleteAlias(c *aliasCmd) error {
-	a, ok := s.aliases[c.Name]
+	aid := aliasID{s.account(c.Account), c.Name}
+	a, ok := s.aliases[aid]
 	if !ok {
-		return errorf(ErrNotFound, "Alias %s is not found.", s.arn.Alias(c.Name))
+		return errorf(ErrNotFound, "Alias %s is not found.", s.arn.In(aid.account).Alias(c.Name))
 	}
 	if k := s.keys[a.KeyID]; k != nil && isServiceAlias(c.Name) {
 		if err := s.checkCustomerKey(k, "kms:DeleteAlias"); err != nil {
 			return err
 		}
 	}
-	delete(s.aliases, c.Name)
-	delete(s.serviceAliases, c.Name)
+	delete(s.aliases, aid)
+	delete(s.serviceAliases, aid)
 	return nil
+}
+
+// accountKey is liveKey for a key that must belong to account: a key of another account is
+// not found, as an alias can only name a key of its own account.
+func (s *State) accountKey(account string, id wrap.KeyID) (*Key, error) {
+	k, err := s.liveKey(id)
+	if err != nil {
+		return nil, err
+	}
+	if s.keyAccount(k) != account {
+		return nil, errorf(ErrNotFound, "Key '%s' does not exist", s.arn.In(account).Key(id))
+	}
+	return k, nil
 }

@@ -23,7 +23,7 @@ func (s *State) applyCreateBucket(c *createBucketCmd) error {
 		if old.CreatedAt.Equal(b.CreatedAt) && old.Owner == b.Owner {
 			return nil // a retried proposal
 		}
-		return errorf(ErrBucketExists, "Your previous request to create the named bucket succeeded and you already own it.")
+		return bucketExists(old.Account, b.Account, s.arn.Account)
 	}
 	s.buckets[b.Name] = b.clone()
 	return nil

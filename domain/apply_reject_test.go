@@ -14,7 +14,7 @@ import (
 func populated(t testing.TB) (*Service, *localProposer) {
 	t.Helper()
 	svc, p, _ := newTestService(t)
-	bg := context.Background()
+	bg := AsSystem(context.Background())
 	for i := range 3 {
 		k, err := svc.CreateKey(bg, CreateKeyInput{Description: "k"})
 		if err != nil {
@@ -161,7 +161,7 @@ func TestValidateForwardedAcceptsServiceCommands(t *testing.T) {
 	svc, _, clk := newTestService(t)
 	vp := &validatingProposer{t: t, localProposer: localProposer{st: svc.State()}}
 	svc.prop = vp
-	bg := context.Background()
+	bg := AsSystem(context.Background())
 	k, err := svc.CreateKey(bg, CreateKeyInput{Description: "k"})
 	if err != nil {
 		t.Fatal(err)
@@ -267,7 +267,7 @@ func TestValidateForwardedAcceptsCeremonyCommands(t *testing.T) {
 	e := newCeremonyEnv(t, 2, 2, ceremony.QuorumRules{})
 	vp := &validatingProposer{t: t, localProposer: localProposer{st: e.st}}
 	e.svc.prop = vp
-	bg := context.Background()
+	bg := AsSystem(context.Background())
 	if _, err := e.svc.CreateKey(bg, CreateKeyInput{}); err != nil {
 		t.Fatal(err)
 	}

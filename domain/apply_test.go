@@ -29,7 +29,7 @@ func dump(st *State) string {
 			b.WriteString("\n")
 			return true
 		})
-		for _, a := range v.Aliases() {
+		for _, a := range v.Aliases("") {
 			b.WriteString(a.Name + "->" + a.KeyID.String() + "\n")
 		}
 		ps := v.Principals()
@@ -45,7 +45,7 @@ func dump(st *State) string {
 // restoring a snapshot of it.
 func TestReplicasAgree(t *testing.T) {
 	svc, p, clk := newTestService(t)
-	bg := context.Background()
+	bg := AsSystem(context.Background())
 	for i := 0; i < 5; i++ {
 		k, err := svc.CreateKey(bg, CreateKeyInput{Description: "k"})
 		if err != nil {
@@ -96,7 +96,7 @@ func TestReplicasAgree(t *testing.T) {
 // applying it twice must have the effect of applying it once.
 func TestRetriedCommandsAreIdempotent(t *testing.T) {
 	svc, p, _ := newTestService(t)
-	bg := context.Background()
+	bg := AsSystem(context.Background())
 	k, err := svc.CreateKey(bg, CreateKeyInput{})
 	if err != nil {
 		t.Fatal(err)
@@ -128,7 +128,7 @@ func TestRetriedCommandsAreIdempotent(t *testing.T) {
 
 func TestKeyClone(t *testing.T) {
 	svc, _, _ := newTestService(t)
-	k, _ := svc.CreateKey(context.Background(), CreateKeyInput{Tags: map[string]string{"a": "b"}})
+	k, _ := svc.CreateKey(bg, CreateKeyInput{Tags: map[string]string{"a": "b"}})
 	c := k.clone()
 	c.Tags["a"] = "changed"
 	c.Versions[0].Version = 99

@@ -31,7 +31,8 @@ type keyRef struct {
 }
 
 // parseKeyRef accepts a key id, a key ARN, an alias name or an alias ARN, as AWS does. An ARN for
-// another partition, region or account names nothing here, so it is reported as not found.
+// another partition or region names nothing here, so it is reported as not found. An ARN of
+// any account parses: the caller decides what another account's ARN may reach (resolve).
 func (a ARNs) parseKeyRef(ref string) (keyRef, error) {
 	if ref == "" {
 		return keyRef{}, errorf(ErrValidation, "1 validation error detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null")
@@ -40,18 +41,18 @@ func (a ARNs) parseKeyRef(ref string) (keyRef, error) {
 		return keyRef{}, errorf(ErrValidation, "1 validation error detected: Value at 'keyId' failed to satisfy constraint: Member must have length less than or equal to 2048")
 	}
 	if strings.HasPrefix(ref, "arn:") {
-		rest, ok := strings.CutPrefix(ref, a.prefix())
-		if !ok {
-			if strings.Count(ref, ":") < 5 {
-				return keyRef{}, errorf(ErrNotFound, "Invalid arn %s", ref)
-			}
+		parts := strings.SplitN(ref, ":", 6)
+		if len(parts) < 6 {
+			return keyRef{}, errorf(ErrNotFound, "Invalid arn %s", ref)
+		}
+		if parts[1] != a.Partition || parts[2] != "kms" || parts[3] != a.Region || !validAccountID(parts[4]) {
 			return keyRef{}, errorf(ErrNotFound, "Key '%s' does not exist", ref)
 		}
-		ref = rest
-		if !strings.HasPrefix(ref, "key/") && !strings.HasPrefix(ref, "alias/") {
-			return keyRef{}, errorf(ErrNotFound, "Invalid arn %s", a.prefix()+ref)
+		rest := parts[5]
+		if !strings.HasPrefix(rest, "key/") && !strings.HasPrefix(rest, "alias/") {
+			return keyRef{}, errorf(ErrNotFound, "Invalid arn %s", ref)
 		}
-		ref = strings.TrimPrefix(ref, "key/")
+		ref = strings.TrimPrefix(rest, "key/")
 	}
 	if strings.HasPrefix(ref, "alias/") {
 		return keyRef{alias: ref}, nil
@@ -61,4 +62,17 @@ func (a ARNs) parseKeyRef(ref string) (keyRef, error) {
 		return keyRef{}, errorf(ErrNotFound, "Invalid keyId '%s'", ref)
 	}
 	return keyRef{id: id}, nil
+}
+
+// validAccountID reports whether s is a 12-digit account id.
+func validAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

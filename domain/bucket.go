@@ -13,6 +13,9 @@ type Bucket struct {
 	CreatedAt time.Time
 	// Owner is the principal that created the bucket.
 	Owner string
+	// Account owns the bucket; "" for buckets created before accounts existed, which belong
+	// to the domain's first account (State.bucketAccount). Bucket names are global, as in S3.
+	Account string `json:",omitempty"`
 	// Encryption is the bucket default encryption, or nil when none was put.
 	Encryption *BucketEncryption
 }

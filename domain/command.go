@@ -162,6 +162,9 @@ type (
 		// AWSManaged, on a CreateAlias of an alias under alias/aws/, marks the target an AWS
 		// managed key (applyCreateAlias). Commands of earlier versions never carry it.
 		AWSManaged bool `json:",omitempty"`
+		// Account owns the alias; "" (every command of earlier versions) is the domain's
+		// first account. The key must belong to the same account.
+		Account string `json:",omitempty"`
 	}
 	setRotationCmd struct {
 		ID         wrap.KeyID

@@ -36,6 +36,9 @@ var (
 	// missing KMS key.
 	ErrNoSuchBucket = errors.New("domain: no such bucket")
 	ErrBucketExists = errors.New("domain: bucket already exists")
+	// ErrBucketTaken is a bucket name another account owns (S3's BucketAlreadyExists): bucket
+	// names are global.
+	ErrBucketTaken = errors.New("domain: bucket name taken")
 )
 
 // ErrorKinds returns every sentinel above, the closed set of kinds a client-facing *Error can
@@ -50,7 +53,7 @@ func ErrorKinds() []error {
 		ErrIncorrectKey, ErrValidation, ErrInvalidAliasName, ErrInvalidMarker, ErrInvalidKeyUsage,
 		ErrUnsupported, ErrLimitExceeded, ErrInvalidArn, ErrTag, ErrAccessDenied, ErrNoDomain,
 		ErrDependency, ErrInvalidSignature, ErrInvalidMac, ErrStaleDomainKey, ErrNoSuchBucket,
-		ErrBucketExists,
+		ErrBucketExists, ErrBucketTaken,
 	}
 }
 

@@ -83,5 +83,6 @@ func newTestService(t testing.TB) (*Service, *localProposer, *testClock) {
 	return svc, p, clk
 }
 
-// bg is the context of service calls in tests that do not cancel.
-var bg = context.Background()
+// bg is the context of service calls in tests that do not cancel. It is marked as keyhold's own
+// work: these tests exercise the service, not authorization (authz_*_test.go do).
+var bg = AsSystem(context.Background())

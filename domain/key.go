@@ -79,6 +79,9 @@ type Key struct {
 	// enable, disable, delete, tag, rotate, redescribe or alias it. It is replicated, so Apply
 	// enforces it; keys that versions without it made are marked by MarkManagedKeys.
 	AWSManaged bool `json:",omitempty"`
+	// Account owns the key. Keys written before accounts existed have none: they belong to the
+	// domain's first account (State.keyAccount).
+	Account string `json:",omitempty"`
 }
 
 // Key managers, as AWS spells KeyMetadata.KeyManager.
@@ -135,6 +138,9 @@ func (k *Key) clone() *Key {
 
 // Alias names a key.
 type Alias struct {
+	// Account owns the alias (alias names are per account, as in AWS); "" for aliases written
+	// before accounts existed, which belong to the domain's first account.
+	Account   string `json:",omitempty"`
 	Name      string
 	KeyID     wrap.KeyID
 	CreatedAt time.Time

@@ -36,8 +36,8 @@ func (v *View) awsManaged(k *Key) bool {
 	if k.AWSManaged {
 		return true
 	}
-	for name := range v.s.serviceAliases {
-		if a := v.s.aliases[name]; a != nil && a.KeyID == k.ID {
+	for aid := range v.s.serviceAliases {
+		if a := v.s.aliases[aid]; a != nil && a.KeyID == k.ID {
 			return true
 		}
 	}

@@ -25,7 +25,7 @@ func dumpManaged(st *State) string {
 		})
 		var names []string
 		for n := range v.s.serviceAliases {
-			names = append(names, n)
+			names = append(names, n.name)
 		}
 		sort.Strings(names)
 		fmt.Fprintf(&b, "service aliases %v\n", names)
@@ -37,7 +37,7 @@ func dumpManaged(st *State) string {
 // service, and the same commands proposed past the service are refused by Apply.
 func TestManagedKeyRefusesManagement(t *testing.T) {
 	svc, p, clk := newTestService(t)
-	ctx := context.Background()
+	ctx := AsSystem(context.Background())
 	id, err := svc.ManagedKey(ctx, "alias/aws/s3", "Default key that protects my S3 objects")
 	if err != nil {
 		t.Fatal(err)
@@ -139,7 +139,7 @@ func TestManagedKeyRefusesManagement(t *testing.T) {
 func TestCreateKeyRefusesPolicy(t *testing.T) {
 	svc, p, _ := newTestService(t)
 	n := len(p.log)
-	_, err := svc.CreateKey(context.Background(), CreateKeyInput{Policy: `{"Statement":[{"Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*"}]}`})
+	_, err := svc.CreateKey(bg, CreateKeyInput{Policy: `{"Statement":[{"Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*"}]}`})
 	if !errors.Is(err, ErrUnsupported) {
 		t.Fatalf("got %v, want ErrUnsupported", err)
 	}
@@ -154,10 +154,10 @@ func TestCreateKeyRefusesPolicy(t *testing.T) {
 // replica agrees, whether it replays the whole log or restores a snapshot the old version took.
 func TestLegacyManagedKeyIsMarked(t *testing.T) {
 	svc, p, clk := newTestService(t)
-	ctx := context.Background()
+	ctx := AsSystem(context.Background())
 
 	// What the earlier version did: a plain key, then the service alias, then the attack.
-	k, err := svc.createKey(ctx, CreateKeyInput{Description: "Default key that protects my S3 objects"}, false)
+	k, err := svc.createKeyIn(ctx, "", CreateKeyInput{Description: "Default key that protects my S3 objects"}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,8 +227,8 @@ func TestLegacyManagedKeyIsMarked(t *testing.T) {
 // TestLegacyManagedKeyMarkedByManagedKey: the first SSE request after an upgrade marks the key.
 func TestLegacyManagedKeyMarkedByManagedKey(t *testing.T) {
 	svc, p, clk := newTestService(t)
-	ctx := context.Background()
-	k, err := svc.createKey(ctx, CreateKeyInput{}, false)
+	ctx := AsSystem(context.Background())
+	k, err := svc.createKeyIn(ctx, "", CreateKeyInput{}, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 // leader had already finished the re-wrap and retired v1.)
 func TestWriteSealedBeforeRotationIsRefused(t *testing.T) {
 	e := newCeremonyEnv(t, 1, 1, ceremony.QuorumRules{})
-	ctx := context.Background()
+	ctx := AsSystem(context.Background())
 	id := mustKeyID(t)
 	ver, err := e.svc.sealNewMaterial(bg, id, KeySpecSymmetricDefault, e.clk.t)
 	if err != nil {
@@ -53,7 +53,7 @@ func TestWriteSealedBeforeRotationIsRefused(t *testing.T) {
 // the service seals again under the new version instead of failing the client.
 func TestProposeSealedRetriesAfterRotation(t *testing.T) {
 	e := newCeremonyEnv(t, 1, 1, ceremony.QuorumRules{})
-	ctx := context.Background()
+	ctx := AsSystem(context.Background())
 	rotated := false
 	attempts := 0
 	id := mustKeyID(t)

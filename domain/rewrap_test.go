@@ -12,7 +12,7 @@ import (
 
 func TestRotateDomainKeyRewrapsEverything(t *testing.T) {
 	e := newCeremonyEnv(t, 1, 1, ceremony.QuorumRules{})
-	ctx := context.Background()
+	ctx := AsSystem(context.Background())
 	type sealed struct {
 		id string
 		ct []byte

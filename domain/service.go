@@ -146,7 +146,10 @@ type keySnapshot struct {
 	versions []KeyVersion // only filled when asked for
 }
 
-// resolve finds the key ref names. Aliases are accepted only where AWS accepts them.
+// resolve finds the key ref names in the caller's account and authorizes the operation in
+// progress on it (authz_keys.go). Aliases are accepted only where AWS accepts them. A bare key
+// id or alias is looked up in the caller's account only; a key or alias ARN of another account
+// is refused (AccessDeniedException) before anything is looked up.
 func (s *Service) resolve(ctx context.Context, ref string, allowAlias bool) (wrap.KeyID, error) {
 	r, err := s.cfg.ARNs.parseKeyRef(ref)
 	if err != nil {
@@ -155,23 +158,41 @@ func (s *Service) resolve(ctx context.Context, ref string, allowAlias bool) (wra
 	if r.alias != "" && !allowAlias {
 		return wrap.KeyID{}, errorf(ErrNotFound, "Alias is not allowed here: specify the key with its key ID or key ARN, not '%s'", ref)
 	}
+	account := s.CallerAccount(ctx)
+	a, _ := ctx.Value(accessKey{}).(keyAccess)
+	if err := s.refuseForeignRef(ctx, a, ref, account); err != nil {
+		return wrap.KeyID{}, err
+	}
+	if other := keyRefAccount(ref); other != "" {
+		account = other // the caller's own, or any for keyhold's own work
+	}
+	// keyhold's own work without a caller may name any account's key by its bare id; with a
+	// caller (work done for it, such as SSE-S3) it stays within the caller's account.
+	_, hasCaller := CallerFrom(ctx)
+	anyAccount := IsSystem(ctx) && !hasCaller && keyRefAccount(ref) == ""
 	var id wrap.KeyID
 	found := s.lookup(ctx, func(v *View) bool {
 		if r.alias != "" {
-			if a := v.Alias(r.alias); a != nil {
+			if a := v.AliasIn(account, r.alias); a != nil {
 				id = a.KeyID
 				return true
 			}
 			return false
 		}
 		id = r.id
-		return v.Key(r.id) != nil
+		k := v.Key(r.id)
+		// Another account's key is not found by its bare id, as in AWS.
+		return k != nil && (anyAccount || v.KeyAccount(k) == account)
 	})
+	arns := s.cfg.ARNs.In(account)
 	if !found {
 		if r.alias != "" {
-			return wrap.KeyID{}, errorf(ErrNotFound, "Alias %s is not found.", s.cfg.ARNs.Alias(r.alias))
+			return wrap.KeyID{}, errorf(ErrNotFound, "Alias %s is not found.", arns.Alias(r.alias))
 		}
-		return wrap.KeyID{}, errorf(ErrNotFound, "Key '%s' does not exist", s.cfg.ARNs.Key(r.id))
+		return wrap.KeyID{}, errorf(ErrNotFound, "Key '%s' does not exist", arns.Key(r.id))
+	}
+	if err := s.authorizeKey(ctx, id, r.alias); err != nil {
+		return wrap.KeyID{}, err
 	}
 	return id, nil
 }

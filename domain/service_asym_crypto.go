@@ -13,6 +13,7 @@ import (
 // encryption context is refused: RSA encryption cannot bind one, and ignoring it would let a
 // caller believe it did.
 func (s *Service) EncryptAsymmetric(ctx context.Context, ref, alg string, plaintext []byte, ec map[string]string) ([]byte, wrap.KeyID, error) {
+	ctx = withAccess(ctx, keyAccess{action: "kms:Encrypt", ec: ec, encryptionAlg: alg})
 	ks, h, err := s.rsaEncryptionKey(ctx, ref, alg, "Encrypt")
 	if err != nil {
 		return nil, wrap.KeyID{}, err
@@ -39,6 +40,7 @@ func (s *Service) EncryptAsymmetric(ctx context.Context, ref, alg string, plaint
 // ENCRYPT_DECRYPT key ref names; ref is required (an RSA ciphertext does not name its key).
 // Every failure to decrypt is the one InvalidCiphertext error.
 func (s *Service) DecryptAsymmetric(ctx context.Context, ref, alg string, ciphertext []byte, ec map[string]string) ([]byte, wrap.KeyID, error) {
+	ctx = withAccess(ctx, keyAccess{action: "kms:Decrypt", ec: ec, encryptionAlg: alg})
 	if ref == "" {
 		return nil, wrap.KeyID{}, errorf(ErrValidation, "KeyId is required to decrypt with encryption algorithm %s", alg)
 	}
@@ -87,6 +89,7 @@ func (s *Service) rsaEncryptionKey(ctx context.Context, ref, alg, op string) (ke
 // peer, a DER SubjectPublicKeyInfo on the same curve, and returns the raw shared secret (the
 // x-coordinate, as AWS does). The caller owns and clears it.
 func (s *Service) DeriveSharedSecret(ctx context.Context, ref, alg string, peer []byte) ([]byte, wrap.KeyID, error) {
+	ctx = withAccess(ctx, keyAccess{action: "kms:DeriveSharedSecret", keyAgreementAlg: alg})
 	ks, err := s.keyFor(ctx, ref, KeyUsageKeyAgreement, "DeriveSharedSecret")
 	if err != nil {
 		return nil, wrap.KeyID{}, err

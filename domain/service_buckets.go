@@ -7,16 +7,33 @@ import (
 	"github.com/keyhold/keyhold/wrap"
 )
 
-// CreateBucket records a new bucket owned by owner. Creating a bucket the caller already owns
-// is ErrBucketExists (S3's BucketAlreadyOwnedByYou).
+// CreateBucket records a new bucket created by owner, in the caller's account. Bucket names are
+// global: creating a bucket the caller's account already owns is ErrBucketExists (S3's
+// BucketAlreadyOwnedByYou), one another account owns ErrBucketTaken (BucketAlreadyExists).
 func (s *Service) CreateBucket(ctx context.Context, name, owner string) error {
 	if !ValidBucketName(name) {
 		return errorf(ErrValidation, "The specified bucket is not valid.")
 	}
-	if _, ok := s.Bucket(name); ok {
-		return errorf(ErrBucketExists, "Your previous request to create the named bucket succeeded and you already own it.")
+	account := s.CallerAccount(ctx)
+	if b, ok := s.Bucket(name); ok {
+		return bucketExists(b.Account, account, s.cfg.ARNs.Account)
 	}
-	return s.propose(ctx, encode(cmdCreateBucket, createBucketCmd{Bucket: Bucket{Name: name, CreatedAt: s.now(), Owner: owner}}))
+	return s.propose(ctx, encode(cmdCreateBucket, createBucketCmd{Bucket: Bucket{Name: name, CreatedAt: s.now(), Owner: owner, Account: account}}))
+}
+
+// bucketExists is the refusal of a CreateBucket of an existing bucket owned by owner ("" is
+// first, the domain's first account) made by account.
+func bucketExists(owner, account, first string) error {
+	if owner == "" {
+		owner = first
+	}
+	if account == "" {
+		account = first
+	}
+	if owner != account {
+		return errorf(ErrBucketTaken, "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.")
+	}
+	return errorf(ErrBucketExists, "Your previous request to create the named bucket succeeded and you already own it.")
 }
 
 // DeleteBucket forgets a bucket. The caller checks that it holds no objects first: objects
@@ -39,12 +56,15 @@ func (s *Service) Bucket(name string) (*Bucket, bool) {
 	return out, out != nil
 }
 
-// ListBuckets returns every bucket, sorted by name.
-func (s *Service) ListBuckets() []*Bucket {
+// ListBuckets returns the buckets of the caller's account, sorted by name.
+func (s *Service) ListBuckets(ctx context.Context) []*Bucket {
+	account := s.CallerAccount(ctx)
 	var out []*Bucket
 	s.st.View(func(v *View) {
 		for _, b := range v.s.buckets {
-			out = append(out, b.clone())
+			if v.BucketAccount(b) == account {
+				out = append(out, b.clone())
+			}
 		}
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
@@ -75,11 +95,11 @@ func (s *Service) PutBucketEncryption(ctx context.Context, name string, enc *Buc
 	return s.propose(ctx, encode(cmdPutBucketEncryption, putBucketEncryptionCmd{Name: name, Encryption: enc}))
 }
 
-func (s *Service) aliasTarget(alias string) (wrap.KeyID, bool) {
+func (s *Service) aliasTarget(account, alias string) (wrap.KeyID, bool) {
 	var id wrap.KeyID
 	var ok bool
 	s.st.View(func(v *View) {
-		if a := v.Alias(alias); a != nil {
+		if a := v.AliasIn(account, alias); a != nil {
 			id, ok = a.KeyID, true
 		}
 	})

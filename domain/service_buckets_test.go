@@ -9,7 +9,7 @@ import (
 
 func TestBuckets(t *testing.T) {
 	svc, p, _ := newTestService(t)
-	ctx := context.Background()
+	ctx := AsSystem(context.Background())
 	if err := svc.CreateBucket(ctx, "photos", "root"); err != nil {
 		t.Fatal(err)
 	}
@@ -69,14 +69,14 @@ func TestBuckets(t *testing.T) {
 	if err := svc.DeleteBucket(ctx, "photos"); !errors.Is(err, ErrNoSuchBucket) {
 		t.Fatalf("got %v, want ErrNoSuchBucket", err)
 	}
-	if len(svc.ListBuckets()) != 0 {
+	if len(svc.ListBuckets(bg)) != 0 {
 		t.Fatal("bucket still listed")
 	}
 }
 
 func TestManagedKey(t *testing.T) {
 	svc, _, _ := newTestService(t)
-	ctx := context.Background()
+	ctx := AsSystem(context.Background())
 	id, err := svc.ManagedKey(ctx, "alias/aws/s3", "Default key that protects my S3 objects")
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 // Encrypt seals plaintext under the current version of the key ref names. It returns the
 // ciphertext blob and the key's id.
 func (s *Service) Encrypt(ctx context.Context, ref string, plaintext []byte, ec map[string]string) ([]byte, wrap.KeyID, error) {
+	ctx = withAccess(ctx, keyAccess{action: "kms:Encrypt", ec: ec, encryptionAlg: AlgorithmSymmetric})
 	if err := checkLen("plaintext", len(plaintext), 1, MaxPlaintext); err != nil {
 		return nil, wrap.KeyID{}, err
 	}
@@ -63,6 +64,11 @@ func (s *Service) seal(ctx context.Context, ks keySnapshot, plaintext []byte, ec
 // must name the same key or the call fails with IncorrectKey. Every failure to authenticate
 // the blob, including an unknown key or version, is the same InvalidCiphertext error.
 func (s *Service) Decrypt(ctx context.Context, ref string, blob []byte, ec map[string]string) ([]byte, wrap.KeyID, error) {
+	return s.decrypt(withAccess(ctx, keyAccess{action: "kms:Decrypt", ec: ec, encryptionAlg: AlgorithmSymmetric}), ref, blob, ec)
+}
+
+// decrypt is Decrypt for the access ctx states (kms:Decrypt, or ReEncrypt's kms:ReEncryptFrom).
+func (s *Service) decrypt(ctx context.Context, ref string, blob []byte, ec map[string]string) ([]byte, wrap.KeyID, error) {
 	if err := checkLen("ciphertextBlob", len(blob), 1, MaxCiphertextBlob); err != nil {
 		return nil, wrap.KeyID{}, err
 	}
@@ -83,8 +89,15 @@ func (s *Service) Decrypt(ctx context.Context, ref string, blob []byte, ec map[s
 		}
 	}
 	ks, ok := s.snapshotKey(ctx, b.KeyID, true)
-	if !ok {
+	if !ok || !s.inCallerAccount(ctx, b.KeyID) {
+		// Another account's key is as unknown to this caller as a key that does not exist.
 		return nil, wrap.KeyID{}, invalidCiphertext()
+	}
+	if ref == "" {
+		// The key came from the ciphertext: authorize on it (with a KeyId, resolve did).
+		if err := s.authorizeKey(ctx, b.KeyID, ""); err != nil {
+			return nil, wrap.KeyID{}, err
+		}
 	}
 	if err := s.usable(ks); err != nil {
 		return nil, wrap.KeyID{}, err
@@ -124,11 +137,11 @@ func (s *Service) ReEncrypt(ctx context.Context, srcRef string, blob []byte, src
 	if dstRef == "" {
 		return ReEncryptOutput{}, errorf(ErrValidation, "1 validation error detected: Value null at 'destinationKeyId' failed to satisfy constraint: Member must not be null")
 	}
-	dst, err := s.usableKey(ctx, dstRef)
+	dst, err := s.usableKey(withAccess(ctx, keyAccess{action: "kms:ReEncryptTo", ec: dstEC, encryptionAlg: AlgorithmSymmetric}), dstRef)
 	if err != nil {
 		return ReEncryptOutput{}, err
 	}
-	pt, src, err := s.Decrypt(ctx, srcRef, blob, srcEC)
+	pt, src, err := s.decrypt(withAccess(ctx, keyAccess{action: "kms:ReEncryptFrom", ec: srcEC, encryptionAlg: AlgorithmSymmetric}), srcRef, blob, srcEC)
 	if err != nil {
 		return ReEncryptOutput{}, err
 	}
@@ -144,6 +157,7 @@ func (s *Service) ReEncrypt(ctx context.Context, srcRef string, blob []byte, src
 // names. n is the key length in bytes. The caller owns the plaintext and should clear it once it
 // has been sent.
 func (s *Service) GenerateDataKey(ctx context.Context, ref string, n int, ec map[string]string) (plaintext, blob []byte, id wrap.KeyID, err error) {
+	ctx = withAccess(ctx, keyAccess{action: actionFrom(ctx, "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext"), ec: ec, encryptionAlg: AlgorithmSymmetric})
 	if err := checkRange("numberOfBytes", n, 1, MaxDataKeyBytes); err != nil {
 		return nil, nil, wrap.KeyID{}, err
 	}
@@ -167,6 +181,9 @@ func (s *Service) GenerateDataKey(ctx context.Context, ref string, n int, ec map
 
 // GenerateRandom returns n random bytes from the HSM (or the configured source).
 func (s *Service) GenerateRandom(ctx context.Context, n int) ([]byte, error) {
+	if err := s.authorizeAccount(ctx, "kms:GenerateRandom", nil); err != nil {
+		return nil, err
+	}
 	if err := checkRange("numberOfBytes", n, 1, MaxDataKeyBytes); err != nil {
 		return nil, err
 	}

@@ -66,7 +66,7 @@ func TestKeyringGetsCallersContext(t *testing.T) {
 	ring.mu.Lock()
 	ring.seen = nil
 	ring.mu.Unlock()
-	ctx := context.WithValue(context.Background(), ctxMark{}, "caller")
+	ctx := context.WithValue(bg, ctxMark{}, "caller")
 	if _, _, err := svc.Encrypt(ctx, k.ID.String(), []byte("x"), nil); err != nil {
 		t.Fatal(err)
 	}

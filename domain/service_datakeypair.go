@@ -20,6 +20,7 @@ type DataKeyPair struct {
 // GenerateDataKeyPair makes a fresh key pair of KeyPairSpec pairSpec and seals its private key
 // under the symmetric encryption key ref names, binding ec. keyhold keeps neither half.
 func (s *Service) GenerateDataKeyPair(ctx context.Context, ref, pairSpec string, ec map[string]string, withPlaintext bool) (DataKeyPair, error) {
+	ctx = withAccess(ctx, keyAccess{action: dataKeyPairAction(withPlaintext), ec: ec, encryptionAlg: AlgorithmSymmetric, keyPairSpec: pairSpec})
 	if pairSpec == "" {
 		return DataKeyPair{}, errorf(ErrValidation, "1 validation error detected: Value null at 'keyPairSpec' failed to satisfy constraint: Member must not be null")
 	}
@@ -71,4 +72,11 @@ func (s *Service) dataKeyCMK(ctx context.Context, ref string) (keySnapshot, erro
 		return keySnapshot{}, errorf(ErrUnsupported, "%s is an asymmetric key (%s): data keys are generated under symmetric encryption keys only.", s.cfg.ARNs.Key(ks.id), ks.spec)
 	}
 	return ks, nil
+}
+
+func dataKeyPairAction(withPlaintext bool) string {
+	if withPlaintext {
+		return "kms:GenerateDataKeyPair"
+	}
+	return "kms:GenerateDataKeyPairWithoutPlaintext"
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/keyhold/keyhold/domain/policy"
+
 	"github.com/keyhold/keyhold/wrap"
 )
 
@@ -20,17 +22,34 @@ type CreateKeyInput struct {
 
 // CreateKey creates a CMK of any supported spec with its first key material version.
 func (s *Service) CreateKey(ctx context.Context, in CreateKeyInput) (*Key, error) {
+	err := s.authorizeAccount(ctx, "kms:CreateKey", func(pc *policy.Context) {
+		// CreateKey's condition keys describe the key requested, with AWS's defaults.
+		pc.Set(policy.KeyKMSKeySpec, orDefault(in.KeySpec, KeySpecSymmetricDefault))
+		pc.Set(policy.KeyKMSKeyUsage, orDefault(in.KeyUsage, KeyUsageEncryptDecrypt))
+		pc.Set(policy.KeyKMSKeyOrigin, orDefault(in.Origin, OriginAWSKMS))
+	})
+	if err != nil {
+		return nil, err
+	}
 	if in.Policy != "" {
 		// Storing a policy that nothing evaluates would let its author believe the key is
 		// protected by it (a deny-all policy did not stop Encrypt): refuse it until key
 		// policies are enforced.
 		return nil, errorf(ErrUnsupported, "This key service does not support the Policy parameter yet: key policies are not enforced, so a policy would be stored and ignored. Create the key without a Policy.")
 	}
-	return s.createKey(ctx, in, false)
+	return s.createKeyIn(ctx, s.CallerAccount(ctx), in, false)
 }
 
-// createKey creates a key; awsManaged makes it an AWS managed key (ManagedKey).
-func (s *Service) createKey(ctx context.Context, in CreateKeyInput, awsManaged bool) (*Key, error) {
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// createKeyIn creates a key owned by account; awsManaged makes it an AWS managed key
+// (ManagedKey).
+func (s *Service) createKeyIn(ctx context.Context, account string, in CreateKeyInput, awsManaged bool) (*Key, error) {
 	if in.KeyUsage == "" {
 		in.KeyUsage = KeyUsageEncryptDecrypt
 	}
@@ -76,7 +95,7 @@ func (s *Service) createKey(ctx context.Context, in CreateKeyInput, awsManaged b
 		k := Key{
 			ID: id, Description: in.Description, KeySpec: in.KeySpec, KeyUsage: in.KeyUsage,
 			Origin: in.Origin, State: KeyStateEnabled, CreatedAt: now, Policy: in.Policy,
-			Tags: in.Tags, Versions: []KeyVersion{ver},
+			Tags: in.Tags, Versions: []KeyVersion{ver}, Account: account,
 		}
 		if awsManaged {
 			markAWSManaged(&k, now)
@@ -91,6 +110,7 @@ func (s *Service) createKey(ctx context.Context, in CreateKeyInput, awsManaged b
 
 // DescribeKey returns a key's metadata; ref may be any key reference.
 func (s *Service) DescribeKey(ctx context.Context, ref string) (*Key, error) {
+	ctx = withAccess(ctx, keyAccess{action: "kms:DescribeKey"})
 	id, err := s.resolve(ctx, ref, true)
 	if err != nil {
 		return nil, err
@@ -100,7 +120,11 @@ func (s *Service) DescribeKey(ctx context.Context, ref string) (*Key, error) {
 
 // ListKeys returns up to limit keys after marker, in creation order, and the marker of the next
 // page ("" when this is the last).
-func (s *Service) ListKeys(limit int, marker string) ([]wrap.KeyID, string, error) {
+func (s *Service) ListKeys(ctx context.Context, limit int, marker string) ([]wrap.KeyID, string, error) {
+	if err := s.authorizeAccount(ctx, "kms:ListKeys", nil); err != nil {
+		return nil, "", err
+	}
+	account := s.CallerAccount(ctx)
 	if limit == 0 {
 		limit = 100
 	}
@@ -119,11 +143,14 @@ func (s *Service) ListKeys(limit int, marker string) ([]wrap.KeyID, string, erro
 	var next string
 	var markerFound = marker == ""
 	s.st.View(func(v *View) {
-		if marker != "" && v.Key(after) == nil {
+		if k := v.Key(after); marker != "" && (k == nil || v.KeyAccount(k) != account) {
 			return
 		}
 		markerFound = true
 		v.KeysAfter(after, func(k *Key) bool {
+			if v.KeyAccount(k) != account {
+				return true // only the caller's account's keys are listed
+			}
 			if len(out) == limit {
 				next = out[len(out)-1].String()
 				return false
@@ -140,6 +167,7 @@ func (s *Service) ListKeys(limit int, marker string) ([]wrap.KeyID, string, erro
 
 // UpdateKeyDescription replaces a key's description.
 func (s *Service) UpdateKeyDescription(ctx context.Context, ref, desc string) error {
+	ctx = withAccess(ctx, keyAccess{action: "kms:UpdateKeyDescription"})
 	if err := checkLen("description", len(desc), 0, MaxDescription); err != nil {
 		return err
 	}
@@ -155,11 +183,13 @@ func (s *Service) UpdateKeyDescription(ctx context.Context, ref, desc string) er
 
 // EnableKey and DisableKey set whether a key may be used.
 func (s *Service) EnableKey(ctx context.Context, ref string) error {
+	ctx = withAccess(ctx, keyAccess{action: "kms:EnableKey"})
 	return s.setEnabled(ctx, ref, true)
 }
 
 // DisableKey stops a key from being used until it is enabled again.
 func (s *Service) DisableKey(ctx context.Context, ref string) error {
+	ctx = withAccess(ctx, keyAccess{action: "kms:DisableKey"})
 	return s.setEnabled(ctx, ref, false)
 }
 
@@ -181,6 +211,7 @@ func (s *Service) setEnabled(ctx context.Context, ref string, on bool) error {
 // ScheduleKeyDeletion puts a key in PendingDeletion; it is deleted when the window ends.
 // days 0 means the AWS default of 30.
 func (s *Service) ScheduleKeyDeletion(ctx context.Context, ref string, days int) (*Key, error) {
+	ctx = withAccess(ctx, keyAccess{action: "kms:ScheduleKeyDeletion"})
 	if days == 0 {
 		days = MaxPendingWindowDays
 	}
@@ -202,6 +233,7 @@ func (s *Service) ScheduleKeyDeletion(ctx context.Context, ref string, days int)
 
 // CancelKeyDeletion takes a key out of PendingDeletion; it is left Disabled, as in AWS.
 func (s *Service) CancelKeyDeletion(ctx context.Context, ref string) (*Key, error) {
+	ctx = withAccess(ctx, keyAccess{action: "kms:CancelKeyDeletion"})
 	id, err := s.resolve(ctx, ref, false)
 	if err != nil {
 		return nil, err

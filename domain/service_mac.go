@@ -12,6 +12,7 @@ const MaxMacMessage = 4096
 // GenerateMac returns HMAC(key, msg) under the GENERATE_VERIFY_MAC key ref names and the MAC
 // algorithm alg, which must be the key spec's.
 func (s *Service) GenerateMac(ctx context.Context, ref string, msg []byte, alg string) ([]byte, wrap.KeyID, error) {
+	ctx = withAccess(ctx, keyAccess{action: "kms:GenerateMac", macAlg: alg})
 	ks, err := s.keyFor(ctx, ref, KeyUsageGenerateVerify, "GenerateMac")
 	if err != nil {
 		return nil, wrap.KeyID{}, err
@@ -34,6 +35,7 @@ func (s *Service) GenerateMac(ctx context.Context, ref string, msg []byte, alg s
 // VerifyMac checks mac over msg; a MAC that does not match is ErrInvalidMac (AWS's
 // KMSInvalidMacException). The comparison is constant-time.
 func (s *Service) VerifyMac(ctx context.Context, ref string, msg []byte, alg string, mac []byte) (wrap.KeyID, error) {
+	ctx = withAccess(ctx, keyAccess{action: "kms:VerifyMac", macAlg: alg})
 	ks, err := s.keyFor(ctx, ref, KeyUsageGenerateVerify, "VerifyMac")
 	if err != nil {
 		return wrap.KeyID{}, err

@@ -10,6 +10,7 @@ import (
 
 // EnableKeyRotation turns on automatic rotation every periodDays (0 means AWS's 365).
 func (s *Service) EnableKeyRotation(ctx context.Context, ref string, periodDays int) error {
+	ctx = withAccess(ctx, keyAccess{action: "kms:EnableKeyRotation"})
 	if periodDays == 0 {
 		periodDays = DefaultRotationDays
 	}
@@ -28,6 +29,7 @@ func (s *Service) EnableKeyRotation(ctx context.Context, ref string, periodDays 
 
 // DisableKeyRotation turns automatic rotation off; existing versions stay.
 func (s *Service) DisableKeyRotation(ctx context.Context, ref string) error {
+	ctx = withAccess(ctx, keyAccess{action: "kms:DisableKeyRotation"})
 	id, err := s.rotatableKey(ctx, ref)
 	if err != nil {
 		return err
@@ -62,6 +64,7 @@ type RotationStatus struct {
 
 // GetKeyRotationStatus reports a key's rotation settings.
 func (s *Service) GetKeyRotationStatus(ctx context.Context, ref string) (RotationStatus, error) {
+	ctx = withAccess(ctx, keyAccess{action: "kms:GetKeyRotationStatus"})
 	id, err := s.resolve(ctx, ref, false)
 	if err != nil {
 		return RotationStatus{}, err
@@ -79,6 +82,7 @@ func (s *Service) GetKeyRotationStatus(ctx context.Context, ref string) (Rotatio
 
 // RotateKeyOnDemand adds a new backing key version now, whatever the schedule says.
 func (s *Service) RotateKeyOnDemand(ctx context.Context, ref string) (wrap.KeyID, error) {
+	ctx = withAccess(ctx, keyAccess{action: "kms:RotateKeyOnDemand"})
 	id, err := s.rotatableKey(ctx, ref)
 	if err != nil {
 		return wrap.KeyID{}, err
@@ -124,6 +128,7 @@ type RotationInfo struct {
 // ListKeyRotations lists a key's rotations, oldest first; the marker is the version number to
 // continue after.
 func (s *Service) ListKeyRotations(ctx context.Context, ref string, limit int, marker string) ([]RotationInfo, string, error) {
+	ctx = withAccess(ctx, keyAccess{action: "kms:ListKeyRotations"})
 	if limit == 0 {
 		limit = 100
 	}

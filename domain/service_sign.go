@@ -23,6 +23,7 @@ type SignOutput struct {
 // Sign signs msg (a message, or a digest when msgType is DIGEST) with the private key of the
 // SIGN_VERIFY key ref names, under the AWS signing algorithm alg.
 func (s *Service) Sign(ctx context.Context, ref string, msg []byte, msgType, alg string) (SignOutput, error) {
+	ctx = withAccess(ctx, keyAccess{action: "kms:Sign", signingAlg: alg, messageType: msgTypeOrRaw(msgType)})
 	ks, err := s.keyFor(ctx, ref, KeyUsageSignVerify, "Sign")
 	if err != nil {
 		return SignOutput{}, err
@@ -47,6 +48,7 @@ func (s *Service) Sign(ctx context.Context, ref string, msg []byte, msgType, alg
 // that does not verify is ErrInvalidSignature (AWS's KMSInvalidSignatureException); it needs
 // no HSM call, as the public key is in the replicated state.
 func (s *Service) Verify(ctx context.Context, ref string, msg []byte, msgType, alg string, sig []byte) (wrap.KeyID, error) {
+	ctx = withAccess(ctx, keyAccess{action: "kms:Verify", signingAlg: alg, messageType: msgTypeOrRaw(msgType)})
 	ks, err := s.keyFor(ctx, ref, KeyUsageSignVerify, "Verify")
 	if err != nil {
 		return wrap.KeyID{}, err
@@ -143,6 +145,7 @@ type PublicKeyOutput struct {
 // GetPublicKey returns the public key of the asymmetric key ref names, with what it may be used
 // for. Symmetric and HMAC keys have none: UnsupportedOperation, as in AWS.
 func (s *Service) GetPublicKey(ctx context.Context, ref string) (PublicKeyOutput, error) {
+	ctx = withAccess(ctx, keyAccess{action: "kms:GetPublicKey"})
 	id, err := s.resolve(ctx, ref, true)
 	if err != nil {
 		return PublicKeyOutput{}, err

@@ -10,6 +10,7 @@ type Tag struct{ Key, Value string }
 
 // TagResource adds or overwrites tags on a key.
 func (s *Service) TagResource(ctx context.Context, ref string, tags []Tag) error {
+	ctx = withAccess(ctx, keyAccess{action: "kms:TagResource"})
 	if len(tags) == 0 {
 		return errorf(ErrValidation, "1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null")
 	}
@@ -32,6 +33,7 @@ func (s *Service) TagResource(ctx context.Context, ref string, tags []Tag) error
 
 // UntagResource removes tags by key; absent keys are ignored, as in AWS.
 func (s *Service) UntagResource(ctx context.Context, ref string, keys []string) error {
+	ctx = withAccess(ctx, keyAccess{action: "kms:UntagResource"})
 	if len(keys) == 0 {
 		return errorf(ErrValidation, "1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null")
 	}
@@ -47,6 +49,7 @@ func (s *Service) UntagResource(ctx context.Context, ref string, keys []string) 
 
 // ListResourceTags lists a key's tags sorted by key; the marker is the last tag key returned.
 func (s *Service) ListResourceTags(ctx context.Context, ref string, limit int, marker string) ([]Tag, string, error) {
+	ctx = withAccess(ctx, keyAccess{action: "kms:ListResourceTags"})
 	if limit == 0 {
 		limit = 50
 	}

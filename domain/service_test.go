@@ -8,7 +8,7 @@ import (
 
 func TestEncryptDecrypt(t *testing.T) {
 	svc, _, _ := newTestService(t)
-	bg := context.Background()
+	bg := AsSystem(context.Background())
 	k, err := svc.CreateKey(bg, CreateKeyInput{})
 	if err != nil {
 		t.Fatal(err)

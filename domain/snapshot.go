@@ -97,12 +97,13 @@ func (s *State) Restore(r io.Reader) error {
 		keys[k.ID] = k
 		order = append(order, k.ID)
 	}
-	aliases := make(map[string]*Alias, len(img.Aliases))
-	serviceAliases := make(map[string]struct{})
+	aliases := make(map[aliasID]*Alias, len(img.Aliases))
+	serviceAliases := make(map[aliasID]struct{})
 	for _, a := range img.Aliases {
-		aliases[a.Name] = a
+		k := s.aliasKey(a) // an alias of a snapshot without accounts is the first account's
+		aliases[k] = a
 		if isServiceAlias(a.Name) {
-			serviceAliases[a.Name] = struct{}{}
+			serviceAliases[k] = struct{}{}
 		}
 	}
 	principals := make(map[string]*Principal, len(img.Principals))

@@ -16,14 +16,14 @@ type State struct {
 	arn        ARNs
 	domain     *ceremony.Domain
 	keys       map[wrap.KeyID]*Key
-	aliases    map[string]*Alias
+	aliases    map[aliasID]*Alias
 	principals map[string]*Principal
 	// proposals holds ceremony proposals, pending and recent (proposals.go).
 	proposals proposalLog
 	buckets   map[string]*Bucket
 	// serviceAliases indexes the names of the aliases under alias/aws/, so that telling a key
 	// behind one needs no walk over every alias. It is derived from aliases (Restore rebuilds it).
-	serviceAliases map[string]struct{}
+	serviceAliases map[aliasID]struct{}
 	// order lists key ids in creation order so that ListKeys pages are stable without sorting
 	// the whole key set on every call.
 	order []wrap.KeyID
@@ -50,11 +50,11 @@ func NewState(arn ARNs) *State {
 	return &State{
 		arn:        arn,
 		keys:       make(map[wrap.KeyID]*Key),
-		aliases:    make(map[string]*Alias),
+		aliases:    make(map[aliasID]*Alias),
 		principals: make(map[string]*Principal),
 		buckets:    make(map[string]*Bucket),
 
-		serviceAliases: make(map[string]struct{}),
+		serviceAliases: make(map[aliasID]struct{}),
 	}
 }
 
@@ -75,8 +75,9 @@ func (v *View) Domain() *ceremony.Domain { return v.s.domain }
 // Key returns the key with id, or nil.
 func (v *View) Key(id wrap.KeyID) *Key { return v.s.keys[id] }
 
-// Alias returns the alias with the full name ("alias/..."), or nil.
-func (v *View) Alias(name string) *Alias { return v.s.aliases[name] }
+// Alias returns the alias with the full name ("alias/...") in the domain's first account, or
+// nil. Callers serving a request use AliasIn with the caller's account.
+func (v *View) Alias(name string) *Alias { return v.AliasIn("", name) }
 
 // Principal returns the principal with that access key id, or nil.
 func (v *View) Principal(accessKeyID string) *Principal { return v.s.principals[accessKeyID] }
@@ -107,11 +108,14 @@ func (v *View) KeysAfter(after wrap.KeyID, fn func(*Key) bool) {
 	}
 }
 
-// Aliases returns all aliases sorted by name.
-func (v *View) Aliases() []*Alias {
+// Aliases returns the aliases of account sorted by name.
+func (v *View) Aliases(account string) []*Alias {
+	account = v.s.account(account)
 	out := make([]*Alias, 0, len(v.s.aliases))
-	for _, a := range v.s.aliases {
-		out = append(out, a)
+	for k, a := range v.s.aliases {
+		if k.account == account {
+			out = append(out, a)
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out

@@ -35,7 +35,8 @@
 // The fields, in order, each omitted when empty: "time" (RFC 3339, nanoseconds, UTC),
 // "request_id", "api" (kms, s3, admin or peer), "op", "principal", "access_key_id", "source_ip",
 // "key", "source_key", "bucket", "object", "proposal", "proposal_kind", "encryption_context"
-// and "source_encryption_context" (JSON objects, keys sorted by byte value), "outcome",
+// and "source_encryption_context" (JSON objects, keys sorted by byte value), "account",
+// "decision", "decision_reason", "deciding_policy", "deciding_statement", "outcome",
 // "duration_us" (integer microseconds). Strings are JSON strings: '"', '\' and control
 // characters are escaped, invalid UTF-8 becomes U+FFFD; no other escaping and no whitespace.
 //

@@ -45,6 +45,18 @@ type Record struct {
 	EncryptionContext       map[string]string
 	SourceEncryptionContext map[string]string
 
+	// Authorization (issue 13): the caller's account, and the decision that settled the
+	// request: Decision is "Allow" or "Deny" ("" when no policy decision was made: an
+	// unauthenticated request, an admin or peer call), DecisionReason why ("allowed by
+	// identity-based policy", "explicit deny", "no allow", ...), DecidingPolicy and
+	// DecidingStatement the policy and statement (its Sid, else "#<index>") that decided. The
+	// trail names statements; the client's AccessDenied message never does.
+	Account           string
+	Decision          string
+	DecisionReason    string
+	DecidingPolicy    string
+	DecidingStatement string
+
 	Outcome  string // "OK" or the error code the caller got
 	Duration time.Duration
 }
@@ -102,6 +114,11 @@ func appendFields(b []byte, r *Record) []byte {
 	b = appendField(b, "proposal_kind", r.ProposalKind)
 	b = appendMap(b, "encryption_context", r.EncryptionContext)
 	b = appendMap(b, "source_encryption_context", r.SourceEncryptionContext)
+	b = appendField(b, "account", r.Account)
+	b = appendField(b, "decision", r.Decision)
+	b = appendField(b, "decision_reason", r.DecisionReason)
+	b = appendField(b, "deciding_policy", r.DecidingPolicy)
+	b = appendField(b, "deciding_statement", r.DecidingStatement)
 	b = appendField(b, "outcome", r.Outcome)
 	b = append(b, `,"duration_us":`...)
 	return strconv.AppendInt(b, r.Duration.Microseconds(), 10)

@@ -48,6 +48,11 @@ func (h slogHandler) Handle(ctx context.Context, r Record) error {
 		slices.Sort(keys)
 		attrs = append(attrs, slog.Any("encryption_context_keys", slices.Compact(keys)))
 	}
+	add("account", r.Account)
+	add("decision", r.Decision)
+	add("decision_reason", r.DecisionReason)
+	add("deciding_policy", r.DecidingPolicy)
+	add("deciding_statement", r.DecidingStatement)
 	add("outcome", r.Outcome)
 	attrs = append(attrs, slog.Duration("duration", r.Duration))
 	h.l.LogAttrs(ctx, slog.LevelInfo, "audit", attrs...)

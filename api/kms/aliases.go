@@ -55,7 +55,7 @@ func handleListAliases(ctx context.Context, s *Server, c *call) (any, error) {
 		NextMarker string           `json:"NextMarker,omitempty"`
 		Truncated  bool             `json:"Truncated"`
 	}{Aliases: make([]aliasListEntry, len(aliases)), NextMarker: next, Truncated: next != ""}
-	arns := s.svc.ARNs()
+	arns := s.svc.ARNs().In(s.svc.CallerAccount(ctx))
 	for i, a := range aliases {
 		out.Aliases[i] = aliasListEntry{a.Name, arns.Alias(a.Name), a.KeyID.String(), epoch(a.CreatedAt), epoch(a.UpdatedAt)}
 	}

@@ -44,7 +44,7 @@ func handleGenerateDataKey(ctx context.Context, s *Server, c *call) (any, error)
 }
 
 func handleGenerateDataKeyWithoutPlaintext(ctx context.Context, s *Server, c *call) (any, error) {
-	return generateDataKey(ctx, s, c, false)
+	return generateDataKey(domain.WithAction(ctx, "kms:GenerateDataKeyWithoutPlaintext"), s, c, false)
 }
 
 func generateDataKey(ctx context.Context, s *Server, c *call, withPlaintext bool) (any, error) {

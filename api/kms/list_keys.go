@@ -19,12 +19,12 @@ type listKeysResponse struct {
 	Truncated  bool           `json:"Truncated"`
 }
 
-func handleListKeys(_ context.Context, s *Server, c *call) (any, error) {
+func handleListKeys(ctx context.Context, s *Server, c *call) (any, error) {
 	var req listRequest
 	if err := c.decode(&req); err != nil {
 		return nil, err
 	}
-	ids, next, err := s.svc.ListKeys(req.Limit, req.Marker)
+	ids, next, err := s.svc.ListKeys(ctx, req.Limit, req.Marker)
 	if err != nil {
 		return nil, err
 	}

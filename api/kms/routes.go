@@ -11,7 +11,7 @@ import (
 // route is one KMS operation: how much body it may send, how long it may take, which action
 // authorises it, how fresh the replica it reads must be, and its handler.
 type route struct {
-	action      string // IAM-style action, e.g. "kms:Encrypt": what a key policy will grant
+	action      string // IAM action, e.g. "kms:Encrypt": what DryRun checks (the service authorizes the operation itself)
 	limit       int64  // request body limit in bytes
 	timeout     time.Duration
 	consistency Consistency
@@ -73,6 +73,9 @@ const TargetPrefix = "TrentService."
 // any implementation).
 type Service interface {
 	ARNs() domain.ARNs
+	AuthorizeKeyUse(ctx context.Context, action, ref string, ec map[string]string) error
+	KeyARN(id wrap.KeyID) string
+	CallerAccount(ctx context.Context) string
 	CancelKeyDeletion(ctx context.Context, ref string) (*domain.Key, error)
 	CreateAlias(ctx context.Context, name, target string) error
 	CreateKey(ctx context.Context, in domain.CreateKeyInput) (*domain.Key, error)
@@ -95,7 +98,7 @@ type Service interface {
 	GetPublicKey(ctx context.Context, ref string) (domain.PublicKeyOutput, error)
 	ListAliases(ctx context.Context, keyRef string, limit int, marker string) ([]domain.AliasInfo, string, error)
 	ListKeyRotations(ctx context.Context, ref string, limit int, marker string) ([]domain.RotationInfo, string, error)
-	ListKeys(limit int, marker string) ([]wrap.KeyID, string, error)
+	ListKeys(ctx context.Context, limit int, marker string) ([]wrap.KeyID, string, error)
 	ListResourceTags(ctx context.Context, ref string, limit int, marker string) ([]domain.Tag, string, error)
 	ReEncrypt(ctx context.Context, srcRef string, blob []byte, srcEC map[string]string, dstRef string, dstEC map[string]string) (domain.ReEncryptOutput, error)
 	RotateKeyOnDemand(ctx context.Context, ref string) (wrap.KeyID, error)
@@ -122,7 +125,7 @@ var routes = map[string]route{
 	"ListAliases":                     {action: "kms:ListAliases", limit: DataLimit, timeout: DataTimeout, consistency: LinearRead, handle: handleListAliases},
 	"Encrypt":                         {action: "kms:Encrypt", limit: DataLimit, timeout: DataTimeout, consistency: StaleRead, handle: handleEncrypt},
 	"Decrypt":                         {action: "kms:Decrypt", limit: DataLimit, timeout: DataTimeout, consistency: StaleRead, handle: handleDecrypt},
-	"ReEncrypt":                       {action: "kms:ReEncrypt*", limit: DataLimit, timeout: DataTimeout, consistency: StaleRead, handle: handleReEncrypt},
+	"ReEncrypt":                       {action: "kms:ReEncryptTo", limit: DataLimit, timeout: DataTimeout, consistency: StaleRead, handle: handleReEncrypt},
 	"GenerateDataKey":                 {action: "kms:GenerateDataKey", limit: DataLimit, timeout: DataTimeout, consistency: StaleRead, handle: handleGenerateDataKey},
 	"GenerateDataKeyWithoutPlaintext": {action: "kms:GenerateDataKeyWithoutPlaintext", limit: DataLimit, timeout: DataTimeout, consistency: StaleRead, handle: handleGenerateDataKeyWithoutPlaintext},
 	"GenerateRandom":                  {action: "kms:GenerateRandom", limit: DataLimit, timeout: DataTimeout, consistency: StaleRead, handle: handleGenerateRandom},

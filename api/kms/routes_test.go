@@ -26,7 +26,7 @@ func TestRoutes(t *testing.T) {
 		"ListAliases":                         {"kms:ListAliases", DataLimit, DataTimeout, LinearRead},
 		"Encrypt":                             {"kms:Encrypt", DataLimit, DataTimeout, StaleRead},
 		"Decrypt":                             {"kms:Decrypt", DataLimit, DataTimeout, StaleRead},
-		"ReEncrypt":                           {"kms:ReEncrypt*", DataLimit, DataTimeout, StaleRead},
+		"ReEncrypt":                           {"kms:ReEncryptTo", DataLimit, DataTimeout, StaleRead},
 		"GenerateDataKey":                     {"kms:GenerateDataKey", DataLimit, DataTimeout, StaleRead},
 		"GenerateDataKeyWithoutPlaintext":     {"kms:GenerateDataKeyWithoutPlaintext", DataLimit, DataTimeout, StaleRead},
 		"GenerateRandom":                      {"kms:GenerateRandom", DataLimit, DataTimeout, StaleRead},

@@ -15,6 +15,7 @@ import (
 	"github.com/keyhold/keyhold/api/audit"
 	"github.com/keyhold/keyhold/api/pipeline"
 	"github.com/keyhold/keyhold/api/sigv4"
+	"github.com/keyhold/keyhold/domain"
 )
 
 // call is one KMS request as it moves through the pipeline.
@@ -27,6 +28,8 @@ type call struct {
 	encCtx    map[string]string
 	srcKey    string // ReEncrypt's source key and context
 	srcCtx    map[string]string
+	// decisions collects the authorization decisions the service made, for the audit record.
+	decisions *domain.DecisionLog
 }
 
 // use notes the key reference and encryption context a handler decoded, for the audit record:
@@ -80,10 +83,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if c.keyID == "" && err != nil {
 		c.keyID = requestedKey(c.body)
 	}
-	s.p.Emit(r.Context(), audit.Record{Time: start, RequestID: c.requestID, API: audit.KMS, Operation: op,
+	rec := audit.Record{Time: start, RequestID: c.requestID, API: audit.KMS, Operation: op,
 		Principal: c.who.Principal, AccessKeyID: c.who.AccessKeyID, SourceIP: pipeline.SourceIP(r),
 		Key: c.keyID, SourceKey: c.srcKey, EncryptionContext: c.encCtx, SourceEncryptionContext: c.srcCtx,
-		Outcome: code, Duration: d})
+		Outcome: code, Duration: d}
+	pipeline.Decided(&rec, c.decisions)
+	s.p.Emit(r.Context(), rec)
 }
 
 func (s *Server) runKMS(w http.ResponseWriter, r *http.Request, c *call, rt route, known bool) error {
@@ -110,10 +115,13 @@ func (s *Server) runKMS(w http.ResponseWriter, r *http.Request, c *call, rt rout
 		return err
 	}
 	ctx = pipeline.WithCaller(ctx, r, c.who, s.svc.ARNs().Region, admitted)
-	if err := s.p.Authorize(ctx, c.who, rt.action); err != nil {
-		return err
-	}
+	ctx, c.decisions = domain.WithDecisionLog(ctx)
+	// Authorization happens in the service: a key operation is decided once its key is
+	// resolved, against the key's ARN and the request's condition keys (domain/authz_keys.go).
 	if dryRun(c.body) {
+		if err := s.svc.AuthorizeKeyUse(ctx, rt.action, requestedKey(c.body), nil); err != nil {
+			return err
+		}
 		return &pipeline.PublicError{Kind: errDryRun, Msg: "The request would have succeeded, but the DryRun option is set."}
 	}
 	linear, err := s.linearize(ctx, rt)

@@ -83,7 +83,7 @@ func (s *Server) metadata(k *domain.Key) keyMetadata {
 	}
 }
 
-func (s *Server) keyARN(id wrap.KeyID) string { return s.svc.ARNs().Key(id) }
+func (s *Server) keyARN(id wrap.KeyID) string { return s.svc.KeyARN(id) }
 
 // tag is AWS's Tag structure.
 type tag struct {

@@ -46,4 +46,5 @@ var DomainErrors = []DomainError{
 	{Kind: domain.ErrInvalidMac, KMS: AWSError{"KMSInvalidMacException", 400}},
 	{Kind: domain.ErrNoSuchBucket, KMS: AWSError{"NotFoundException", 400}, S3: AWSError{"NoSuchBucket", 404}},
 	{Kind: domain.ErrBucketExists, KMS: AWSError{"AlreadyExistsException", 400}, S3: AWSError{"BucketAlreadyOwnedByYou", 409}},
+	{Kind: domain.ErrBucketTaken, KMS: AWSError{"AlreadyExistsException", 400}, S3: AWSError{"BucketAlreadyExists", 409}},
 }

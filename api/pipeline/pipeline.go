@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/keyhold/keyhold/api/audit"
-	"github.com/keyhold/keyhold/api/sigv4"
+	"github.com/keyhold/keyhold/domain/policy"
 )
 
 // Pipeline is what a protocol package needs of the shared request pipeline. The root api's
@@ -21,8 +21,14 @@ type Pipeline interface {
 	// LinearRead waits until the replica reflects every write acknowledged before the call.
 	// configured is false, without waiting, when the node serves bounded-stale reads only.
 	LinearRead(ctx context.Context) (configured bool, err error)
-	// Authorize decides whether who may perform action (an IAM-style name, "kms:Encrypt").
-	Authorize(ctx context.Context, who sigv4.Identity, action string) error
+	// Authorize decides whether the caller in ctx (pipeline.WithCaller put it there) may
+	// perform action (an IAM action, "s3:GetObject", "iam:CreateUser") on resource (its ARN,
+	// or "*" for an action without one), with the request's own condition keys set by keys
+	// (the caller's global keys, aws:SourceIp and the like, are set from the caller). A ctx
+	// without a caller is refused. A denial is a domain ErrAccessDenied error carrying AWS's
+	// message; each protocol maps it to its AccessDenied. KMS key operations are authorized
+	// inside the service, after the key is resolved, and do not call it.
+	Authorize(ctx context.Context, action, resource string, keys ...func(*policy.Context)) error
 	// Observe records one request's outcome in the metrics: api is "kms", "s3" or "admin", code
 	// "OK" or the AWS error code. Operation and code are closed sets (never key ids).
 	Observe(api, op, code string, d time.Duration)

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/keyhold/keyhold/domain"
 	"github.com/keyhold/keyhold/wrap"
 )
 
@@ -81,10 +82,16 @@ func (s *Server) bucketKeyDataKey(ctx context.Context, bucket, ref string) (obje
 	c := s.bucketKeys
 	ec := map[string]string{s3ARNContextKey: bucketARN(bucket)}
 	arn := ref
-	if k, err := s.svc.DescribeKey(ctx, ref); err == nil {
-		arn = s.svc.ARNs().Key(k.ID)
+	if k, err := s.svc.DescribeKey(domain.AsSystem(ctx), ref); err == nil {
+		arn = s.svc.KeyARN(k.ID)
 	}
 	if err := s.checkKeyUsable(ctx, arn); err != nil {
+		return nil, sseMeta{}, err
+	}
+	// Authorized per request, not per bucket key: a cached bucket key never stands in for the
+	// caller's kms:GenerateDataKey (ctx is the caller's through S3, or keyhold's own for an AWS
+	// managed key).
+	if err := s.svc.AuthorizeKeyUse(ctx, "kms:GenerateDataKey", arn, ec); err != nil {
 		return nil, sseMeta{}, err
 	}
 	id := bucket + "\x00" + arn
@@ -113,7 +120,7 @@ func (s *Server) bucketKeyDataKey(ctx context.Context, bucket, ref string) (obje
 		if err != nil {
 			return nil, sseMeta{}, err
 		}
-		arn = s.svc.ARNs().Key(kid)
+		arn = s.svc.KeyARN(kid)
 		e = &bucketKey{blob: sealed, keyARN: arn, expires: c.now().Add(c.ttl)}
 		copy(e.key[:], pt)
 		bk, blob = pt, sealed
@@ -138,6 +145,10 @@ func (s *Server) bucketKeyDataKey(ctx context.Context, bucket, ref string) (obje
 func (s *Server) openBucketKeyDataKey(ctx context.Context, m *sseMeta) (objectKeys, error) {
 	if len(m.SealedKeys) != 1 || len(m.Salt) != 32 {
 		return nil, corrupt(integrityFormat)
+	}
+	// Authorized per request: a cached bucket key never stands in for the caller's kms:Decrypt.
+	if err := s.svc.AuthorizeKeyUse(ctx, "kms:Decrypt", m.KeyARN, m.Context); err != nil {
+		return nil, err
 	}
 	c := s.bucketKeys
 	sum := sha256.Sum256(m.SealedKeys[0])

@@ -32,9 +32,9 @@ const s3TimeFormat = "2006-01-02T15:04:05.000Z"
 func s3Time(t time.Time) string { return t.UTC().Format(s3TimeFormat) }
 
 // handleListBuckets is ListBuckets.
-func handleListBuckets(_ context.Context, s *Server, c *s3Call) error {
+func handleListBuckets(ctx context.Context, s *Server, c *s3Call) error {
 	res := listAllMyBucketsResult{Xmlns: s3Namespace, Owner: s3Owner{ID: c.who.Principal, DisplayName: c.who.Principal}}
-	if err := pageBuckets(c.q, s.svc.ListBuckets(), &res); err != nil {
+	if err := pageBuckets(c.q, s.svc.ListBuckets(ctx), &res); err != nil {
 		return err
 	}
 	return writeXML(c.w, http.StatusOK, res)

@@ -46,6 +46,11 @@ func (s *Server) openCopySource(ctx context.Context, c *s3Call, start, end int64
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	// A copy reads its source: the caller needs s3:GetObject on it as well as s3:PutObject
+	// on the target (authorized with the request).
+	if err := s.authorizeObject(ctx, "s3:GetObject", sb, sk); err != nil {
+		return nil, nil, nil, err
+	}
 	if _, ok := s.svc.Bucket(sb); !ok {
 		return nil, nil, nil, &domain.Error{Kind: domain.ErrNoSuchBucket, Msg: "The specified bucket does not exist"}
 	}

@@ -61,7 +61,12 @@ func handleDeleteObjects(ctx context.Context, s *Server, c *s3Call) error {
 			res.Errors = append(res.Errors, deleteError{Key: o.Key, Code: "InvalidArgument", Message: "Invalid version id specified"})
 			continue
 		}
-		if err := s.store.Delete(ctx, c.bucket, o.Key); err != nil {
+		// S3 authorizes s3:DeleteObject on each key, not on the bucket.
+		err := s.authorizeObject(ctx, "s3:DeleteObject", c.bucket, o.Key)
+		if err == nil {
+			err = s.store.Delete(ctx, c.bucket, o.Key)
+		}
+		if err != nil {
 			aws, msg := errorFor(err)
 			res.Errors = append(res.Errors, deleteError{Key: o.Key, Code: aws.Code, Message: msg})
 			continue

@@ -46,6 +46,7 @@ func TestS3HeadersNotSignedAnswer(t *testing.T) {
 func TestS3DomainCodes(t *testing.T) {
 	want := map[error]pipeline.AWSError{
 		domain.ErrNoSuchBucket: {Code: "NoSuchBucket", Status: 404}, domain.ErrBucketExists: {Code: "BucketAlreadyOwnedByYou", Status: 409},
+		domain.ErrBucketTaken:  {Code: "BucketAlreadyExists", Status: 409},
 		domain.ErrAccessDenied: {Code: "AccessDenied", Status: 403}, domain.ErrNotFound: {Code: "KMS.NotFoundException", Status: 400},
 		domain.ErrDisabled: {Code: "KMS.DisabledException", Status: 400}, domain.ErrInvalidState: {Code: "KMS.KMSInvalidStateException", Status: 400},
 		domain.ErrInvalidKeyUsage: {Code: "KMS.InvalidKeyUsageException", Status: 400}, domain.ErrInvalidCiphertext: {Code: "KMS.InvalidCiphertextException", Status: 400},

@@ -20,13 +20,15 @@ import (
 // such an object (no HSM call while the managed key's backing key is cached).
 
 // newIntegrityKey returns a sealed integrity key for the object bucket/key.
+// The integrity key is keyhold's own (domain.AsSystem): no permission of the caller's is used.
 func (s *Server) newIntegrityKey(ctx context.Context, bucket, key string) ([]byte, error) {
+	ctx = domain.AsSystem(ctx)
 	id, err := s.svc.ManagedKey(ctx, managedS3Alias, managedS3Desc)
 	if err != nil {
 		return nil, err
 	}
 	s.s3KMSCalls.Add(1)
-	pt, blob, _, err := s.svc.GenerateDataKey(ctx, s.svc.ARNs().Key(id), wrap.ObjectDataKeySize, integrityContext(bucket, key))
+	pt, blob, _, err := s.svc.GenerateDataKey(ctx, s.svc.KeyARN(id), wrap.ObjectDataKeySize, integrityContext(bucket, key))
 	clear(pt)
 	if err != nil {
 		return nil, err
@@ -37,7 +39,7 @@ func (s *Server) newIntegrityKey(ctx context.Context, bucket, key string) ([]byt
 // openIntegrityKey unseals m's integrity key for the object bind names; the caller clears it.
 func (s *Server) openIntegrityKey(ctx context.Context, m *sseMeta, bind objectBinding) ([]byte, error) {
 	s.s3KMSCalls.Add(1)
-	pt, _, err := s.svc.Decrypt(ctx, "", m.IntegrityKey, integrityContext(bind.Bucket, bind.Key))
+	pt, _, err := s.svc.Decrypt(domain.AsSystem(ctx), "", m.IntegrityKey, integrityContext(bind.Bucket, bind.Key))
 	if err != nil {
 		return nil, sealedKeyError(err)
 	}

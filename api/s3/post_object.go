@@ -113,7 +113,8 @@ func (s *Server) runPostObject(c *s3Call) error {
 	ctx, cancel := context.WithTimeout(c.r.Context(), s3ObjectTimeout)
 	defer cancel()
 	ctx = pipeline.WithCaller(ctx, c.r, c.who, s.opts.Region, time.Now())
-	if err := s.p.Authorize(ctx, c.who, "s3:PutObject"); err != nil {
+	ctx, c.decisions = domain.WithDecisionLog(ctx)
+	if err := s.p.Authorize(ctx, "s3:PutObject", objectARN(c.bucket, c.key), postConditionKeys(fields)); err != nil {
 		return err
 	}
 	if _, ok := s.svc.Bucket(c.bucket); !ok {

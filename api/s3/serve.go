@@ -31,6 +31,8 @@ type s3Call struct {
 	sig             sigv4.Result
 	body            io.Reader // the decoded, checked payload
 	requestID       string
+	// decisions collects the authorization decisions made for the request, for its audit record.
+	decisions *domain.DecisionLog
 }
 
 // s3Handler handles one S3 operation.
@@ -64,10 +66,12 @@ func (s *Server) serveS3(w http.ResponseWriter, r *http.Request) {
 	d := time.Since(start)
 	s.p.Observe("s3", op, code, d)
 	// The SSE-KMS key, when there is one, is the one the response names.
-	s.p.Emit(r.Context(), audit.Record{Time: start, RequestID: c.requestID, API: audit.S3, Operation: op,
+	rec := audit.Record{Time: start, RequestID: c.requestID, API: audit.S3, Operation: op,
 		Principal: c.who.Principal, AccessKeyID: c.who.AccessKeyID, SourceIP: pipeline.SourceIP(r),
 		Key: w.Header().Get("X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id"), Bucket: c.bucket, Object: c.key,
-		Outcome: code, Duration: d})
+		Outcome: code, Duration: d}
+	pipeline.Decided(&rec, c.decisions)
+	s.p.Emit(r.Context(), rec)
 }
 
 func (s *Server) runS3(c *s3Call, h s3Handler) error {
@@ -108,7 +112,8 @@ func (s *Server) runS3(c *s3Call, h s3Handler) error {
 	ctx, cancel := context.WithTimeout(c.r.Context(), s3ObjectTimeout)
 	defer cancel()
 	ctx = pipeline.WithCaller(ctx, c.r, c.who, s.opts.Region, sig.Date)
-	if err := s.p.Authorize(ctx, c.who, "s3:"+c.op); err != nil {
+	ctx, c.decisions = domain.WithDecisionLog(ctx)
+	if err := s.authorizeS3(ctx, c); err != nil {
 		return err
 	}
 	if c.bucket != "" && c.op != "CreateBucket" {

@@ -29,7 +29,10 @@ type Service interface {
 	DeleteBucket(ctx context.Context, name string) error
 	DescribeKey(ctx context.Context, ref string) (*domain.Key, error)
 	GenerateDataKey(ctx context.Context, ref string, n int, ec map[string]string) (plaintext, blob []byte, id wrap.KeyID, err error)
-	ListBuckets() []*domain.Bucket
+	ListBuckets(ctx context.Context) []*domain.Bucket
+	AuthorizeKeyUse(ctx context.Context, action, ref string, ec map[string]string) error
+	CallerAccount(ctx context.Context) string
+	KeyARN(id wrap.KeyID) string
 	ManagedKey(ctx context.Context, alias, description string) (wrap.KeyID, error)
 	PutBucketEncryption(ctx context.Context, name string, enc *domain.BucketEncryption) error
 }

@@ -172,19 +172,23 @@ func (s *Server) newObjectKeys(ctx context.Context, bucket *domain.Bucket, key s
 		m.CustomerHMAC = customerHMAC(m.Salt, q.customerKey)
 		return objectKeys{append([]byte(nil), q.customerKey...)}, m, nil
 	case sseS3:
-		id, err := s.svc.ManagedKey(ctx, managedS3Alias, managedS3Desc)
+		// SSE-S3 uses keyhold's own key, whatever the caller's KMS permissions.
+		sys := domain.AsSystem(ctx)
+		id, err := s.svc.ManagedKey(sys, managedS3Alias, managedS3Desc)
 		if err != nil {
 			return nil, sseMeta{}, err
 		}
-		return s.kmsDataKeys(ctx, s.svc.ARNs().Key(id), sseS3, 1, objectContext(bucket.Name, key, nil))
+		return s.kmsDataKeys(sys, s.svc.KeyARN(id), sseS3, 1, objectContext(bucket.Name, key, nil))
 	}
 	if kmsKey == "" || kmsKey == "aws/s3" || kmsKey == managedKMSAlias {
-		id, err := s.svc.ManagedKey(ctx, managedKMSAlias, managedKMSDesc)
+		id, err := s.svc.ManagedKey(domain.AsSystem(ctx), managedKMSAlias, managedKMSDesc)
 		if err != nil {
 			return nil, sseMeta{}, err
 		}
-		kmsKey = s.svc.ARNs().Key(id)
+		kmsKey = s.svc.KeyARN(id)
 	}
+	// A customer managed key is used with the caller's own KMS permissions, through S3.
+	ctx = s.keyUseContext(ctx, kmsKey)
 	if alg == sseDSSE {
 		// As in S3, Bucket Keys do not apply to DSSE-KMS.
 		return s.kmsDataKeys(ctx, kmsKey, sseDSSE, 2, objectContext(bucket.Name, key, q.context))
@@ -223,7 +227,7 @@ func (s *Server) kmsDataKeys(ctx context.Context, ref, alg string, n int, ec map
 		}
 		keys = append(keys, pt)
 		m.SealedKeys = append(m.SealedKeys, blob)
-		m.KeyARN = s.svc.ARNs().Key(id)
+		m.KeyARN = s.svc.KeyARN(id)
 	}
 	return keys, m, nil
 }
@@ -266,6 +270,9 @@ func (s *Server) openObjectKeys(ctx context.Context, m *sseMeta, q *sseRequest, 
 	if err := s.checkKeyUsable(ctx, m.KeyARN); err != nil {
 		return nil, err
 	}
+	// The caller's kms:Decrypt through S3 decides for a customer managed key; an AWS managed
+	// key is keyhold's to use.
+	ctx = s.keyUseContext(ctx, m.KeyARN)
 	if m.BucketKey {
 		return s.openBucketKeyDataKey(ctx, m)
 	}
@@ -282,8 +289,10 @@ func (s *Server) openObjectKeys(ctx context.Context, m *sseMeta, q *sseRequest, 
 	return keys, nil
 }
 
+// checkKeyUsable checks the state of the key arn names. Reading it is keyhold's own work: S3
+// needs no kms:DescribeKey of the caller's.
 func (s *Server) checkKeyUsable(ctx context.Context, arn string) error {
-	k, err := s.svc.DescribeKey(ctx, arn)
+	k, err := s.svc.DescribeKey(domain.AsSystem(ctx), arn)
 	if err != nil {
 		return err
 	}

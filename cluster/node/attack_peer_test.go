@@ -292,7 +292,7 @@ func evilBucketCommand(name string) []byte {
 
 // hasBucket reports whether tn's replica holds the bucket.
 func hasBucket(tn *testNode, name string) bool {
-	for _, b := range tn.n.svc.ListBuckets() {
+	for _, b := range tn.n.svc.ListBuckets(domain.AsSystem(ctx())) {
 		if b.Name == name {
 			return true
 		}

@@ -1,0 +1,277 @@
+package domain
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/keyhold/keyhold/domain/policy"
+)
+
+// Authorization.
+//
+// Every decision keyhold makes about a caller goes through (*Service).authorize: KMS key
+// operations after their key is resolved (authz_keys.go), account-level KMS actions
+// (CreateKey, ListKeys, ...), and, through the exported Authorize, S3 and the IAM and STS
+// APIs. It reads only the Caller the API layer put in the context (domain.WithCaller) and the
+// policies compiled when they were written: no HSM call, no raft round trip, no JSON.
+//
+//   - A context marked AsSystem is keyhold's own work and is allowed.
+//   - A context with no caller is refused (fail closed): a request path that forgot to attach
+//     its caller cannot act at all.
+//   - Otherwise policy.Decide decides. Until resource policies exist (issue 14: key policies,
+//     bucket policies), the request is decided on identity policies alone for a resource of
+//     the caller's own account (an account's root is allowed everything there), and refused
+//     for a resource of another account, which no resource policy can yet open.
+//     authzRequest.resourcePolicy is where issue 14 hands in the key or bucket policy, with
+//     ModelKMS or ModelS3.
+//
+// Each decision is noted in the request's DecisionLog, when the API layer attached one
+// (WithDecisionLog), so that the audit record names the decision and the statement behind it.
+
+// authzRequest is one decision to make.
+type authzRequest struct {
+	action   string // "kms:Encrypt"
+	resource string // the resource ARN; "*" for actions without a resource
+	// account owns the resource; "" means the caller's own account.
+	account string
+	// resourcePolicy is the key or bucket policy (issue 14); nil until resource policies exist.
+	resourcePolicy *policy.Policy
+	// model is the service's combination rule for resourcePolicy (policy.ModelKMS, ModelS3).
+	model policy.Model
+	// keys sets the request's own condition keys (the caller's global keys are set by authorize).
+	keys func(*policy.Context) error
+}
+
+// authorize decides req for the caller in ctx. It returns nil when allowed, an ErrAccessDenied
+// error worded as AWS words it when not, or the error keys returned (an ambiguous encryption
+// context).
+func (s *Service) authorize(ctx context.Context, req authzRequest) error {
+	if IsSystem(ctx) {
+		return nil
+	}
+	c, ok := CallerFrom(ctx)
+	if !ok {
+		// No caller and no system mark: a path that forgot its caller. Refuse, and say so in
+		// the log: it is a bug, not a client's mistake.
+		s.log.Error("authorization without a caller refused", "action", req.action, "resource", req.resource)
+		noteDecision(ctx, Decision{Action: req.action, Resource: req.resource, Allowed: false, Reason: "no caller"})
+		return errorf(ErrAccessDenied, "User: anonymous is not authorized to perform: %s because the request carries no authenticated caller", req.action)
+	}
+	d, err := s.decide(c, req)
+	if err != nil {
+		return err
+	}
+	rec := Decision{Principal: c.Principal.ARN, Account: c.Principal.Account, Action: req.action, Resource: req.resource,
+		Allowed: d.Allowed, Reason: reasonName(d), Policy: d.Statement.Policy, Sid: d.Statement.Sid, Statement: -1}
+	if d.Statement.Policy != "" {
+		rec.Statement = d.Statement.Index
+	}
+	noteDecision(ctx, rec)
+	if !d.Allowed {
+		return &Error{Kind: ErrAccessDenied, Msg: d.Message()}
+	}
+	return nil
+}
+
+// decide builds the policy request for c and req and runs policy.Decide.
+func (s *Service) decide(c *Caller, req authzRequest) (policy.Decision, error) {
+	pc := policy.NewContext()
+	setGlobalKeys(pc, c)
+	if req.keys != nil {
+		if err := req.keys(pc); err != nil {
+			if errors.Is(err, policy.ErrAmbiguousContext) {
+				return policy.Decision{}, errorf(ErrValidation, "The encryption context has keys that differ only in case; keyhold refuses such contexts because condition keys are case-insensitive.")
+			}
+			return policy.Decision{}, err
+		}
+	}
+	r := &policy.Request{Principal: c.Principal, Action: req.action, Resource: req.resource, Context: pc}
+	in := policy.Input{Model: policy.ModelIdentityOnly, Request: r, Identity: c.Identity, Session: c.Session}
+	account := req.account
+	if account == "" {
+		account = c.Principal.Account
+	}
+	switch {
+	case req.resourcePolicy != nil:
+		in.Model, in.Resource, in.ResourceAccount = req.model, req.resourcePolicy, account
+	case account != c.Principal.Account:
+		// Another account's resource and no resource policy to open it: ModelS3 with no
+		// bucket policy refuses every cross-account request and words the refusal as AWS does
+		// ("no resource-based policy allows ...", or the missing identity allow first).
+		in.Model, in.ResourceAccount = policy.ModelS3, account
+	}
+	return policy.Decide(in), nil
+}
+
+// setGlobalKeys sets the aws: condition keys that come from the caller and its connection.
+func setGlobalKeys(pc *policy.Context, c *Caller) {
+	pc.SetPrincipal(c.Principal)
+	if c.SourceIP != "" {
+		pc.Set(policy.KeySourceIp, c.SourceIP)
+	}
+	pc.Set(policy.KeySecureTransport, strconv.FormatBool(c.SecureTransport))
+	if !c.Time.IsZero() {
+		t := c.Time.UTC()
+		pc.Set(policy.KeyCurrentTime, t.Format("2006-01-02T15:04:05Z"))
+		pc.Set(policy.KeyEpochTime, strconv.FormatInt(t.Unix(), 10))
+	}
+	if c.Region != "" {
+		pc.Set(policy.KeyRequestedRegion, c.Region)
+	}
+}
+
+func reasonName(d policy.Decision) string {
+	switch d.Reason {
+	case policy.AllowedByIdentity:
+		if d.Statement.Policy == "" {
+			return "allowed: root of the account"
+		}
+		return "allowed by identity-based policy"
+	case policy.AllowedByResource:
+		return "allowed by resource-based policy"
+	case policy.AllowedByGrant:
+		return "allowed by grant"
+	case policy.DeniedExplicit:
+		return "explicit deny"
+	case policy.DeniedNoAllow:
+		return "no allow"
+	}
+	return ""
+}
+
+// Authorize decides whether the caller in ctx may perform action on resource (an ARN, or "*"
+// for actions without one), with the request's own condition keys set by keys. It is the entry
+// point for the API layers that authorize before they call the service (S3, IAM, STS). The
+// resource's account is taken from the ARN; an S3 ARN (arn:aws:s3:::bucket[/key]) belongs to
+// the bucket's owner. A denial is an ErrAccessDenied error with AWS's message.
+func (s *Service) Authorize(ctx context.Context, action, resource string, keys ...func(*policy.Context)) error {
+	req := authzRequest{action: action, resource: resource, account: s.resourceAccount(resource)}
+	if len(keys) > 0 {
+		req.keys = func(pc *policy.Context) error {
+			for _, k := range keys {
+				k(pc)
+			}
+			return nil
+		}
+	}
+	return s.authorize(ctx, req)
+}
+
+// resourceAccount returns the account that owns the resource an ARN names, "" when the ARN
+// names none (then the caller's own account is assumed).
+func (s *Service) resourceAccount(arn string) string {
+	if bucket, ok := strings.CutPrefix(arn, "arn:"+s.cfg.ARNs.Partition+":s3:::"); ok {
+		bucket, _, _ = strings.Cut(bucket, "/")
+		var owner string
+		s.st.View(func(v *View) {
+			if b := v.s.buckets[bucket]; b != nil {
+				owner = v.s.bucketAccount(b)
+			}
+		})
+		return owner
+	}
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) == 6 {
+		return parts[4]
+	}
+	return ""
+}
+
+// Decision is one authorization decision, as the audit record shows it.
+type Decision struct {
+	Principal string // the caller's ARN
+	Account   string // the caller's account
+	Action    string
+	Resource  string
+	Allowed   bool
+	Reason    string // "allowed by identity-based policy", "explicit deny", "no allow", ...
+	// Policy, Sid and Statement name the statement that decided (Statement is its index in
+	// the policy, -1 when no statement decided: the root user, or no allow at all).
+	Policy    string
+	Sid       string
+	Statement int
+}
+
+// DecisionLog collects the decisions made for one request. It is safe for concurrent use.
+type DecisionLog struct {
+	mu        sync.Mutex
+	decisions []Decision
+}
+
+type decisionLogKey struct{}
+
+// WithDecisionLog returns ctx carrying a new DecisionLog, which the API layer reads back for
+// the request's audit record.
+func WithDecisionLog(ctx context.Context) (context.Context, *DecisionLog) {
+	l := &DecisionLog{}
+	return context.WithValue(ctx, decisionLogKey{}, l), l
+}
+
+// Decisions returns a copy of the decisions noted so far, in order.
+func (l *DecisionLog) Decisions() []Decision {
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]Decision(nil), l.decisions...)
+}
+
+// Last returns the decision that settled the request: the first refusal if there was one,
+// else the last allow; ok is false when no decision was made.
+func (l *DecisionLog) Last() (d Decision, ok bool) {
+	if l == nil {
+		return Decision{}, false
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, x := range l.decisions {
+		if !x.Allowed {
+			return x, true
+		}
+	}
+	if n := len(l.decisions); n > 0 {
+		return l.decisions[n-1], true
+	}
+	return Decision{}, false
+}
+
+// maxDecisions bounds a request's log: a request makes a few decisions (CopyObject: four).
+const maxDecisions = 16
+
+func noteDecision(ctx context.Context, d Decision) {
+	l, _ := ctx.Value(decisionLogKey{}).(*DecisionLog)
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	if len(l.decisions) < maxDecisions {
+		l.decisions = append(l.decisions, d)
+	}
+	l.mu.Unlock()
+}
+
+// ViaService returns ctx with its caller marked as acting through service (keyhold's S3
+// endpoint calling KMS on the caller's behalf: "s3.<region>.amazonaws.com"), for
+// kms:ViaService. A context without a caller is returned as is.
+func ViaService(ctx context.Context, service string) context.Context {
+	c, ok := CallerFrom(ctx)
+	if !ok {
+		return ctx
+	}
+	cp := *c
+	cp.ViaService = service
+	return WithCaller(ctx, &cp)
+}
+
+// CallerAccount returns the account of the caller in ctx: the caller's, or for keyhold's own
+// work without a caller, the domain's first account.
+func (s *Service) CallerAccount(ctx context.Context) string {
+	if c, ok := CallerFrom(ctx); ok && c.Principal.Account != "" {
+		return c.Principal.Account
+	}
+	return s.cfg.ARNs.Account
+}

@@ -1,0 +1,210 @@
+package domain
+
+import (
+	"context"
+	"strings"
+
+	"github.com/keyhold/keyhold/domain/policy"
+	"github.com/keyhold/keyhold/wrap"
+)
+
+// KMS authorization.
+//
+// Each public key operation states what it asks for (withAccess: the IAM action and the
+// request's condition values) before it resolves its key. resolve, the one place a key
+// reference becomes a key, then looks the reference up in the caller's account only (a bare
+// key id or alias of another account is not found, as in AWS; a key ARN of another account is
+// refused with AccessDeniedException) and authorizes the action against the key's ARN with the
+// condition keys KMS sets. Operations that find their key elsewhere (Decrypt without a KeyId,
+// from the ciphertext) call authorizeKey themselves. A resolve without a stated access and
+// without the system mark is refused: fail closed.
+
+// keyAccess is what a key operation asks for.
+type keyAccess struct {
+	action string
+	// ec is the request's encryption context (kms:EncryptionContext:*, kms:EncryptionContextKeys).
+	ec map[string]string
+	// The request's algorithm parameters, for the condition keys of the same names.
+	encryptionAlg, signingAlg, messageType, macAlg, keyPairSpec, keyAgreementAlg string
+}
+
+type accessKey struct{}
+
+// withAccess returns ctx stating what the key operation in progress asks for.
+func withAccess(ctx context.Context, a keyAccess) context.Context {
+	return context.WithValue(ctx, accessKey{}, a)
+}
+
+type actionKey struct{}
+
+// WithAction names the IAM action of the operation the API layer serves when one service
+// method serves two operations (GenerateDataKey serves GenerateDataKeyWithoutPlaintext too, as
+// GenerateDataKeyPair serves GenerateDataKeyPairWithoutPlaintext). The method honours it only
+// for those operations' actions.
+func WithAction(ctx context.Context, action string) context.Context {
+	return context.WithValue(ctx, actionKey{}, action)
+}
+
+// actionFrom returns the action WithAction set when it is one of allowed, else def.
+func actionFrom(ctx context.Context, def string, allowed ...string) string {
+	a, _ := ctx.Value(actionKey{}).(string)
+	for _, x := range allowed {
+		if a == x {
+			return a
+		}
+	}
+	return def
+}
+
+// keyRefAccount returns the account a key reference names explicitly (a key or alias ARN),
+// "" for a bare key id or alias name.
+func keyRefAccount(ref string) string {
+	if !strings.HasPrefix(ref, "arn:") {
+		return ""
+	}
+	parts := strings.SplitN(ref, ":", 6)
+	if len(parts) < 6 {
+		return ""
+	}
+	return parts[4]
+}
+
+// refuseForeignRef refuses a key or alias ARN of another account than the caller's: there are
+// no key policies yet to open a key to another account (issue 14).
+func (s *Service) refuseForeignRef(ctx context.Context, a keyAccess, ref, account string) error {
+	if IsSystem(ctx) {
+		return nil
+	}
+	other := keyRefAccount(ref)
+	if other == "" || other == account {
+		return nil
+	}
+	return s.authorize(ctx, authzRequest{action: a.action, resource: ref, account: other})
+}
+
+// authorizeKey authorizes a (from ctx) on key id; alias is the alias name the request used,
+// if it used one (kms:RequestAlias).
+func (s *Service) authorizeKey(ctx context.Context, id wrap.KeyID, alias string) error {
+	if IsSystem(ctx) {
+		return nil
+	}
+	a, ok := ctx.Value(accessKey{}).(keyAccess)
+	if !ok {
+		s.log.Error("key operation without a stated access refused", "key_id", id.String())
+		return errorf(ErrAccessDenied, "The request is not authorized: the operation did not state its action.")
+	}
+	var spec, usage, origin, account string
+	var aliases []string
+	found := false
+	s.st.View(func(v *View) {
+		k := v.Key(id)
+		if k == nil {
+			return
+		}
+		found = true
+		spec, usage, origin, account = k.KeySpec, k.KeyUsage, k.Origin, v.KeyAccount(k)
+		aliases = v.AliasesOf(id)
+	})
+	if !found {
+		return errorf(ErrNotFound, "Key '%s' does not exist", s.cfg.ARNs.In(s.CallerAccount(ctx)).Key(id))
+	}
+	c, _ := CallerFrom(ctx)
+	return s.authorize(ctx, authzRequest{
+		action: a.action, resource: s.cfg.ARNs.In(account).Key(id), account: account,
+		keys: func(pc *policy.Context) error {
+			if c != nil {
+				pc.Set(policy.KeyKMSCallerAccount, c.Principal.Account)
+				if c.ViaService != "" {
+					pc.Set(policy.KeyKMSViaService, c.ViaService)
+				}
+			}
+			pc.Set(policy.KeyKMSKeySpec, spec)
+			pc.Set(policy.KeyKMSKeyUsage, usage)
+			pc.Set(policy.KeyKMSKeyOrigin, origin)
+			if len(aliases) > 0 {
+				// kms:ResourceAliases holds alias names ("alias/x"), as AWS's does.
+				pc.Set(policy.KeyKMSResourceAliases, aliases...)
+			}
+			if alias != "" {
+				pc.Set(policy.KeyKMSRequestAlias, alias)
+			}
+			setIf(pc, policy.KeyKMSEncryptionAlgorithm, a.encryptionAlg)
+			setIf(pc, policy.KeyKMSSigningAlgorithm, a.signingAlg)
+			setIf(pc, policy.KeyKMSMessageType, a.messageType)
+			setIf(pc, "kms:MacAlgorithm", a.macAlg)
+			setIf(pc, "kms:DataKeyPairSpec", a.keyPairSpec)
+			setIf(pc, "kms:KeyAgreementAlgorithm", a.keyAgreementAlg)
+			return pc.SetEncryptionContext(a.ec)
+		},
+	})
+}
+
+func setIf(pc *policy.Context, key, v string) {
+	if v != "" {
+		pc.Set(key, v)
+	}
+}
+
+// authorizeAccount authorizes an account-level KMS action (CreateKey, ListKeys, ListAliases,
+// GenerateRandom): resource "*", the caller's own account.
+func (s *Service) authorizeAccount(ctx context.Context, action string, keys func(*policy.Context)) error {
+	req := authzRequest{action: action, resource: "*"}
+	c, _ := CallerFrom(ctx)
+	req.keys = func(pc *policy.Context) error {
+		if c != nil {
+			pc.Set(policy.KeyKMSCallerAccount, c.Principal.Account)
+			if c.ViaService != "" {
+				pc.Set(policy.KeyKMSViaService, c.ViaService)
+			}
+		}
+		if keys != nil {
+			keys(pc)
+		}
+		return nil
+	}
+	return s.authorize(ctx, req)
+}
+
+// authorizeAlias authorizes action on the alias name of the caller's account (CreateAlias,
+// UpdateAlias and DeleteAlias need permission on the alias as well as on the key).
+func (s *Service) authorizeAlias(ctx context.Context, action, name string) error {
+	account := s.CallerAccount(ctx)
+	return s.authorize(ctx, authzRequest{action: action, resource: s.cfg.ARNs.In(account).Alias(name), account: account})
+}
+
+// msgTypeOrRaw is kms:MessageType: the request's MessageType, RAW when omitted (AWS's default).
+func msgTypeOrRaw(t string) string {
+	if t == "" {
+		return "RAW"
+	}
+	return t
+}
+
+// inCallerAccount reports whether key id belongs to the caller's account (any account for
+// keyhold's own work).
+func (s *Service) inCallerAccount(ctx context.Context, id wrap.KeyID) bool {
+	if IsSystem(ctx) {
+		return true
+	}
+	account := s.CallerAccount(ctx)
+	ok := false
+	s.st.View(func(v *View) {
+		if k := v.Key(id); k != nil {
+			ok = v.KeyAccount(k) == account
+		}
+	})
+	return ok
+}
+
+// AuthorizeKeyUse decides whether the caller in ctx may perform action (an IAM action such as
+// "kms:Decrypt") on the key ref names, with encryption context ec, without doing it. Callers
+// that serve a request from material they cached (S3 Bucket Keys) call it on every request,
+// so a cache never stands in for the caller's permission; KMS DryRun requests are answered
+// with it. A ref of "" authorizes the account-level action (resource "*").
+func (s *Service) AuthorizeKeyUse(ctx context.Context, action, ref string, ec map[string]string) error {
+	if ref == "" {
+		return s.authorizeAccount(ctx, action, nil)
+	}
+	_, err := s.resolve(withAccess(ctx, keyAccess{action: action, ec: ec, encryptionAlg: AlgorithmSymmetric}), ref, true)
+	return err
+}
