@@ -43,6 +43,8 @@ type authzRequest struct {
 	model policy.Model
 	// keys sets the request's own condition keys (the caller's global keys are set by authorize).
 	keys func(*policy.Context) error
+	// ec is the request's encryption context (kms:EncryptionContext:*, kms:EncryptionContextKeys).
+	ec map[string]string
 }
 
 // authorize decides req for the caller in ctx. It returns nil when allowed, an ErrAccessDenied
@@ -60,9 +62,21 @@ func (s *Service) authorize(ctx context.Context, req authzRequest) error {
 		noteDecision(ctx, Decision{Action: req.action, Resource: req.resource, Allowed: false, Reason: "no caller"})
 		return errorf(ErrAccessDenied, "User: anonymous is not authorized to perform: %s because the request carries no authenticated caller", req.action)
 	}
-	d, err := s.decide(c, req)
-	if err != nil {
-		return err
+	var d policy.Decision
+	if rootAtHome(c, req) {
+		// What Decide answers for an account's root with no policies in its own account,
+		// without building the request's condition keys: no policy could read them. The
+		// encryption context is still checked: an ambiguous one is refused for root too.
+		if ambiguousContext(req.ec) {
+			return keysError(policy.ErrAmbiguousContext)
+		}
+		d = policy.Decision{Allowed: true, Reason: policy.AllowedByIdentity, PolicyType: policy.PolicyIdentity,
+			Principal: c.Principal.ARN, Action: req.action, Resource: req.resource}
+	} else {
+		var err error
+		if d, err = s.decide(c, req); err != nil {
+			return err
+		}
 	}
 	rec := Decision{Principal: c.Principal.ARN, Account: c.Principal.Account, Action: req.action, Resource: req.resource,
 		Allowed: d.Allowed, Reason: reasonName(d), Policy: d.Statement.Policy, Sid: d.Statement.Sid, Statement: -1}
@@ -82,11 +96,11 @@ func (s *Service) decide(c *Caller, req authzRequest) (policy.Decision, error) {
 	setGlobalKeys(pc, c)
 	if req.keys != nil {
 		if err := req.keys(pc); err != nil {
-			if errors.Is(err, policy.ErrAmbiguousContext) {
-				return policy.Decision{}, errorf(ErrValidation, "The encryption context has keys that differ only in case; keyhold refuses such contexts because condition keys are case-insensitive.")
-			}
-			return policy.Decision{}, err
+			return policy.Decision{}, keysError(err)
 		}
+	}
+	if err := pc.SetEncryptionContext(req.ec); err != nil {
+		return policy.Decision{}, keysError(err)
 	}
 	r := &policy.Request{Principal: c.Principal, Action: req.action, Resource: req.resource, Context: pc}
 	in := policy.Input{Model: policy.ModelIdentityOnly, Request: r, Identity: c.Identity, Session: c.Session}
@@ -106,20 +120,81 @@ func (s *Service) decide(c *Caller, req authzRequest) (policy.Decision, error) {
 	return policy.Decide(in), nil
 }
 
+// keysError is the client's error for a request whose condition keys could not be built.
+func keysError(err error) error {
+	if errors.Is(err, policy.ErrAmbiguousContext) {
+		return errorf(ErrValidation, "The encryption context has keys that differ only in case; keyhold refuses such contexts because condition keys are case-insensitive.")
+	}
+	return err
+}
+
+// ambiguousContext reports whether two keys of ec differ only in case (what
+// policy.Context.SetEncryptionContext refuses), without allocating for the usual small context.
+func ambiguousContext(ec map[string]string) bool {
+	if len(ec) < 2 {
+		return false
+	}
+	if len(ec) > 16 {
+		return policy.NewContext().SetEncryptionContext(ec) != nil
+	}
+	var small [16]string
+	keys := small[:0]
+	for k := range ec {
+		for _, o := range keys {
+			if strings.EqualFold(k, o) {
+				return true
+			}
+		}
+		keys = append(keys, k)
+	}
+	return false
+}
+
+// rootAtHome reports whether c is an account's root user, with no identity or session policies,
+// acting on a resource of its own account that has no resource policy: Decide allows that
+// whatever the condition keys say.
+func rootAtHome(c *Caller, req authzRequest) bool {
+	return c.Principal.Type == policy.PrincipalRoot && len(c.Identity) == 0 && len(c.Session) == 0 &&
+		req.resourcePolicy == nil && (req.account == "" || req.account == c.Principal.Account)
+}
+
+// Condition key names, lowercased once: policy.Context stores keys lowercased, and lowercasing
+// a name that already is costs nothing per request.
+var (
+	lkSourceIP        = strings.ToLower(policy.KeySourceIp)
+	lkSecureTransport = strings.ToLower(policy.KeySecureTransport)
+	lkCurrentTime     = strings.ToLower(policy.KeyCurrentTime)
+	lkEpochTime       = strings.ToLower(policy.KeyEpochTime)
+	lkRequestedRegion = strings.ToLower(policy.KeyRequestedRegion)
+	lkCallerAccount   = strings.ToLower(policy.KeyKMSCallerAccount)
+	lkViaService      = strings.ToLower(policy.KeyKMSViaService)
+	lkKeySpec         = strings.ToLower(policy.KeyKMSKeySpec)
+	lkKeyUsage        = strings.ToLower(policy.KeyKMSKeyUsage)
+	lkKeyOrigin       = strings.ToLower(policy.KeyKMSKeyOrigin)
+	lkResourceAliases = strings.ToLower(policy.KeyKMSResourceAliases)
+	lkRequestAlias    = strings.ToLower(policy.KeyKMSRequestAlias)
+	lkEncryptionAlg   = strings.ToLower(policy.KeyKMSEncryptionAlgorithm)
+	lkSigningAlg      = strings.ToLower(policy.KeyKMSSigningAlgorithm)
+	lkMessageType     = strings.ToLower(policy.KeyKMSMessageType)
+	lkMacAlg          = "kms:macalgorithm"
+	lkKeyPairSpec     = "kms:datakeypairspec"
+	lkKeyAgreementAlg = "kms:keyagreementalgorithm"
+)
+
 // setGlobalKeys sets the aws: condition keys that come from the caller and its connection.
 func setGlobalKeys(pc *policy.Context, c *Caller) {
 	pc.SetPrincipal(c.Principal)
 	if c.SourceIP != "" {
-		pc.Set(policy.KeySourceIp, c.SourceIP)
+		pc.Set(lkSourceIP, c.SourceIP)
 	}
-	pc.Set(policy.KeySecureTransport, strconv.FormatBool(c.SecureTransport))
+	pc.Set(lkSecureTransport, strconv.FormatBool(c.SecureTransport))
 	if !c.Time.IsZero() {
 		t := c.Time.UTC()
-		pc.Set(policy.KeyCurrentTime, t.Format("2006-01-02T15:04:05Z"))
-		pc.Set(policy.KeyEpochTime, strconv.FormatInt(t.Unix(), 10))
+		pc.Set(lkCurrentTime, t.Format("2006-01-02T15:04:05Z"))
+		pc.Set(lkEpochTime, strconv.FormatInt(t.Unix(), 10))
 	}
 	if c.Region != "" {
-		pc.Set(policy.KeyRequestedRegion, c.Region)
+		pc.Set(lkRequestedRegion, c.Region)
 	}
 }
 

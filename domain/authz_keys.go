@@ -94,47 +94,46 @@ func (s *Service) authorizeKey(ctx context.Context, id wrap.KeyID, alias string)
 		return errorf(ErrAccessDenied, "The request is not authorized: the operation did not state its action.")
 	}
 	var spec, usage, origin, account string
-	var aliases []string
 	found := false
 	s.st.View(func(v *View) {
-		k := v.Key(id)
-		if k == nil {
-			return
+		if k := v.Key(id); k != nil {
+			found = true
+			spec, usage, origin, account = k.KeySpec, k.KeyUsage, k.Origin, v.KeyAccount(k)
 		}
-		found = true
-		spec, usage, origin, account = k.KeySpec, k.KeyUsage, k.Origin, v.KeyAccount(k)
-		aliases = v.AliasesOf(id)
 	})
 	if !found {
 		return errorf(ErrNotFound, "Key '%s' does not exist", s.cfg.ARNs.In(s.CallerAccount(ctx)).Key(id))
 	}
 	c, _ := CallerFrom(ctx)
 	return s.authorize(ctx, authzRequest{
-		action: a.action, resource: s.cfg.ARNs.In(account).Key(id), account: account,
+		action: a.action, resource: s.cfg.ARNs.In(account).Key(id), account: account, ec: a.ec,
+		// keys runs only when a policy is evaluated (never for an account's root at home).
 		keys: func(pc *policy.Context) error {
 			if c != nil {
-				pc.Set(policy.KeyKMSCallerAccount, c.Principal.Account)
+				pc.Set(lkCallerAccount, c.Principal.Account)
 				if c.ViaService != "" {
-					pc.Set(policy.KeyKMSViaService, c.ViaService)
+					pc.Set(lkViaService, c.ViaService)
 				}
 			}
-			pc.Set(policy.KeyKMSKeySpec, spec)
-			pc.Set(policy.KeyKMSKeyUsage, usage)
-			pc.Set(policy.KeyKMSKeyOrigin, origin)
+			pc.Set(lkKeySpec, spec)
+			pc.Set(lkKeyUsage, usage)
+			pc.Set(lkKeyOrigin, origin)
+			var aliases []string
+			s.st.View(func(v *View) { aliases = v.AliasesOf(id) })
 			if len(aliases) > 0 {
 				// kms:ResourceAliases holds alias names ("alias/x"), as AWS's does.
-				pc.Set(policy.KeyKMSResourceAliases, aliases...)
+				pc.Set(lkResourceAliases, aliases...)
 			}
 			if alias != "" {
-				pc.Set(policy.KeyKMSRequestAlias, alias)
+				pc.Set(lkRequestAlias, alias)
 			}
-			setIf(pc, policy.KeyKMSEncryptionAlgorithm, a.encryptionAlg)
-			setIf(pc, policy.KeyKMSSigningAlgorithm, a.signingAlg)
-			setIf(pc, policy.KeyKMSMessageType, a.messageType)
-			setIf(pc, "kms:MacAlgorithm", a.macAlg)
-			setIf(pc, "kms:DataKeyPairSpec", a.keyPairSpec)
-			setIf(pc, "kms:KeyAgreementAlgorithm", a.keyAgreementAlg)
-			return pc.SetEncryptionContext(a.ec)
+			setIf(pc, lkEncryptionAlg, a.encryptionAlg)
+			setIf(pc, lkSigningAlg, a.signingAlg)
+			setIf(pc, lkMessageType, a.messageType)
+			setIf(pc, lkMacAlg, a.macAlg)
+			setIf(pc, lkKeyPairSpec, a.keyPairSpec)
+			setIf(pc, lkKeyAgreementAlg, a.keyAgreementAlg)
+			return nil
 		},
 	})
 }
@@ -152,9 +151,9 @@ func (s *Service) authorizeAccount(ctx context.Context, action string, keys func
 	c, _ := CallerFrom(ctx)
 	req.keys = func(pc *policy.Context) error {
 		if c != nil {
-			pc.Set(policy.KeyKMSCallerAccount, c.Principal.Account)
+			pc.Set(lkCallerAccount, c.Principal.Account)
 			if c.ViaService != "" {
-				pc.Set(policy.KeyKMSViaService, c.ViaService)
+				pc.Set(lkViaService, c.ViaService)
 			}
 		}
 		if keys != nil {

@@ -1,0 +1,59 @@
+package domain
+
+import (
+	"testing"
+)
+
+// BenchmarkAuthorize measures one authorization on the KMS request path, as Encrypt makes it:
+// the key reference resolved in the caller's account, the condition keys built, the decision
+// made (no HSM call, no raft round trip, no JSON). "root" is an account's root user;
+// "user-10-statements" an IAM user whose policy has ten statements with conditions, the
+// request matching the last.
+func BenchmarkAuthorize(b *testing.B) {
+	svc, _, _ := newTestService(b)
+	root := rootOf(testARNs.Account)
+	k, err := svc.CreateKey(as(root), CreateKeyInput{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	arn := testARNs.Key(k.ID)
+	doc := `{"Version":"2012-10-17","Statement":[`
+	for i, st := range []string{
+		`{"Effect":"Deny","Action":"kms:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}`,
+		`{"Effect":"Deny","Action":"kms:ScheduleKeyDeletion","Resource":"*"}`,
+		`{"Effect":"Allow","Action":["kms:DescribeKey","kms:List*"],"Resource":"*"}`,
+		`{"Effect":"Allow","Action":"kms:Sign","Resource":"arn:aws:kms:*:111122223333:key/*","Condition":{"StringEquals":{"kms:SigningAlgorithm":"ECDSA_SHA_256"}}}`,
+		`{"Effect":"Allow","Action":"kms:GenerateMac","Resource":"*","Condition":{"StringEquals":{"kms:MacAlgorithm":"HMAC_SHA_256"}}}`,
+		`{"Effect":"Deny","Action":"kms:Decrypt","Resource":"*","Condition":{"NotIpAddress":{"aws:SourceIp":["192.0.2.0/24","198.51.100.0/24"]}}}`,
+		`{"Effect":"Allow","Action":"kms:GenerateDataKey*","Resource":"*","Condition":{"StringEquals":{"kms:ViaService":"s3.us-east-1.amazonaws.com"}}}`,
+		`{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"kms:EncryptionContext:team":"${aws:username}"}}}`,
+		`{"Effect":"Deny","Action":"kms:Encrypt","Resource":"*","Condition":{"DateGreaterThan":{"aws:CurrentTime":"2030-01-01T00:00:00Z"}}}`,
+		`{"Sid":"UseKey","Effect":"Allow","Action":["kms:Encrypt","kms:ReEncrypt*"],"Resource":"` + arn + `","Condition":{"StringEquals":{"kms:EncryptionContext:team":"cats"},"ForAllValues:StringEquals":{"kms:EncryptionContextKeys":["team","app"]},"IpAddress":{"aws:SourceIp":"192.0.2.0/24"}}}`,
+	} {
+		if i > 0 {
+			doc += ","
+		}
+		doc += st
+	}
+	doc += `]}`
+	user := userOf(b, testARNs.Account, "app1", doc)
+	ec := map[string]string{"team": "cats", "app": "web"}
+	for _, bc := range []struct {
+		name string
+		c    *Caller
+	}{{"root", root}, {"user-10-statements", user}} {
+		b.Run(bc.name, func(b *testing.B) {
+			ctx := as(bc.c)
+			if err := svc.AuthorizeKeyUse(ctx, "kms:Encrypt", k.ID.String(), ec); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				if err := svc.AuthorizeKeyUse(ctx, "kms:Encrypt", k.ID.String(), ec); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
