@@ -60,15 +60,24 @@ func TestAuthzConditionKeys(t *testing.T) {
 				c.Identity = userOf(t, testARNs.Account, "x", allow("kms:Encrypt", `{"StringEquals":{"kms:EncryptionAlgorithm":"RSAES_OAEP_SHA_256"}}`)).Identity
 			}},
 		{name: "kms:SigningAlgorithm and kms:MessageType", policy: allow("kms:Sign", `{"StringEquals":{"kms:SigningAlgorithm":"ECDSA_SHA_256","kms:MessageType":"RAW"}}`),
-			good: func(ctx context.Context) error { _, err := svc.Sign(ctx, eccID, []byte("m"), "", "ECDSA_SHA_256"); return err },
+			good: func(ctx context.Context) error {
+				_, err := svc.Sign(ctx, eccID, []byte("m"), "", "ECDSA_SHA_256")
+				return err
+			},
 			bad: func(ctx context.Context) error {
 				d := make([]byte, 32)
 				_, err := svc.Sign(ctx, eccID, d, "DIGEST", "ECDSA_SHA_256")
 				return err
 			}},
 		{name: "kms:MacAlgorithm", policy: allow("kms:GenerateMac", `{"StringEquals":{"kms:MacAlgorithm":"HMAC_SHA_256"}}`),
-			good: func(ctx context.Context) error { _, _, err := svc.GenerateMac(ctx, macID, []byte("m"), "HMAC_SHA_256"); return err },
-			bad: func(ctx context.Context) error { _, _, err := svc.GenerateMac(ctx, macID, []byte("m"), "HMAC_SHA_256"); return err },
+			good: func(ctx context.Context) error {
+				_, _, err := svc.GenerateMac(ctx, macID, []byte("m"), "HMAC_SHA_256")
+				return err
+			},
+			bad: func(ctx context.Context) error {
+				_, _, err := svc.GenerateMac(ctx, macID, []byte("m"), "HMAC_SHA_256")
+				return err
+			},
 			badCaller: func(c *Caller) {
 				c.Identity = userOf(t, testARNs.Account, "x", allow("kms:GenerateMac", `{"StringEquals":{"kms:MacAlgorithm":"HMAC_SHA_512"}}`)).Identity
 			}},

@@ -245,7 +245,9 @@ func TestAuthzAuthorizeSetsKeys(t *testing.T) {
 	svc, _ := newAuthzService(t)
 	u := as(userOf(t, testARNs.Account, "lister", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::b",
 		"Condition":{"StringLike":{"s3:prefix":"home/${aws:username}/*"}}}]}`))
-	prefix := func(p string) func(*policy.Context) { return func(pc *policy.Context) { pc.Set(policy.KeyS3Prefix, p) } }
+	prefix := func(p string) func(*policy.Context) {
+		return func(pc *policy.Context) { pc.Set(policy.KeyS3Prefix, p) }
+	}
 	wantOK(t, "own prefix", svc.Authorize(u, "s3:ListBucket", "arn:aws:s3:::b", prefix("home/lister/x")))
 	wantDenied(t, "other prefix", svc.Authorize(u, "s3:ListBucket", "arn:aws:s3:::b", prefix("home/other/x")))
 	wantDenied(t, "no prefix", svc.Authorize(u, "s3:ListBucket", "arn:aws:s3:::b"))
