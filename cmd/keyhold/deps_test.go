@@ -60,7 +60,7 @@ func ruleKey(rel string) (string, bool) {
 var apiDeps = map[string][]string{
 	// pipeline is the contract between the root api and the protocols: it names the shared
 	// errors and the Pipeline interface, so it needs the SigV4 identity and the audit record.
-	"api/pipeline": {"api/audit", "api/sigv4", "domain"},
+	"api/pipeline": {"api/audit", "api/sigv4", "domain", "domain/policy"},
 	// kms and s3 declare the domain methods they need (Service); domain and wrap give those
 	// methods' types. s3 also holds the object store interface it writes sealed objects to.
 	"api/kms": {"api/audit", "api/pipeline", "api/sigv4", "domain", "wrap"},
