@@ -39,6 +39,13 @@ var (
 	// ErrBucketTaken is a bucket name another account owns (S3's BucketAlreadyExists): bucket
 	// names are global.
 	ErrBucketTaken = errors.New("domain: bucket name taken")
+	// ErrDeleteConflict refuses deleting an IAM entity something still depends on (a user with
+	// access keys or policies, a policy still attached): IAM's DeleteConflict.
+	ErrDeleteConflict = errors.New("domain: delete conflict")
+	// ErrMalformedPolicy is a policy document the policy grammar refuses.
+	ErrMalformedPolicy = errors.New("domain: malformed policy document")
+	// ErrInvalidInput is IAM's InvalidInput: a parameter of the wrong form.
+	ErrInvalidInput = errors.New("domain: invalid input")
 )
 
 // ErrorKinds returns every sentinel above, the closed set of kinds a client-facing *Error can
@@ -53,7 +60,7 @@ func ErrorKinds() []error {
 		ErrIncorrectKey, ErrValidation, ErrInvalidAliasName, ErrInvalidMarker, ErrInvalidKeyUsage,
 		ErrUnsupported, ErrLimitExceeded, ErrInvalidArn, ErrTag, ErrAccessDenied, ErrNoDomain,
 		ErrDependency, ErrInvalidSignature, ErrInvalidMac, ErrStaleDomainKey, ErrNoSuchBucket,
-		ErrBucketExists, ErrBucketTaken,
+		ErrBucketExists, ErrBucketTaken, ErrDeleteConflict, ErrMalformedPolicy, ErrInvalidInput,
 	}
 }
 
