@@ -223,7 +223,12 @@ func reasonName(d policy.Decision) string {
 // resource's account is taken from the ARN; an S3 ARN (arn:aws:s3:::bucket[/key]) belongs to
 // the bucket's owner. A denial is an ErrAccessDenied error with AWS's message.
 func (s *Service) Authorize(ctx context.Context, action, resource string, keys ...func(*policy.Context)) error {
-	req := authzRequest{action: action, resource: resource, account: s.resourceAccount(resource)}
+	req := authzRequest{action: action, resource: resource}
+	if !strings.EqualFold(action, "s3:CreateBucket") {
+		// CreateBucket makes a bucket of the caller's account; an existing name is the
+		// service's answer (BucketAlreadyExists), not a refusal.
+		req.account = s.resourceAccount(resource)
+	}
 	if len(keys) > 0 {
 		req.keys = func(pc *policy.Context) error {
 			for _, k := range keys {

@@ -59,7 +59,7 @@ func (s *Service) customerManaged(id wrap.KeyID, action string) error {
 		}
 	})
 	if managed {
-		return managedKeyDenied(action, s.cfg.ARNs.Key(id))
+		return managedKeyDenied(action, s.KeyARN(id))
 	}
 	return nil
 }

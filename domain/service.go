@@ -74,6 +74,7 @@ type Service struct {
 	managedMu sync.Mutex
 	log       *slog.Logger
 	execFail  execFailures // the last ceremony execution failure (service_ceremony_failure.go)
+	testIDs   testIdentities // authz_testseam.go: TEST ONLY
 }
 
 // NewService returns a Service over st. Writes go through prop; keys are opened with ring.
@@ -253,7 +254,7 @@ func (s *Service) describe(id wrap.KeyID) (*Key, error) {
 		}
 	})
 	if out == nil {
-		return nil, errorf(ErrNotFound, "Key '%s' does not exist", s.cfg.ARNs.Key(id))
+		return nil, errorf(ErrNotFound, "Key '%s' does not exist", s.KeyARN(id))
 	}
 	return out, nil
 }
@@ -264,7 +265,7 @@ func (s *Service) usable(ks keySnapshot) error {
 		return err
 	}
 	if ks.usage != KeyUsageEncryptDecrypt || ks.spec != KeySpecSymmetricDefault {
-		return errorf(ErrInvalidKeyUsage, "%s key usage is %s, spec %s: it cannot be used for this operation.", s.cfg.ARNs.Key(ks.id), ks.usage, ks.spec)
+		return errorf(ErrInvalidKeyUsage, "%s key usage is %s, spec %s: it cannot be used for this operation.", s.KeyARN(ks.id), ks.usage, ks.spec)
 	}
 	return nil
 }
@@ -274,11 +275,11 @@ func (s *Service) usableState(ks keySnapshot) error {
 	switch ks.state {
 	case KeyStateEnabled:
 	case KeyStateDisabled:
-		return errorf(ErrDisabled, "%s is disabled.", s.cfg.ARNs.Key(ks.id))
+		return errorf(ErrDisabled, "%s is disabled.", s.KeyARN(ks.id))
 	case KeyStatePendingDeletion:
-		return errorf(ErrInvalidState, "%s is pending deletion.", s.cfg.ARNs.Key(ks.id))
+		return errorf(ErrInvalidState, "%s is pending deletion.", s.KeyARN(ks.id))
 	default:
-		return errorf(ErrInvalidState, "%s is not usable in state %s.", s.cfg.ARNs.Key(ks.id), ks.state)
+		return errorf(ErrInvalidState, "%s is not usable in state %s.", s.KeyARN(ks.id), ks.state)
 	}
 	return nil
 }

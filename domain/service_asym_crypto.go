@@ -80,7 +80,7 @@ func (s *Service) rsaEncryptionKey(ctx context.Context, ref, alg, op string) (ke
 		return keySnapshot{}, 0, validationf("encryptionAlgorithm", alg, "Member must satisfy enum value set: [SYMMETRIC_DEFAULT, RSAES_OAEP_SHA_1, RSAES_OAEP_SHA_256, SM2PKE]")
 	}
 	if keySpecs[ks.spec].alg.RSABits() == 0 {
-		return keySnapshot{}, 0, errorf(ErrInvalidKeyUsage, "Encryption algorithm %s is not compatible with %s, whose key spec is %s.", alg, s.cfg.ARNs.Key(ks.id), ks.spec)
+		return keySnapshot{}, 0, errorf(ErrInvalidKeyUsage, "Encryption algorithm %s is not compatible with %s, whose key spec is %s.", alg, s.KeyARN(ks.id), ks.spec)
 	}
 	return ks, h, nil
 }

@@ -39,7 +39,7 @@ func (s *Service) usableRef(ctx context.Context, ref string) (keySnapshot, error
 	}
 	ks, ok := s.snapshotKey(ctx, id, false)
 	if !ok {
-		return keySnapshot{}, errorf(ErrNotFound, "Key '%s' does not exist", s.cfg.ARNs.Key(id))
+		return keySnapshot{}, errorf(ErrNotFound, "Key '%s' does not exist", s.KeyARN(id))
 	}
 	return ks, s.usableState(ks)
 }

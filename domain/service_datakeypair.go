@@ -66,10 +66,10 @@ func (s *Service) dataKeyCMK(ctx context.Context, ref string) (keySnapshot, erro
 		return keySnapshot{}, err
 	}
 	if ks.usage != KeyUsageEncryptDecrypt {
-		return keySnapshot{}, errorf(ErrInvalidKeyUsage, "%s key usage is %s which is not valid for generating data keys.", s.cfg.ARNs.Key(ks.id), ks.usage)
+		return keySnapshot{}, errorf(ErrInvalidKeyUsage, "%s key usage is %s which is not valid for generating data keys.", s.KeyARN(ks.id), ks.usage)
 	}
 	if ks.spec != KeySpecSymmetricDefault {
-		return keySnapshot{}, errorf(ErrUnsupported, "%s is an asymmetric key (%s): data keys are generated under symmetric encryption keys only.", s.cfg.ARNs.Key(ks.id), ks.spec)
+		return keySnapshot{}, errorf(ErrUnsupported, "%s is an asymmetric key (%s): data keys are generated under symmetric encryption keys only.", s.KeyARN(ks.id), ks.spec)
 	}
 	return ks, nil
 }

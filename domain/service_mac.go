@@ -69,7 +69,7 @@ func (s *Service) checkMac(ks keySnapshot, alg string, msg []byte) error {
 		return validationf("macAlgorithm", alg, "Member must satisfy enum value set: [HMAC_SHA_224, HMAC_SHA_256, HMAC_SHA_384, HMAC_SHA_512]")
 	}
 	if keySpecs[ks.spec].macAlg != alg {
-		return errorf(ErrInvalidKeyUsage, "MAC algorithm %s is not compatible with %s, whose key spec is %s.", alg, s.cfg.ARNs.Key(ks.id), ks.spec)
+		return errorf(ErrInvalidKeyUsage, "MAC algorithm %s is not compatible with %s, whose key spec is %s.", alg, s.KeyARN(ks.id), ks.spec)
 	}
 	return checkLen("message", len(msg), 1, MaxMacMessage)
 }

@@ -99,7 +99,7 @@ func (s *Service) keyFor(ctx context.Context, ref, usage, op string) (keySnapsho
 		return keySnapshot{}, err
 	}
 	if ks.usage != usage {
-		return keySnapshot{}, errorf(ErrInvalidKeyUsage, "%s key usage is %s which is not valid for %s.", s.cfg.ARNs.Key(ks.id), ks.usage, op)
+		return keySnapshot{}, errorf(ErrInvalidKeyUsage, "%s key usage is %s which is not valid for %s.", s.KeyARN(ks.id), ks.usage, op)
 	}
 	return ks, nil
 }

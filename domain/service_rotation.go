@@ -47,7 +47,7 @@ func (s *Service) rotatableKey(ctx context.Context, ref string) (wrap.KeyID, err
 	}
 	ks, _ := s.snapshotKey(ctx, id, false)
 	if ks.spec != KeySpecSymmetricDefault {
-		return wrap.KeyID{}, errorf(ErrUnsupported, "%s does not support automatic rotation: only symmetric encryption keys rotate", s.cfg.ARNs.Key(id))
+		return wrap.KeyID{}, errorf(ErrUnsupported, "%s does not support automatic rotation: only symmetric encryption keys rotate", s.KeyARN(id))
 	}
 	return id, nil
 }
@@ -96,12 +96,12 @@ func (s *Service) RotateKeyOnDemand(ctx context.Context, ref string) (wrap.KeyID
 	}
 	switch k.State {
 	case KeyStateDisabled:
-		return wrap.KeyID{}, errorf(ErrDisabled, "%s is disabled.", s.cfg.ARNs.Key(id))
+		return wrap.KeyID{}, errorf(ErrDisabled, "%s is disabled.", s.KeyARN(id))
 	case KeyStatePendingDeletion:
-		return wrap.KeyID{}, errorf(ErrInvalidState, "%s is pending deletion.", s.cfg.ARNs.Key(id))
+		return wrap.KeyID{}, errorf(ErrInvalidState, "%s is pending deletion.", s.KeyARN(id))
 	}
 	if k.OnDemandRotations >= MaxOnDemandRotations {
-		return wrap.KeyID{}, errorf(ErrLimitExceeded, "%s has reached the limit of %d on-demand rotations", s.cfg.ARNs.Key(id), MaxOnDemandRotations)
+		return wrap.KeyID{}, errorf(ErrLimitExceeded, "%s has reached the limit of %d on-demand rotations", s.KeyARN(id), MaxOnDemandRotations)
 	}
 	return id, s.rotate(ctx, k, RotationOnDemand)
 }

@@ -81,7 +81,7 @@ func (s *Service) signInput(ks keySnapshot, alg, msgType string, msg []byte) (si
 		return sigAlg{}, nil, validationf("signingAlgorithm", alg, "Member must satisfy enum value set: "+signingAlgorithmNames)
 	}
 	if !slices.Contains(keySpecs[ks.spec].signing, alg) {
-		return sigAlg{}, nil, errorf(ErrInvalidKeyUsage, "Signing algorithm %s is not compatible with %s, whose key spec is %s.", alg, s.cfg.ARNs.Key(ks.id), ks.spec)
+		return sigAlg{}, nil, errorf(ErrInvalidKeyUsage, "Signing algorithm %s is not compatible with %s, whose key spec is %s.", alg, s.KeyARN(ks.id), ks.spec)
 	}
 	if msgType == "" {
 		msgType = MessageTypeRaw
@@ -152,13 +152,13 @@ func (s *Service) GetPublicKey(ctx context.Context, ref string) (PublicKeyOutput
 	}
 	ks, ok := s.snapshotKey(ctx, id, false)
 	if !ok {
-		return PublicKeyOutput{}, errorf(ErrNotFound, "Key '%s' does not exist", s.cfg.ARNs.Key(id))
+		return PublicKeyOutput{}, errorf(ErrNotFound, "Key '%s' does not exist", s.KeyARN(id))
 	}
 	if err := s.usableState(ks); err != nil {
 		return PublicKeyOutput{}, err
 	}
 	if !IsAsymmetric(ks.spec) {
-		return PublicKeyOutput{}, errorf(ErrUnsupported, "%s is not an asymmetric key: it has no public key.", s.cfg.ARNs.Key(id))
+		return PublicKeyOutput{}, errorf(ErrUnsupported, "%s is not an asymmetric key: it has no public key.", s.KeyARN(id))
 	}
 	return PublicKeyOutput{
 		KeyID: id, PublicKey: append([]byte(nil), ks.current.PublicKey...), KeySpec: ks.spec,

@@ -59,7 +59,7 @@ type keyMetadata struct {
 }
 
 func (s *Server) metadata(k *domain.Key) keyMetadata {
-	arns := s.svc.ARNs()
+	arns := s.svc.ARNs().In(k.Account) // the owning account ("" is the domain's first)
 	algs := domain.KeyAlgorithms(k.KeySpec, k.KeyUsage)
 	return keyMetadata{
 		AWSAccountID:                arns.Account,
