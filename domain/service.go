@@ -73,7 +73,7 @@ type Service struct {
 	// managedMu serialises the lazy creation of managed keys (ManagedKey).
 	managedMu sync.Mutex
 	log       *slog.Logger
-	execFail  execFailures // the last ceremony execution failure (service_ceremony_failure.go)
+	execFail  execFailures   // the last ceremony execution failure (service_ceremony_failure.go)
 	testIDs   testIdentities // authz_testseam.go: TEST ONLY
 }
 
