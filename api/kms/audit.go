@@ -28,3 +28,23 @@ func requestedKey(body []byte) string {
 	}
 	return v.TargetKeyID
 }
+
+// requestedContext returns the encryption context of the key requestedKey names (ReEncrypt's
+// destination context), for a DryRun's authorization; nil if none or the body does not decode.
+func requestedContext(body []byte) map[string]string {
+	if !bytes.Contains(body, []byte("EncryptionContext")) {
+		return nil
+	}
+	var v struct {
+		KeyID                        string `json:"KeyId"`
+		EncryptionContext            map[string]string
+		DestinationEncryptionContext map[string]string
+	}
+	if json.Unmarshal(body, &v) != nil {
+		return nil
+	}
+	if v.KeyID == "" && v.DestinationEncryptionContext != nil {
+		return v.DestinationEncryptionContext
+	}
+	return v.EncryptionContext
+}

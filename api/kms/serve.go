@@ -119,7 +119,7 @@ func (s *Server) runKMS(w http.ResponseWriter, r *http.Request, c *call, rt rout
 	// Authorization happens in the service: a key operation is decided once its key is
 	// resolved, against the key's ARN and the request's condition keys (domain/authz_keys.go).
 	if dryRun(c.body) {
-		if err := s.svc.AuthorizeKeyUse(ctx, rt.action, requestedKey(c.body), nil); err != nil {
+		if err := s.svc.AuthorizeKeyUse(ctx, rt.action, requestedKey(c.body), requestedContext(c.body)); err != nil {
 			return err
 		}
 		return &pipeline.PublicError{Kind: errDryRun, Msg: "The request would have succeeded, but the DryRun option is set."}

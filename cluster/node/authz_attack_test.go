@@ -56,6 +56,12 @@ func TestAttackUserGoesBeyondItsKMSPolicy(t *testing.T) {
 	}
 	_, err = app1.kms.CreateKey(ctx(), &kms.CreateKeyInput{})
 	wantAccessDenied(t, "CreateKey", err)
+	// DryRun answers whether the request would be authorized, without acting: it must not
+	// say "would have succeeded" to a caller whose policy does not allow it.
+	_, err = app1.kms.Encrypt(ctx(), &kms.EncryptInput{KeyId: other.KeyMetadata.KeyId, Plaintext: []byte("x"), DryRun: aws.Bool(true)})
+	wantAccessDenied(t, "DryRun Encrypt under another key", err)
+	_, err = app1.kms.Encrypt(ctx(), &kms.EncryptInput{KeyId: aws.String(arn), Plaintext: []byte("x"), EncryptionContext: cats, DryRun: aws.Bool(true)})
+	wantCode(t, "DryRun Encrypt allowed", err, "DryRunOperationException")
 	_, err = app1.kms.ListKeys(ctx(), &kms.ListKeysInput{})
 	wantAccessDenied(t, "ListKeys", err)
 
