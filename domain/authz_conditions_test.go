@@ -147,3 +147,21 @@ func TestAuthzConditionKeys(t *testing.T) {
 		})
 	}
 }
+
+// TestAuthzTagConditionKeys: TagResource, UntagResource and CreateKey set aws:TagKeys and
+// aws:RequestTag/*, so a policy can confine the tags a caller may set.
+func TestAuthzTagConditionKeys(t *testing.T) {
+	svc, k := newAuthzService(t)
+	u := as(userOf(t, testARNs.Account, "tagger", `{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Action":["kms:TagResource","kms:UntagResource","kms:CreateKey"],"Resource":"*","Condition":{"ForAllValues:StringLike":{"aws:TagKeys":["app-*"]}}},
+		{"Effect":"Deny","Action":"kms:TagResource","Resource":"*","Condition":{"StringEquals":{"aws:RequestTag/app-tier":"prod"}}}]}`))
+	wantOK(t, "app-* tag", svc.TagResource(u, k.ID.String(), []Tag{{"app-name", "x"}}))
+	wantDenied(t, "other tag", svc.TagResource(u, k.ID.String(), []Tag{{"owner", "x"}}))
+	wantDenied(t, "denied tag value", svc.TagResource(u, k.ID.String(), []Tag{{"app-tier", "prod"}}))
+	wantOK(t, "untag app-*", svc.UntagResource(u, k.ID.String(), []string{"app-name"}))
+	wantDenied(t, "untag other", svc.UntagResource(u, k.ID.String(), []string{"owner"}))
+	_, err := svc.CreateKey(u, CreateKeyInput{Tags: map[string]string{"app-name": "y"}})
+	wantOK(t, "CreateKey with app-* tag", err)
+	_, err = svc.CreateKey(u, CreateKeyInput{Tags: map[string]string{"owner": "y"}})
+	wantDenied(t, "CreateKey with another tag", err)
+}

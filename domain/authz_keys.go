@@ -26,6 +26,32 @@ type keyAccess struct {
 	ec map[string]string
 	// The request's algorithm parameters, for the condition keys of the same names.
 	encryptionAlg, signingAlg, messageType, macAlg, keyPairSpec, keyAgreementAlg string
+	// requestTags are the tags the request sets (aws:RequestTag/*, aws:TagKeys); tagKeys the
+	// tag keys it names without values (UntagResource: aws:TagKeys).
+	requestTags map[string]string
+	tagKeys     []string
+}
+
+// tagMap is tags as a map, for aws:RequestTag/*.
+func tagMap(tags []Tag) map[string]string {
+	m := make(map[string]string, len(tags))
+	for _, t := range tags {
+		m[t.Key] = t.Value
+	}
+	return m
+}
+
+// setTagKeys sets aws:RequestTag/<key> for each tag and aws:TagKeys to the tag keys (and keys).
+func setTagKeys(pc *policy.Context, tags map[string]string, keys []string) {
+	if len(tags) == 0 && len(keys) == 0 {
+		return
+	}
+	all := append([]string(nil), keys...)
+	for k, v := range tags {
+		pc.Set("aws:RequestTag/"+k, v)
+		all = append(all, k)
+	}
+	pc.Set("aws:TagKeys", all...)
 }
 
 type accessKey struct{}
@@ -133,6 +159,7 @@ func (s *Service) authorizeKey(ctx context.Context, id wrap.KeyID, alias string)
 			setIf(pc, lkMacAlg, a.macAlg)
 			setIf(pc, lkKeyPairSpec, a.keyPairSpec)
 			setIf(pc, lkKeyAgreementAlg, a.keyAgreementAlg)
+			setTagKeys(pc, a.requestTags, a.tagKeys)
 			return nil
 		},
 	})

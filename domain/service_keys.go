@@ -27,6 +27,7 @@ func (s *Service) CreateKey(ctx context.Context, in CreateKeyInput) (*Key, error
 		pc.Set(policy.KeyKMSKeySpec, orDefault(in.KeySpec, KeySpecSymmetricDefault))
 		pc.Set(policy.KeyKMSKeyUsage, orDefault(in.KeyUsage, KeyUsageEncryptDecrypt))
 		pc.Set(policy.KeyKMSKeyOrigin, orDefault(in.Origin, OriginAWSKMS))
+		setTagKeys(pc, in.Tags, nil)
 	})
 	if err != nil {
 		return nil, err

@@ -10,7 +10,7 @@ type Tag struct{ Key, Value string }
 
 // TagResource adds or overwrites tags on a key.
 func (s *Service) TagResource(ctx context.Context, ref string, tags []Tag) error {
-	ctx = withAccess(ctx, keyAccess{action: "kms:TagResource"})
+	ctx = withAccess(ctx, keyAccess{action: "kms:TagResource", requestTags: tagMap(tags)})
 	if len(tags) == 0 {
 		return errorf(ErrValidation, "1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null")
 	}
@@ -33,7 +33,7 @@ func (s *Service) TagResource(ctx context.Context, ref string, tags []Tag) error
 
 // UntagResource removes tags by key; absent keys are ignored, as in AWS.
 func (s *Service) UntagResource(ctx context.Context, ref string, keys []string) error {
-	ctx = withAccess(ctx, keyAccess{action: "kms:UntagResource"})
+	ctx = withAccess(ctx, keyAccess{action: "kms:UntagResource", tagKeys: keys})
 	if len(keys) == 0 {
 		return errorf(ErrValidation, "1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null")
 	}
