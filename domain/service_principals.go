@@ -72,12 +72,13 @@ func (s *Service) SecretKey(ctx context.Context, accessKeyID string) ([]byte, st
 	return sec, p.Name, nil
 }
 
-// RootPrincipal returns the access key id of the first root principal, if any.
+// RootPrincipal returns the access key id of the first root principal of the domain's first
+// account, if any (other accounts' roots are theirs, never the operator's dev credentials).
 func (s *Service) RootPrincipal() (string, bool) {
 	var id string
 	s.st.View(func(v *View) {
 		for _, p := range v.Principals() {
-			if p.Root {
+			if p.Root && (p.Account == "" || p.Account == s.cfg.ARNs.Account) {
 				id = p.AccessKeyID
 				return
 			}
