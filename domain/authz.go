@@ -240,6 +240,23 @@ func (s *Service) Authorize(ctx context.Context, action, resource string, keys .
 	return s.authorize(ctx, req)
 }
 
+// AuthorizeWithResourcePolicy is Authorize for a resource with a resource-based policy (a role's
+// trust policy, and with issue 14 key and bucket policies): rp and model (policy.ModelKMS,
+// policy.ModelS3) decide with the caller's identity policies as AWS combines them, across
+// accounts too. account owns the resource ("" for the caller's own).
+func (s *Service) AuthorizeWithResourcePolicy(ctx context.Context, action, resource, account string, rp *policy.Policy, model policy.Model, keys ...func(*policy.Context)) error {
+	req := authzRequest{action: action, resource: resource, account: account, resourcePolicy: rp, model: model}
+	if len(keys) > 0 {
+		req.keys = func(pc *policy.Context) error {
+			for _, k := range keys {
+				k(pc)
+			}
+			return nil
+		}
+	}
+	return s.authorize(ctx, req)
+}
+
 // resourceAccount returns the account that owns the resource an ARN names, "" when the ARN
 // names none (then the caller's own account is assumed).
 func (s *Service) resourceAccount(arn string) string {

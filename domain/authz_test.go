@@ -261,3 +261,21 @@ func TestAuthzAuthorizeSetsKeys(t *testing.T) {
 	// An IAM resource of another account.
 	wantDenied(t, "another account's user", svc.Authorize(as(rootOf(testARNs.Account)), "iam:CreateUser", "arn:aws:iam::"+otherAccount+":user/x"))
 }
+
+// TestAuthzResourcePolicySlot: the slot issue 14 fills: with a resource policy, its model decides
+// with the caller's identity policies, across accounts too (here a bucket-policy-like document
+// naming another account's user, ModelS3).
+func TestAuthzResourcePolicySlot(t *testing.T) {
+	svc, _ := newAuthzService(t)
+	rp, err := policy.Parse(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::`+otherAccount+`:user/partner"},
+		"Action":"s3:GetObject","Resource":"arn:aws:s3:::shared/*"}]}`, policy.ParseOptions{Kind: policy.KindResource, Name: "bucket policy"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	partner := as(userOf(t, otherAccount, "partner", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`))
+	wantOK(t, "cross-account with both allowing", svc.AuthorizeWithResourcePolicy(partner, "s3:GetObject", "arn:aws:s3:::shared/x", testARNs.Account, rp, policy.ModelS3))
+	stranger := as(userOf(t, otherAccount, "stranger", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`))
+	wantDenied(t, "cross-account not named", svc.AuthorizeWithResourcePolicy(stranger, "s3:GetObject", "arn:aws:s3:::shared/x", testARNs.Account, rp, policy.ModelS3))
+	noIAM := as(userOf(t, otherAccount, "partner"))
+	wantDenied(t, "cross-account without its own IAM allow", svc.AuthorizeWithResourcePolicy(noIAM, "s3:GetObject", "arn:aws:s3:::shared/x", testARNs.Account, rp, policy.ModelS3))
+}
