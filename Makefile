@@ -65,7 +65,7 @@ fuzz: ## run every fuzz target for FUZZTIME each
 
 .PHONY: bench
 bench: deps build ## run the Go benchmarks and the load tool against a live node
-	$(GO) test -run '^$$' -bench . -benchmem ./wrap/ ./hsm/ ./api/sigv4/ ./api/audit/ ./cluster/ ./domain/policy/
+	$(GO) test -run '^$$' -bench . -benchmem ./wrap/ ./hsm/ ./api/sigv4/ ./api/audit/ ./cluster/ ./domain/policy/ ./domain/
 	$(GO) test -run '^$$' -bench 'Sign|GenerateMac' ./cluster/node/
 	./bin/keyhold-load -duration $(BENCHTIME) -ops Encrypt,Decrypt,GenerateDataKey,Sign,GenerateMac -as root,user
 	./bin/keyhold-load -cluster 3 -concurrency 64,256 -duration $(BENCHTIME)
