@@ -59,7 +59,7 @@ func (s *Service) authorize(ctx context.Context, req authzRequest) error {
 		// No caller and no system mark: a path that forgot its caller. Refuse, and say so in
 		// the log: it is a bug, not a client's mistake.
 		s.log.Error("authorization without a caller refused", "action", req.action, "resource", req.resource)
-		noteDecision(ctx, Decision{Action: req.action, Resource: req.resource, Allowed: false, Reason: "no caller"})
+		noteDecision(ctx, Decision{Action: req.action, Resource: req.resource, Allowed: false, Reason: "no caller", Statement: -1})
 		return errorf(ErrAccessDenied, "User: anonymous is not authorized to perform: %s because the request carries no authenticated caller", req.action)
 	}
 	var d policy.Decision
@@ -317,9 +317,10 @@ func (l *DecisionLog) Decisions() []Decision {
 	return append([]Decision(nil), l.decisions...)
 }
 
-// Last returns the decision that settled the request: the first refusal if there was one,
-// else the last allow; ok is false when no decision was made.
-func (l *DecisionLog) Last() (d Decision, ok bool) {
+// Settled returns the decision that settled the request: the first refusal if there was one,
+// else the first allow (the operation's own action; later ones are what it did on the caller's
+// behalf, such as S3's kms:Decrypt); ok is false when no decision was made.
+func (l *DecisionLog) Settled() (d Decision, ok bool) {
 	if l == nil {
 		return Decision{}, false
 	}
@@ -330,8 +331,8 @@ func (l *DecisionLog) Last() (d Decision, ok bool) {
 			return x, true
 		}
 	}
-	if n := len(l.decisions); n > 0 {
-		return l.decisions[n-1], true
+	if len(l.decisions) > 0 {
+		return l.decisions[0], true
 	}
 	return Decision{}, false
 }

@@ -204,7 +204,7 @@ func TestAuthzDecisionLog(t *testing.T) {
 	ctx, log := WithDecisionLog(as(u))
 	_, _, err := svc.Encrypt(ctx, k.ID.String(), []byte("x"), nil)
 	wantOK(t, "Encrypt", err)
-	d, ok := log.Last()
+	d, ok := log.Settled()
 	if !ok || !d.Allowed || d.Sid != "UseKey" || d.Statement != 1 || d.Policy != "app1-policy-a" || d.Account != testARNs.Account ||
 		d.Principal != u.Principal.ARN || d.Action != "kms:Encrypt" || d.Resource != testARNs.Key(k.ID) {
 		t.Errorf("allow: %+v", d)
@@ -212,13 +212,13 @@ func TestAuthzDecisionLog(t *testing.T) {
 	ctx, log = WithDecisionLog(as(u))
 	_, err = svc.ScheduleKeyDeletion(ctx, k.ID.String(), 7)
 	wantDenied(t, "ScheduleKeyDeletion", err)
-	if d, _ := log.Last(); d.Allowed || d.Sid != "NoDelete" || d.Reason != "explicit deny" {
+	if d, _ := log.Settled(); d.Allowed || d.Sid != "NoDelete" || d.Reason != "explicit deny" {
 		t.Errorf("deny: %+v", d)
 	}
 	ctx, log = WithDecisionLog(as(rootOf(testARNs.Account)))
 	_, _, err = svc.ListKeys(ctx, 0, "")
 	wantOK(t, "root ListKeys", err)
-	if d, _ := log.Last(); !d.Allowed || d.Reason != "allowed: root of the account" || d.Statement != -1 || d.Resource != "*" {
+	if d, _ := log.Settled(); !d.Allowed || d.Reason != "allowed: root of the account" || d.Statement != -1 || d.Resource != "*" {
 		t.Errorf("root: %+v", d)
 	}
 }

@@ -9,9 +9,9 @@ import (
 
 // Decided fills r's authorization fields from the decisions made for its request (the
 // DecisionLog the protocol handler attached with domain.WithDecisionLog): the caller's account
-// and the decision that settled the request, the first refusal or else the last allow.
+// and the decision that settled the request, the first refusal or else the first allow.
 func Decided(r *audit.Record, l *domain.DecisionLog) {
-	d, ok := l.Last()
+	d, ok := l.Settled()
 	if !ok {
 		return
 	}

@@ -337,6 +337,24 @@ func TestAttackGetObjectWithoutKMSDecrypt(t *testing.T) {
 	// A copy needs s3:GetObject on its source.
 	_, err = writer.s3.CopyObject(ctx(), &s3.CopyObjectInput{Bucket: aws.String("docs"), Key: aws.String("copy.txt"), CopySource: aws.String("docs/plain.txt")})
 	wantAccessDenied(t, "CopyObject without s3:GetObject on the source", err)
+
+	// The trail: the refused GET names the missing kms:Decrypt allow, the allowed one the
+	// s3:GetObject statement that allowed it.
+	var deny, allow bool
+	for _, l := range readAuthzAudit(t, tn.n.cfg.auditDir()) {
+		if l.Op != "GetObject" || l.Principal != reader.arn {
+			continue
+		}
+		switch {
+		case l.Outcome == "AccessDenied":
+			deny = deny || l.Decision == "Deny" && l.DecisionReason == "no allow" && l.Account == acct
+		case l.Outcome == "OK":
+			allow = allow || l.Decision == "Allow" && l.DecidingStatement == "#0" && l.DecidingPolicy == "reader-inline-0"
+		}
+	}
+	if !deny || !allow {
+		t.Errorf("audit trail: GetObject deny recorded %v, allow recorded %v", deny, allow)
+	}
 }
 
 // TestAttackS3ConditionKeys: s3:prefix confines a lister to its home folder; a Deny on
