@@ -40,7 +40,9 @@ func TestIAMAWSCLI(t *testing.T) {
 	if !strings.Contains(out, `"Arn": "arn:aws:iam::`+acct+`:user/app1"`) {
 		t.Fatalf("create-user: %s", out)
 	}
-	var ak struct{ AccessKey struct{ AccessKeyId, SecretAccessKey, Status string } }
+	var ak struct {
+		AccessKey struct{ AccessKeyId, SecretAccessKey, Status string }
+	}
 	if err := json.Unmarshal([]byte(root("iam", "create-access-key", "--user-name", "app1")), &ak); err != nil {
 		t.Fatal(err)
 	}
