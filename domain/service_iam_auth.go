@@ -15,10 +15,12 @@ import (
 // changes with every applied identity command) rather than per request keeps authorization
 // free of that work. It also remembers when each access key was last used on this node.
 type identityCache struct {
-	mu    sync.Mutex
+	mu    sync.RWMutex // guards gen and users: read on every request, written once per change
 	gen   uint64
 	users map[string]*Caller
-	used  map[string]KeyUse
+	// usedMu guards used, apart from mu so that noting a use never waits for a derivation.
+	usedMu sync.Mutex
+	used   map[string]KeyUse
 }
 
 // KeyUse is the last use of an access key seen by this node: when, which service, which
@@ -34,8 +36,8 @@ type KeyUse struct {
 const maxKeyUses = 100000
 
 func (c *identityCache) noteUse(accessKeyID, service, region string, at time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.usedMu.Lock()
+	defer c.usedMu.Unlock()
 	if c.used == nil {
 		c.used = make(map[string]KeyUse)
 	}
@@ -48,8 +50,8 @@ func (c *identityCache) noteUse(accessKeyID, service, region string, at time.Tim
 }
 
 func (c *identityCache) lastUse(accessKeyID string) KeyUse {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.usedMu.Lock()
+	defer c.usedMu.Unlock()
 	return c.used[accessKeyID]
 }
 
@@ -57,16 +59,18 @@ func (c *identityCache) lastUse(accessKeyID string) KeyUse {
 // its key is refused). The template is shared and immutable; Authenticate copies it.
 func (s *Service) userCaller(account, user string) *Caller {
 	var c *Caller
+	key := account + "/" + strings.ToLower(user)
 	s.st.View(func(v *View) {
 		st := v.IAM()
-		key := account + "/" + strings.ToLower(user)
-		s.idents.mu.Lock()
-		defer s.idents.mu.Unlock()
-		if s.idents.users == nil || s.idents.gen != st.Generation() {
-			s.idents.users, s.idents.gen = make(map[string]*Caller), st.Generation()
+		gen := st.Generation()
+		// Fast path: derived already for this generation (a shared lock: requests do not
+		// serialise here).
+		s.idents.mu.RLock()
+		if s.idents.gen == gen && s.idents.users != nil {
+			c = s.idents.users[key]
 		}
-		if e, ok := s.idents.users[key]; ok {
-			c = e
+		s.idents.mu.RUnlock()
+		if c != nil {
 			return
 		}
 		u := st.User(account, user)
@@ -74,6 +78,13 @@ func (s *Service) userCaller(account, user string) *Caller {
 			return
 		}
 		c = newUserCaller(st, u)
+		s.idents.mu.Lock()
+		defer s.idents.mu.Unlock()
+		// The state's read lock is held, so no command applied since gen was read: the
+		// derivation belongs to gen.
+		if s.idents.users == nil || s.idents.gen != gen {
+			s.idents.users, s.idents.gen = make(map[string]*Caller), gen
+		}
 		s.idents.users[key] = c
 	})
 	return c

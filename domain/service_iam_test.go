@@ -51,9 +51,15 @@ func populatedIAM(t testing.TB) (*Service, *localProposer) {
 	for _, acct := range []string{testARNs.Account, otherAccount} {
 		ctx := rootOf(acct)
 		steps := []func() error{
-			func() error { _, err := svc.IAMCreateUser(ctx, iam.CreateUserInput{Name: "app1", Tags: []iam.Tag{{Key: "team", Value: "cats"}}}); return err },
+			func() error {
+				_, err := svc.IAMCreateUser(ctx, iam.CreateUserInput{Name: "app1", Tags: []iam.Tag{{Key: "team", Value: "cats"}}})
+				return err
+			},
 			func() error { _, err := svc.IAMCreateGroup(ctx, iam.CreateGroupInput{Name: "devs"}); return err },
-			func() error { _, err := svc.IAMCreatePolicy(ctx, iam.CreatePolicyInput{Name: "mp", Document: doc}); return err },
+			func() error {
+				_, err := svc.IAMCreatePolicy(ctx, iam.CreatePolicyInput{Name: "mp", Document: doc})
+				return err
+			},
 			func() error {
 				return svc.IAMChange(ctx, iam.PutUserPolicyInput{User: "app1", Name: "inline", Document: doc})
 			},
