@@ -96,7 +96,9 @@ func (h *handlers) getUser(ctx context.Context, c *query.Call) (any, error) {
 		if name == "" { // the account's root: its id, its ARN, when the account was created
 			x := xUser{UserId: who.Principal.Account, Arn: who.Principal.ARN}
 			err := h.svc.IAMRead(ctx, func(acct string, st *model.Store) error {
-				if a := st.Account(acct); a != nil {
+				// The first account records no creation time: then the date is left out
+				// rather than invented.
+				if a := st.Account(acct); a != nil && !a.CreatedAt.IsZero() {
 					x.CreateDate = date(a.CreatedAt)
 				}
 				return nil

@@ -25,7 +25,7 @@ type xUser struct {
 	UserName   string `xml:",omitempty"`
 	UserId     string
 	Arn        string
-	CreateDate string
+	CreateDate string         `xml:",omitempty"`
 	Tags       *members[xTag] `xml:",omitempty"`
 }
 
