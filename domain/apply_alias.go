@@ -92,7 +92,7 @@ func (s *State) accountKey(account string, id wrap.KeyID) (*Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.keyAccount(k) != account {
+	if s.cmkAccount(k) != account {
 		return nil, errorf(ErrNotFound, "Key '%s' does not exist", s.arn.In(account).Key(id))
 	}
 	return k, nil

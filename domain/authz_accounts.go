@@ -27,12 +27,12 @@ func (s *State) account(acct string) string {
 	return acct
 }
 
-func (s *State) keyAccount(k *Key) string       { return s.account(k.Account) }
+func (s *State) cmkAccount(k *Key) string       { return s.account(k.Account) }
 func (s *State) bucketAccount(b *Bucket) string { return s.account(b.Account) }
 func (s *State) aliasKey(a *Alias) aliasID      { return aliasID{s.account(a.Account), a.Name} }
 
 // KeyAccount returns the account that owns k.
-func (v *View) KeyAccount(k *Key) string { return v.s.keyAccount(k) }
+func (v *View) KeyAccount(k *Key) string { return v.s.cmkAccount(k) }
 
 // BucketAccount returns the account that owns b.
 func (v *View) BucketAccount(b *Bucket) string { return v.s.bucketAccount(b) }

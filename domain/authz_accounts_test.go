@@ -14,8 +14,8 @@ import (
 // (not found), a key ARN of another account is AccessDenied, listings show the caller's own.
 func TestAuthzAccountsDoNotSeeEachOther(t *testing.T) {
 	svc, k := newAuthzService(t)
-	a := as(rootOf(testARNs.Account))
-	b := as(rootOf(otherAccount))
+	a := as(authzRoot(testARNs.Account))
+	b := as(authzRoot(tenantB))
 	blob, _, err := svc.Encrypt(a, k.ID.String(), []byte("a's secret"), nil)
 	wantOK(t, "Encrypt", err)
 
@@ -43,7 +43,7 @@ func TestAuthzAccountsDoNotSeeEachOther(t *testing.T) {
 	// B's own key, and an alias of the same name as A's: alias names are per account.
 	kb, err := svc.CreateKey(b, CreateKeyInput{})
 	wantOK(t, "B CreateKey", err)
-	if kb.Account != otherAccount || svc.KeyARN(kb.ID) != "arn:aws:kms:us-east-1:"+otherAccount+":key/"+kb.ID.String() {
+	if kb.Account != tenantB || svc.KeyARN(kb.ID) != "arn:aws:kms:us-east-1:"+tenantB+":key/"+kb.ID.String() {
 		t.Errorf("B's key: account %q arn %s", kb.Account, svc.KeyARN(kb.ID))
 	}
 	wantOK(t, "B CreateAlias alias/app", svc.CreateAlias(b, "alias/app", kb.ID.String()))
@@ -91,7 +91,7 @@ func TestAuthzAccountsDoNotSeeEachOther(t *testing.T) {
 		t.Errorf("A CreateBucket of its own: %v", err)
 	}
 	wantOK(t, "B CreateBucket", svc.CreateBucket(b, "b-bucket", "root"))
-	if l := svc.ListBuckets(b); len(l) != 1 || l[0].Name != "b-bucket" || l[0].Account != otherAccount {
+	if l := svc.ListBuckets(b); len(l) != 1 || l[0].Name != "b-bucket" || l[0].Account != tenantB {
 		t.Errorf("B ListBuckets: %+v", l)
 	}
 	if l := svc.ListBuckets(a); len(l) != 1 || l[0].Name != "shared-name" {
@@ -105,8 +105,8 @@ func TestAuthzAccountsDoNotSeeEachOther(t *testing.T) {
 // account: a second account gets its own the first time it needs one.
 func TestAuthzManagedKeysPerAccount(t *testing.T) {
 	svc, _ := newAuthzService(t)
-	a := AsSystem(as(rootOf(testARNs.Account)))
-	b := AsSystem(as(rootOf(otherAccount)))
+	a := AsSystem(as(authzRoot(testARNs.Account)))
+	b := AsSystem(as(authzRoot(tenantB)))
 	ka, err := svc.ManagedKey(a, "alias/aws/s3", "Default key that protects my S3 objects")
 	wantOK(t, "A ManagedKey", err)
 	kb, err := svc.ManagedKey(b, "alias/aws/s3", "Default key that protects my S3 objects")
@@ -119,11 +119,11 @@ func TestAuthzManagedKeysPerAccount(t *testing.T) {
 	if again != kb {
 		t.Errorf("B's managed key changed: %s then %s", kb, again)
 	}
-	if svc.KeyARN(kb) != "arn:aws:kms:us-east-1:"+otherAccount+":key/"+kb.String() {
+	if svc.KeyARN(kb) != "arn:aws:kms:us-east-1:"+tenantB+":key/"+kb.String() {
 		t.Errorf("B's managed key ARN: %s", svc.KeyARN(kb))
 	}
 	// Neither account can manage its managed key.
-	wantDenied(t, "B DisableKey of its managed key", svc.DisableKey(as(rootOf(otherAccount)), kb.String()))
+	wantDenied(t, "B DisableKey of its managed key", svc.DisableKey(as(authzRoot(tenantB)), kb.String()))
 }
 
 // TestAuthzStateWithoutAccountsRestores: a state written before accounts existed (keys,
@@ -158,8 +158,8 @@ func TestAuthzStateWithoutAccountsRestores(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc2 := NewService(st, &localProposer{st: st}, svc.ring, Config{ARNs: testARNs})
-	a := as(rootOf(testARNs.Account))
-	b := as(rootOf(otherAccount))
+	a := as(authzRoot(testARNs.Account))
+	b := as(authzRoot(tenantB))
 	got, err := svc2.DescribeKey(a, "alias/old")
 	wantOK(t, "first account's alias/old", err)
 	if got.ID != k.ID || svc2.KeyARN(k.ID) != testARNs.Key(k.ID) {

@@ -11,7 +11,7 @@ import (
 // request matching the last.
 func BenchmarkAuthorize(b *testing.B) {
 	svc, _, _ := newTestService(b)
-	root := rootOf(testARNs.Account)
+	root := authzRoot(testARNs.Account)
 	k, err := svc.CreateKey(as(root), CreateKeyInput{})
 	if err != nil {
 		b.Fatal(err)
@@ -36,7 +36,7 @@ func BenchmarkAuthorize(b *testing.B) {
 		doc += st
 	}
 	doc += `]}`
-	user := userOf(b, testARNs.Account, "app1", doc)
+	user := authzUser(b, testARNs.Account, "app1", doc)
 	ec := map[string]string{"team": "cats", "app": "web"}
 	for _, bc := range []struct {
 		name string

@@ -11,7 +11,7 @@ import (
 // that meets it and one that does not.
 func TestAuthzConditionKeys(t *testing.T) {
 	svc, _, _ := newTestService(t)
-	root := as(rootOf(testARNs.Account))
+	root := as(authzRoot(testARNs.Account))
 	sym, err := svc.CreateKey(root, CreateKeyInput{})
 	wantOK(t, "CreateKey", err)
 	wantOK(t, "CreateAlias", svc.CreateAlias(root, "alias/app", sym.ID.String()))
@@ -31,7 +31,7 @@ func TestAuthzConditionKeys(t *testing.T) {
 	cases := []struct {
 		name      string
 		policy    string
-		caller    func(*Caller) // adjusts the caller of both requests; nil leaves it as userOf makes it
+		caller    func(*Caller) // adjusts the caller of both requests; nil leaves it as authzUser makes it
 		good, bad call
 		badCaller func(*Caller) // when set, the bad request is the good one from this caller
 	}{
@@ -47,7 +47,7 @@ func TestAuthzConditionKeys(t *testing.T) {
 			bad:  func(ctx context.Context) error { _, err := svc.DescribeKey(ctx, symID); return err }},
 		{name: "kms:KeyOrigin", policy: allow("kms:Encrypt", `{"StringEquals":{"kms:KeyOrigin":"AWS_KMS"}}`),
 			good: encrypt(symID, nil), bad: encrypt(symID, nil), badCaller: func(c *Caller) {
-				c.Identity = userOf(t, testARNs.Account, "x", allow("kms:Encrypt", `{"StringEquals":{"kms:KeyOrigin":"EXTERNAL"}}`)).Identity
+				c.Identity = authzUser(t, testARNs.Account, "x", allow("kms:Encrypt", `{"StringEquals":{"kms:KeyOrigin":"EXTERNAL"}}`)).Identity
 			}},
 		{name: "kms:CreateKey KeySpec", policy: allow("kms:CreateKey", `{"StringEquals":{"kms:KeySpec":"SYMMETRIC_DEFAULT","kms:KeyUsage":"ENCRYPT_DECRYPT"}}`),
 			good: func(ctx context.Context) error { _, err := svc.CreateKey(ctx, CreateKeyInput{}); return err },
@@ -57,7 +57,7 @@ func TestAuthzConditionKeys(t *testing.T) {
 			}},
 		{name: "kms:EncryptionAlgorithm", policy: allow("kms:Encrypt", `{"StringEquals":{"kms:EncryptionAlgorithm":"SYMMETRIC_DEFAULT"}}`),
 			good: encrypt(symID, nil), bad: encrypt(symID, nil), badCaller: func(c *Caller) {
-				c.Identity = userOf(t, testARNs.Account, "x", allow("kms:Encrypt", `{"StringEquals":{"kms:EncryptionAlgorithm":"RSAES_OAEP_SHA_256"}}`)).Identity
+				c.Identity = authzUser(t, testARNs.Account, "x", allow("kms:Encrypt", `{"StringEquals":{"kms:EncryptionAlgorithm":"RSAES_OAEP_SHA_256"}}`)).Identity
 			}},
 		{name: "kms:SigningAlgorithm and kms:MessageType", policy: allow("kms:Sign", `{"StringEquals":{"kms:SigningAlgorithm":"ECDSA_SHA_256","kms:MessageType":"RAW"}}`),
 			good: func(ctx context.Context) error {
@@ -79,7 +79,7 @@ func TestAuthzConditionKeys(t *testing.T) {
 				return err
 			},
 			badCaller: func(c *Caller) {
-				c.Identity = userOf(t, testARNs.Account, "x", allow("kms:GenerateMac", `{"StringEquals":{"kms:MacAlgorithm":"HMAC_SHA_512"}}`)).Identity
+				c.Identity = authzUser(t, testARNs.Account, "x", allow("kms:GenerateMac", `{"StringEquals":{"kms:MacAlgorithm":"HMAC_SHA_512"}}`)).Identity
 			}},
 		{name: "kms:DataKeyPairSpec", policy: allow("kms:GenerateDataKeyPair", `{"StringEquals":{"kms:DataKeyPairSpec":"ECC_NIST_P256"}}`),
 			good: func(ctx context.Context) error {
@@ -97,7 +97,7 @@ func TestAuthzConditionKeys(t *testing.T) {
 			good: encrypt(symID, nil), bad: encrypt(eccID, nil)},
 		{name: "kms:CallerAccount", policy: allow("kms:Encrypt", `{"StringEquals":{"kms:CallerAccount":"111122223333"}}`),
 			good: encrypt(symID, nil), bad: encrypt(symID, nil), badCaller: func(c *Caller) {
-				c.Identity = userOf(t, testARNs.Account, "x", allow("kms:Encrypt", `{"StringEquals":{"kms:CallerAccount":"999999999999"}}`)).Identity
+				c.Identity = authzUser(t, testARNs.Account, "x", allow("kms:Encrypt", `{"StringEquals":{"kms:CallerAccount":"999999999999"}}`)).Identity
 			}},
 		{name: "kms:ViaService", policy: allow("kms:GenerateDataKey", `{"StringEquals":{"kms:ViaService":"s3.us-east-1.amazonaws.com"}}`),
 			caller: func(c *Caller) { c.ViaService = "s3.us-east-1.amazonaws.com" },
@@ -130,7 +130,7 @@ func TestAuthzConditionKeys(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			good := userOf(t, testARNs.Account, "app1", tc.policy)
+			good := authzUser(t, testARNs.Account, "app1", tc.policy)
 			if tc.caller != nil {
 				tc.caller(good)
 			}
@@ -152,7 +152,7 @@ func TestAuthzConditionKeys(t *testing.T) {
 // aws:RequestTag/*, so a policy can confine the tags a caller may set.
 func TestAuthzTagConditionKeys(t *testing.T) {
 	svc, k := newAuthzService(t)
-	u := as(userOf(t, testARNs.Account, "tagger", `{"Version":"2012-10-17","Statement":[
+	u := as(authzUser(t, testARNs.Account, "tagger", `{"Version":"2012-10-17","Statement":[
 		{"Effect":"Allow","Action":["kms:TagResource","kms:UntagResource","kms:CreateKey"],"Resource":"*","Condition":{"ForAllValues:StringLike":{"aws:TagKeys":["app-*"]}}},
 		{"Effect":"Deny","Action":"kms:TagResource","Resource":"*","Condition":{"StringEquals":{"aws:RequestTag/app-tier":"prod"}}}]}`))
 	wantOK(t, "app-* tag", svc.TagResource(u, k.ID.String(), []Tag{{"app-name", "x"}}))

@@ -11,10 +11,10 @@ import (
 // Callers for the authorization tests: what Authenticate and pipeline.WithCaller build for a
 // request, made directly so that each condition key can be set.
 
-const otherAccount = "444455556666"
+const tenantB = "444455556666"
 
-// rootOf is the root user of account, calling over TLS from 192.0.2.10.
-func rootOf(account string) *Caller {
+// authzRoot is the root user of account, calling over TLS from 192.0.2.10.
+func authzRoot(account string) *Caller {
 	return &Caller{
 		Principal:       policy.Principal{Type: policy.PrincipalRoot, ARN: "arn:aws:iam::" + account + ":root", Account: account, UserID: account},
 		AccessKeyID:     "KHAKROOT" + account,
@@ -25,11 +25,11 @@ func rootOf(account string) *Caller {
 	}
 }
 
-// userOf is IAM user name of account with identity policies docs (compiled as the IAM
+// authzUser is IAM user name of account with identity policies docs (compiled as the IAM
 // service will compile them), calling over TLS from 192.0.2.10.
-func userOf(t testing.TB, account, name string, docs ...string) *Caller {
+func authzUser(t testing.TB, account, name string, docs ...string) *Caller {
 	t.Helper()
-	c := rootOf(account)
+	c := authzRoot(account)
 	c.Principal = policy.Principal{Type: policy.PrincipalUser, ARN: "arn:aws:iam::" + account + ":user/" + name,
 		Account: account, UserID: "AIDA" + name}
 	c.AccessKeyID = "AKIA" + name

@@ -13,7 +13,7 @@ import (
 func newAuthzService(t *testing.T) (*Service, *Key) {
 	t.Helper()
 	svc, _, _ := newTestService(t)
-	root := as(rootOf(testARNs.Account))
+	root := as(authzRoot(testARNs.Account))
 	k, err := svc.CreateKey(root, CreateKeyInput{Description: "app"})
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +61,7 @@ func TestAuthzNoCallerIsRefused(t *testing.T) {
 // TestAuthzRootOwnAccount: an account's root is allowed everything in its own account.
 func TestAuthzRootOwnAccount(t *testing.T) {
 	svc, k := newAuthzService(t)
-	root := as(rootOf(testARNs.Account))
+	root := as(authzRoot(testARNs.Account))
 	blob, _, err := svc.Encrypt(root, "alias/app", []byte("x"), map[string]string{"a": "b"})
 	wantOK(t, "Encrypt", err)
 	_, _, err = svc.Decrypt(root, "", blob, map[string]string{"a": "b"})
@@ -77,7 +77,7 @@ func TestAuthzRootOwnAccount(t *testing.T) {
 func TestAuthzIssueExample(t *testing.T) {
 	svc, k := newAuthzService(t)
 	arn := testARNs.Key(k.ID)
-	app1 := as(userOf(t, testARNs.Account, "app1", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kms:Encrypt","kms:Decrypt"],
+	app1 := as(authzUser(t, testARNs.Account, "app1", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kms:Encrypt","kms:Decrypt"],
 		"Resource":"`+arn+`","Condition":{"StringEquals":{"kms:EncryptionContext:team":"cats"}}}]}`))
 	cats := map[string]string{"team": "cats"}
 	blob, _, err := svc.Encrypt(app1, arn, []byte("secret"), cats)
@@ -96,7 +96,7 @@ func TestAuthzIssueExample(t *testing.T) {
 		t.Errorf("message:\n got %s\nwant %s", err, want)
 	}
 	// A user with no policy at all gets the same for Decrypt.
-	nobody := as(userOf(t, testARNs.Account, "nobody"))
+	nobody := as(authzUser(t, testARNs.Account, "nobody"))
 	_, _, err = svc.Decrypt(nobody, "", blob, cats)
 	wantDenied(t, "Decrypt without policy", err)
 }
@@ -105,7 +105,7 @@ func TestAuthzIssueExample(t *testing.T) {
 func TestAuthzExplicitDeny(t *testing.T) {
 	svc, k := newAuthzService(t)
 	arn := testARNs.Key(k.ID)
-	u := as(userOf(t, testARNs.Account, "ops",
+	u := as(authzUser(t, testARNs.Account, "ops",
 		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]}`,
 		`{"Version":"2012-10-17","Statement":[{"Sid":"NoDecrypt","Effect":"Deny","Action":"kms:Decrypt","Resource":"*"}]}`))
 	blob, _, err := svc.Encrypt(u, arn, []byte("x"), nil)
@@ -123,11 +123,11 @@ func TestAuthzExplicitDeny(t *testing.T) {
 func TestAuthzRoleSeparation(t *testing.T) {
 	svc, k := newAuthzService(t)
 	arn := testARNs.Key(k.ID)
-	admin := as(userOf(t, testARNs.Account, "keyadmin", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":[
+	admin := as(authzUser(t, testARNs.Account, "keyadmin", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":[
 		"kms:Create*","kms:Describe*","kms:Enable*","kms:List*","kms:Put*","kms:Update*","kms:Revoke*","kms:Disable*",
 		"kms:Get*","kms:Delete*","kms:TagResource","kms:UntagResource","kms:ScheduleKeyDeletion","kms:CancelKeyDeletion","kms:RotateKeyOnDemand"],
 		"Resource":"*"}]}`))
-	user := as(userOf(t, testARNs.Account, "keyuser", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":[
+	user := as(authzUser(t, testARNs.Account, "keyuser", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":[
 		"kms:Encrypt","kms:Decrypt","kms:ReEncrypt*","kms:GenerateDataKey*","kms:DescribeKey"],"Resource":"*"}]}`))
 
 	blob, _, err := svc.Encrypt(user, arn, []byte("x"), nil)
@@ -161,21 +161,21 @@ func TestAuthzRoleSeparation(t *testing.T) {
 // kms:ReEncryptTo on the destination, each on its own key.
 func TestAuthzReEncryptActions(t *testing.T) {
 	svc, src := newAuthzService(t)
-	dst, err := svc.CreateKey(as(rootOf(testARNs.Account)), CreateKeyInput{})
+	dst, err := svc.CreateKey(as(authzRoot(testARNs.Account)), CreateKeyInput{})
 	wantOK(t, "CreateKey", err)
-	blob, _, err := svc.Encrypt(as(rootOf(testARNs.Account)), src.ID.String(), []byte("x"), nil)
+	blob, _, err := svc.Encrypt(as(authzRoot(testARNs.Account)), src.ID.String(), []byte("x"), nil)
 	wantOK(t, "Encrypt", err)
-	both := as(userOf(t, testARNs.Account, "both", `{"Version":"2012-10-17","Statement":[
+	both := as(authzUser(t, testARNs.Account, "both", `{"Version":"2012-10-17","Statement":[
 		{"Effect":"Allow","Action":"kms:ReEncryptFrom","Resource":"`+testARNs.Key(src.ID)+`"},
 		{"Effect":"Allow","Action":"kms:ReEncryptTo","Resource":"`+testARNs.Key(dst.ID)+`"}]}`))
 	_, err = svc.ReEncrypt(both, "", blob, nil, dst.ID.String(), nil)
 	wantOK(t, "ReEncrypt", err)
-	swapped := as(userOf(t, testARNs.Account, "swapped", `{"Version":"2012-10-17","Statement":[
+	swapped := as(authzUser(t, testARNs.Account, "swapped", `{"Version":"2012-10-17","Statement":[
 		{"Effect":"Allow","Action":"kms:ReEncryptTo","Resource":"`+testARNs.Key(src.ID)+`"},
 		{"Effect":"Allow","Action":"kms:ReEncryptFrom","Resource":"`+testARNs.Key(dst.ID)+`"}]}`))
 	_, err = svc.ReEncrypt(swapped, "", blob, nil, dst.ID.String(), nil)
 	wantDenied(t, "ReEncrypt with the actions swapped", err)
-	decryptOnly := as(userOf(t, testARNs.Account, "dec", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kms:Decrypt","kms:Encrypt"],"Resource":"*"}]}`))
+	decryptOnly := as(authzUser(t, testARNs.Account, "dec", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kms:Decrypt","kms:Encrypt"],"Resource":"*"}]}`))
 	_, err = svc.ReEncrypt(decryptOnly, "", blob, nil, dst.ID.String(), nil)
 	wantDenied(t, "ReEncrypt with Decrypt and Encrypt only", err)
 }
@@ -184,11 +184,11 @@ func TestAuthzReEncryptActions(t *testing.T) {
 // key, as AWS documents.
 func TestAuthzAliasNeedsAliasAndKey(t *testing.T) {
 	svc, k := newAuthzService(t)
-	aliasOnly := as(userOf(t, testARNs.Account, "a", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:CreateAlias","Resource":"arn:aws:kms:us-east-1:111122223333:alias/*"}]}`))
+	aliasOnly := as(authzUser(t, testARNs.Account, "a", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:CreateAlias","Resource":"arn:aws:kms:us-east-1:111122223333:alias/*"}]}`))
 	wantDenied(t, "alias permission only", svc.CreateAlias(aliasOnly, "alias/x", k.ID.String()))
-	keyOnly := as(userOf(t, testARNs.Account, "k", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:CreateAlias","Resource":"arn:aws:kms:us-east-1:111122223333:key/*"}]}`))
+	keyOnly := as(authzUser(t, testARNs.Account, "k", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:CreateAlias","Resource":"arn:aws:kms:us-east-1:111122223333:key/*"}]}`))
 	wantDenied(t, "key permission only", svc.CreateAlias(keyOnly, "alias/x", k.ID.String()))
-	both := as(userOf(t, testARNs.Account, "b", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:CreateAlias","Resource":["arn:aws:kms:us-east-1:111122223333:key/*","arn:aws:kms:us-east-1:111122223333:alias/x"]}]}`))
+	both := as(authzUser(t, testARNs.Account, "b", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:CreateAlias","Resource":["arn:aws:kms:us-east-1:111122223333:key/*","arn:aws:kms:us-east-1:111122223333:alias/x"]}]}`))
 	wantOK(t, "both", svc.CreateAlias(both, "alias/x", k.ID.String()))
 	wantDenied(t, "another alias name", svc.CreateAlias(both, "alias/y", k.ID.String()))
 }
@@ -197,7 +197,7 @@ func TestAuthzAliasNeedsAliasAndKey(t *testing.T) {
 // request's DecisionLog (the audit record's source).
 func TestAuthzDecisionLog(t *testing.T) {
 	svc, k := newAuthzService(t)
-	u := userOf(t, testARNs.Account, "app1", `{"Version":"2012-10-17","Statement":[
+	u := authzUser(t, testARNs.Account, "app1", `{"Version":"2012-10-17","Statement":[
 		{"Sid":"Other","Effect":"Allow","Action":"kms:DescribeKey","Resource":"*"},
 		{"Sid":"UseKey","Effect":"Allow","Action":"kms:Encrypt","Resource":"*"},
 		{"Sid":"NoDelete","Effect":"Deny","Action":"kms:ScheduleKeyDeletion","Resource":"*"}]}`)
@@ -215,7 +215,7 @@ func TestAuthzDecisionLog(t *testing.T) {
 	if d, _ := log.Settled(); d.Allowed || d.Sid != "NoDelete" || d.Reason != "explicit deny" {
 		t.Errorf("deny: %+v", d)
 	}
-	ctx, log = WithDecisionLog(as(rootOf(testARNs.Account)))
+	ctx, log = WithDecisionLog(as(authzRoot(testARNs.Account)))
 	_, _, err = svc.ListKeys(ctx, 0, "")
 	wantOK(t, "root ListKeys", err)
 	if d, _ := log.Settled(); !d.Allowed || d.Reason != "allowed: root of the account" || d.Statement != -1 || d.Resource != "*" {
@@ -228,7 +228,7 @@ func TestAuthzDecisionLog(t *testing.T) {
 // "Tenant" (policy.ErrAmbiguousContext).
 func TestAuthzAmbiguousContextRefused(t *testing.T) {
 	svc, k := newAuthzService(t)
-	u := as(userOf(t, testARNs.Account, "u", `{"Version":"2012-10-17","Statement":[
+	u := as(authzUser(t, testARNs.Account, "u", `{"Version":"2012-10-17","Statement":[
 		{"Effect":"Allow","Action":"kms:Encrypt","Resource":"*"},
 		{"Effect":"Deny","Action":"kms:Encrypt","Resource":"*","Condition":{"StringNotEquals":{"kms:EncryptionContext:tenant":"acme"}}}]}`))
 	_, _, err := svc.Encrypt(u, k.ID.String(), []byte("x"), map[string]string{"tenant": "acme"})
@@ -243,7 +243,7 @@ func TestAuthzAmbiguousContextRefused(t *testing.T) {
 // condition keys and refuses another account's resources.
 func TestAuthzAuthorizeSetsKeys(t *testing.T) {
 	svc, _ := newAuthzService(t)
-	u := as(userOf(t, testARNs.Account, "lister", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::b",
+	u := as(authzUser(t, testARNs.Account, "lister", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::b",
 		"Condition":{"StringLike":{"s3:prefix":"home/${aws:username}/*"}}}]}`))
 	prefix := func(p string) func(*policy.Context) {
 		return func(pc *policy.Context) { pc.Set(policy.KeyS3Prefix, p) }
@@ -252,14 +252,14 @@ func TestAuthzAuthorizeSetsKeys(t *testing.T) {
 	wantDenied(t, "other prefix", svc.Authorize(u, "s3:ListBucket", "arn:aws:s3:::b", prefix("home/other/x")))
 	wantDenied(t, "no prefix", svc.Authorize(u, "s3:ListBucket", "arn:aws:s3:::b"))
 	// Another account's bucket: even its own root is refused there, with AWS's words.
-	wantOK(t, "CreateBucket", svc.CreateBucket(as(rootOf(otherAccount)), "theirs", "root"))
-	err := svc.Authorize(as(rootOf(testARNs.Account)), "s3:GetObject", "arn:aws:s3:::theirs/k")
+	wantOK(t, "CreateBucket", svc.CreateBucket(as(authzRoot(tenantB)), "theirs", "root"))
+	err := svc.Authorize(as(authzRoot(testARNs.Account)), "s3:GetObject", "arn:aws:s3:::theirs/k")
 	wantDenied(t, "another account's bucket", err)
 	if !strings.Contains(err.Error(), "because no resource-based policy allows the s3:GetObject action") {
 		t.Errorf("message: %v", err)
 	}
 	// An IAM resource of another account.
-	wantDenied(t, "another account's user", svc.Authorize(as(rootOf(testARNs.Account)), "iam:CreateUser", "arn:aws:iam::"+otherAccount+":user/x"))
+	wantDenied(t, "another account's user", svc.Authorize(as(authzRoot(testARNs.Account)), "iam:CreateUser", "arn:aws:iam::"+tenantB+":user/x"))
 }
 
 // TestAuthzResourcePolicySlot: the slot issue 14 fills: with a resource policy, its model decides
@@ -267,15 +267,15 @@ func TestAuthzAuthorizeSetsKeys(t *testing.T) {
 // naming another account's user, ModelS3).
 func TestAuthzResourcePolicySlot(t *testing.T) {
 	svc, _ := newAuthzService(t)
-	rp, err := policy.Parse(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::`+otherAccount+`:user/partner"},
+	rp, err := policy.Parse(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::`+tenantB+`:user/partner"},
 		"Action":"s3:GetObject","Resource":"arn:aws:s3:::shared/*"}]}`, policy.ParseOptions{Kind: policy.KindResource, Name: "bucket policy"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	partner := as(userOf(t, otherAccount, "partner", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`))
+	partner := as(authzUser(t, tenantB, "partner", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`))
 	wantOK(t, "cross-account with both allowing", svc.AuthorizeWithResourcePolicy(partner, "s3:GetObject", "arn:aws:s3:::shared/x", testARNs.Account, rp, policy.ModelS3))
-	stranger := as(userOf(t, otherAccount, "stranger", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`))
+	stranger := as(authzUser(t, tenantB, "stranger", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`))
 	wantDenied(t, "cross-account not named", svc.AuthorizeWithResourcePolicy(stranger, "s3:GetObject", "arn:aws:s3:::shared/x", testARNs.Account, rp, policy.ModelS3))
-	noIAM := as(userOf(t, otherAccount, "partner"))
+	noIAM := as(authzUser(t, tenantB, "partner"))
 	wantDenied(t, "cross-account without its own IAM allow", svc.AuthorizeWithResourcePolicy(noIAM, "s3:GetObject", "arn:aws:s3:::shared/x", testARNs.Account, rp, policy.ModelS3))
 }

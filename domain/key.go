@@ -80,7 +80,7 @@ type Key struct {
 	// enforces it; keys that versions without it made are marked by MarkManagedKeys.
 	AWSManaged bool `json:",omitempty"`
 	// Account owns the key. Keys written before accounts existed have none: they belong to the
-	// domain's first account (State.keyAccount).
+	// domain's first account (State.cmkAccount).
 	Account string `json:",omitempty"`
 }
 

@@ -74,6 +74,7 @@ type Service struct {
 	managedMu sync.Mutex
 	log       *slog.Logger
 	execFail  execFailures   // the last ceremony execution failure (service_ceremony_failure.go)
+	idents    identityCache  // IAM users' callers and access keys' last use (service_iam_auth.go)
 	testIDs   testIdentities // authz_testseam.go: TEST ONLY
 }
 

@@ -61,7 +61,7 @@ func TestAttackUserGoesBeyondItsKMSPolicy(t *testing.T) {
 	_, err = app1.kms.Encrypt(ctx(), &kms.EncryptInput{KeyId: other.KeyMetadata.KeyId, Plaintext: []byte("x"), DryRun: aws.Bool(true)})
 	wantAccessDenied(t, "DryRun Encrypt under another key", err)
 	_, err = app1.kms.Encrypt(ctx(), &kms.EncryptInput{KeyId: aws.String(arn), Plaintext: []byte("x"), EncryptionContext: cats, DryRun: aws.Bool(true)})
-	wantCode(t, "DryRun Encrypt allowed", err, "DryRunOperationException")
+	wantAWSCode(t, "DryRun Encrypt allowed", err, "DryRunOperationException")
 	_, err = app1.kms.ListKeys(ctx(), &kms.ListKeysInput{})
 	wantAccessDenied(t, "ListKeys", err)
 
@@ -174,19 +174,19 @@ func TestAttackOtherAccountsKeysAndBuckets(t *testing.T) {
 		t.Errorf("second account lists %d keys", len(keys.Keys))
 	}
 	_, err = b.kms.DescribeKey(ctx(), &kms.DescribeKeyInput{KeyId: &id})
-	wantCode(t, "DescribeKey by bare id", err, "NotFoundException")
+	wantAWSCode(t, "DescribeKey by bare id", err, "NotFoundException")
 	_, err = b.kms.DescribeKey(ctx(), &kms.DescribeKeyInput{KeyId: aws.String("alias/app")})
-	wantCode(t, "DescribeKey by alias", err, "NotFoundException")
+	wantAWSCode(t, "DescribeKey by alias", err, "NotFoundException")
 	_, err = b.kms.DescribeKey(ctx(), &kms.DescribeKeyInput{KeyId: &arn})
 	wantAccessDenied(t, "DescribeKey by ARN", err)
 	_, err = b.kms.Encrypt(ctx(), &kms.EncryptInput{KeyId: &arn, Plaintext: []byte("x")})
 	wantAccessDenied(t, "Encrypt by ARN", err)
 	_, err = b.kms.Decrypt(ctx(), &kms.DecryptInput{CiphertextBlob: blob.CiphertextBlob})
-	wantCode(t, "Decrypt of the first account's ciphertext", err, "InvalidCiphertextException")
+	wantAWSCode(t, "Decrypt of the first account's ciphertext", err, "InvalidCiphertextException")
 	_, err = b.kms.ScheduleKeyDeletion(ctx(), &kms.ScheduleKeyDeletionInput{KeyId: &arn, PendingWindowInDays: aws.Int32(7)})
 	wantAccessDenied(t, "ScheduleKeyDeletion by ARN", err)
 	_, err = b.kms.CreateAlias(ctx(), &kms.CreateAliasInput{AliasName: aws.String("alias/mine"), TargetKeyId: &id})
-	wantCode(t, "CreateAlias on the first account's key", err, "NotFoundException")
+	wantAWSCode(t, "CreateAlias on the first account's key", err, "NotFoundException")
 
 	// Its own key and its own alias/app, next to the first account's.
 	kb, err := b.kms.CreateKey(ctx(), &kms.CreateKeyInput{})
@@ -233,7 +233,7 @@ func TestAttackOtherAccountsKeysAndBuckets(t *testing.T) {
 		t.Errorf("CopyObject out of the first account's bucket: %v", err)
 	}
 	_, err = b.s3.CreateBucket(ctx(), &s3.CreateBucketInput{Bucket: aws.String("first-acct")})
-	wantCode(t, "CreateBucket of a name the first account owns", err, "BucketAlreadyExists")
+	wantAWSCode(t, "CreateBucket of a name the first account owns", err, "BucketAlreadyExists")
 	mustCreateBucket(t, b.s3, "b-own")
 	_, err = b.s3.CopyObject(ctx(), &s3.CopyObjectInput{Bucket: aws.String("b-own"), Key: aws.String("stolen"), CopySource: aws.String("first-acct/secret.txt")})
 	wantAccessDenied(t, "CopyObject out of the first account's bucket", err)

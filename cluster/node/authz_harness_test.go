@@ -99,7 +99,7 @@ func wantAccessDenied(t *testing.T, what string, err error) string {
 	return msg
 }
 
-func wantCode(t *testing.T, what string, err error, want string) {
+func wantAWSCode(t *testing.T, what string, err error, want string) {
 	t.Helper()
 	if code, _, _ := awsError(err); code != want {
 		t.Fatalf("%s: got %v, want %s", what, err, want)
