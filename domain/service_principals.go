@@ -113,8 +113,6 @@ func (s *Service) Authenticate(ctx context.Context, accessKeyID, sessionToken st
 	if p.Root || p.User == "" {
 		c.Principal = policy.Principal{Type: policy.PrincipalRoot, ARN: "arn:" + s.cfg.ARNs.Partition + ":iam::" + account + ":root",
 			Account: account, UserID: account}
-	} else if tc, ok := s.testCaller(p, account); ok {
-		c = tc // authz_testseam.go: TEST ONLY, until IAM users land
 	} else {
 		// An IAM user's key: the user's ARN, id, tags and effective policies, derived once per
 		// model change. A key whose user no longer exists is refused, never treated as root.

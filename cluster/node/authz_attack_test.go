@@ -30,7 +30,7 @@ func TestAttackUserGoesBeyondItsKMSPolicy(t *testing.T) {
 	}
 	arn := aws.ToString(k.KeyMetadata.Arn)
 	acct := tn.n.svc.ARNs().Account
-	app1 := tn.testPrincipal(t, acct, "app1", `{"Version":"2012-10-17","Statement":[{"Sid":"UseCatrobot","Effect":"Allow",
+	app1 := tn.testPrincipal(t, "app1", `{"Version":"2012-10-17","Statement":[{"Sid":"UseCatrobot","Effect":"Allow",
 		"Action":["kms:Encrypt","kms:Decrypt"],"Resource":"`+arn+`","Condition":{"StringEquals":{"kms:EncryptionContext:team":"cats"}}}]}`)
 	cats := map[string]string{"team": "cats"}
 
@@ -66,24 +66,24 @@ func TestAttackUserGoesBeyondItsKMSPolicy(t *testing.T) {
 	wantAccessDenied(t, "ListKeys", err)
 
 	// Denied by an explicit Deny, whatever allows.
-	denied := tn.testPrincipal(t, acct, "denied", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"},
+	denied := tn.testPrincipal(t, "denied", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"},
 		{"Sid":"NeverDecrypt","Effect":"Deny","Action":"kms:Decrypt","Resource":"*"}]}`)
 	_, err = denied.kms.Decrypt(ctx(), &kms.DecryptInput{CiphertextBlob: enc.CiphertextBlob, EncryptionContext: cats})
 	if msg := wantAccessDenied(t, "Decrypt under an explicit deny", err); !strings.Contains(msg, "with an explicit deny in an identity-based policy") {
 		t.Errorf("explicit deny message: %s", msg)
 	}
 	// Denied by a condition on where the request comes from: the node sees 127.0.0.1.
-	offsite := tn.testPrincipal(t, acct, "offsite", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"},
+	offsite := tn.testPrincipal(t, "offsite", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"},
 		{"Effect":"Deny","Action":"kms:*","Resource":"*","Condition":{"NotIpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]}`)
 	_, err = offsite.kms.Decrypt(ctx(), &kms.DecryptInput{CiphertextBlob: enc.CiphertextBlob, EncryptionContext: cats})
 	wantAccessDenied(t, "Decrypt from outside 10.0.0.0/8", err)
-	onsite := tn.testPrincipal(t, acct, "onsite", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*",
+	onsite := tn.testPrincipal(t, "onsite", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*",
 		"Condition":{"IpAddress":{"aws:SourceIp":"127.0.0.0/8"}}}]}`)
 	if _, err := onsite.kms.Decrypt(ctx(), &kms.DecryptInput{CiphertextBlob: enc.CiphertextBlob, EncryptionContext: cats}); err != nil {
 		t.Errorf("Decrypt from 127.0.0.1 allowed by aws:SourceIp: %v", err)
 	}
 	// Denied by a condition on the transport: this node serves plain HTTP.
-	tlsOnly := tn.testPrincipal(t, acct, "tlsonly", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"},
+	tlsOnly := tn.testPrincipal(t, "tlsonly", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"},
 		{"Effect":"Deny","Action":"kms:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`)
 	_, err = tlsOnly.kms.Decrypt(ctx(), &kms.DecryptInput{CiphertextBlob: enc.CiphertextBlob, EncryptionContext: cats})
 	wantAccessDenied(t, "Decrypt over plain HTTP", err)
@@ -110,11 +110,10 @@ func TestAttackUserGoesBeyondItsKMSPolicy(t *testing.T) {
 // key user who uses keys tries to schedule its deletion and to disable it.
 func TestAttackRoleSeparation(t *testing.T) {
 	tn := newTestNode(t)
-	acct := tn.n.svc.ARNs().Account
-	admin := tn.testPrincipal(t, acct, "keyadmin", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":[
+	admin := tn.testPrincipal(t, "keyadmin", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":[
 		"kms:Create*","kms:Describe*","kms:Enable*","kms:List*","kms:Put*","kms:Update*","kms:Revoke*","kms:Disable*","kms:Get*",
 		"kms:Delete*","kms:TagResource","kms:UntagResource","kms:ScheduleKeyDeletion","kms:CancelKeyDeletion"],"Resource":"*"}]}`)
-	user := tn.testPrincipal(t, acct, "keyuser", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":[
+	user := tn.testPrincipal(t, "keyuser", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":[
 		"kms:Encrypt","kms:Decrypt","kms:ReEncrypt*","kms:GenerateDataKey*","kms:DescribeKey"],"Resource":"*"}]}`)
 	k, err := admin.kms.CreateKey(ctx(), &kms.CreateKeyInput{Description: aws.String("made by the key administrator")})
 	if err != nil {
@@ -165,7 +164,7 @@ func TestAttackOtherAccountsKeysAndBuckets(t *testing.T) {
 	mustCreateBucket(t, s3a, "first-acct")
 	mustPut(t, s3a, "first-acct", "secret.txt", []byte("first account's object"), nil)
 
-	b := tn.testPrincipal(t, secondAccount, "")
+	b := tn.testAccountRoot(t, secondAccount)
 	keys, err := b.kms.ListKeys(ctx(), &kms.ListKeysInput{})
 	if err != nil {
 		t.Fatal(err)
@@ -286,7 +285,7 @@ func TestAttackGetObjectWithoutKMSDecrypt(t *testing.T) {
 	}
 
 	s3Read := `{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::docs","arn:aws:s3:::docs/*","arn:aws:s3:::docs-bk","arn:aws:s3:::docs-bk/*"]}`
-	reader := tn.testPrincipal(t, acct, "reader", `{"Version":"2012-10-17","Statement":[`+s3Read+`]}`)
+	reader := tn.testPrincipal(t, "reader", `{"Version":"2012-10-17","Statement":[`+s3Read+`]}`)
 	for _, obj := range []struct{ bucket, key string }{{"docs", "report.txt"}, {"docs-bk", "report.txt"}} {
 		_, _, err := getBytes(reader.s3, &s3.GetObjectInput{Bucket: &obj.bucket, Key: &obj.key})
 		msg := wantAccessDenied(t, "GetObject of "+obj.bucket+" without kms:Decrypt", err)
@@ -299,9 +298,10 @@ func TestAttackGetObjectWithoutKMSDecrypt(t *testing.T) {
 		t.Fatalf("GetObject of an SSE-S3 object: %v", err)
 	}
 
-	// The fix: add kms:Decrypt, through S3 only.
-	fixed := tn.testPrincipal(t, acct, "reader", `{"Version":"2012-10-17","Statement":[`+s3Read+`,
+	// The fix: add kms:Decrypt to the reader's policy, through S3 only.
+	tn.putUserPolicy(t, "reader", "reader-inline-0", `{"Version":"2012-10-17","Statement":[`+s3Read+`,
 		{"Effect":"Allow","Action":"kms:Decrypt","Resource":"`+keyARN+`","Condition":{"StringEquals":{"kms:ViaService":"s3.us-east-1.amazonaws.com"}}}]}`)
+	fixed := reader
 	for _, obj := range []struct{ bucket, key, want string }{{"docs", "report.txt", "quarterly numbers"}, {"docs-bk", "report.txt", "bucket-key numbers"}} {
 		got, _, err := getBytes(fixed.s3, &s3.GetObjectInput{Bucket: &obj.bucket, Key: &obj.key})
 		if err != nil || string(got) != obj.want {
@@ -318,7 +318,7 @@ func TestAttackGetObjectWithoutKMSDecrypt(t *testing.T) {
 
 	// Writing: s3:PutObject without kms:GenerateDataKey is refused for SSE-KMS under the key,
 	// with and without a bucket key; SSE-S3 needs nothing more.
-	writer := tn.testPrincipal(t, acct, "writer", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:PutObject","Resource":["arn:aws:s3:::docs/*","arn:aws:s3:::docs-bk/*"]}]}`)
+	writer := tn.testPrincipal(t, "writer", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:PutObject","Resource":["arn:aws:s3:::docs/*","arn:aws:s3:::docs-bk/*"]}]}`)
 	_, err = writer.s3.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String("docs"), Key: aws.String("w.txt"), Body: bytes.NewReader([]byte("w")),
 		ServerSideEncryption: s3types.ServerSideEncryptionAwsKms, SSEKMSKeyId: &keyARN})
 	wantAccessDenied(t, "PutObject SSE-KMS without kms:GenerateDataKey", err)
@@ -362,10 +362,9 @@ func TestAttackGetObjectWithoutKMSDecrypt(t *testing.T) {
 // refuses plain HTTP.
 func TestAttackS3ConditionKeys(t *testing.T) {
 	tn := newTestNode(t)
-	acct := tn.n.svc.ARNs().Account
 	s3root := tn.s3Client(true)
 	mustCreateBucket(t, s3root, "home")
-	lister := tn.testPrincipal(t, acct, "alice", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::home",
+	lister := tn.testPrincipal(t, "alice", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::home",
 		"Condition":{"StringLike":{"s3:prefix":"alice/*"}}},
 		{"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::home/alice/*"},
 		{"Effect":"Deny","Action":"s3:PutObject","Resource":"*","Condition":{"StringNotEquals":{"s3:x-amz-server-side-encryption":"aws:kms"}}}]}`)
@@ -382,7 +381,7 @@ func TestAttackS3ConditionKeys(t *testing.T) {
 		ServerSideEncryption: s3types.ServerSideEncryptionAwsKms}); err != nil {
 		t.Fatalf("PutObject with aws:kms (the account's managed key): %v", err)
 	}
-	tlsOnly := tn.testPrincipal(t, acct, "tls", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"},
+	tlsOnly := tn.testPrincipal(t, "tls", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"},
 		{"Effect":"Deny","Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`)
 	_, err = tlsOnly.s3.ListObjectsV2(ctx(), &s3.ListObjectsV2Input{Bucket: aws.String("home")})
 	wantAccessDenied(t, "S3 over plain HTTP", err)

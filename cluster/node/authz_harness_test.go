@@ -12,13 +12,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
 	"github.com/keyhold/keyhold/cluster/clustertest"
 	"github.com/keyhold/keyhold/domain"
-	"github.com/keyhold/keyhold/domain/policy"
 )
 
 // principal is a caller the authorization tests drive the node as: an access key with its
@@ -32,32 +32,52 @@ type principal struct {
 // secondAccount is the account id the tests give a second tenant.
 const secondAccount = "444455556666"
 
-// testPrincipal makes an access key of account for user ("" for the account's root) whose
-// identity-based policies are docs. Until IAM users land (helper "iam"), the key is made
-// through the domain's test-only seam (domain.CreateTestAccessKey): a real replicated access
-// key with its secret sealed by the HSM's domain key, whose policies this process remembers.
-func (tn *testNode) testPrincipal(t *testing.T, account, user string, docs ...string) *principal {
+// testPrincipal makes an IAM user of the node's first account with inline policies docs,
+// through keyhold's IAM API as the account's root would with the AWS SDK (CreateUser,
+// PutUserPolicy, CreateAccessKey), and returns its access key and clients. The policies are
+// named user-inline-<i>, the name the audit record gives the deciding policy.
+func (tn *testNode) testPrincipal(t *testing.T, user string, docs ...string) *principal {
 	t.Helper()
-	id := domain.TestIdentity{User: user}
-	for i, d := range docs {
-		p, err := policy.Parse(d, policy.ParseOptions{Kind: policy.KindIdentity, Name: user + "-inline-" + itoa(i), IgnoreWhitespace: true})
-		if err != nil {
-			t.Fatalf("policy %d: %v", i, err)
+	c := tn.iamClient(tn.akid, tn.secret, "")
+	if _, err := c.CreateUser(ctx(), &iam.CreateUserInput{UserName: aws.String(user)}); err != nil {
+		if code, _, _ := awsError(err); code != "EntityAlreadyExists" {
+			t.Fatalf("CreateUser %s: %v", user, err)
 		}
-		id.Policies = append(id.Policies, p)
 	}
-	akid, secret, err := tn.n.svc.CreateTestAccessKey(domain.AsSystem(ctx()), account, id)
+	for i, d := range docs {
+		tn.putUserPolicy(t, user, user+"-inline-"+itoa(i), d)
+	}
+	k, err := c.CreateAccessKey(ctx(), &iam.CreateAccessKeyInput{UserName: aws.String(user)})
 	if err != nil {
-		t.Fatalf("CreateTestAccessKey: %v", err)
+		t.Fatalf("CreateAccessKey %s: %v", user, err)
 	}
-	arn := "arn:aws:iam::" + account + ":root"
-	if user != "" {
-		arn = "arn:aws:iam::" + account + ":user/" + user
+	return tn.principalFor(aws.ToString(k.AccessKey.AccessKeyId), aws.ToString(k.AccessKey.SecretAccessKey),
+		"arn:aws:iam::"+tn.n.svc.ARNs().Account+":user/"+user)
+}
+
+// putUserPolicy puts (adds or replaces) an inline policy of user, as the account's root.
+func (tn *testNode) putUserPolicy(t *testing.T, user, name, doc string) {
+	t.Helper()
+	if _, err := tn.iamClient(tn.akid, tn.secret, "").PutUserPolicy(ctx(), &iam.PutUserPolicyInput{UserName: aws.String(user),
+		PolicyName: aws.String(name), PolicyDocument: aws.String(doc)}); err != nil {
+		t.Fatalf("PutUserPolicy %s %s: %v", user, name, err)
 	}
-	p := &principal{arn: arn, akid: akid, secret: string(secret)}
-	p.kms = tn.client(akid, p.secret)
-	p.s3 = tn.s3ClientAs(akid, p.secret)
-	return p
+}
+
+// testAccountRoot makes an access key of the root user of another account. Until accounts are
+// created by ceremony, it goes through the domain's test-only CreateTestAccountRootKey: a real
+// access key, sealed by the HSM's domain key.
+func (tn *testNode) testAccountRoot(t *testing.T, account string) *principal {
+	t.Helper()
+	akid, secret, err := tn.n.svc.CreateTestAccountRootKey(domain.AsSystem(ctx()), account)
+	if err != nil {
+		t.Fatalf("CreateTestAccountRootKey: %v", err)
+	}
+	return tn.principalFor(akid, string(secret), "arn:aws:iam::"+account+":root")
+}
+
+func (tn *testNode) principalFor(akid, secret, arn string) *principal {
+	return &principal{arn: arn, akid: akid, secret: secret, kms: tn.client(akid, secret), s3: tn.s3ClientAs(akid, secret)}
 }
 
 // s3ClientAs is tn.s3Client(true) signing with another access key.
