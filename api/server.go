@@ -10,6 +10,7 @@ import (
 	"github.com/keyhold/keyhold/api/admin"
 	"github.com/keyhold/keyhold/api/audit"
 	"github.com/keyhold/keyhold/api/kms"
+	"github.com/keyhold/keyhold/api/quota"
 	"github.com/keyhold/keyhold/api/s3"
 	"github.com/keyhold/keyhold/api/sigv4"
 	"github.com/keyhold/keyhold/domain"
@@ -69,6 +70,8 @@ type Options struct {
 	S3PlaintextObjects bool
 	// Pprof serves /debug/pprof on the ops listener, to operators only (api/admin pprof.go).
 	Pprof bool
+	// Quotas are the per-account request quotas (api/quota); off when not Enabled.
+	Quotas quota.Config
 }
 
 // Server serves the API and ops listeners.
@@ -88,6 +91,8 @@ type Server struct {
 
 	// s3 serves the S3 REST protocol (package api/s3).
 	s3 *s3.Server
+	// quotas charges requests to their account's quotas (quota.go).
+	quotas *quotas
 	// auditRefused counts requests refused because the audit trail could not be written.
 	auditRefused atomic.Int64
 }
@@ -121,6 +126,7 @@ func NewServer(o Options) *Server {
 		authz:  o.Authorizer,
 		opts:   o,
 	}
+	s.quotas = newQuotas(o.Quotas, o.Metrics)
 	s.admin = admin.New(admin.Options{Service: o.Service, Pipeline: shared{s}, Logger: o.Logger, Now: o.Now, Pprof: o.Pprof})
 	s.kms = kms.New(kms.Options{Service: o.Service, Verifier: s.verify, Pipeline: shared{s}, Logger: o.Logger})
 	s.s3 = s3.New(s3.Options{Service: o.Service, Verifier: s.verify, Pipeline: shared{s}, Logger: o.Logger,
