@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/keyhold/keyhold/api/kms"
+	"github.com/keyhold/keyhold/api/query"
 )
 
 // Auth is what a route requires of its caller before its handler runs. Every route of every
@@ -27,6 +28,9 @@ const (
 	// AuthMember routes need a TLS client certificate of a current member of the domain
 	// (the peer API and raft, on the raft port).
 	AuthMember Auth = "member"
+	// AuthWebIdentity routes need an OIDC token signed by an identity provider configured on
+	// the node (STS AssumeRoleWithWebIdentity); they take no SigV4 signature.
+	AuthWebIdentity Auth = "web-identity"
 )
 
 // Route is one route of one listener, as Server.Routes lists it.
@@ -36,6 +40,8 @@ type Route struct {
 	// Path is a net/http pattern path; for KMS it is "/" and Target names the operation.
 	Path   string
 	Target string // the X-Amz-Target of a KMS operation, else ""
+	// Action is a Query-protocol operation as "iam:CreateUser" (IAM and STS), else "".
+	Action string
 	Auth   Auth
 }
 
@@ -44,6 +50,9 @@ func (r Route) String() string {
 	s := r.Listener + " " + r.Method + " " + r.Path
 	if r.Target != "" {
 		s += " X-Amz-Target:" + r.Target
+	}
+	if r.Action != "" {
+		s += " Action:" + r.Action
 	}
 	return s
 }
@@ -64,6 +73,15 @@ func (s *Server) Routes() []Route {
 		out = append(out, Route{Listener: "api", Method: http.MethodPost, Path: "/", Target: kms.TargetPrefix + op, Auth: AuthSigV4})
 	}
 	out = append(out, Route{Listener: "api", Method: "*", Path: "/", Auth: AuthSigV4})
+	for _, q := range []*query.Server{s.iam, s.sts} {
+		for action, anonymous := range q.Actions() {
+			auth := AuthSigV4
+			if anonymous {
+				auth = AuthWebIdentity
+			}
+			out = append(out, Route{Listener: "api", Method: http.MethodPost, Path: "/", Action: q.Name() + ":" + action, Auth: auth})
+		}
+	}
 	for _, rt := range s.opsRoutes() {
 		out = append(out, opsRouteInfo(rt.pattern, rt.auth))
 	}

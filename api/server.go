@@ -4,15 +4,19 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/keyhold/keyhold/api/admin"
 	"github.com/keyhold/keyhold/api/audit"
+	iamapi "github.com/keyhold/keyhold/api/iam"
 	"github.com/keyhold/keyhold/api/kms"
+	"github.com/keyhold/keyhold/api/query"
 	"github.com/keyhold/keyhold/api/quota"
 	"github.com/keyhold/keyhold/api/s3"
 	"github.com/keyhold/keyhold/api/sigv4"
+	"github.com/keyhold/keyhold/api/sts"
 	"github.com/keyhold/keyhold/domain"
 )
 
@@ -93,6 +97,8 @@ type Server struct {
 	s3 *s3.Server
 	// quotas charges requests to their account's quotas (quota.go).
 	quotas *quotas
+	// iam and sts serve the IAM and STS Query APIs (packages api/iam, api/sts over api/query).
+	iam, sts *query.Server
 	// auditRefused counts requests refused because the audit trail could not be written.
 	auditRefused atomic.Int64
 }
@@ -132,6 +138,12 @@ func NewServer(o Options) *Server {
 	s.s3 = s3.New(s3.Options{Service: o.Service, Verifier: s.verify, Pipeline: shared{s}, Logger: o.Logger,
 		Metrics: o.Metrics.Registry, Store: o.ObjectStore, Region: o.Region, Now: o.Now, S3Domains: o.S3Domains,
 		AllowSSECOverHTTP: o.AllowSSECOverHTTP, BucketKeyTTL: o.BucketKeyTTL, S3PlaintextObjects: o.S3PlaintextObjects})
+	// IAM is a global service: clients sign it for whatever region they are configured with
+	// (us-east-1 by default), so its verifier takes any region; the scope's service must
+	// still be iam, and the signature covers the region.
+	iamVerify := &sigv4.Verifier{Store: credentialStore{o.Service}, Now: o.Now}
+	s.iam = iamapi.New(iamapi.Options{Service: o.Service, Verifier: iamVerify, Pipeline: shared{s}, Logger: o.Logger, Region: o.Region})
+	s.sts = sts.New(sts.Options{Service: o.Service, Verifier: s.verify, Pipeline: shared{s}, Logger: o.Logger, Region: o.Region})
 	s.m.CounterFunc("keyhold_audit_refused_requests_total", "Requests refused (503) because the audit trail could not be written (audit_mode durable).",
 		func() float64 { return float64(s.auditRefused.Load()) })
 	return s
@@ -140,12 +152,38 @@ func NewServer(o Options) *Server {
 // APIHandler serves the AWS-compatible API listener.
 func (s *Server) APIHandler() http.Handler {
 	return s.auditedAPI(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch sigv4.ScopeService(r) {
+		case "iam":
+			s.iam.ServeHTTP(w, r)
+			return
+		case "sts":
+			s.sts.ServeHTTP(w, r)
+			return
+		case "":
+			if isUnsignedQuery(r) {
+				// STS's AssumeRoleWithWebIdentity is unsigned; any other action is refused
+				// there for want of a signature.
+				s.sts.ServeHTTP(w, r)
+				return
+			}
+		}
 		if r.Method == http.MethodPost && r.Header.Get("X-Amz-Target") != "" {
 			s.kms.ServeHTTP(w, r)
 			return
 		}
 		s.s3.ServeHTTP(w, r)
 	}))
+}
+
+// isUnsignedQuery reports whether r is an unsigned Query-protocol request: a form-encoded POST
+// to the root. S3 never takes one (browser uploads are multipart/form-data), so the route
+// cannot capture an S3 request.
+func isUnsignedQuery(r *http.Request) bool {
+	if r.Method != http.MethodPost || r.URL.Path != "/" {
+		return false
+	}
+	mt, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
+	return strings.EqualFold(strings.TrimSpace(mt), "application/x-www-form-urlencoded")
 }
 
 type allowAuthenticated struct{}

@@ -51,9 +51,10 @@ const (
 	cmdExpireProposals
 	cmdRewrap
 	cmdImportDomain
+	cmdIAM
 
 	// cmdLast is the highest type this version knows. New types are appended above it.
-	cmdLast = cmdImportDomain
+	cmdLast = cmdIAM
 	// cmdReservedMax is the highest type byte keyhold will ever assign.
 	cmdReservedMax CommandType = 0x7F
 )
@@ -118,6 +119,7 @@ var commands = map[CommandType]commandSpec{
 	cmdExpireProposals:     forwarded((*State).applyExpireProposals, nil),
 	cmdRewrap:              forwarded((*State).applyRewrap, nil),
 	cmdImportDomain:        local((*State).applyImportDomain),
+	cmdIAM:                 forwarded((*State).applyIAM, checkForwardedIAM),
 }
 
 // Command bodies. Every field a replica needs is inside the command: Apply reads no clock, no

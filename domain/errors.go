@@ -36,6 +36,13 @@ var (
 	// missing KMS key.
 	ErrNoSuchBucket = errors.New("domain: no such bucket")
 	ErrBucketExists = errors.New("domain: bucket already exists")
+	// ErrDeleteConflict refuses deleting an IAM entity something still depends on (a user with
+	// access keys or policies, a policy still attached): IAM's DeleteConflict.
+	ErrDeleteConflict = errors.New("domain: delete conflict")
+	// ErrMalformedPolicy is a policy document the policy grammar refuses.
+	ErrMalformedPolicy = errors.New("domain: malformed policy document")
+	// ErrInvalidInput is IAM's InvalidInput: a parameter of the wrong form.
+	ErrInvalidInput = errors.New("domain: invalid input")
 )
 
 // ErrorKinds returns every sentinel above, the closed set of kinds a client-facing *Error can
@@ -50,7 +57,7 @@ func ErrorKinds() []error {
 		ErrIncorrectKey, ErrValidation, ErrInvalidAliasName, ErrInvalidMarker, ErrInvalidKeyUsage,
 		ErrUnsupported, ErrLimitExceeded, ErrInvalidArn, ErrTag, ErrAccessDenied, ErrNoDomain,
 		ErrDependency, ErrInvalidSignature, ErrInvalidMac, ErrStaleDomainKey, ErrNoSuchBucket,
-		ErrBucketExists,
+		ErrBucketExists, ErrDeleteConflict, ErrMalformedPolicy, ErrInvalidInput,
 	}
 }
 

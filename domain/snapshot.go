@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/keyhold/keyhold/domain/ceremony"
+	"github.com/keyhold/keyhold/domain/iam"
 
 	"github.com/keyhold/keyhold/wrap"
 )
@@ -25,6 +26,8 @@ type snapshotImage struct {
 	Principals []*Principal
 	Buckets    []*Bucket
 	Proposals  []*ProposalRecord // ceremony proposals in submission order
+	// IAM is the identity model; snapshots written before it existed have none (an empty model).
+	IAM *iam.Image
 }
 
 // Snapshot is a point-in-time copy of the state, taken cheaply under the read lock and written
@@ -56,6 +59,7 @@ func (s *State) Snapshot() *Snapshot {
 		img.Buckets = append(img.Buckets, b.clone())
 	}
 	img.Proposals = s.proposals.list()
+	img.IAM = s.iam.Image()
 	if img.Domain != nil && img.Domain.Rewrap != nil {
 		rw := *img.Domain.Rewrap
 		img.Domain.Rewrap = &rw
@@ -122,5 +126,6 @@ func (s *State) Restore(r io.Reader) error {
 	s.proposals = proposals
 	s.domain, s.keys, s.order, s.aliases, s.principals = img.Domain, keys, order, aliases, principals
 	s.buckets, s.serviceAliases = buckets, serviceAliases
+	s.iam.Restore(img.IAM)
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/keyhold/keyhold/domain/ceremony"
+	"github.com/keyhold/keyhold/domain/iam"
 
 	"github.com/keyhold/keyhold/wrap"
 )
@@ -21,6 +22,8 @@ type State struct {
 	// proposals holds ceremony proposals, pending and recent (proposals.go).
 	proposals proposalLog
 	buckets   map[string]*Bucket
+	// iam is the identity model: accounts, users, groups, roles, managed policies (domain/iam).
+	iam *iam.Store
 	// serviceAliases indexes the names of the aliases under alias/aws/, so that telling a key
 	// behind one needs no walk over every alias. It is derived from aliases (Restore rebuilds it).
 	serviceAliases map[string]struct{}
@@ -53,6 +56,7 @@ func NewState(arn ARNs) *State {
 		aliases:    make(map[string]*Alias),
 		principals: make(map[string]*Principal),
 		buckets:    make(map[string]*Bucket),
+		iam:        iam.NewStore(arn.Partition, arn.Account),
 
 		serviceAliases: make(map[string]struct{}),
 	}
@@ -74,6 +78,9 @@ func (v *View) Domain() *ceremony.Domain { return v.s.domain }
 
 // Key returns the key with id, or nil.
 func (v *View) Key(id wrap.KeyID) *Key { return v.s.keys[id] }
+
+// IAM returns the identity model (read-only: valid only inside State.View).
+func (v *View) IAM() *iam.Store { return v.s.iam }
 
 // Alias returns the alias with the full name ("alias/..."), or nil.
 func (v *View) Alias(name string) *Alias { return v.s.aliases[name] }

@@ -19,6 +19,9 @@ const (
 	// Peer is the node-to-node API on the raft port (forwarded proposals, read indexes, domain
 	// key fetches, joins); Principal is the calling node's certificate subject.
 	Peer API = "peer"
+	// IAM and STS are the Query-protocol identity APIs on the API listener.
+	IAM API = "iam"
+	STS API = "sts"
 )
 
 // Record is one API call. It has no field for plaintexts, data keys, ciphertexts or secrets,
@@ -36,6 +39,8 @@ type Record struct {
 	SourceKey string // ReEncrypt's source key
 	Bucket    string
 	Object    string
+	// Resource is the IAM or STS entity a call acted on (a user, role or policy ARN).
+	Resource string
 
 	Proposal     string // ceremony proposal id
 	ProposalKind string

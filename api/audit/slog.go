@@ -33,6 +33,7 @@ func (h slogHandler) Handle(ctx context.Context, r Record) error {
 	add("source_key", r.SourceKey)
 	add("bucket", r.Bucket)
 	add("object", r.Object)
+	add("resource", r.Resource)
 	add("proposal", r.Proposal)
 	add("proposal_kind", r.ProposalKind)
 	// Logs carry the context's key names only: the values stay in the trail's 0600 files, as the

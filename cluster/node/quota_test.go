@@ -7,11 +7,12 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	"github.com/keyhold/keyhold/api/quota"
 )
@@ -153,5 +154,24 @@ func TestQuotaThrottlesS3(t *testing.T) {
 	}
 	if got := throttled(t, tn, quota.S3Write); got < 1 {
 		t.Fatalf("S3 write throttles = %v", got)
+	}
+}
+
+// TestQuotaThrottlesSTS: the Query-protocol APIs answer a spent quota with Throttling (HTTP
+// 400, XML), which the SDK's standard retryer retries; shown with STS GetCallerIdentity.
+func TestQuotaThrottlesSTS(t *testing.T) {
+	tn := newQuotaNode(t, quota.Config{Enabled: true, Rates: map[string]float64{string(quota.STS): 1}})
+	c := tn.stsClient(tn.akid, tn.secret, "")
+	once := func(o *sts.Options) { o.Retryer = aws.NopRetryer{} }
+	if _, err := c.GetCallerIdentity(ctx(), &sts.GetCallerIdentityInput{}, once); err != nil {
+		t.Fatalf("first GetCallerIdentity: %v", err)
+	}
+	_, err := c.GetCallerIdentity(ctx(), &sts.GetCallerIdentityInput{}, once)
+	wantAWSError(t, err, "Throttling", http.StatusBadRequest)
+	if _, err := c.GetCallerIdentity(ctx(), &sts.GetCallerIdentityInput{}, func(o *sts.Options) { o.Retryer = retry.NewStandard() }); err != nil {
+		t.Fatalf("GetCallerIdentity with the SDK's retryer: %v", err)
+	}
+	if got := throttled(t, tn, quota.STS); got < 1 {
+		t.Fatalf("STS throttles = %v", got)
 	}
 }

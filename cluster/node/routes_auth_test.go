@@ -64,9 +64,15 @@ func TestEveryRouteDeclaresItsAuthentication(t *testing.T) {
 	for _, r := range routes {
 		name := r.String()
 		seen[name] = true
-		if r.Target != "" {
-			if r.Auth != api.AuthSigV4 {
-				t.Errorf("%s: declares %q, want sigv4", name, r.Auth)
+		if r.Target != "" || r.Action != "" {
+			// KMS, IAM and STS operations: SigV4, but for the one STS action a web identity
+			// token authenticates.
+			want := api.AuthSigV4
+			if r.Action == "sts:AssumeRoleWithWebIdentity" {
+				want = api.AuthWebIdentity
+			}
+			if r.Auth != want {
+				t.Errorf("%s: declares %q, want %q", name, r.Auth, want)
 			}
 		} else if want, ok := routeAuth[name]; !ok {
 			t.Errorf("%s (auth %q) is not in routeAuth: add it with the authentication it requires", name, r.Auth)
@@ -101,6 +107,11 @@ func TestEveryRouteDeclaresItsAuthentication(t *testing.T) {
 			case api.AuthSigV4:
 				if !strings.Contains(body, "MissingAuthenticationToken") && !strings.Contains(body, "AccessDenied") {
 					t.Errorf("SigV4 route without a signature: %d %.200s, want MissingAuthenticationToken or AccessDenied", code, body)
+				}
+			case api.AuthWebIdentity:
+				// No token at all: refused before any role is looked up.
+				if code < 400 || code >= 500 {
+					t.Errorf("web-identity route without a token: %d %.200s, want a 4xx refusal", code, body)
 				}
 			default:
 				t.Errorf("no probe for authentication %q", r.Auth)
@@ -137,6 +148,10 @@ func probeUnauthenticated(t *testing.T, tn *testNode, r api.Route) (int, string)
 	if method == http.MethodPost {
 		body = strings.NewReader("{}")
 	}
+	if svc, action, ok := strings.Cut(r.Action, ":"); ok {
+		version := map[string]string{"iam": "2010-05-08", "sts": "2011-06-15"}[svc]
+		body = strings.NewReader("Action=" + action + "&Version=" + version)
+	}
 	req, err := http.NewRequest(method, base+path, body)
 	if err != nil {
 		t.Fatal(err)
@@ -144,6 +159,9 @@ func probeUnauthenticated(t *testing.T, tn *testNode, r api.Route) (int, string)
 	if r.Target != "" {
 		req.Header.Set("X-Amz-Target", r.Target)
 		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	}
+	if r.Action != "" {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -11,12 +11,16 @@ import (
 var domainDeps = map[string][]string{
 	// The replicated model, its deterministic Apply and the KMS Service; it verifies ceremony
 	// records through domain/ceremony, the leaf direction.
-	"domain": {"domain/ceremony", "wrap"},
+	// It holds the identity model (domain/iam) and authorizes with the policy engine.
+	"domain": {"domain/ceremony", "domain/iam", "domain/policy", "wrap"},
 	// Signed records, proposals, tokens and their codec: a leaf, so that clients check proposals
 	// with the replicas' own code without linking the state; wrap only for the key id type.
 	"domain/ceremony": {"wrap"},
 	// The key policy language: evaluated on requests, it knows nothing of keys or the state.
 	"domain/policy": {},
+	// The identity model (accounts, users, groups, roles, managed policies): pure data and its
+	// deterministic changes; policies compiled with the engine; secrets stay in domain.
+	"domain/iam": {"domain/policy"},
 	// Test harness (software keyring, ready service); testOnlyPackages keeps it out of binaries.
 	"domain/domaintest": {"domain", "domain/ceremony", "wrap"},
 }

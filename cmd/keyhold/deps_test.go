@@ -60,11 +60,16 @@ func ruleKey(rel string) (string, bool) {
 var apiDeps = map[string][]string{
 	// pipeline is the contract between the root api and the protocols: it names the shared
 	// errors and the Pipeline interface, so it needs the SigV4 identity and the audit record.
-	"api/pipeline": {"api/audit", "api/sigv4", "domain"},
+	"api/pipeline": {"api/audit", "api/sigv4", "domain", "domain/policy"},
 	// kms and s3 declare the domain methods they need (Service); domain and wrap give those
 	// methods' types. s3 also holds the object store interface it writes sealed objects to.
 	"api/kms": {"api/audit", "api/pipeline", "api/sigv4", "domain", "wrap"},
 	"api/s3":  {"api/audit", "api/objstore", "api/pipeline", "api/sigv4", "domain", "wrap"},
+	// query is the Query protocol (IAM, STS) over the shared pipeline; iam and sts are its
+	// two APIs, each declaring the domain methods it needs as kms and s3 do.
+	"api/query": {"api/audit", "api/pipeline", "api/sigv4", "domain"},
+	"api/iam":   {"api/pipeline", "api/query", "api/sigv4", "domain", "domain/iam", "domain/policy"},
+	"api/sts":   {"api/pipeline", "api/query", "api/sigv4", "domain", "domain/iam", "domain/policy"},
 	// admin authenticates operators (adminauth) and answers with adminclient's wire types;
 	// proposals and tokens it passes through are domain/ceremony's records.
 	"api/admin": {"api/adminauth", "api/adminclient", "api/audit", "api/pipeline", "domain", "domain/ceremony"},
