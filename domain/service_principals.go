@@ -66,12 +66,15 @@ func (s *Service) SecretKey(ctx context.Context, accessKeyID string) ([]byte, st
 	return sec, p.Name, nil
 }
 
-// RootPrincipal returns the access key id of the first root principal, if any.
+// RootPrincipal returns the access key id of the domain's first account's root principal, if
+// any (what dev mode and root_credentials_file hand out).
 func (s *Service) RootPrincipal() (string, bool) {
 	var id string
 	s.st.View(func(v *View) {
 		for _, p := range v.Principals() {
-			if p.Root {
+			// Other accounts' roots (create-account) are not the domain's: dev mode and
+			// root_credentials_file must never hand one out as the first account's.
+			if p.Root && (p.Account == "" || p.Account == v.s.arn.Account) {
 				id = p.AccessKeyID
 				return
 			}
