@@ -131,7 +131,7 @@ func mustKey(t *testing.T, tn *testNode, spec types.KeySpec, usage types.KeyUsag
 // TestQuotaThrottlesS3: past the account's S3 write quota a PutObject gets SlowDown (HTTP 503);
 // the SDK's standard retryer retries it to success; reads have their own quota.
 func TestQuotaThrottlesS3(t *testing.T) {
-	tn := newQuotaNode(t, quota.Config{Enabled: true, Rates: map[string]float64{string(quota.S3Write): 5}})
+	tn := newQuotaNode(t, quota.Config{Enabled: true, Rates: map[string]float64{string(quota.S3Write): 20}})
 	c := tn.s3Client(true)
 	mustCreateBucket(t, c, "quota-bucket") // one write
 	put := func(key string, retryer aws.Retryer) error {
@@ -140,14 +140,14 @@ func TestQuotaThrottlesS3(t *testing.T) {
 		return err
 	}
 	var err error
-	for i := 0; i < 10 && err == nil; i++ {
+	for i := 0; i < 100 && err == nil; i++ {
 		err = put("k"+itoa(i), aws.NopRetryer{})
 	}
 	wantAWSError(t, err, "SlowDown", http.StatusServiceUnavailable)
 	if _, err := c.ListObjectsV2(ctx(), &s3.ListObjectsV2Input{Bucket: aws.String("quota-bucket")}); err != nil {
 		t.Fatalf("ListObjectsV2 while writes are throttled: %v", err)
 	}
-	for i := range 15 {
+	for i := range 50 {
 		if err := put("r"+itoa(i), retry.NewStandard()); err != nil {
 			t.Fatalf("PutObject %d with the SDK's retryer: %v", i, err)
 		}
@@ -160,16 +160,20 @@ func TestQuotaThrottlesS3(t *testing.T) {
 // TestQuotaThrottlesSTS: the Query-protocol APIs answer a spent quota with Throttling (HTTP
 // 400, XML), which the SDK's standard retryer retries; shown with STS GetCallerIdentity.
 func TestQuotaThrottlesSTS(t *testing.T) {
-	tn := newQuotaNode(t, quota.Config{Enabled: true, Rates: map[string]float64{string(quota.STS): 1}})
+	// 10 per second: a token every 100ms, so the retryer's jittered backoff (up to 2s, then 4s)
+	// lands after a refill all but a negligible fraction of the time.
+	tn := newQuotaNode(t, quota.Config{Enabled: true, Rates: map[string]float64{string(quota.STS): 10}})
 	c := tn.stsClient(tn.akid, tn.secret, "")
 	once := func(o *sts.Options) { o.Retryer = aws.NopRetryer{} }
-	if _, err := c.GetCallerIdentity(ctx(), &sts.GetCallerIdentityInput{}, once); err != nil {
-		t.Fatalf("first GetCallerIdentity: %v", err)
+	var err error
+	for i := 0; i < 40 && err == nil; i++ {
+		_, err = c.GetCallerIdentity(ctx(), &sts.GetCallerIdentityInput{}, once)
 	}
-	_, err := c.GetCallerIdentity(ctx(), &sts.GetCallerIdentityInput{}, once)
 	wantAWSError(t, err, "Throttling", http.StatusBadRequest)
-	if _, err := c.GetCallerIdentity(ctx(), &sts.GetCallerIdentityInput{}, func(o *sts.Options) { o.Retryer = retry.NewStandard() }); err != nil {
-		t.Fatalf("GetCallerIdentity with the SDK's retryer: %v", err)
+	for i := range 30 {
+		if _, err := c.GetCallerIdentity(ctx(), &sts.GetCallerIdentityInput{}, func(o *sts.Options) { o.Retryer = retry.NewStandard() }); err != nil {
+			t.Fatalf("GetCallerIdentity %d with the SDK's retryer: %v", i, err)
+		}
 	}
 	if got := throttled(t, tn, quota.STS); got < 1 {
 		t.Fatalf("STS throttles = %v", got)
