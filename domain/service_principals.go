@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/base64"
+	"time"
 
 	"github.com/keyhold/keyhold/domain/policy"
 	"github.com/keyhold/keyhold/wrap"
@@ -109,10 +110,16 @@ func (s *Service) Authenticate(ctx context.Context, accessKeyID, sessionToken st
 		c.Principal = policy.Principal{Type: policy.PrincipalRoot, ARN: "arn:" + s.cfg.ARNs.Partition + ":iam::" + account + ":root",
 			Account: account, UserID: account}
 	} else {
-		// IAM users arrive with the identity model (domain/iam); until then a key that names a
-		// user it cannot resolve is refused rather than treated as root.
-		return nil, nil, errorf(ErrAccessDenied, "The security token included in the request is invalid.")
+		// An IAM user's key: the user's ARN, id, tags and effective policies, derived once per
+		// model change. A key whose user no longer exists is refused, never treated as root.
+		u := s.userCaller(account, p.User)
+		if u == nil {
+			return nil, nil, errorf(ErrAccessDenied, "The security token included in the request is invalid.")
+		}
+		*c = *u
+		c.AccessKeyID = accessKeyID
 	}
+	c.onUse = func(service, region string, at time.Time) { s.idents.noteUse(accessKeyID, service, region, at) }
 	sec, _, err := s.SecretKey(ctx, accessKeyID)
 	if err != nil {
 		return nil, nil, err
