@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/keyhold/keyhold/api/adminclient"
@@ -134,6 +135,11 @@ func TestCreateAccountCeremony(t *testing.T) {
 	}
 	if id := whoami(); aws.ToString(id.Account) != acct || aws.ToString(id.Arn) != "arn:aws:iam::"+acct+":root" {
 		t.Fatalf("GetCallerIdentity: %s %s, want account %s's root", aws.ToString(id.Account), aws.ToString(id.Arn), acct)
+	}
+	// Its IAM entities live in the new account.
+	u, err := tn.iamClient(creds.AccessKeyID, string(creds.Secret), "").CreateUser(ctx(), &iam.CreateUserInput{UserName: aws.String("app")})
+	if err != nil || aws.ToString(u.User.Arn) != "arn:aws:iam::"+acct+":user/app" {
+		t.Fatalf("CreateUser as the new root: %v", err)
 	}
 	k, err := tn.client(creds.AccessKeyID, string(creds.Secret)).CreateKey(ctx(), &kms.CreateKeyInput{})
 	if err != nil {

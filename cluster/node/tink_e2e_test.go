@@ -44,7 +44,8 @@ func tinkRemote(t *testing.T, tn *testNode, akid, secret, arn string) tink.AEAD 
 }
 
 // TestTinkEnvelopeAEAD: Tink's envelope encryption (aead.NewKMSEnvelopeAEAD2 with an AES-256-GCM
-// data key) works with keyhold as its KMS: the data key is wrapped by keyhold's Encrypt and
+// data key) works with keyhold as its KMS, run as an IAM user whose policy allows only the key's
+// Encrypt and Decrypt: the data key is wrapped by keyhold's Encrypt and
 // unwrapped by its Decrypt; the ciphertext and its associated data are bound (any flipped
 // byte, a different associated data, or another key's client is refused); and the associated
 // data Tink's KMS AEAD passes becomes the encryption context keyhold authenticates.
@@ -58,7 +59,11 @@ func TestTinkEnvelopeAEAD(t *testing.T) {
 		return aws.ToString(out.KeyMetadata.Arn)
 	}
 	keyARN, otherARN := arn(), arn()
-	remote := tinkRemote(t, tn, tn.akid, tn.secret, keyARN)
+	// Tink runs as an IAM user whose only permission is to use this key, as an application
+	// would (kms:Encrypt and kms:Decrypt on keyARN; nothing on otherARN).
+	akid, secret := iamUserWithKey(t, tn, "tink-app", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow",
+		"Action":["kms:Encrypt","kms:Decrypt"],"Resource":"`+keyARN+`"}]}`)
+	remote := tinkRemote(t, tn, akid, secret, keyARN)
 	env := aead.NewKMSEnvelopeAEAD2(aead.AES256GCMKeyTemplate(), remote)
 
 	pt := []byte("the cat robot's flight plan")
@@ -119,7 +124,7 @@ func TestTinkEnvelopeAEAD(t *testing.T) {
 		}
 	})
 	t.Run("another key", func(t *testing.T) {
-		other := aead.NewKMSEnvelopeAEAD2(aead.AES256GCMKeyTemplate(), tinkRemote(t, tn, tn.akid, tn.secret, otherARN))
+		other := aead.NewKMSEnvelopeAEAD2(aead.AES256GCMKeyTemplate(), tinkRemote(t, tn, akid, secret, otherARN))
 		if _, err := other.Decrypt(ct, ad); err == nil {
 			t.Error("a client of another key decrypted the envelope")
 		}
