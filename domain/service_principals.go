@@ -92,12 +92,15 @@ func (s *Service) RootPrincipal() (string, bool) {
 func (s *Service) Authenticate(ctx context.Context, accessKeyID, sessionToken string) ([]byte, *Caller, error) {
 	var p *Principal
 	var account string
-	s.st.View(func(v *View) {
+	// A key created through another node is usable here as soon as CreateAccessKey returned
+	// there: an unknown key id catches the replica up once (lookup) before it is refused.
+	s.lookup(ctx, func(v *View) bool {
 		if q := v.Principal(accessKeyID); q != nil {
 			c := *q
 			p = &c
 		}
 		account = v.s.arn.Account
+		return p != nil
 	})
 	if p == nil || p.Inactive {
 		return nil, nil, errorf(ErrAccessDenied, "The security token included in the request is invalid.")
