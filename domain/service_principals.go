@@ -14,12 +14,6 @@ import (
 // CreatePrincipal creates a principal with a new access key. The secret is returned once, to be
 // handed to its owner; the state keeps it only sealed under the current domain key.
 func (s *Service) CreatePrincipal(ctx context.Context, name string, root bool) (accessKeyID string, secret []byte, err error) {
-	return s.createPrincipal(ctx, name, root, "", "")
-}
-
-// createPrincipal creates an access key of account ("" for the domain's first) for user ("" for
-// the account's root).
-func (s *Service) createPrincipal(ctx context.Context, name string, root bool, account, user string) (accessKeyID string, secret []byte, err error) {
 	raw := make([]byte, 10+30)
 	if _, err := rand.Read(raw); err != nil {
 		return "", nil, dependencyError("generating an access key", err)
@@ -38,7 +32,7 @@ func (s *Service) createPrincipal(ctx context.Context, name string, root bool, a
 		if err != nil {
 			return nil, dependencyError("wrapping the access key", err)
 		}
-		p := Principal{AccessKeyID: accessKeyID, Name: name, DKVersion: dkv, Token: tok, CreatedAt: created, Root: root, Account: account, User: user}
+		p := Principal{AccessKeyID: accessKeyID, Name: name, DKVersion: dkv, Token: tok, CreatedAt: created, Root: root}
 		return encode(cmdCreatePrincipal, createPrincipalCmd{Principal: p}), nil
 	})
 	if err != nil {
@@ -73,13 +67,15 @@ func (s *Service) SecretKey(ctx context.Context, accessKeyID string) ([]byte, st
 	return sec, p.Name, nil
 }
 
-// RootPrincipal returns the access key id of the first root principal of the domain's first
-// account, if any (other accounts' roots are theirs, never the operator's dev credentials).
+// RootPrincipal returns the access key id of the domain's first account's root principal, if
+// any (what dev mode and root_credentials_file hand out).
 func (s *Service) RootPrincipal() (string, bool) {
 	var id string
 	s.st.View(func(v *View) {
 		for _, p := range v.Principals() {
-			if p.Root && (p.Account == "" || p.Account == s.cfg.ARNs.Account) {
+			// Other accounts' roots (create-account) are not the domain's: dev mode and
+			// root_credentials_file must never hand one out as the first account's.
+			if p.Root && (p.Account == "" || p.Account == v.s.arn.Account) {
 				id = p.AccessKeyID
 				return
 			}
@@ -96,12 +92,15 @@ func (s *Service) RootPrincipal() (string, bool) {
 func (s *Service) Authenticate(ctx context.Context, accessKeyID, sessionToken string) ([]byte, *Caller, error) {
 	var p *Principal
 	var account string
-	s.st.View(func(v *View) {
+	// A key created through another node is usable here as soon as CreateAccessKey returned
+	// there: an unknown key id catches the replica up once (lookup) before it is refused.
+	s.lookup(ctx, func(v *View) bool {
 		if q := v.Principal(accessKeyID); q != nil {
 			c := *q
 			p = &c
 		}
 		account = v.s.arn.Account
+		return p != nil
 	})
 	if p == nil || p.Inactive {
 		return nil, nil, errorf(ErrAccessDenied, "The security token included in the request is invalid.")

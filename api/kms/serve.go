@@ -115,6 +115,9 @@ func (s *Server) runKMS(w http.ResponseWriter, r *http.Request, c *call, rt rout
 		return err
 	}
 	ctx = pipeline.WithCaller(ctx, r, c.who, s.svc.ARNs().Region, admitted)
+	if err := s.p.Charge(ctx, "kms", quotaOp(c.op, c.body)); err != nil { // quota.go
+		return err
+	}
 	ctx, c.decisions = domain.WithDecisionLog(ctx)
 	// Authorization happens in the service: a key operation is decided once its key is
 	// resolved, against the key's ARN and the request's condition keys (domain/authz_keys.go).

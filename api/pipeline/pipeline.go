@@ -29,6 +29,12 @@ type Pipeline interface {
 	// message; each protocol maps it to its AccessDenied. KMS key operations are authorized
 	// inside the service, after the key is resolved, and do not call it.
 	Authorize(ctx context.Context, action, resource string, keys ...func(*policy.Context)) error
+	// Charge spends one request of op from the quota it counts against in the account of the
+	// caller ctx carries (api/quota: api is "kms", "s3", "iam" or "sts"; a KMS op may be
+	// qualified with its key class, "Sign:RSA"). Call it once the caller is authenticated
+	// (after WithCaller), before the operation does any work. It returns ErrThrottled, with
+	// the API's client message, when the quota is spent; a ctx without a caller is not charged.
+	Charge(ctx context.Context, api, op string) error
 	// Observe records one request's outcome in the metrics: api is "kms", "s3" or "admin", code
 	// "OK" or the AWS error code. Operation and code are closed sets (never key ids).
 	Observe(api, op, code string, d time.Duration)

@@ -164,7 +164,7 @@ func TestAttackOtherAccountsKeysAndBuckets(t *testing.T) {
 	mustCreateBucket(t, s3a, "first-acct")
 	mustPut(t, s3a, "first-acct", "secret.txt", []byte("first account's object"), nil)
 
-	b := tn.testAccountRoot(t, secondAccount)
+	secondAccount, b := tn.testAccountRoot(t)
 	keys, err := b.kms.ListKeys(ctx(), &kms.ListKeysInput{})
 	if err != nil {
 		t.Fatal(err)

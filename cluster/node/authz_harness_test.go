@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -18,7 +19,8 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/keyhold/keyhold/cluster/clustertest"
-	"github.com/keyhold/keyhold/domain"
+	"github.com/keyhold/keyhold/cluster/devcluster"
+	"github.com/keyhold/keyhold/domain/ceremony"
 )
 
 // principal is a caller the authorization tests drive the node as: an access key with its
@@ -28,9 +30,6 @@ type principal struct {
 	kms               *kms.Client
 	s3                *s3.Client
 }
-
-// secondAccount is the account id the tests give a second tenant.
-const secondAccount = "444455556666"
 
 // testPrincipal makes an IAM user of the node's first account with inline policies docs,
 // through keyhold's IAM API as the account's root would with the AWS SDK (CreateUser,
@@ -64,16 +63,39 @@ func (tn *testNode) putUserPolicy(t *testing.T, user, name, doc string) {
 	}
 }
 
-// testAccountRoot makes an access key of the root user of another account. Until accounts are
-// created by ceremony, it goes through the domain's test-only CreateTestAccountRootKey: a real
-// access key, sealed by the HSM's domain key.
-func (tn *testNode) testAccountRoot(t *testing.T, account string) *principal {
+// testAccountRoot creates a second account by the create-account ceremony (the dev node's
+// operator alone is its 1-of-1 governance quorum) and returns its root, with the account id
+// the ceremony chose.
+func (tn *testNode) testAccountRoot(t *testing.T) (account string, root *principal) {
 	t.Helper()
-	akid, secret, err := tn.n.svc.CreateTestAccountRootKey(domain.AsSystem(ctx()), account)
+	op, err := devcluster.OperatorKey(tn.dir)
 	if err != nil {
-		t.Fatalf("CreateTestAccountRootKey: %v", err)
+		t.Fatal(err)
 	}
-	return tn.principalFor(akid, string(secret), "arn:aws:iam::"+account+":root")
+	rk, err := ceremony.AccountRecipientKEM().GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv, _ := rk.Bytes()
+	ac := operatorClient(tn, op)
+	v := submit(t, ac, op, ceremony.KindCreateAccount, func(p *ceremony.Proposal) {
+		p.AccountName, p.Recipient = "tenant-b", rk.PublicKey().Bytes()
+	})
+	deadline := clustertest.PollDeadline(t, 30*time.Second)
+	for v.Status != "executed" {
+		if time.Now().After(deadline) {
+			t.Fatalf("create-account not executed: %s", v.Status)
+		}
+		tn.n.ceremonyPass(ctx())
+		if v, err = ac.Proposal(v.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	creds, err := ceremony.OpenAccountCredentials(priv, v.ID, v.Delivery)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return creds.Account, tn.principalFor(creds.AccessKeyID, string(creds.Secret), "arn:aws:iam::"+creds.Account+":root")
 }
 
 func (tn *testNode) principalFor(akid, secret, arn string) *principal {
