@@ -18,6 +18,7 @@ const (
 // Service is what the IAM handlers need of the domain.
 type Service interface {
 	ARNs() domain.ARNs
+	RoleService
 }
 
 // Options configures the IAM server.
@@ -42,5 +43,7 @@ type handlers struct{ svc Service }
 
 // actions is IAM's action table: one line per action, its handler in the file of its entity.
 func (h *handlers) actions() map[string]query.Action {
-	return map[string]query.Action{}
+	a := map[string]query.Action{}
+	h.roleActions(a)
+	return a
 }

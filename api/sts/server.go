@@ -19,6 +19,7 @@ const (
 // Service is what the STS handlers need of the domain.
 type Service interface {
 	ARNs() domain.ARNs
+	RoleService
 }
 
 // Options configures the STS server.
@@ -50,6 +51,7 @@ type handlers struct{ svc Service }
 func (h *handlers) actions() map[string]query.Action {
 	return map[string]query.Action{
 		"GetCallerIdentity": {Handle: h.getCallerIdentity},
+		"AssumeRole":        {Handle: h.assumeRole},
 	}
 }
 
