@@ -1,0 +1,78 @@
+package node
+
+import (
+	"encoding/base64"
+	"strconv"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
+)
+
+// The attacks below target temporary credentials: an attacker holds (or has seen) one
+// session's access key, secret and token, and tries to make them into something else.
+
+// TestAttackTamperedSessionToken: the attacker flips bits in a session token, truncates it,
+// or pairs one session's token with another session's access key and secret, hoping the node
+// takes the claims (role, expiry, policies) at face value. Every variant is refused as an
+// invalid token; the untouched credentials still work.
+func TestAttackTamperedSessionToken(t *testing.T) {
+	tn := newTestNode(t)
+	roleARN := tn.mkRole(t, "target", trustDoc("arn:aws:iam::"+tn.n.svc.ARNs().Account+":root"))
+	a := tn.assume(t, tn.akid, tn.secret, "", roleARN, "alice")
+	b := tn.assume(t, tn.akid, tn.secret, "", roleARN, "bob")
+	raw, err := base64.StdEncoding.DecodeString(aws.ToString(a.SessionToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	variants := map[string]*ststypes.Credentials{}
+	for _, i := range []int{0, 5, 10, 30, len(raw) / 2, len(raw) - 1} {
+		f := append([]byte(nil), raw...)
+		f[i] ^= 0x01
+		variants["bit flipped at "+strconv.Itoa(i)] = &ststypes.Credentials{AccessKeyId: a.AccessKeyId, SecretAccessKey: a.SecretAccessKey,
+			SessionToken: aws.String(base64.StdEncoding.EncodeToString(f))}
+	}
+	variants["truncated"] = &ststypes.Credentials{AccessKeyId: a.AccessKeyId, SecretAccessKey: a.SecretAccessKey,
+		SessionToken: aws.String(base64.StdEncoding.EncodeToString(raw[:len(raw)-16]))}
+	variants["alice's token, bob's key"] = &ststypes.Credentials{AccessKeyId: b.AccessKeyId, SecretAccessKey: b.SecretAccessKey, SessionToken: a.SessionToken}
+	variants["alice's key, bob's token"] = &ststypes.Credentials{AccessKeyId: a.AccessKeyId, SecretAccessKey: a.SecretAccessKey, SessionToken: b.SessionToken}
+	variants["made-up key id"] = &ststypes.Credentials{AccessKeyId: aws.String("ASIAAAAAAAAAAAAAAAAA"), SecretAccessKey: a.SecretAccessKey, SessionToken: a.SessionToken}
+	variants["a long-term key id with a token"] = &ststypes.Credentials{AccessKeyId: aws.String("AKIAAAAAAAAAAAAAAAAA"), SecretAccessKey: a.SecretAccessKey, SessionToken: a.SessionToken}
+	for name, c := range variants {
+		if arn, code := tn.whoAmI(c); code != "InvalidClientTokenId" {
+			t.Errorf("%s: got %q %q, want InvalidClientTokenId", name, arn, code)
+		}
+	}
+	if arn, code := tn.whoAmI(a); code != "" || arn == "" {
+		t.Fatalf("the genuine session: %s", code)
+	}
+}
+
+// TestAttackSessionKeyRecordAsAccessKey: the STS sealing key is stored as a credential record
+// under a reserved id. The attacker signs requests with that id (and any secret) hoping the
+// registry treats the record as a root key; it is refused as an unknown key before any lookup.
+func TestAttackSessionKeyRecordAsAccessKey(t *testing.T) {
+	tn := newTestNode(t)
+	tn.mkRole(t, "r1", trustDoc("arn:aws:iam::"+tn.n.svc.ARNs().Account+":root"))
+	tn.assume(t, tn.akid, tn.secret, "", "arn:aws:iam::"+tn.n.svc.ARNs().Account+":role/r1", "make-the-key")
+	_, err := tn.stsClient("KHSTSSESSIONKEY00001", "0123456789012345678901234567890123456789", "").GetCallerIdentity(ctx(), &sts.GetCallerIdentityInput{})
+	if apiCode(err) != "InvalidClientTokenId" {
+		t.Fatalf("signing with the sealing key's id: %v", err)
+	}
+}
+
+// TestAttackSessionFromAnotherDomain: a session token minted by another keyhold domain (its
+// own sealing key) is worthless here, even for a role of the same name in the same account id.
+func TestAttackSessionFromAnotherDomain(t *testing.T) {
+	home := newTestNode(t)
+	elsewhere := newTestNode(t)
+	acct := home.n.svc.ARNs().Account
+	home.mkRole(t, "same", trustDoc("arn:aws:iam::"+acct+":root"))
+	roleARN := elsewhere.mkRole(t, "same", trustDoc("arn:aws:iam::"+elsewhere.n.svc.ARNs().Account+":root"))
+	home.assume(t, home.akid, home.secret, "", "arn:aws:iam::"+acct+":role/same", "warm-up") // home has its sealing key
+	c := elsewhere.assume(t, elsewhere.akid, elsewhere.secret, "", roleARN, "visitor")
+	if arn, code := home.whoAmI(c); code != "InvalidClientTokenId" {
+		t.Fatalf("foreign session: %s %q", arn, code)
+	}
+}
