@@ -38,7 +38,9 @@ func TestAssumeRoleAWSCLI(t *testing.T) {
 	var role struct {
 		Role struct {
 			Arn                      string
-			AssumeRolePolicyDocument struct{ Statement []struct{ Principal struct{ AWS string } } }
+			AssumeRolePolicyDocument struct {
+				Statement []struct{ Principal struct{ AWS string } }
+			}
 		}
 	}
 	if err := json.Unmarshal(run(root, "iam", "get-role", "--role-name", "key-admins"), &role); err != nil {
