@@ -146,3 +146,11 @@ func FuzzVerifyWebIdentity(f *testing.F) {
 		}
 	})
 }
+
+// TestOIDCProvidersExample: the deploy example loads.
+func TestOIDCProvidersExample(t *testing.T) {
+	ps, err := LoadOIDCProviders("../../deploy/oidc-providers.example.json")
+	if err != nil || len(ps) != 1 || ps[0].Host() != "kubernetes.default.svc.cluster.local" {
+		t.Fatalf("%+v %v", ps, err)
+	}
+}
