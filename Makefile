@@ -67,7 +67,7 @@ fuzz: ## run every fuzz target for FUZZTIME each
 bench: deps build ## run the Go benchmarks and the load tool against a live node
 	$(GO) test -run '^$$' -bench . -benchmem ./wrap/ ./hsm/ ./api/sigv4/ ./api/audit/ ./cluster/ ./domain/policy/
 	$(GO) test -run '^$$' -bench 'Sign|GenerateMac' ./cluster/node/
-	./bin/keyhold-load -duration $(BENCHTIME) -ops Encrypt,Decrypt,GenerateDataKey,Sign,GenerateMac
+	./bin/keyhold-load -duration $(BENCHTIME) -ops Encrypt,Decrypt,GenerateDataKey,Sign,GenerateMac -as root,user
 	./bin/keyhold-load -cluster 3 -concurrency 64,256 -duration $(BENCHTIME)
 	./bin/keyhold-load -s3 -s3-sizes 1MiB,64MiB -concurrency 4 -duration $(BENCHTIME)
 	./bin/keyhold-load -s3 -s3-tls -s3-sizes 1MiB,64MiB -concurrency 4 -duration $(BENCHTIME)

@@ -40,7 +40,7 @@ func freeAddr() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-func run(ctx context.Context, keyholdBin string, ops []string, levels []int, d time.Duration) error {
+func run(ctx context.Context, keyholdBin string, ops []string, levels []int, d time.Duration, identities []string) error {
 	dir, err := os.MkdirTemp("", "keyhold-load-")
 	if err != nil {
 		return err
@@ -92,25 +92,47 @@ func run(ctx context.Context, keyholdBin string, ops []string, levels []int, d t
 	if err := keys.createFor(ctx, khClient, ops); err != nil {
 		return err
 	}
+	// Each identity signs with its own access key: the account root (allowed everything in its
+	// account without a policy) and an IAM user whose ten-statement policy is evaluated on
+	// every request.
+	clients := map[string]*kms.Client{"root": khClient}
+	for _, id := range identities {
+		if id != "user" {
+			continue
+		}
+		uakid, usecret, err := createLoadUser(ctx, "http://"+api, akid, secret, keys.arns(aws.ToString(key.KeyMetadata.Arn)))
+		if err != nil {
+			return err
+		}
+		clients["user"] = newClient("http://"+api, uakid, usecret, maxConc)
+		// The user's blob must be one it may decrypt: the same key, so the same blob.
+	}
 
 	fmt.Printf("keyhold-load: %s per cell, AWS SDK for Go v2 client, keyhold dev vs bare Go HTTP server (no auth, no crypto), loopback\n\n", d)
-	fmt.Println("| operation | callers | keyhold ops/s | keyhold p50 | keyhold p99 | bare ops/s | bare p99 | keyhold/bare throughput |")
-	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- |")
+	fmt.Println("| operation | identity | callers | keyhold ops/s | keyhold p50 | keyhold p99 | bare ops/s | bare p99 | keyhold/bare throughput |")
+	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 	for _, op := range ops {
 		call := opCall(strings.TrimSpace(op), keys)
 		if call == nil {
 			return fmt.Errorf("unknown operation %q", op)
 		}
 		for _, c := range levels {
-			// Warm both targets (connections, caches) before measuring.
-			measure(ctx, khClient, call, c, d/10)
-			measure(ctx, bareClient, call, c, d/10)
-			k := measure(ctx, khClient, call, c, d)
-			b := measure(ctx, bareClient, call, c, d)
-			if k.errors > 0 || b.errors > 0 {
-				return fmt.Errorf("%s at %d callers: %d keyhold errors, %d bare errors", op, c, k.errors, b.errors)
+			for _, id := range identities {
+				client := clients[id]
+				if client == nil {
+					return fmt.Errorf("unknown identity %q (root or user)", id)
+				}
+				// Warm both targets (connections, caches) before measuring; the bare server is
+				// measured next to each keyhold cell so each ratio comes from one moment.
+				measure(ctx, client, call, c, d/10)
+				measure(ctx, bareClient, call, c, d/10)
+				k := measure(ctx, client, call, c, d)
+				b := measure(ctx, bareClient, call, c, d)
+				if k.errors > 0 || b.errors > 0 {
+					return fmt.Errorf("%s as %s at %d callers: %d keyhold errors, %d bare errors", op, id, c, k.errors, b.errors)
+				}
+				fmt.Printf("| %s | %s | %d | %.0f | %s | %s | %.0f | %s | %.2fx |\n", op, id, c, k.rate(), k.p50.Round(time.Microsecond), k.p99.Round(time.Microsecond), b.rate(), b.p99.Round(time.Microsecond), k.rate()/b.rate())
 			}
-			fmt.Printf("| %s | %d | %.0f | %s | %s | %.0f | %s | %.2fx |\n", op, c, k.rate(), k.p50.Round(time.Microsecond), k.p99.Round(time.Microsecond), b.rate(), b.p99.Round(time.Microsecond), k.rate()/b.rate())
 		}
 	}
 	return nil
@@ -123,6 +145,19 @@ type loadKeys struct {
 	blob      []byte
 	signP256  string // ECC_NIST_P256 SIGN_VERIFY, for Sign
 	hmac256   string // HMAC_256, for GenerateMac
+}
+
+// arns returns the ARNs of the measured keys, symmetric first (its ARN is given), for the
+// load user's policy.
+func (k *loadKeys) arns(symmetric string) []string {
+	out := []string{symmetric}
+	prefix := symmetric[:strings.LastIndexByte(symmetric, '/')+1]
+	for _, id := range []string{k.signP256, k.hmac256} {
+		if id != "" {
+			out = append(out, prefix+id)
+		}
+	}
+	return out
 }
 
 // createFor creates the asymmetric and HMAC keys that ops need.

@@ -40,6 +40,7 @@ func main() {
 	clusterN := flag.Int("cluster", 0, "instead: measure CreateKey throughput and failover time on an N-node loopback cluster (keyhold dev --nodes N)")
 	s3Mode := flag.Bool("s3", false, "instead: measure S3 PUT/GET throughput of plaintext, SSE-S3 and SSE-KMS objects on one dev node (uses the first -concurrency)")
 	s3Sizes := flag.String("s3-sizes", "1MiB,64MiB", "comma-separated object sizes for -s3 (KiB or MiB suffix)")
+	as := flag.String("as", "root", "comma-separated identities to sign with: root (the account root) and user (an IAM user with a ten-statement policy, created through the IAM API)")
 	s3TLS := flag.Bool("s3-tls", false, "with -s3: serve the API over HTTPS (api_tls_cert), as production does, instead of plain HTTP")
 	flag.Parse()
 	var levels []int
@@ -72,7 +73,7 @@ func main() {
 		}
 		return
 	}
-	if err := run(ctx, *keyhold, strings.Split(*ops, ","), levels, *duration); err != nil {
+	if err := run(ctx, *keyhold, strings.Split(*ops, ","), levels, *duration, strings.Split(*as, ",")); err != nil {
 		fmt.Fprintln(os.Stderr, "keyhold-load:", err)
 		os.Exit(1)
 	}
