@@ -67,7 +67,7 @@ func (s *Service) AssumeRole(ctx context.Context, in AssumeRoleInput) (*RoleSess
 	if !ok {
 		return nil, errorf(ErrAccessDenied, "The request has no authenticated caller.")
 	}
-	role, duration, err := s.checkAssumeRole(caller, &in)
+	role, duration, err := s.checkAssumeRole(ctx, caller, &in)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +88,7 @@ func (s *Service) AssumeRole(ctx context.Context, in AssumeRoleInput) (*RoleSess
 
 // checkAssumeRole validates the request and resolves the role. A role that does not exist is
 // AccessDenied, as in AWS: STS does not tell a caller which roles exist.
-func (s *Service) checkAssumeRole(caller *Caller, in *AssumeRoleInput) (*iam.Role, int, error) {
+func (s *Service) checkAssumeRole(ctx context.Context, caller *Caller, in *AssumeRoleInput) (*iam.Role, int, error) {
 	if err := checkSessionName(in.SessionName); err != nil {
 		return nil, 0, err
 	}
@@ -115,6 +115,12 @@ func (s *Service) checkAssumeRole(caller *Caller, in *AssumeRoleInput) (*iam.Rol
 	}
 	var role *iam.Role
 	s.st.View(func(v *View) { role = v.IAM().Role(account, name) })
+	if role == nil && s.cfg.CatchUp != nil {
+		// Created through another node a moment ago: catch up before saying it is not there.
+		if err := s.cfg.CatchUp(ctx); err == nil {
+			s.st.View(func(v *View) { role = v.IAM().Role(account, name) })
+		}
+	}
 	if role == nil || role.Path != path || role.Name != name {
 		return nil, 0, errorf(ErrAccessDenied, "User: %s is not authorized to perform: sts:AssumeRole on resource: %s", caller.Principal.ARN, in.RoleARN)
 	}

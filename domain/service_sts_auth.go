@@ -34,6 +34,13 @@ const (
 func (s *Service) stsSealingKey(ctx context.Context, create bool) ([]byte, error) {
 	exists := false
 	s.st.View(func(v *View) { exists = v.Principal(stsKeyID) != nil })
+	if !exists && !create && s.cfg.CatchUp != nil {
+		// A session minted through another node just after the domain's first AssumeRole
+		// may arrive before this node applied the key's record.
+		if err := s.cfg.CatchUp(ctx); err == nil {
+			s.st.View(func(v *View) { exists = v.Principal(stsKeyID) != nil })
+		}
+	}
 	if !exists {
 		if !create {
 			return nil, errorf(ErrAccessDenied, "The security token included in the request is invalid.")
@@ -121,6 +128,14 @@ func (s *Service) authenticateSession(ctx context.Context, accessKeyID, token st
 		return nil, nil, errorf(ErrExpiredToken, "The security token included in the request is expired")
 	}
 	caller, gen, err := s.sessionCaller(c)
+	if err != nil && s.cfg.CatchUp != nil && now.Sub(c.Issued) < sessionCatchUpWindow {
+		// A session minted through another node moments ago, for a role created there just
+		// before: catch up once. Older sessions of a missing role are simply dead, and cost no
+		// round trip however often they are replayed.
+		if cerr := s.cfg.CatchUp(ctx); cerr == nil {
+			caller, gen, err = s.sessionCaller(c)
+		}
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -219,6 +234,10 @@ type sessionEntry struct {
 }
 
 const sessionCacheMax = 4096
+
+// sessionCatchUpWindow is how young a session must be for a missing role to make this node
+// catch up with the cluster before refusing it.
+const sessionCatchUpWindow = 2 * time.Minute
 
 func newSessionCache() *sessionCache { return &sessionCache{entries: make(map[string]*sessionEntry)} }
 

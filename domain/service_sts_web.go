@@ -28,7 +28,7 @@ type WebIdentity struct {
 // policies: the trust policy alone decides, and an explicit Deny in it wins under either name.
 func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in AssumeRoleInput, id WebIdentity) (*RoleSession, error) {
 	fed := &Caller{Principal: policy.Principal{Type: policy.PrincipalFederatedUser, Federated: id.Provider}}
-	role, duration, err := s.checkAssumeRole(fed, &in)
+	role, duration, err := s.checkAssumeRole(ctx, fed, &in)
 	if errors.Is(err, ErrAccessDenied) {
 		return nil, errorf(ErrAccessDenied, "Not authorized to perform sts:AssumeRoleWithWebIdentity")
 	}
