@@ -5,6 +5,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 )
@@ -36,6 +37,17 @@ func (tn *testNode) sessionKMS(c *ststypes.Credentials) *kms.Client {
 		Region:       tn.cfg.Region,
 		Credentials:  credentials.NewStaticCredentialsProvider(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken)),
 		BaseEndpoint: aws.String(tn.url),
+		HTTPClient:   tn.httpClient(nil),
+	})
+}
+
+// sessionS3 is the SDK's S3 client (path style) signing with temporary credentials.
+func (tn *testNode) sessionS3(c *ststypes.Credentials) *s3.Client {
+	return s3.New(s3.Options{
+		Region:       tn.cfg.Region,
+		Credentials:  credentials.NewStaticCredentialsProvider(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken)),
+		BaseEndpoint: aws.String(tn.url),
+		UsePathStyle: true,
 		HTTPClient:   tn.httpClient(nil),
 	})
 }

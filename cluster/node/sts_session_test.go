@@ -120,6 +120,14 @@ func TestSessionExpiresAndEndsWithItsRole(t *testing.T) {
 	if _, code := tn.whoAmI(c); code != "" {
 		t.Fatalf("fresh session: %s", code)
 	}
+	// The session authenticates to KMS and S3 too. Whether it may act is its policies'
+	// business (helper authz's enforcement): allowed, or AccessDenied, never a credential error.
+	if _, err := tn.sessionKMS(c).ListKeys(ctx(), nil); err != nil && apiCode(err) != "AccessDeniedException" {
+		t.Fatalf("KMS with a live session: %v", err)
+	}
+	if _, err := tn.sessionS3(c).ListBuckets(ctx(), nil); err != nil && apiCode(err) != "AccessDenied" {
+		t.Fatalf("S3 with a live session: %v", err)
+	}
 	tn.clock.advance(14 * time.Minute)
 	if _, code := tn.whoAmI(c); code != "" {
 		t.Fatalf("session at 14 minutes: %s", code)
@@ -128,10 +136,12 @@ func TestSessionExpiresAndEndsWithItsRole(t *testing.T) {
 	if _, code := tn.whoAmI(c); code != "ExpiredToken" {
 		t.Fatalf("expired session: %q, want ExpiredToken", code)
 	}
-	// An expired session cannot reach KMS either (KMS's code for it).
-	kc := tn.sessionKMS(c)
-	if _, err := kc.ListKeys(ctx(), nil); apiCode(err) != "ExpiredTokenException" {
+	// An expired session cannot reach KMS or S3 either, each answering with its own code.
+	if _, err := tn.sessionKMS(c).ListKeys(ctx(), nil); apiCode(err) != "ExpiredTokenException" {
 		t.Fatalf("KMS with an expired session: %v", err)
+	}
+	if _, err := tn.sessionS3(c).ListBuckets(ctx(), nil); apiCode(err) != "ExpiredToken" {
+		t.Fatalf("S3 with an expired session: %v", err)
 	}
 
 	live := tn.assume(t, tn.akid, tn.secret, "", roleARN, "live")
