@@ -84,16 +84,20 @@ func sessionParams(c *query.Call) (domain.AssumeRoleInput, error) {
 	}
 	if v := c.Param("DurationSeconds"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
+		if err != nil {
 			return in, query.Errorf(query.ErrInvalidParameter, "DurationSeconds must be a number.")
 		}
-		if n == 0 {
-			n = -1 // explicit 0 is below the minimum, not the default
+		// An explicit value below the minimum (0 included) is refused here: to the domain, 0
+		// means "not given".
+		if n < domain.MinSessionDuration {
+			return in, query.Errorf(query.ErrValidation, "1 validation error detected: Value '"+v+"' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900")
 		}
-		in.DurationSeconds = max(n, 1)
+		in.DurationSeconds = n
 	}
 	in.Policy = c.Param("Policy")
-	if len(in.Policy) > 2048*4 {
+	// The 2,048-character quota (white space not counted) is the policy compiler's; this only
+	// bounds the text before it is parsed.
+	if len(in.Policy) > 8192 {
 		return in, query.Errorf(query.ErrValidation, "1 validation error detected: Value at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048")
 	}
 	for i := 1; ; i++ {

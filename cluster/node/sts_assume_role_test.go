@@ -119,6 +119,9 @@ func TestAssumeRoleWithSDK(t *testing.T) {
 	if _, err := sc.AssumeRole(ctx(), &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("ops"), DurationSeconds: aws.Int32(7201)}); apiCode(err) != "ValidationError" {
 		t.Fatalf("duration over the role's maximum: %v", err)
 	}
+	if _, err := sc.AssumeRole(ctx(), &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("ops"), DurationSeconds: aws.Int32(899)}); apiCode(err) != "ValidationError" {
+		t.Fatalf("duration under 900 s: %v", err)
+	}
 	if _, err := sc.AssumeRole(ctx(), &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("a b")}); apiCode(err) != "ValidationError" {
 		t.Fatalf("bad session name: %v", err)
 	}
