@@ -80,6 +80,10 @@ func (s *Service) AssumeRole(ctx context.Context, in AssumeRoleInput) (*RoleSess
 	if err := s.trustAllows(caller, role, "sts:AssumeRole", pc); err != nil {
 		return nil, err
 	}
+	// Inherited transitive tags are session tags too: the role must allow sts:TagSession.
+	if err := inheritTransitiveTags(caller, &in); err != nil {
+		return nil, err
+	}
 	if err := s.trustAllowsExtras(caller, role, &in, pc); err != nil {
 		return nil, err
 	}
@@ -174,6 +178,37 @@ func (s *Service) trustAllowsExtras(caller *Caller, role *iam.Role, in *AssumeRo
 	}
 	if in.SourceIdentity != "" {
 		return s.trustAllows(caller, role, "sts:SetSourceIdentity", pc)
+	}
+	return nil
+}
+
+// inheritTransitiveTags adds a chaining caller's transitive session tags to the new session's,
+// as transitive again. As in AWS, a request cannot change an inherited tag's value, and the
+// 50-tag limit counts both.
+func inheritTransitiveTags(caller *Caller, in *AssumeRoleInput) error {
+	for _, t := range caller.Transitive {
+		given := false
+		for _, u := range in.Tags {
+			if strings.EqualFold(u.Key, t.Key) {
+				if u.Value != t.Value {
+					return errorf(ErrValidation, "The session tag %s is transitive from the calling session and cannot be changed.", t.Key)
+				}
+				given = true
+			}
+		}
+		if !given {
+			in.Tags = append(in.Tags, t)
+		}
+		found := false
+		for _, k := range in.TransitiveTagKeys {
+			found = found || strings.EqualFold(k, t.Key)
+		}
+		if !found {
+			in.TransitiveTagKeys = append(in.TransitiveTagKeys, t.Key)
+		}
+	}
+	if len(in.Tags) > 50 {
+		return errorf(ErrValidation, "The session would have more than 50 tags with those inherited from the calling session.")
 	}
 	return nil
 }

@@ -199,12 +199,22 @@ func (s *Service) sessionCaller(c *ststoken.Claims) (*Caller, uint64, error) {
 		}
 		tags[t.Key] = t.Value
 	}
+	var transitive []iam.Tag
+	for _, t := range c.Tags {
+		for _, k := range c.Transitive {
+			if strings.EqualFold(k, t.Key) {
+				transitive = append(transitive, iam.Tag{Key: t.Key, Value: t.Value})
+				break
+			}
+		}
+	}
 	caller := &Caller{
 		Principal: policy.Principal{Type: policy.PrincipalAssumedRole, ARN: s.sessionARN(c.Account, c.RoleName, c.SessionName),
 			Account: c.Account, UserID: c.RoleID + ":" + c.SessionName, RoleARN: s.RoleARN(role), Tags: tags},
 		AccessKeyID: c.AccessKeyID,
 		Identity:    identity,
 		Session:     session,
+		Transitive:  transitive,
 	}
 	return caller, gen, nil
 }

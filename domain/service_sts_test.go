@@ -169,3 +169,49 @@ func BenchmarkAuthenticateSession(b *testing.B) {
 		}
 	})
 }
+
+// TestTransitiveTagsPassThroughChaining: a session's transitive tags pass on to the session it
+// makes by assuming another role, stay transitive, and cannot be overridden; its other tags
+// stay behind.
+func TestTransitiveTagsPassThroughChaining(t *testing.T) {
+	s, _, _ := newTestService(t)
+	a := testARNs.Account
+	tagTrust := func(p string) string {
+		return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + p + `"},"Action":["sts:AssumeRole","sts:TagSession"]}]}`
+	}
+	r1 := mustCreateRole(t, s, a, "one", tagTrust(a))
+	r2 := mustCreateRole(t, s, a, "two", tagTrust(s.RoleARN(r1)))
+	r3 := mustCreateRole(t, s, a, "three", tagTrust(s.RoleARN(r2)))
+	root := WithCaller(bg, &Caller{Principal: policy.Principal{Type: policy.PrincipalRoot, ARN: "arn:aws:iam::" + a + ":root", Account: a, UserID: a}})
+	s1, err := s.AssumeRole(root, AssumeRoleInput{RoleARN: s.RoleARN(r1), SessionName: "s1",
+		Tags: []iam.Tag{{Key: "team", Value: "cats"}, {Key: "env", Value: "dev"}}, TransitiveTagKeys: []string{"team"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	callerOf := func(rs *RoleSession) *Caller {
+		_, c, err := s.Authenticate(bg, rs.AccessKeyID, rs.SessionToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	s2, err := s.AssumeRole(WithCaller(bg, callerOf(s1)), AssumeRoleInput{RoleARN: s.RoleARN(r2), SessionName: "s2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2 := callerOf(s2)
+	if c2.Principal.Tags["team"] != "cats" || c2.Principal.Tags["env"] != "" || len(c2.Transitive) != 1 {
+		t.Fatalf("chained session tags %v, transitive %v", c2.Principal.Tags, c2.Transitive)
+	}
+	if _, err := s.AssumeRole(WithCaller(bg, c2), AssumeRoleInput{RoleARN: s.RoleARN(r3), SessionName: "s3",
+		Tags: []iam.Tag{{Key: "TEAM", Value: "dogs"}}}); !errors.Is(err, ErrValidation) {
+		t.Fatalf("overriding a transitive tag: %v", err)
+	}
+	s3, err := s.AssumeRole(WithCaller(bg, c2), AssumeRoleInput{RoleARN: s.RoleARN(r3), SessionName: "s3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c3 := callerOf(s3); c3.Principal.Tags["team"] != "cats" {
+		t.Fatalf("second hop lost the transitive tag: %v", c3.Principal.Tags)
+	}
+}
