@@ -34,9 +34,10 @@ const (
 func (s *Service) stsSealingKey(ctx context.Context, create bool) ([]byte, error) {
 	exists := false
 	s.st.View(func(v *View) { exists = v.Principal(stsKeyID) != nil })
-	if !exists && !create && s.cfg.CatchUp != nil {
+	if !exists && !create && s.cfg.CatchUp != nil && s.sessions.mayCatchUp(s.cfg.Now()) {
 		// A session minted through another node just after the domain's first AssumeRole
-		// may arrive before this node applied the key's record.
+		// may arrive before this node applied the key's record. Rate-limited: before the key
+		// exists nothing can verify a token, so anyone could ask for this round trip.
 		if err := s.cfg.CatchUp(ctx); err == nil {
 			s.st.View(func(v *View) { exists = v.Principal(stsKeyID) != nil })
 		}
@@ -233,6 +234,19 @@ var denyAllSessionPolicy = func() *policy.Policy {
 type sessionCache struct {
 	mu      sync.Mutex
 	entries map[string]*sessionEntry
+	// caughtUp is when a missing sealing key last made this node catch up.
+	caughtUp time.Time
+}
+
+// mayCatchUp allows one catch-up per second for a missing sealing key.
+func (c *sessionCache) mayCatchUp(now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if now.Sub(c.caughtUp) < time.Second && !now.Before(c.caughtUp) {
+		return false
+	}
+	c.caughtUp = now
+	return true
 }
 
 type sessionEntry struct {

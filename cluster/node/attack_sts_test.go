@@ -70,8 +70,12 @@ func TestAttackSessionFromAnotherDomain(t *testing.T) {
 	acct := home.n.svc.ARNs().Account
 	home.mkRole(t, "same", trustDoc("arn:aws:iam::"+acct+":root"))
 	roleARN := elsewhere.mkRole(t, "same", trustDoc("arn:aws:iam::"+elsewhere.n.svc.ARNs().Account+":root"))
-	home.assume(t, home.akid, home.secret, "", "arn:aws:iam::"+acct+":role/same", "warm-up") // home has its sealing key
 	c := elsewhere.assume(t, elsewhere.akid, elsewhere.secret, "", roleARN, "visitor")
+	// Before home ever made a session (it has no sealing key yet), and after.
+	if arn, code := home.whoAmI(c); code != "InvalidClientTokenId" {
+		t.Fatalf("foreign session, no sealing key at home: %s %q", arn, code)
+	}
+	home.assume(t, home.akid, home.secret, "", "arn:aws:iam::"+acct+":role/same", "warm-up")
 	if arn, code := home.whoAmI(c); code != "InvalidClientTokenId" {
 		t.Fatalf("foreign session: %s %q", arn, code)
 	}
