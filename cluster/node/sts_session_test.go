@@ -1,6 +1,7 @@
 package node
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -187,4 +188,28 @@ func TestSessionsSurviveRestartAndRotation(t *testing.T) {
 	if arn, code := tn.whoAmI(c2); arn != "arn:aws:sts::"+acct+":assumed-role/durable/after" {
 		t.Fatalf("new session after rotation: %s %s", arn, code)
 	}
+}
+
+// TestNoSessionSecretsOnDisk: after sessions were made and used (and a snapshot written), the
+// data directory holds neither the STS sealing key nor a session's secret access key, in any
+// form: the key exists on disk only sealed under the domain key, sessions not at all.
+func TestNoSessionSecretsOnDisk(t *testing.T) {
+	tn := newTestNode(t)
+	roleARN := tn.mkRole(t, "disk", trustDoc("arn:aws:iam::"+tn.n.svc.ARNs().Account+":root"))
+	c := tn.assume(t, tn.akid, tn.secret, "", roleARN, "s1")
+	if _, code := tn.whoAmI(c); code != "" {
+		t.Fatal(code)
+	}
+	key, _, err := tn.n.svc.SecretKey(context.Background(), "KHSTSSESSIONKEY00001")
+	if err != nil || len(key) != 32 {
+		t.Fatalf("sealing key: %d bytes, %v", len(key), err)
+	}
+	if err := tn.n.raft.Snapshot(); err != nil {
+		t.Fatalf("snapshot: %v", err)
+	}
+	tn.stop()
+	scanForSecrets(t, tn.cfg.DataDir, map[string][]byte{
+		"STS sealing key":           key,
+		"session secret access key": []byte(aws.ToString(c.SecretAccessKey)),
+	})
 }
