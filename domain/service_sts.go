@@ -291,11 +291,11 @@ func (s *Service) mintSession(ctx context.Context, role *iam.Role, in *AssumeRol
 	for _, t := range in.Tags {
 		c.Tags = append(c.Tags, ststoken.Tag{Key: t.Key, Value: t.Value})
 	}
-	key, err := s.stsSealingKey(ctx, true)
+	key, kv, err := s.stsMintKey(ctx)
 	if err != nil {
 		return nil, err
 	}
-	tok, err := ststoken.Seal(key, stsKeyVersion, c)
+	tok, err := ststoken.Seal(key, kv, c)
 	clear(key)
 	if errors.Is(err, ststoken.ErrTooLarge) {
 		return nil, errorf(ErrPackedPolicyTooLarge, "Serialized token too large for session")

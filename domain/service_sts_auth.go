@@ -2,10 +2,8 @@ package domain
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
-	"errors"
 	"strings"
 	"sync"
 	"time"
@@ -13,76 +11,7 @@ import (
 	"github.com/keyhold/keyhold/domain/iam"
 	"github.com/keyhold/keyhold/domain/policy"
 	"github.com/keyhold/keyhold/domain/ststoken"
-	"github.com/keyhold/keyhold/wrap"
 )
-
-// The STS session key seals session tokens. It is 32 random bytes kept in the principal
-// registry as one more credential record (sealed under the domain key with
-// wrap.KindCredential, bound to its reserved id): so it is replicated, snapshotted, re-wrapped
-// on domain-key rotation and opened through the credential cache exactly as access keys are,
-// and never leaves the process unsealed. Its id is reserved: Authenticate refuses it as an
-// access key before any lookup.
-const (
-	stsKeyID      = "KHSTSSESSIONKEY00001"
-	stsKeyPrefix  = "KHSTS"
-	stsKeyName    = "keyhold STS session sealing key"
-	stsKeyVersion = 1
-)
-
-// stsSealingKey returns the session key (the caller clears it). create makes it when the
-// domain has none yet (the first AssumeRole); authentication never creates it.
-func (s *Service) stsSealingKey(ctx context.Context, create bool) ([]byte, error) {
-	exists := false
-	s.st.View(func(v *View) { exists = v.Principal(stsKeyID) != nil })
-	if !exists && !create && s.cfg.CatchUp != nil && s.sessions.mayCatchUp(s.cfg.Now()) {
-		// A session minted through another node just after the domain's first AssumeRole
-		// may arrive before this node applied the key's record. Rate-limited: before the key
-		// exists nothing can verify a token, so anyone could ask for this round trip.
-		if err := s.cfg.CatchUp(ctx); err == nil {
-			s.st.View(func(v *View) { exists = v.Principal(stsKeyID) != nil })
-		}
-	}
-	if !exists {
-		if !create {
-			return nil, errorf(ErrAccessDenied, "The security token included in the request is invalid.")
-		}
-		if err := s.createSTSKey(ctx); err != nil && !errors.Is(err, ErrAlreadyExists) {
-			return nil, err
-		}
-	}
-	// A record made concurrently by another node wins: every node reads the key back from the
-	// replicated state rather than trusting what it generated.
-	sec, _, err := s.SecretKey(ctx, stsKeyID)
-	if err != nil {
-		return nil, err
-	}
-	if len(sec) != 32 {
-		clear(sec)
-		return nil, dependencyError("opening the STS session key", errors.New("sealed key has the wrong length"))
-	}
-	return sec, nil
-}
-
-func (s *Service) createSTSKey(ctx context.Context) error {
-	key := make([]byte, 32)
-	defer clear(key)
-	if _, err := rand.Read(key); err != nil {
-		return dependencyError("generating the STS session key", err)
-	}
-	created := s.now()
-	return s.proposeSealed(ctx, func() ([]byte, error) {
-		dkv, dk, err := s.currentDomainKey(ctx)
-		if err != nil {
-			return nil, err
-		}
-		tok, err := wrap.SealKeyToken(dk, dkv, wrap.KindCredential, []byte(stsKeyID), key)
-		if err != nil {
-			return nil, dependencyError("wrapping the STS session key", err)
-		}
-		p := Principal{AccessKeyID: stsKeyID, Name: stsKeyName, DKVersion: dkv, Token: tok, CreatedAt: created}
-		return encode(cmdCreatePrincipal, createPrincipalCmd{Principal: p}), nil
-	})
-}
 
 // isSessionKeyID reports whether an access key id is a session's (ASIA...).
 func isSessionKeyID(id string) bool { return strings.HasPrefix(id, "ASIA") }
@@ -113,16 +42,24 @@ func (s *Service) authenticateSession(ctx context.Context, accessKeyID, token st
 		}
 		return e.secret, e.caller, nil
 	}
-	if kv, ok := ststoken.KeyVersion(token); !ok || kv != stsKeyVersion {
+	kv, ok := ststoken.KeyVersion(token)
+	if !ok {
 		return nil, nil, errInvalidToken()
 	}
-	key, err := s.stsSealingKey(ctx, false)
+	key, retiredAfter, err := s.stsVerifyKey(ctx, kv)
 	if err != nil {
 		return nil, nil, err
 	}
 	c, err := ststoken.Open(key, accessKeyID, token)
 	clear(key)
 	if err != nil {
+		return nil, nil, errInvalidToken()
+	}
+	// What AssumeRole never writes: a session longer than the longest, one issued in the
+	// future, or one of a retired sealing key outliving the retirement (a stolen old key mints
+	// nothing usable).
+	if c.Expires.Sub(c.Issued) > time.Duration(iam.MaxRoleSession)*time.Second || c.Issued.After(now.Add(stsClockSkew)) ||
+		!retiredAfter.IsZero() && c.Expires.After(retiredAfter) {
 		return nil, nil, errInvalidToken()
 	}
 	if !now.Before(c.Expires) {

@@ -1,13 +1,19 @@
 package node
 
 import (
+	"context"
 	"encoding/base64"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
+
+	"github.com/keyhold/keyhold/domain"
+	"github.com/keyhold/keyhold/domain/ceremony"
+	"github.com/keyhold/keyhold/domain/ststoken"
 )
 
 // The attacks below target temporary credentials: an attacker holds (or has seen) one
@@ -78,5 +84,70 @@ func TestAttackSessionFromAnotherDomain(t *testing.T) {
 	home.assume(t, home.akid, home.secret, "", "arn:aws:iam::"+acct+":role/same", "warm-up")
 	if arn, code := home.whoAmI(c); code != "InvalidClientTokenId" {
 		t.Fatalf("foreign session: %s %q", arn, code)
+	}
+}
+
+// TestAttackStolenSealingKeyAfterRotation: the attacker has stolen the STS sealing key (say,
+// from a memory dump) and mints session tokens of their own for a role, with a secret they
+// chose. That works until the operators rotate the domain key: the next AssumeRole makes a new
+// sealing key, and once the longest session has had time to run out (12 hours and a few
+// minutes), every token of the old key is refused, however the attacker sets its dates.
+func TestAttackStolenSealingKeyAfterRotation(t *testing.T) {
+	tn := newCeremonyNode(t)
+	acct := tn.n.svc.ARNs().Account
+	roleARN := tn.mkRole(t, "target", trustDoc("arn:aws:iam::"+acct+":root"))
+	var roleID string
+	tn.n.state.View(func(v *domain.View) { roleID = v.IAM().Role(acct, "target").ID })
+	tn.assume(t, tn.akid, tn.secret, "", roleARN, "legit") // the domain's first sealing key
+	stolen, _, err := tn.n.svc.SecretKey(context.Background(), "KHSTSSESSIONKEY00001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	forge := func(issued, expires time.Time) *ststypes.Credentials {
+		c := &ststoken.Claims{AccessKeyID: "ASIAATTACKERATTACKER", Secret: "attacker-chosen-secret-0123456789abcdefg",
+			Account: acct, RoleName: "target", RolePath: "/", RoleID: roleID, SessionName: "mallory",
+			Issued: issued.Truncate(time.Second), Expires: expires.Truncate(time.Second)}
+		tok, err := ststoken.Seal(stolen, 1, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &ststypes.Credentials{AccessKeyId: aws.String(c.AccessKeyID), SecretAccessKey: aws.String(c.Secret), SessionToken: aws.String(tok)}
+	}
+	now := tn.clock.now
+	if arn, code := tn.whoAmI(forge(now(), now().Add(time.Hour))); code != "" {
+		t.Fatalf("the stolen key before rotation (the attack works, as it must): %s %s", arn, code)
+	}
+	// Dates no AssumeRole writes are refused even with the genuine key.
+	if _, code := tn.whoAmI(forge(now(), now().Add(13*time.Hour))); code != "InvalidClientTokenId" {
+		t.Fatalf("a 13-hour session: %q", code)
+	}
+	if _, code := tn.whoAmI(forge(now().Add(time.Hour), now().Add(2*time.Hour))); code != "InvalidClientTokenId" {
+		t.Fatalf("a session issued in the future: %q", code)
+	}
+
+	d := tn.n.svc.Domain()
+	submitAndRun(t, tn, ceremony.NewProposal(ceremony.KindRotateDK, d.ID, d.Epoch, time.Now(), time.Hour), func() bool {
+		return tn.n.svc.RewrapStatus().Finished
+	})
+	fresh := tn.assume(t, tn.akid, tn.secret, "", roleARN, "after-rotation")
+	if kv, ok := ststoken.KeyVersion(aws.ToString(fresh.SessionToken)); !ok || kv != 2 {
+		t.Fatalf("a session after rotation is sealed with key version %d, want 2", kv)
+	}
+	// Within the overlap, old-key sessions (genuine ones included) still run...
+	tn.clock.advance(time.Hour)
+	if _, code := tn.whoAmI(forge(now(), now().Add(time.Hour))); code != "" {
+		t.Fatalf("old key within the overlap: %q", code)
+	}
+	// ...but none may outlive it (a 12-hour session is otherwise fine), and after it nothing
+	// of the old key is accepted.
+	if _, code := tn.whoAmI(forge(now(), now().Add(12*time.Hour))); code != "InvalidClientTokenId" {
+		t.Fatalf("old-key session expiring past the overlap: %q", code)
+	}
+	tn.clock.advance(11*time.Hour + 6*time.Minute)
+	if _, code := tn.whoAmI(forge(now(), now().Add(time.Hour))); code != "InvalidClientTokenId" {
+		t.Fatalf("the stolen key after the overlap: %q", code)
+	}
+	if arn, code := tn.whoAmI(tn.assume(t, tn.akid, tn.secret, "", roleARN, "later")); code != "" {
+		t.Fatalf("a genuine session after the overlap: %s %s", arn, code)
 	}
 }
