@@ -9,7 +9,9 @@
 //   - api/admin: the admin API (operators, authenticated by api/adminauth), whose wire types
 //     and client are api/adminclient;
 //   - api/objstore: where S3 object bytes are kept (the Store interface and its backends);
-//   - api/audit: the audit records, the hash-chained trail and its verifier.
+//   - api/audit: the audit records, the hash-chained trail and its verifier;
+//   - api/quota: per-account request quotas (token buckets in AWS's default shape), charged
+//     through Pipeline.Charge once a request is authenticated (quota.go).
 //
 // What stays here is what every request passes whichever protocol serves it, handed to the
 // protocols as an api/pipeline.Pipeline: the freshness gate (consistency.go: a node that cannot

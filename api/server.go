@@ -13,6 +13,7 @@ import (
 	iamapi "github.com/keyhold/keyhold/api/iam"
 	"github.com/keyhold/keyhold/api/kms"
 	"github.com/keyhold/keyhold/api/query"
+	"github.com/keyhold/keyhold/api/quota"
 	"github.com/keyhold/keyhold/api/s3"
 	"github.com/keyhold/keyhold/api/sigv4"
 	"github.com/keyhold/keyhold/api/sts"
@@ -76,6 +77,8 @@ type Options struct {
 	OIDCProviders []*sts.OIDCProvider
 	// Pprof serves /debug/pprof on the ops listener, to operators only (api/admin pprof.go).
 	Pprof bool
+	// Quotas are the per-account request quotas (api/quota); off when not Enabled.
+	Quotas quota.Config
 }
 
 // Server serves the API and ops listeners.
@@ -95,6 +98,8 @@ type Server struct {
 
 	// s3 serves the S3 REST protocol (package api/s3).
 	s3 *s3.Server
+	// quotas charges requests to their account's quotas (quota.go).
+	quotas *quotas
 	// iam and sts serve the IAM and STS Query APIs (packages api/iam, api/sts over api/query).
 	iam, sts *query.Server
 	// auditRefused counts requests refused because the audit trail could not be written.
@@ -130,6 +135,7 @@ func NewServer(o Options) *Server {
 		authz:  o.Authorizer,
 		opts:   o,
 	}
+	s.quotas = newQuotas(o.Quotas, o.Metrics)
 	s.admin = admin.New(admin.Options{Service: o.Service, Pipeline: shared{s}, Logger: o.Logger, Now: o.Now, Pprof: o.Pprof})
 	s.kms = kms.New(kms.Options{Service: o.Service, Verifier: s.verify, Pipeline: shared{s}, Logger: o.Logger})
 	s.s3 = s3.New(s3.Options{Service: o.Service, Verifier: s.verify, Pipeline: shared{s}, Logger: o.Logger,

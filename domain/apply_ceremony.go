@@ -33,6 +33,8 @@ type (
 		// Wrapped are the domain keys wrapped for members (admit-node: every live version for
 		// the new member; rotate-domain-key: the new version for every other member).
 		Wrapped []memberWrap
+		// Account is the account create-account makes (ceremony_kinds_account.go).
+		Account *createdAccount `json:",omitempty"`
 	}
 	memberWrap struct {
 		NodeID string

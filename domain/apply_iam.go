@@ -10,12 +10,20 @@ import (
 // applyIAM applies a change to the identity model (domain/iam), mapping its error kinds to the
 // domain's.
 func (s *State) applyIAM(c *iam.Command) error {
+	if op, ok := stateIAMOps[c.Op]; ok {
+		return op.apply(s, c)
+	}
 	return iamError(s.iam.Apply(c))
 }
 
 // checkForwardedIAM refuses a forwarded identity command whose operation is unknown or whose
 // body does not decode strictly.
-func checkForwardedIAM(c *iam.Command) error { return iamError(iam.CheckCommand(c)) }
+func checkForwardedIAM(c *iam.Command) error {
+	if op, ok := stateIAMOps[c.Op]; ok && op.check != nil {
+		return op.check(c.Body)
+	}
+	return iamError(iam.CheckCommand(c))
+}
 
 // iamKinds maps each identity-model error kind to the domain's.
 var iamKinds = map[error]error{

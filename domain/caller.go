@@ -38,6 +38,8 @@ type Caller struct {
 	ViaService string
 	// Time is when the request was admitted (aws:CurrentTime, aws:EpochTime).
 	Time time.Time
+	// onUse records the access key's use (NoteUse, service_iam_auth.go).
+	onUse func(service, region string, at time.Time)
 }
 
 // system marks the context of work keyhold does on its own behalf (ceremonies, re-wrapping,

@@ -49,6 +49,7 @@ var ceremonyKinds = map[ceremony.ProposalKind]*ceremonyKind{
 	ceremony.KindExportToken: {
 		precheck: precheckExportToken, apply: applyExportToken,
 	},
+	ceremony.KindCreateAccount: {prepare: prepareCreateAccount, apply: applyCreateAccount}, // ceremony_kinds_account.go
 }
 
 // kindOf returns the table entry of k, or nil for an unknown kind.

@@ -49,6 +49,9 @@ type ProposalRecord struct {
 	NotAfter    time.Time
 	// Record is, for an executed export-token, the domain record it exports (canonical CBOR).
 	Record []byte
+	// Delivery is, for an executed create-account, the new account's root credentials sealed
+	// to the proposal's Recipient (ceremony.OpenAccountCredentials): only the proposer opens it.
+	Delivery []byte `json:",omitempty"`
 }
 
 func (r *ProposalRecord) clone() *ProposalRecord {

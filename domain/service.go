@@ -75,7 +75,8 @@ type Service struct {
 	// managedMu serialises the lazy creation of managed keys (ManagedKey).
 	managedMu sync.Mutex
 	log       *slog.Logger
-	execFail  execFailures // the last ceremony execution failure (service_ceremony_failure.go)
+	execFail  execFailures  // the last ceremony execution failure (service_ceremony_failure.go)
+	idents    identityCache // IAM users' callers and access keys' last use (service_iam_auth.go)
 }
 
 // NewService returns a Service over st. Writes go through prop; keys are opened with ring.

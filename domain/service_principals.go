@@ -6,6 +6,7 @@ import (
 	"encoding/base32"
 	"encoding/base64"
 	"strings"
+	"time"
 
 	"github.com/keyhold/keyhold/domain/policy"
 	"github.com/keyhold/keyhold/wrap"
@@ -67,12 +68,15 @@ func (s *Service) SecretKey(ctx context.Context, accessKeyID string) ([]byte, st
 	return sec, p.Name, nil
 }
 
-// RootPrincipal returns the access key id of the first root principal, if any.
+// RootPrincipal returns the access key id of the domain's first account's root principal, if
+// any (what dev mode and root_credentials_file hand out).
 func (s *Service) RootPrincipal() (string, bool) {
 	var id string
 	s.st.View(func(v *View) {
 		for _, p := range v.Principals() {
-			if p.Root {
+			// Other accounts' roots (create-account) are not the domain's: dev mode and
+			// root_credentials_file must never hand one out as the first account's.
+			if p.Root && (p.Account == "" || p.Account == v.s.arn.Account) {
 				id = p.AccessKeyID
 				return
 			}
@@ -95,12 +99,15 @@ func (s *Service) Authenticate(ctx context.Context, accessKeyID, sessionToken st
 	}
 	var p *Principal
 	var account string
-	s.st.View(func(v *View) {
+	// A key created through another node is usable here as soon as CreateAccessKey returned
+	// there: an unknown key id catches the replica up once (lookup) before it is refused.
+	s.lookup(ctx, func(v *View) bool {
 		if q := v.Principal(accessKeyID); q != nil {
 			c := *q
 			p = &c
 		}
 		account = v.s.arn.Account
+		return p != nil
 	})
 	if p == nil || p.Inactive {
 		return nil, nil, errorf(ErrAccessDenied, "The security token included in the request is invalid.")
@@ -113,10 +120,16 @@ func (s *Service) Authenticate(ctx context.Context, accessKeyID, sessionToken st
 		c.Principal = policy.Principal{Type: policy.PrincipalRoot, ARN: "arn:" + s.cfg.ARNs.Partition + ":iam::" + account + ":root",
 			Account: account, UserID: account}
 	} else {
-		// IAM users arrive with the identity model (domain/iam); until then a key that names a
-		// user it cannot resolve is refused rather than treated as root.
-		return nil, nil, errorf(ErrAccessDenied, "The security token included in the request is invalid.")
+		// An IAM user's key: the user's ARN, id, tags and effective policies, derived once per
+		// model change. A key whose user no longer exists is refused, never treated as root.
+		u := s.userCaller(account, p.User)
+		if u == nil {
+			return nil, nil, errorf(ErrAccessDenied, "The security token included in the request is invalid.")
+		}
+		*c = *u
+		c.AccessKeyID = accessKeyID
 	}
+	c.onUse = func(service, region string, at time.Time) { s.idents.noteUse(accessKeyID, service, region, at) }
 	sec, _, err := s.SecretKey(ctx, accessKeyID)
 	if err != nil {
 		return nil, nil, err

@@ -8,7 +8,7 @@ import (
 	"github.com/keyhold/keyhold/domain/policy"
 )
 
-const otherAccount = "999988887777"
+const stsOtherAccount = "999988887777"
 
 func mustCreateRole(t *testing.T, s *Service, account, name, trust string) *iam.Role {
 	t.Helper()
@@ -30,15 +30,15 @@ func trustOf(principal string) string {
 func TestAssumeRoleAcrossAccounts(t *testing.T) {
 	s, _, _ := newTestService(t)
 	a := testARNs.Account
-	if err := s.proposeIAM(bg, "CreateAccount", otherAccount, iam.CreateAccountInput{Name: "b"}); err != nil {
+	if err := s.proposeIAM(bg, "CreateAccount", stsOtherAccount, iam.CreateAccountInput{Name: "b"}); err != nil {
 		t.Fatal(err)
 	}
-	bRole := mustCreateRole(t, s, otherAccount, "caller", trustOf("arn:aws:iam::"+otherAccount+":root"))
-	byAccount := mustCreateRole(t, s, a, "by-account", trustOf("arn:aws:iam::"+otherAccount+":root"))
+	bRole := mustCreateRole(t, s, stsOtherAccount, "caller", trustOf("arn:aws:iam::"+stsOtherAccount+":root"))
+	byAccount := mustCreateRole(t, s, a, "by-account", trustOf("arn:aws:iam::"+stsOtherAccount+":root"))
 	byRole := mustCreateRole(t, s, a, "by-role", trustOf(s.RoleARN(bRole)))
 
-	bRoot := WithCaller(bg, &Caller{Principal: policy.Principal{Type: policy.PrincipalRoot, ARN: "arn:aws:iam::" + otherAccount + ":root",
-		Account: otherAccount, UserID: otherAccount}})
+	bRoot := WithCaller(bg, &Caller{Principal: policy.Principal{Type: policy.PrincipalRoot, ARN: "arn:aws:iam::" + stsOtherAccount + ":root",
+		Account: stsOtherAccount, UserID: stsOtherAccount}})
 	if _, err := s.AssumeRole(bRoot, AssumeRoleInput{RoleARN: s.RoleARN(byAccount), SessionName: "root-of-b"}); err != nil {
 		t.Fatalf("B's root into a role trusting B: %v", err)
 	}
@@ -64,7 +64,7 @@ func TestAssumeRoleAcrossAccounts(t *testing.T) {
 			t.Fatalf("B's session into %s without an identity policy: %v", target.Name, err)
 		}
 	}
-	if err := s.RoleCommand(bg, "PutRolePolicy", otherAccount, iam.RolePolicyInput{Role: "caller", PolicyName: "p",
+	if err := s.RoleCommand(bg, "PutRolePolicy", stsOtherAccount, iam.RolePolicyInput{Role: "caller", PolicyName: "p",
 		Document: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::` + a + `:role/*"}]}`}); err != nil {
 		t.Fatal(err)
 	}

@@ -55,6 +55,7 @@ func proposalView(r *domain.ProposalRecord) adminclient.ProposalView {
 	v := adminclient.ProposalView{
 		ID: r.ID, Kind: r.Kind.String(), Status: r.Status.String(), Epoch: r.Epoch,
 		SubmittedAt: r.SubmittedAt, UpdatedAt: r.UpdatedAt, NotAfter: r.NotAfter, Proposal: r.Signed.Proposal,
+		Delivery: r.Delivery,
 	}
 	for _, s := range r.Signed.Signatures {
 		v.Signers = append(v.Signers, s.PublicKey)

@@ -24,6 +24,9 @@ type ProposalView struct {
 	Signers [][]byte `json:"signers"`
 	// Decoded is Proposal parsed, for display; absent if it does not parse.
 	Decoded *ceremony.Proposal `json:"decoded,omitempty"`
+	// Delivery is, for an executed create-account, the new account's root credentials sealed
+	// to the proposal's recipient key: only the proposer opens it (ceremony.OpenAccountCredentials).
+	Delivery []byte `json:"delivery,omitempty"`
 	// Signatures are not sent: Signers and the counts say who voted how much.
 	Signatures []ceremony.Signature `json:"-"`
 }

@@ -18,6 +18,7 @@ const (
 // Service is what the IAM handlers need of the domain.
 type Service interface {
 	ARNs() domain.ARNs
+	userService
 	RoleService
 }
 
@@ -43,7 +44,52 @@ type handlers struct{ svc Service }
 
 // actions is IAM's action table: one line per action, its handler in the file of its entity.
 func (h *handlers) actions() map[string]query.Action {
-	a := map[string]query.Action{}
+	a := map[string]query.Action{
+		"CreateUser":                {Handle: h.createUser},
+		"GetUser":                   {Handle: h.getUser},
+		"ListUsers":                 {Handle: h.listUsers},
+		"DeleteUser":                {Handle: h.deleteUser},
+		"UpdateUser":                {Handle: h.updateUser},
+		"TagUser":                   {Handle: h.tagUser},
+		"UntagUser":                 {Handle: h.untagUser},
+		"ListUserTags":              {Handle: h.listUserTags},
+		"CreateAccessKey":           {Handle: h.createAccessKey},
+		"ListAccessKeys":            {Handle: h.listAccessKeys},
+		"UpdateAccessKey":           {Handle: h.updateAccessKey},
+		"DeleteAccessKey":           {Handle: h.deleteAccessKey},
+		"GetAccessKeyLastUsed":      {Handle: h.getAccessKeyLastUsed},
+		"CreateGroup":               {Handle: h.createGroup},
+		"GetGroup":                  {Handle: h.getGroup},
+		"ListGroups":                {Handle: h.listGroups},
+		"ListGroupsForUser":         {Handle: h.listGroupsForUser},
+		"AddUserToGroup":            {Handle: h.addUserToGroup},
+		"RemoveUserFromGroup":       {Handle: h.removeUserFromGroup},
+		"DeleteGroup":               {Handle: h.deleteGroup},
+		"PutUserPolicy":             {Handle: h.putUserPolicy},
+		"GetUserPolicy":             {Handle: h.getUserPolicy},
+		"ListUserPolicies":          {Handle: h.listUserPolicies},
+		"DeleteUserPolicy":          {Handle: h.deleteUserPolicy},
+		"PutGroupPolicy":            {Handle: h.putGroupPolicy},
+		"GetGroupPolicy":            {Handle: h.getGroupPolicy},
+		"ListGroupPolicies":         {Handle: h.listGroupPolicies},
+		"DeleteGroupPolicy":         {Handle: h.deleteGroupPolicy},
+		"CreatePolicy":              {Handle: h.createPolicy},
+		"GetPolicy":                 {Handle: h.getPolicy},
+		"DeletePolicy":              {Handle: h.deletePolicy},
+		"ListPolicies":              {Handle: h.listPolicies},
+		"CreatePolicyVersion":       {Handle: h.createPolicyVersion},
+		"GetPolicyVersion":          {Handle: h.getPolicyVersion},
+		"ListPolicyVersions":        {Handle: h.listPolicyVersions},
+		"DeletePolicyVersion":       {Handle: h.deletePolicyVersion},
+		"SetDefaultPolicyVersion":   {Handle: h.setDefaultPolicyVersion},
+		"ListEntitiesForPolicy":     {Handle: h.listEntitiesForPolicy},
+		"AttachUserPolicy":          {Handle: h.attachUserPolicy},
+		"DetachUserPolicy":          {Handle: h.detachUserPolicy},
+		"ListAttachedUserPolicies":  {Handle: h.listAttachedUserPolicies},
+		"AttachGroupPolicy":         {Handle: h.attachGroupPolicy},
+		"DetachGroupPolicy":         {Handle: h.detachGroupPolicy},
+		"ListAttachedGroupPolicies": {Handle: h.listAttachedGroupPolicies},
+	}
 	h.roleActions(a)
 	return a
 }

@@ -23,6 +23,7 @@ var kmsErrors = append(domainRows(), []kmsError{
 	{pipeline.ErrRequestTooLarge, pipeline.AWSError{Code: "ValidationException", Status: 400}},
 	{pipeline.ErrTimeout, pipeline.AWSError{Code: "DependencyTimeoutException", Status: 503}},
 	{pipeline.ErrUnavailable, pipeline.AWSError{Code: "DependencyTimeoutException", Status: 503}},
+	{pipeline.ErrThrottled, pipeline.AWSError{Code: "ThrottlingException", Status: 400}},
 	{sigv4.ErrMissingAuth, pipeline.AWSError{Code: "MissingAuthenticationTokenException", Status: 400}},
 	{sigv4.ErrMalformedAuth, pipeline.AWSError{Code: "IncompleteSignatureException", Status: 400}},
 	{sigv4.ErrUnknownAccessKey, pipeline.AWSError{Code: "UnrecognizedClientException", Status: 400}},

@@ -110,6 +110,9 @@ func (s *Server) runKMS(w http.ResponseWriter, r *http.Request, c *call, rt rout
 		return err
 	}
 	ctx = pipeline.WithCaller(ctx, r, c.who, s.svc.ARNs().Region, admitted)
+	if err := s.p.Charge(ctx, "kms", quotaOp(c.op, c.body)); err != nil { // quota.go
+		return err
+	}
 	if err := s.p.Authorize(ctx, c.who, rt.action); err != nil {
 		return err
 	}

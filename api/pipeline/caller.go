@@ -25,5 +25,6 @@ func WithCaller(ctx context.Context, r *http.Request, who sigv4.Identity, region
 	c.SecureTransport = r.TLS != nil
 	c.Region = region
 	c.Time = now
+	c.NoteUse(sigv4.ScopeService(r))
 	return domain.WithCaller(ctx, &c)
 }

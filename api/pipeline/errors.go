@@ -37,6 +37,10 @@ var (
 	ErrTimeout = errors.New("api: request timed out")
 	// ErrRequestTooLarge is a body over its route's limit.
 	ErrRequestTooLarge = errors.New("api: request too large")
+	// ErrThrottled is a request over its account's quota (Pipeline.Charge): KMS
+	// ThrottlingException (400), S3 SlowDown (503), IAM and STS Throttling (400). The AWS
+	// SDKs' default retryers retry all of them with backoff.
+	ErrThrottled = errors.New("api: request rate over the account's quota")
 )
 
 // Unavailable is ErrUnavailable with its client message. Its cause is not logged per request (a

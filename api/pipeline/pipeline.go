@@ -23,6 +23,12 @@ type Pipeline interface {
 	LinearRead(ctx context.Context) (configured bool, err error)
 	// Authorize decides whether who may perform action (an IAM-style name, "kms:Encrypt").
 	Authorize(ctx context.Context, who sigv4.Identity, action string) error
+	// Charge spends one request of op from the quota it counts against in the account of the
+	// caller ctx carries (api/quota: api is "kms", "s3", "iam" or "sts"; a KMS op may be
+	// qualified with its key class, "Sign:RSA"). Call it once the caller is authenticated
+	// (after WithCaller), before the operation does any work. It returns ErrThrottled, with
+	// the API's client message, when the quota is spent; a ctx without a caller is not charged.
+	Charge(ctx context.Context, api, op string) error
 	// Observe records one request's outcome in the metrics: api is "kms", "s3" or "admin", code
 	// "OK" or the AWS error code. Operation and code are closed sets (never key ids).
 	Observe(api, op, code string, d time.Duration)

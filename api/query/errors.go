@@ -43,6 +43,7 @@ var protocolErrors = []errorRow{
 	{pipeline.ErrRequestTooLarge, pipeline.AWSError{Code: "ValidationError", Status: 400}},
 	{pipeline.ErrTimeout, pipeline.AWSError{Code: "ServiceUnavailable", Status: 503}},
 	{pipeline.ErrUnavailable, pipeline.AWSError{Code: "ServiceUnavailable", Status: 503}},
+	{pipeline.ErrThrottled, pipeline.AWSError{Code: "Throttling", Status: 400}},
 	{sigv4.ErrMissingAuth, pipeline.AWSError{Code: "MissingAuthenticationToken", Status: 403}},
 	{sigv4.ErrMalformedAuth, pipeline.AWSError{Code: "IncompleteSignature", Status: 400}},
 	{sigv4.ErrUnknownAccessKey, pipeline.AWSError{Code: "InvalidClientTokenId", Status: 403}},

@@ -120,6 +120,9 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, c *Call) error {
 	if v := params.Get("Version"); v != s.svc.Version {
 		return Errorf(ErrInvalidAction, "Could not find operation "+c.Action+" for version "+v)
 	}
+	if err := s.p.Charge(ctx, s.svc.Name, c.Action); err != nil { // api/quota: iam:requests, sts:requests
+		return err
+	}
 	timeout := act.Timeout
 	if timeout == 0 {
 		timeout = DefaultTimeout

@@ -62,6 +62,7 @@ var s3Errors = append(append([]s3Error{
 	{sigv4.ErrIncompleteBody, pipeline.AWSError{Code: "IncompleteBody", Status: 400}},
 }, domainRows()...), []s3Error{
 	{pipeline.ErrUnavailable, pipeline.AWSError{Code: "ServiceUnavailable", Status: 503}},
+	{pipeline.ErrThrottled, pipeline.AWSError{Code: "SlowDown", Status: 503}},
 	{errS3Internal, pipeline.AWSError{Code: "InternalError", Status: 500}},
 	{errNoSuchCORS, pipeline.AWSError{Code: "NoSuchCORSConfiguration", Status: 404}},
 	{errNoSuchBucketPolicy, pipeline.AWSError{Code: "NoSuchBucketPolicy", Status: 404}},

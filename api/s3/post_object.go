@@ -113,6 +113,9 @@ func (s *Server) runPostObject(c *s3Call) error {
 	ctx, cancel := context.WithTimeout(c.r.Context(), s3ObjectTimeout)
 	defer cancel()
 	ctx = pipeline.WithCaller(ctx, c.r, c.who, s.opts.Region, time.Now())
+	if err := s.p.Charge(ctx, "s3", "PostObject"); err != nil {
+		return err
+	}
 	if err := s.p.Authorize(ctx, c.who, "s3:PutObject"); err != nil {
 		return err
 	}

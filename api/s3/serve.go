@@ -57,7 +57,7 @@ func (s *Server) serveS3(w http.ResponseWriter, r *http.Request) {
 		aws, msg := errorFor(err)
 		code = aws.Code
 		writeS3Error(w, r, c.requestID, aws, msg, err)
-		if aws.Status >= 500 && !errors.Is(err, pipeline.ErrUnavailable) {
+		if aws.Status >= 500 && !errors.Is(err, pipeline.ErrUnavailable) && !errors.Is(err, pipeline.ErrThrottled) {
 			s.log.Error("s3 request failed", "operation", op, "request_id", c.requestID, "err", err)
 		}
 	}
@@ -108,6 +108,9 @@ func (s *Server) runS3(c *s3Call, h s3Handler) error {
 	ctx, cancel := context.WithTimeout(c.r.Context(), s3ObjectTimeout)
 	defer cancel()
 	ctx = pipeline.WithCaller(ctx, c.r, c.who, s.opts.Region, sig.Date)
+	if err := s.p.Charge(ctx, "s3", c.op); err != nil {
+		return err
+	}
 	if err := s.p.Authorize(ctx, c.who, "s3:"+c.op); err != nil {
 		return err
 	}

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/keyhold/keyhold/api/quota"
 )
 
 // Config is the daemon's whole configuration. Sources, strongest first: flags, then KEYHOLD_*
@@ -143,6 +145,10 @@ type Config struct {
 	// entries checked every 2 minutes).
 	RaftSnapshotThreshold int           `json:"raft_snapshot_threshold" env:"KEYHOLD_RAFT_SNAPSHOT_THRESHOLD" usage:"log entries since the last snapshot that trigger a new one (0: default)"`
 	RaftSnapshotInterval  time.Duration `json:"raft_snapshot_interval" env:"KEYHOLD_RAFT_SNAPSHOT_INTERVAL" usage:"how often raft checks whether to snapshot (0: default)"`
+	// Quotas are the per-account request quotas (api/quota), config file only: "enabled"
+	// applies AWS's default rates, "rates" and "accounts" override them (0 = unlimited). Per
+	// node: a cluster of n nodes admits up to n times a quota.
+	Quotas quota.Config `json:"quotas"`
 }
 
 // DefaultConfig returns the defaults DESIGN.md fixes for a production node.
@@ -264,5 +270,8 @@ func (c Config) Validate() error {
 		bad("log_format", "must be text or json")
 	}
 	errs = append(errs, c.validateConsistency()...) // freshness.go
+	if err := c.Quotas.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("config: %w", err))
+	}
 	return errors.Join(errs...)
 }

@@ -59,6 +59,8 @@ func TestNoPlaintextKeyMaterialOnDisk(t *testing.T) {
 	tn := newTestNode(t)
 	c := tn.kms
 	secrets := map[string][]byte{"root secret access key": []byte(tn.secret)}
+	_, userSecret := iamUserWithKey(t, tn, "scan", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]}`)
+	secrets["IAM user secret access key"] = []byte(userSecret)
 	var firstKey string
 	for i := 0; i < 5; i++ {
 		md := createKey(t, c, "scan")

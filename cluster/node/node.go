@@ -161,6 +161,7 @@ func Start(cfg Config, log *slog.Logger, clock func() time.Time) (_ *Node, err e
 
 		S3PlaintextObjects: cfg.S3PlaintextObjects,
 		Pprof:              cfg.Pprof,
+		Quotas:             cfg.Quotas,
 
 		OIDCProviders: oidc,
 	})

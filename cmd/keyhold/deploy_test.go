@@ -28,6 +28,9 @@ func TestDeployExampleConfig(t *testing.T) {
 	if cfg.LogFormat != "json" || !cfg.MemLock || cfg.TLSCert == "" {
 		t.Fatalf("the example did not load as written: %+v", cfg)
 	}
+	if !cfg.Quotas.Enabled || cfg.Quotas.Accounts["111122223333"]["kms:CreateKey"] != 100 {
+		t.Fatalf("the example's quotas did not load: %+v", cfg.Quotas)
+	}
 }
 
 var metricName = regexp.MustCompile(`keyhold_[a-z0-9_]+`)

@@ -80,6 +80,9 @@ var apiDeps = map[string][]string{
 	// bytes and records, so a backend bug cannot reach key material.
 	"api/objstore": {},
 	"api/audit":    {},
+
+	// Quotas are token buckets and AWS's table of rates: no requests, no keys.
+	"api/quota": {},
 }
 
 // TestAPISubpackageDirection checks the api sub-packages against apiDeps (non-test imports),

@@ -52,6 +52,8 @@ func TestScripts(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"waithttp": waitHTTP,
+
+			"setenvmatch": setenvMatch, // create_account_test.go
 		},
 	})
 }

@@ -8,7 +8,7 @@ func TestKindInfoTable(t *testing.T) {
 	want := map[ProposalKind]string{
 		KindInitDomain: "init-domain", KindAdmitNode: "admit-node", KindRemoveNode: "remove-node",
 		KindRotateDK: "rotate-domain-key", KindAddOperator: "add-operator", KindRemoveOperator: "remove-operator",
-		KindChangeQuorum: "change-quorum", KindExportToken: "export-token",
+		KindChangeQuorum: "change-quorum", KindExportToken: "export-token", KindCreateAccount: "create-account",
 	}
 	if len(kindInfos) != len(want) || len(Kinds()) != len(want) {
 		t.Fatalf("%d kinds in the table (%d listed), want %d", len(kindInfos), len(Kinds()), len(want))

@@ -47,6 +47,10 @@ type Proposal struct {
 	Operator  *Operator    `cbor:"12,keyasint,omitempty"` // add-operator, remove-operator (by PublicKey)
 	// RecordHash is, for export-token, the SHA-256 of the domain record being exported.
 	RecordHash []byte `cbor:"13,keyasint,omitempty"`
+	// AccountName and Recipient are create-account's: the new account's name, and the HPKE
+	// public key (AccountRecipientKEM) its root credentials are sealed to for the proposer.
+	AccountName string `cbor:"14,keyasint,omitempty"`
+	Recipient   []byte `cbor:"15,keyasint,omitempty"`
 }
 
 // fieldsSet reports, by the names ceremonyKind.fields uses, which of the kind-specific fields
@@ -60,6 +64,8 @@ func (p *Proposal) fieldsSet() map[string]bool {
 		"node":        p.NodeID != "",
 		"operator":    p.Operator != nil,
 		"record hash": len(p.RecordHash) > 0,
+		"account":     p.AccountName != "",
+		"recipient":   len(p.Recipient) > 0,
 	}
 }
 
@@ -168,6 +174,7 @@ const (
 	KindRemoveOperator
 	KindChangeQuorum
 	KindExportToken
+	KindCreateAccount
 )
 
 // kindInfo is what a ceremony kind is, everything about it that is signed or checked without
@@ -197,6 +204,7 @@ var kindInfos = map[ProposalKind]*kindInfo{
 	KindRemoveOperator: {name: "remove-operator", fields: []string{"operator"}, quorum: governanceQuorum},
 	KindChangeQuorum:   {name: "change-quorum", fields: []string{"rules", "quorum"}, quorum: governanceQuorum},
 	KindExportToken:    {name: "export-token", fields: []string{"record hash"}, quorum: exportQuorum},
+	KindCreateAccount:  {name: "create-account", fields: []string{"account", "recipient"}, quorum: governanceQuorum, Check: checkCreateAccount},
 }
 
 // kindInfoOf returns the table entry of k, or nil for an unknown kind.

@@ -58,6 +58,29 @@ func op[T any](fn func(s *Store, c *Command, in *T) error) opSpec {
 // file of its entity.
 var ops = map[string]opSpec{
 	"CreateAccount": op(applyCreateAccount),
+
+	"CreateUser":              op(applyCreateUser),
+	"DeleteUser":              op(applyDeleteUser),
+	"UpdateUser":              op(applyUpdateUser),
+	"TagUser":                 op(applyTagUser),
+	"UntagUser":               op(applyUntagUser),
+	"CreateGroup":             op(applyCreateGroup),
+	"DeleteGroup":             op(applyDeleteGroup),
+	"AddUserToGroup":          op(applyAddUserToGroup),
+	"RemoveUserFromGroup":     op(applyRemoveUserFromGroup),
+	"PutUserPolicy":           op(applyPutUserPolicy),
+	"DeleteUserPolicy":        op(applyDeleteUserPolicy),
+	"PutGroupPolicy":          op(applyPutGroupPolicy),
+	"DeleteGroupPolicy":       op(applyDeleteGroupPolicy),
+	"CreatePolicy":            op(applyCreatePolicy),
+	"CreatePolicyVersion":     op(applyCreatePolicyVersion),
+	"DeletePolicyVersion":     op(applyDeletePolicyVersion),
+	"SetDefaultPolicyVersion": op(applySetDefaultPolicyVersion),
+	"DeletePolicy":            op(applyDeletePolicy),
+	"AttachUserPolicy":        op(applyAttachUserPolicy),
+	"DetachUserPolicy":        op(applyDetachUserPolicy),
+	"AttachGroupPolicy":       op(applyAttachGroupPolicy),
+	"DetachGroupPolicy":       op(applyDetachGroupPolicy),
 }
 
 // Apply applies c. It is deterministic and changes nothing when it fails. The caller (the

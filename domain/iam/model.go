@@ -85,6 +85,8 @@ type ManagedPolicy struct {
 	DefaultVersion string // "v1", ...
 	Versions       []*PolicyVersion
 	Tags           []Tag
+	// NextVersion is the number of the next version: ids are never reused after a delete.
+	NextVersion int `json:",omitempty"`
 }
 
 // PolicyVersion is one version of a managed policy.

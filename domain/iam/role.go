@@ -17,8 +17,6 @@ const (
 	MaxRoleInlineSize = 10240
 	// MaxRoleAttached is the managed policies attached to one role.
 	MaxRoleAttached = 10
-	// MaxTags is the tags on one IAM entity.
-	MaxTags = 50
 	// MinRoleSession and MaxRoleSession bound a role's MaxSessionDuration (seconds).
 	MinRoleSession, MaxRoleSession = 3600, 43200
 )
