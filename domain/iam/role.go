@@ -3,7 +3,6 @@ package iam
 import (
 	"slices"
 	"strings"
-	"unicode"
 
 	"github.com/keyhold/keyhold/domain/policy"
 )
@@ -87,8 +86,8 @@ func applyCreateRole(s *Store, c *Command, in *CreateRoleInput) error {
 	if err := CheckMaxSessionDuration(in.MaxSessionDuration); err != nil {
 		return err
 	}
-	if !roleIDOK(in.ID) {
-		return errorf(ErrRejected, "role id %q is not AROA and 16 base32 characters", in.ID)
+	if err := checkID(in.ID, "AROA"); err != nil {
+		return err
 	}
 	if err := CheckRoleTags(in.Tags); err != nil {
 		return err
@@ -195,11 +194,11 @@ func applyPutRolePolicy(s *Store, c *Command, in *RolePolicyInput) error {
 	}
 	p := &InlinePolicy{Name: in.PolicyName, Document: in.Document, compiled: compiled}
 	inline := make([]*InlinePolicy, 0, len(r.Inline)+1)
-	total := roleDocLength(in.Document)
+	total := docChars(in.Document)
 	for _, q := range r.Inline {
 		if q.Name != in.PolicyName {
 			inline = append(inline, q)
-			total += roleDocLength(q.Document)
+			total += docChars(q.Document)
 		}
 	}
 	if total > MaxRoleInlineSize {
@@ -282,16 +281,7 @@ func applyTagRole(s *Store, c *Command, in *RoleTagsInput) error {
 	if err != nil {
 		return err
 	}
-	tags := slices.Clone(r.Tags)
-	for _, t := range in.Tags {
-		// Tag keys are case-insensitive in IAM: a new value replaces the old under the new case.
-		i := slices.IndexFunc(tags, func(o Tag) bool { return strings.EqualFold(o.Key, t.Key) })
-		if i >= 0 {
-			tags[i] = t
-		} else {
-			tags = append(tags, t)
-		}
-	}
+	tags := mergeTags(r.Tags, in.Tags)
 	if len(tags) > MaxTags {
 		return errorf(ErrLimitExceeded, "Cannot exceed quota for TagsPerRole: %d.", MaxTags)
 	}
@@ -305,9 +295,7 @@ func applyUntagRole(s *Store, c *Command, in *RoleTagsInput) error {
 	if err != nil {
 		return err
 	}
-	r.Tags = slices.DeleteFunc(slices.Clone(r.Tags), func(t Tag) bool {
-		return slices.ContainsFunc(in.Keys, func(k string) bool { return strings.EqualFold(k, t.Key) })
-	})
+	r.Tags = removeTags(r.Tags, in.Keys)
 	s.putRole(r)
 	return nil
 }
@@ -336,15 +324,4 @@ func (s *Store) RolePolicies(r *Role) []*policy.Policy {
 		}
 	}
 	return out
-}
-
-// roleDocLength counts a document as IAM's size quotas do: characters, white space not counted.
-func roleDocLength(doc string) int {
-	n := 0
-	for _, r := range doc {
-		if !unicode.IsSpace(r) {
-			n++
-		}
-	}
-	return n
 }

@@ -136,19 +136,3 @@ func roleLower(s string) string {
 	}
 	return string(b)
 }
-
-// roleIDOK checks a role id: "AROA" and 16 characters of upper-case base32.
-func roleIDOK(id string) bool { return roleUniqueIDOK(id, "AROA") }
-
-func roleUniqueIDOK(id, prefix string) bool {
-	if len(id) != 20 || id[:4] != prefix {
-		return false
-	}
-	for i := 4; i < 20; i++ {
-		c := id[i]
-		if !(c >= 'A' && c <= 'Z' || c >= '2' && c <= '7') {
-			return false
-		}
-	}
-	return true
-}
