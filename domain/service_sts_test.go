@@ -113,6 +113,17 @@ func TestSessionCallerCarriesPoliciesAndTags(t *testing.T) {
 	if _, c, err = s.Authenticate(bg, out.AccessKeyID, out.SessionToken); err != nil || len(c.Identity) != 1 {
 		t.Fatalf("after PutRolePolicy: %d identity policies, %v", len(c.Identity), err)
 	}
+	mp, err := s.IAMCreatePolicy(root, iam.CreatePolicyInput{Name: "m", Path: "/",
+		Document: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Encrypt","Resource":"*"}]}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RoleCommand(bg, "AttachRolePolicy", a, iam.RoleAttachInput{Role: "r", PolicyARN: "arn:aws:iam::" + a + ":policy/" + mp.Name}); err != nil {
+		t.Fatal(err)
+	}
+	if _, c, err = s.Authenticate(bg, out.AccessKeyID, out.SessionToken); err != nil || len(c.Identity) != 2 {
+		t.Fatalf("after AttachRolePolicy: %d identity policies, %v", len(c.Identity), err)
+	}
 	// Tags without sts:TagSession in the trust policy are refused.
 	if _, err := s.CreateRole(bg, a, iam.CreateRoleInput{Name: "notags", Path: "/", TrustPolicy: trustOf(a)}); err != nil {
 		t.Fatal(err)

@@ -96,7 +96,7 @@ func (h *handlers) createRole(ctx context.Context, c *query.Call) (any, error) {
 	if c.Param("PermissionsBoundary") != "" {
 		return nil, &domain.Error{Kind: domain.ErrUnsupported, Msg: "Permissions boundaries are not supported."}
 	}
-	if in.Tags, err = roleTagsParam(c, "Tags"); err != nil {
+	if in.Tags, err = roleTags(c); err != nil {
 		return nil, err
 	}
 	account, err := roleAccount(ctx)
@@ -141,21 +141,17 @@ func (h *handlers) listRoles(ctx context.Context, c *query.Call) (any, error) {
 		prefix = "/"
 	}
 	roles := h.svc.Roles(account, prefix)
-	names := make([]string, len(roles))
-	for i, r := range roles {
-		names[i] = r.Name
-	}
-	from, to, next, err := rolePage(c, names)
+	pg, marker, trunc, err := page(c, roles, func(r *iam.Role) string { return nameKey(r.Name) })
 	if err != nil {
 		return nil, err
 	}
 	type result struct {
-		Roles       roleMembers[roleXML]
+		Roles       members[roleXML]
 		IsTruncated bool
 		Marker      string `xml:",omitempty"`
 	}
-	res := result{IsTruncated: next != "", Marker: next}
-	for _, r := range roles[from:to] {
+	res := result{IsTruncated: trunc, Marker: marker}
+	for _, r := range pg {
 		res.Roles.Member = append(res.Roles.Member, h.roleXML(r, false))
 	}
 	return res, nil
@@ -257,7 +253,7 @@ func (h *handlers) getRolePolicy(ctx context.Context, c *query.Call) (any, error
 	for _, p := range r.Inline {
 		if p.Name == pn {
 			type result struct{ RoleName, PolicyName, PolicyDocument string }
-			return result{RoleName: r.Name, PolicyName: p.Name, PolicyDocument: roleDocEncode(p.Document)}, nil
+			return result{RoleName: r.Name, PolicyName: p.Name, PolicyDocument: encodeDocument(p.Document)}, nil
 		}
 	}
 	return nil, &domain.Error{Kind: domain.ErrNotFound, Msg: "The role policy with name " + pn + " cannot be found."}
@@ -272,20 +268,11 @@ func (h *handlers) listRolePolicies(ctx context.Context, c *query.Call) (any, er
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, len(r.Inline))
-	for i, p := range r.Inline {
-		names[i] = p.Name
-	}
-	from, to, next, err := rolePage(c, names)
-	if err != nil {
+	var res policyNames
+	if err := res.fill(c, r.Inline); err != nil {
 		return nil, err
 	}
-	type result struct {
-		PolicyNames roleMembers[string]
-		IsTruncated bool
-		Marker      string `xml:",omitempty"`
-	}
-	return result{PolicyNames: roleMembers[string]{Member: names[from:to]}, IsTruncated: next != "", Marker: next}, nil
+	return res, nil
 }
 
 func (h *handlers) deleteRolePolicy(ctx context.Context, c *query.Call) (any, error) {
@@ -332,28 +319,12 @@ func (h *handlers) listAttachedRolePolicies(ctx context.Context, c *query.Call) 
 	if err != nil {
 		return nil, err
 	}
-	type attached struct{ PolicyName, PolicyArn string }
-	var all []attached
-	var names []string
-	prefix := c.Param("PathPrefix")
-	for _, arn := range r.Attached {
-		// The path of a policy is in its ARN: arn:aws:iam::ACCT:policy/PATH/NAME.
-		if prefix != "" && !roleHasPolicyPath(arn, prefix) {
-			continue
-		}
-		all = append(all, attached{PolicyName: h.svc.ManagedPolicyName(account, arn), PolicyArn: arn})
-		names = append(names, arn)
-	}
-	from, to, next, err := rolePage(c, names)
+	var res attachedList
+	err = h.svc.IAMRead(ctx, func(_ string, st *iam.Store) error { return res.fill(c, st, account, r.Attached) })
 	if err != nil {
 		return nil, err
 	}
-	type result struct {
-		AttachedPolicies roleMembers[attached]
-		IsTruncated      bool
-		Marker           string `xml:",omitempty"`
-	}
-	return result{AttachedPolicies: roleMembers[attached]{Member: all[from:to]}, IsTruncated: next != "", Marker: next}, nil
+	return res, nil
 }
 
 func (h *handlers) tagRole(ctx context.Context, c *query.Call) (any, error) {
@@ -361,7 +332,7 @@ func (h *handlers) tagRole(ctx context.Context, c *query.Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	tags, err := roleTagsParam(c, "Tags")
+	tags, err := roleTags(c)
 	if err != nil {
 		return nil, err
 	}
@@ -376,7 +347,7 @@ func (h *handlers) untagRole(ctx context.Context, c *query.Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	keys, err := roleListParam(c, "TagKeys", 50)
+	keys, err := listParam(c, "TagKeys")
 	if err != nil {
 		return nil, err
 	}
@@ -395,22 +366,18 @@ func (h *handlers) listRoleTags(ctx context.Context, c *query.Call) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	keys := make([]string, len(r.Tags))
-	for i, t := range r.Tags {
-		keys[i] = t.Key
-	}
-	from, to, next, err := rolePage(c, keys)
+	pg, marker, trunc, err := page(c, r.Tags, func(t iam.Tag) string { return t.Key })
 	if err != nil {
 		return nil, err
 	}
 	type result struct {
-		Tags        roleMembers[roleTagXML]
+		Tags        members[xTag]
 		IsTruncated bool
 		Marker      string `xml:",omitempty"`
 	}
-	res := result{IsTruncated: next != "", Marker: next}
-	for _, t := range r.Tags[from:to] {
-		res.Tags.Member = append(res.Tags.Member, roleTagXML(t))
+	res := result{IsTruncated: trunc, Marker: marker}
+	for _, t := range pg {
+		res.Tags.Member = append(res.Tags.Member, xTag{t.Key, t.Value})
 	}
 	return res, nil
 }

@@ -122,6 +122,38 @@ func TestIAMRolesWithSDK(t *testing.T) {
 	if err != nil || len(la.AttachedPolicies) != 0 || la.IsTruncated {
 		t.Fatalf("ListAttachedRolePolicies: %+v %v", la, err)
 	}
+	// A customer managed policy attached to the role: listed, counted, blocking both deletes.
+	var attached []string
+	for _, pn := range []string{"managed-b", "managed-a"} {
+		cp, err := ic.CreatePolicy(ctx(), &iam.CreatePolicyInput{PolicyName: aws.String(pn), Path: aws.String("/keys/"), PolicyDocument: aws.String(pol)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		attached = append(attached, aws.ToString(cp.Policy.Arn))
+		if _, err := ic.AttachRolePolicy(ctx(), &iam.AttachRolePolicyInput{RoleName: aws.String("r-a"), PolicyArn: cp.Policy.Arn}); err != nil {
+			t.Fatalf("AttachRolePolicy: %v", err)
+		}
+	}
+	la, err = ic.ListAttachedRolePolicies(ctx(), &iam.ListAttachedRolePoliciesInput{RoleName: aws.String("r-a"), MaxItems: aws.Int32(1)})
+	if err != nil || len(la.AttachedPolicies) != 1 || !la.IsTruncated || aws.ToString(la.AttachedPolicies[0].PolicyName) != "managed-a" {
+		t.Fatalf("ListAttachedRolePolicies page 1: %+v %v", la, err)
+	}
+	la, err = ic.ListAttachedRolePolicies(ctx(), &iam.ListAttachedRolePoliciesInput{RoleName: aws.String("r-a"), Marker: la.Marker})
+	if err != nil || len(la.AttachedPolicies) != 1 || la.IsTruncated || aws.ToString(la.AttachedPolicies[0].PolicyArn) != attached[0] {
+		t.Fatalf("ListAttachedRolePolicies page 2: %+v %v", la, err)
+	}
+	if _, err := ic.DeletePolicy(ctx(), &iam.DeletePolicyInput{PolicyArn: aws.String(attached[0])}); apiCode(err) != "DeleteConflict" {
+		t.Fatalf("DeletePolicy attached to a role: %v", err)
+	}
+	ents, err := ic.ListEntitiesForPolicy(ctx(), &iam.ListEntitiesForPolicyInput{PolicyArn: aws.String(attached[0])})
+	if err != nil || len(ents.PolicyRoles) != 1 || aws.ToString(ents.PolicyRoles[0].RoleName) != "r-a" {
+		t.Fatalf("ListEntitiesForPolicy: %+v %v", ents, err)
+	}
+	for _, arn := range attached {
+		if _, err := ic.DetachRolePolicy(ctx(), &iam.DetachRolePolicyInput{RoleName: aws.String("r-a"), PolicyArn: aws.String(arn)}); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	tags := []iamtypes.Tag{{Key: aws.String("b"), Value: aws.String("2")}, {Key: aws.String("a"), Value: aws.String("1")}}
 	if _, err := ic.TagRole(ctx(), &iam.TagRoleInput{RoleName: aws.String("r-a"), Tags: tags}); err != nil {
