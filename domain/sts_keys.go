@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/keyhold/keyhold/domain/iam"
@@ -31,6 +32,11 @@ const (
 	// stsClockSkew tolerates clocks of nodes that minted a token slightly ahead of this one.
 	stsClockSkew = 5 * time.Minute
 )
+
+// isSTSKeyRecord reports whether a registry record is a sealing key rather than an access key:
+// such a record has no user, and the access-key API, which reads "no user" as "the root's",
+// must neither list, count, change nor delete it.
+func isSTSKeyRecord(p *Principal) bool { return strings.HasPrefix(p.AccessKeyID, stsKeyPrefix) }
 
 // stsKeyID is the reserved registry id of the sealing key of domain key version v.
 func stsKeyID(v uint32) string { return fmt.Sprintf("KHSTSSESSIONKEY%05d", v) }

@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/base64"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
@@ -149,5 +152,43 @@ func TestAttackStolenSealingKeyAfterRotation(t *testing.T) {
 	}
 	if arn, code := tn.whoAmI(tn.assume(t, tn.akid, tn.secret, "", roleARN, "later")); code != "" {
 		t.Fatalf("a genuine session after the overlap: %s %s", arn, code)
+	}
+}
+
+// TestAttackSealingKeyRecordThroughAccessKeyAPIs: the sealing key lives in the access-key
+// registry without a user. The first account's root lists its access keys hoping to learn the
+// record's id, deactivates or deletes it to break every session of the domain, and the record
+// must not eat into the root's two-key quota either: the access-key API does not see it.
+func TestAttackSealingKeyRecordThroughAccessKeyAPIs(t *testing.T) {
+	tn := newTestNode(t)
+	acct := tn.n.svc.ARNs().Account
+	roleARN := tn.mkRole(t, "r1", trustDoc("arn:aws:iam::"+acct+":root"))
+	session := tn.assume(t, tn.akid, tn.secret, "", roleARN, "s1")
+	ic := tn.iamClient(tn.akid, tn.secret, "")
+	keys, err := ic.ListAccessKeys(ctx(), &iam.ListAccessKeysInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys.AccessKeyMetadata {
+		if strings.HasPrefix(aws.ToString(k.AccessKeyId), "KHSTS") {
+			t.Errorf("ListAccessKeys shows the sealing key's record %s", aws.ToString(k.AccessKeyId))
+		}
+	}
+	const id = "KHSTSSESSIONKEY00001"
+	if _, err := ic.UpdateAccessKey(ctx(), &iam.UpdateAccessKeyInput{AccessKeyId: aws.String(id), Status: iamtypes.StatusTypeInactive}); apiCode(err) != "NoSuchEntity" {
+		t.Errorf("UpdateAccessKey of the sealing key's record: %v", err)
+	}
+	if _, err := ic.DeleteAccessKey(ctx(), &iam.DeleteAccessKeyInput{AccessKeyId: aws.String(id)}); apiCode(err) != "NoSuchEntity" {
+		t.Errorf("DeleteAccessKey of the sealing key's record: %v", err)
+	}
+	if _, err := ic.GetAccessKeyLastUsed(ctx(), &iam.GetAccessKeyLastUsedInput{AccessKeyId: aws.String(id)}); apiCode(err) != "NoSuchEntity" && apiCode(err) != "AccessDenied" {
+		t.Errorf("GetAccessKeyLastUsed of the sealing key's record: %v", err)
+	}
+	// The root has one key (from dev init): one more fits in AWS's quota of two.
+	if _, err := ic.CreateAccessKey(ctx(), &iam.CreateAccessKeyInput{}); err != nil {
+		t.Errorf("the root's second access key: %v", err)
+	}
+	if arn, code := tn.whoAmI(session); code != "" {
+		t.Fatalf("the session after the attempts: %s %s", arn, code)
 	}
 }
