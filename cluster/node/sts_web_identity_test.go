@@ -14,6 +14,7 @@ import (
 	"encoding/pem"
 	"math/big"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,6 +23,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/keyhold/keyhold/cluster/clustertest"
 )
 
 // oidcIssuer is a test OpenID Connect issuer: an RSA key published as a JWKS file and a P-256
@@ -159,6 +162,22 @@ func TestAssumeRoleWithWebIdentity(t *testing.T) {
 		GetCallerIdentity(ctx(), &sts.GetCallerIdentityInput{})
 	if err != nil || aws.ToString(who.Arn) != "arn:aws:sts::"+acct+":assumed-role/payments-api/pod-2" {
 		t.Fatalf("web identity provider: %+v %v", who, err)
+	}
+
+	// The AWS CLI v2, with no credentials at all (the call is unsigned).
+	cmd := exec.Command(clustertest.AWSCLI(t), "--endpoint-url", tn.url, "--region", tn.cfg.Region, "--output", "json",
+		"sts", "assume-role-with-web-identity", "--role-arn", roleARN, "--role-session-name", "cli",
+		"--web-identity-token", iss.sign(t, "ES256", "", iss.claims("sts.amazonaws.com", sub, exp)))
+	cmd.Env = append(os.Environ(), "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=", "HOME="+dir,
+		"AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=", "AWS_SESSION_TOKEN=")
+	cliOut, err := cmd.CombinedOutput()
+	var viaCLI struct {
+		SubjectFromWebIdentityToken string
+		AssumedRoleUser             struct{ Arn string }
+	}
+	if err != nil || json.Unmarshal(cliOut, &viaCLI) != nil || viaCLI.SubjectFromWebIdentityToken != sub ||
+		viaCLI.AssumedRoleUser.Arn != "arn:aws:sts::"+acct+":assumed-role/payments-api/cli" {
+		t.Fatalf("aws sts assume-role-with-web-identity: %v\n%s", err, cliOut)
 	}
 
 	other := newIssuer(t, iss.url)
