@@ -73,6 +73,9 @@ type Options struct {
 	// plain S3 backend. Off, objects stored that way are refused as corrupt on read, so a
 	// plaintext object planted in the store cannot pass for an encrypted one.
 	S3PlaintextObjects bool
+	// OIDCProviders are the OpenID Connect issuers STS's AssumeRoleWithWebIdentity trusts
+	// (sts.LoadOIDCProviders); none refuses every web identity token.
+	OIDCProviders []*sts.OIDCProvider
 	// Pprof serves /debug/pprof on the ops listener, to operators only (api/admin pprof.go).
 	Pprof bool
 	// Quotas are the per-account request quotas (api/quota); off when not Enabled.
@@ -147,7 +150,8 @@ func NewServer(o Options) *Server {
 	// still be iam, and the signature covers the region.
 	iamVerify := &sigv4.Verifier{Store: credentialStore{o.Service}, Now: o.Now}
 	s.iam = iamapi.New(iamapi.Options{Service: o.Service, Verifier: iamVerify, Pipeline: shared{s}, Logger: o.Logger, Region: o.Region})
-	s.sts = sts.New(sts.Options{Service: o.Service, Verifier: s.verify, Pipeline: shared{s}, Logger: o.Logger, Region: o.Region})
+	s.sts = sts.New(sts.Options{Service: o.Service, Verifier: s.verify, Pipeline: shared{s}, Logger: o.Logger, Region: o.Region,
+		OIDCProviders: o.OIDCProviders, Now: o.Now})
 	s.m.CounterFunc("keyhold_audit_refused_requests_total", "Requests refused (503) because the audit trail could not be written (audit_mode durable).",
 		func() float64 { return float64(s.auditRefused.Load()) })
 	return s

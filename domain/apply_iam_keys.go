@@ -68,7 +68,7 @@ func (s *State) keyAccount(p *Principal) string {
 
 // ownedBy reports whether p belongs to user of account ("" = the account's root).
 func (s *State) ownedBy(p *Principal, account, user string) bool {
-	if s.keyAccount(p) != account {
+	if isSTSKeyRecord(p) || s.keyAccount(p) != account {
 		return false
 	}
 	if user == "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/keyhold/keyhold/domain/iam"
 	"github.com/keyhold/keyhold/domain/policy"
 )
 
@@ -23,6 +24,9 @@ type Caller struct {
 	Identity []*policy.Policy
 	// Session holds the session policies a role session was created with (they narrow it).
 	Session []*policy.Policy
+	// Transitive holds a role session's transitive session tags: they pass on, unchangeable,
+	// to the sessions it makes by assuming another role (role chaining).
+	Transitive []iam.Tag
 	// SourceIP is the connection's remote address (aws:SourceIp); no header is consulted.
 	SourceIP string
 	// SecureTransport is whether the request came over TLS (aws:SecureTransport).

@@ -46,6 +46,12 @@ var (
 	ErrMalformedPolicy = errors.New("domain: malformed policy document")
 	// ErrInvalidInput is IAM's InvalidInput: a parameter of the wrong form.
 	ErrInvalidInput = errors.New("domain: invalid input")
+	// ErrExpiredToken refuses a request signed with temporary credentials past their
+	// expiry (STS/IAM/S3 ExpiredToken, KMS ExpiredTokenException).
+	ErrExpiredToken = errors.New("domain: expired token")
+	// ErrPackedPolicyTooLarge refuses a session whose policies and tags do not fit in its
+	// token (STS's PackedPolicyTooLarge).
+	ErrPackedPolicyTooLarge = errors.New("domain: packed policy too large")
 )
 
 // ErrorKinds returns every sentinel above, the closed set of kinds a client-facing *Error can
@@ -61,6 +67,7 @@ func ErrorKinds() []error {
 		ErrUnsupported, ErrLimitExceeded, ErrInvalidArn, ErrTag, ErrAccessDenied, ErrNoDomain,
 		ErrDependency, ErrInvalidSignature, ErrInvalidMac, ErrStaleDomainKey, ErrNoSuchBucket,
 		ErrBucketExists, ErrBucketTaken, ErrDeleteConflict, ErrMalformedPolicy, ErrInvalidInput,
+		ErrExpiredToken, ErrPackedPolicyTooLarge,
 	}
 }
 

@@ -70,6 +70,8 @@ type Service struct {
 	cfg   Config
 	cache *wrap.Cache
 	creds *credCache
+	// sessions caches verified STS role sessions (service_sts_auth.go).
+	sessions *sessionCache
 	// managedMu serialises the lazy creation of managed keys (ManagedKey).
 	managedMu sync.Mutex
 	log       *slog.Logger
@@ -89,6 +91,7 @@ func NewService(st *State, prop Proposer, ring Keyring, cfg Config) *Service {
 		cfg.Cache = wrap.NewCache(0, 0)
 	}
 	s := &Service{st: st, prop: prop, ring: ring, cfg: cfg, cache: cfg.Cache, creds: newCredCache(1024, 10*time.Minute), log: cfg.Logger}
+	s.sessions = newSessionCache()
 	// Purge cached key material the moment any replica applies a change that makes a key
 	// unusable, instead of waiting for the TTL.
 	st.setKeyChanged(func(id wrap.KeyID) { s.cache.Purge(id) })

@@ -135,7 +135,7 @@ func (s *Service) AccessKeyOwner(ctx context.Context, accessKeyID string) (user 
 	}
 	found := false
 	s.st.View(func(v *View) {
-		if p := v.Principal(accessKeyID); p != nil && v.s.keyAccount(p) == acct {
+		if p := v.Principal(accessKeyID); p != nil && !isSTSKeyRecord(p) && v.s.keyAccount(p) == acct {
 			found, user = true, p.User
 		}
 	})

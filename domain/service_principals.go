@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/base64"
+	"strings"
 	"time"
 
 	"github.com/keyhold/keyhold/domain/policy"
@@ -90,6 +91,12 @@ func (s *Service) RootPrincipal() (string, bool) {
 // ignore it. The returned Caller has no request fields (source address, transport, region,
 // time): the API layer fills them per request on a copy.
 func (s *Service) Authenticate(ctx context.Context, accessKeyID, sessionToken string) ([]byte, *Caller, error) {
+	if strings.HasPrefix(accessKeyID, stsKeyPrefix) {
+		return nil, nil, errInvalidToken() // the STS session key's record is no access key
+	}
+	if isSessionKeyID(accessKeyID) {
+		return s.authenticateSession(ctx, accessKeyID, sessionToken)
+	}
 	var p *Principal
 	var account string
 	// A key created through another node is usable here as soon as CreateAccessKey returned

@@ -19,6 +19,7 @@ const (
 type Service interface {
 	ARNs() domain.ARNs
 	userService
+	RoleService
 }
 
 // Options configures the IAM server.
@@ -43,7 +44,7 @@ type handlers struct{ svc Service }
 
 // actions is IAM's action table: one line per action, its handler in the file of its entity.
 func (h *handlers) actions() map[string]query.Action {
-	return map[string]query.Action{
+	a := map[string]query.Action{
 		"CreateUser":                {Handle: h.createUser},
 		"GetUser":                   {Handle: h.getUser},
 		"ListUsers":                 {Handle: h.listUsers},
@@ -89,4 +90,6 @@ func (h *handlers) actions() map[string]query.Action {
 		"DetachGroupPolicy":         {Handle: h.detachGroupPolicy},
 		"ListAttachedGroupPolicies": {Handle: h.listAttachedGroupPolicies},
 	}
+	h.roleActions(a)
+	return a
 }

@@ -3,6 +3,7 @@ package sts
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/keyhold/keyhold/api/pipeline"
 	"github.com/keyhold/keyhold/api/query"
@@ -19,6 +20,8 @@ const (
 // Service is what the STS handlers need of the domain.
 type Service interface {
 	ARNs() domain.ARNs
+	RoleService
+	WebIdentityService
 }
 
 // Options configures the STS server.
@@ -28,15 +31,23 @@ type Options struct {
 	Pipeline pipeline.Pipeline
 	Logger   *slog.Logger
 	Region   string
+	// OIDCProviders are the issuers AssumeRoleWithWebIdentity trusts (LoadOIDCProviders).
+	OIDCProviders []*OIDCProvider
+	// Now is the clock web identity tokens are checked against; nil is time.Now.
+	Now func() time.Time
 }
 
 // New returns the STS Query API.
 func New(o Options) *query.Server {
-	h := &handlers{svc: o.Service}
+	h := &handlers{svc: o.Service, oidc: o.OIDCProviders, now: o.Now}
 	return query.New(query.Options{
 		Service: query.Service{
 			Name: "sts", Namespace: Namespace, Version: Version,
 			Actions: h.actions(),
+			Errors: []query.ErrorRow{
+				{Err: ErrInvalidIdentityToken, AWS: pipeline.AWSError{Code: "InvalidIdentityToken", Status: 400}},
+				{Err: ErrExpiredIdentityToken, AWS: pipeline.AWSError{Code: "ExpiredTokenException", Status: 400}},
+			},
 			// AssumeRoleWithWebIdentity is authenticated by the token it carries.
 			Anonymous: map[string]bool{"AssumeRoleWithWebIdentity": true},
 		},
@@ -44,12 +55,18 @@ func New(o Options) *query.Server {
 	})
 }
 
-type handlers struct{ svc Service }
+type handlers struct {
+	svc  Service
+	oidc []*OIDCProvider
+	now  func() time.Time
+}
 
 // actions is STS's action table.
 func (h *handlers) actions() map[string]query.Action {
 	return map[string]query.Action{
-		"GetCallerIdentity": {Handle: h.getCallerIdentity},
+		"GetCallerIdentity":         {Handle: h.getCallerIdentity},
+		"AssumeRole":                {Handle: h.assumeRole},
+		"AssumeRoleWithWebIdentity": {Handle: h.assumeRoleWithWebIdentity},
 	}
 }
 

@@ -78,6 +78,10 @@ type Config struct {
 	// plaintext baseline of `make bench`, or keyhold as a plain S3 backend. Objects stored so
 	// are refused on read while it is off.
 	S3PlaintextObjects bool `json:"s3_plaintext_objects" env:"KEYHOLD_S3_PLAINTEXT_OBJECTS" usage:"store S3 objects that name no encryption UNENCRYPTED (benchmark baseline; off by default)"`
+	// OIDCProvidersFile names a JSON file of OpenID Connect issuers whose tokens STS's
+	// AssumeRoleWithWebIdentity accepts (api/sts OIDCProviderConfig: issuer, audiences, and
+	// the issuer's public keys as jwks_file, jwks or pem; never fetched over the network).
+	OIDCProvidersFile string `json:"oidc_providers_file" env:"KEYHOLD_OIDC_PROVIDERS_FILE" usage:"JSON file of OIDC issuers (issuer, audiences, jwks_file/jwks/pem) trusted by AssumeRoleWithWebIdentity"`
 	// AuditDir holds the tamper-evident audit trail (api/audit): one hash-chained JSON-lines
 	// record per KMS, S3 and admin request. Empty means <data_dir>/audit.
 	AuditDir string `json:"audit_dir" env:"KEYHOLD_AUDIT_DIR" usage:"directory of the hash-chained audit trail (default: <data_dir>/audit)"`

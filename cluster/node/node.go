@@ -15,6 +15,7 @@ import (
 
 	"github.com/keyhold/keyhold/api"
 	"github.com/keyhold/keyhold/api/audit"
+	"github.com/keyhold/keyhold/api/sts"
 	"github.com/keyhold/keyhold/cluster"
 	"github.com/keyhold/keyhold/domain"
 	"github.com/keyhold/keyhold/hsm"
@@ -137,6 +138,10 @@ func Start(cfg Config, log *slog.Logger, clock func() time.Time) (_ *Node, err e
 	if err != nil {
 		return nil, err
 	}
+	oidc, err := sts.LoadOIDCProviders(cfg.OIDCProvidersFile) // api/sts/oidc.go
+	if err != nil {
+		return nil, fmt.Errorf("keyhold: %w", err)
+	}
 	n.srv = api.NewServer(api.Options{
 		Audit:   auditH,
 		Service: n.svc,
@@ -157,6 +162,8 @@ func Start(cfg Config, log *slog.Logger, clock func() time.Time) (_ *Node, err e
 		S3PlaintextObjects: cfg.S3PlaintextObjects,
 		Pprof:              cfg.Pprof,
 		Quotas:             cfg.Quotas,
+
+		OIDCProviders: oidc,
 	})
 	apiTLSConfig, err := apiTLS(cfg, log.Warn)
 	if err != nil {

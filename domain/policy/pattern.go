@@ -126,7 +126,9 @@ func parseVariable(inner string) (piece, error) {
 	return v, nil
 }
 
-// validContextKey: a condition key is "prefix:name" with a non-empty prefix and name.
+// validContextKey: a condition key is "prefix:name" with a non-empty prefix and name. A
+// web identity provider's keys are prefixed with its host and path ("accounts.google.com:aud",
+// "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE:sub"), so the prefix may hold '.' and '/'.
 func validContextKey(k string) bool {
 	pre, name, ok := strings.Cut(k, ":")
 	if !ok || pre == "" || name == "" {
@@ -134,7 +136,7 @@ func validContextKey(k string) bool {
 	}
 	for i := 0; i < len(pre); i++ {
 		c := pre[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '/') {
 			return false
 		}
 	}
