@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -69,6 +71,7 @@ func runCreateKeys(ctx context.Context, keyholdBin string, n, callers int, snapW
 	var errCount atomic.Int64
 	var firstErr atomic.Value
 	t0 := time.Now()
+	cpu0 := procCPU(kh.Process.Pid)
 	var wg sync.WaitGroup
 	for range callers {
 		wg.Add(1)
@@ -106,6 +109,7 @@ func runCreateKeys(ctx context.Context, keyholdBin string, n, callers int, snapW
 	}
 	wg.Wait()
 	took := time.Since(t0)
+	cpu := procCPU(kh.Process.Pid) - cpu0
 	loadPeak := rss.stop()
 	if ctx.Err() != nil {
 		return ctx.Err()
@@ -116,6 +120,8 @@ func runCreateKeys(ctx context.Context, keyholdBin string, n, callers int, snapW
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	fmt.Printf("CreateKey: %d in %s = %.0f/s, p50 %s, p99 %s (aliases included in the time)\n", len(lat), took.Round(time.Millisecond),
 		float64(len(lat))/took.Seconds(), lat[len(lat)/2].Round(time.Microsecond), lat[len(lat)*99/100].Round(time.Microsecond))
+	fmt.Printf("node CPU: %s in all, %s per CreateKey (its aliases included) on %d cores shared with the load client\n",
+		cpu.Round(10*time.Millisecond), (cpu / time.Duration(len(lat))).Round(time.Microsecond), runtime.NumCPU())
 	hwm, cur := procMem(kh.Process.Pid)
 	fmt.Printf("node RSS while creating: peak %s (sampled), VmHWM %s; now %s\n", mibStr(loadPeak), mibStr(hwm), mibStr(cur))
 
@@ -135,7 +141,7 @@ func runCreateKeys(ctx context.Context, keyholdBin string, n, callers int, snapW
 		time.Sleep(time.Second)
 	}
 	snapPath, snapTime := newestSnapshot(devDir)
-	fmt.Printf("disk: raft.db %s, newest snapshot %s (taken %s after the load ended)\n", mibStr(globSize(filepath.Join(devDir, "*", "raft.db"))),
+	fmt.Printf("disk: raft.db %s, newest snapshot %s (taken %s after the load ended)\n", mibStr(raftDBSize(devDir)),
 		mibStr(fileBytes(snapPath)), snapTime.Sub(done).Round(time.Second))
 
 	stopChild(kh)
@@ -259,10 +265,9 @@ func procMem(pid int) (hwm, rss int64) {
 
 // newestSnapshot returns the state file of the newest raft snapshot under dir and its time.
 func newestSnapshot(dir string) (string, time.Time) {
-	paths, _ := filepath.Glob(filepath.Join(dir, "*", "snapshots", "*", "state.bin"))
 	var best string
 	var bt time.Time
-	for _, p := range paths {
+	for _, p := range findFiles(dir, "state.bin") {
 		if fi, err := os.Stat(p); err == nil && fi.ModTime().After(bt) {
 			best, bt = p, fi.ModTime()
 		}
@@ -270,13 +275,45 @@ func newestSnapshot(dir string) (string, time.Time) {
 	return best, bt
 }
 
-func globSize(pattern string) int64 {
-	paths, _ := filepath.Glob(pattern)
+// findFiles returns the paths of the files called name under dir.
+func findFiles(dir, name string) []string {
+	var out []string
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && d.Name() == name {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out
+}
+
+func raftDBSize(dir string) int64 {
 	var n int64
-	for _, p := range paths {
+	for _, p := range findFiles(dir, "raft.db") {
 		n += fileBytes(p)
 	}
 	return n
+}
+
+// procCPU returns the CPU time (user and system) a process has used.
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name, which is in parentheses and may hold spaces: utime and
+	// stime are the 12th and 13th of them, in clock ticks (100 per second on Linux).
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+st) * 10 * time.Millisecond
 }
 
 func fileBytes(path string) int64 {
