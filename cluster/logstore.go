@@ -234,6 +234,24 @@ func (s *boltStore) meanEntry(db *raftboltdb.BoltStore, first, last uint64) int6
 	return sum / n
 }
 
+// meanEntrySize returns the mean data size of a log entry (meanEntry), 0 if unknown.
+func (s *boltStore) meanEntrySize() int64 {
+	var mean int64
+	_ = s.with(func(db *raftboltdb.BoltStore) error {
+		first, err := db.FirstIndex()
+		if err != nil {
+			return err
+		}
+		last, err := db.LastIndex()
+		if err != nil {
+			return err
+		}
+		mean = s.meanEntry(db, first, last)
+		return nil
+	})
+	return mean
+}
+
 // count adds entries to the running mean that shouldCompact uses.
 func (s *boltStore) count(ls ...*raft.Log) {
 	var b int64

@@ -111,3 +111,24 @@ func TestRaftLogFileStaysBounded(t *testing.T) {
 		})
 	}
 }
+
+// TestSnapshotThresholdFollowsSnapshotSize: after a snapshot, raft snapshots again only once
+// the log since holds about as many bytes as the snapshot did, never sooner than the configured
+// threshold, so a large state is not re-encoded every few thousand writes.
+func TestSnapshotThresholdFollowsSnapshotSize(t *testing.T) {
+	const entries, size = 400, 4 << 10
+	c := newTestCluster(t, 1, func(_ int, cfg *Config) { cfg.SnapshotThreshold = 16 })
+	n := c.nodes[0]
+	writeMany(c, n, 0, entries, size)
+	if got := n.node.raft.ReloadableConfig().SnapshotThreshold; got != 16 {
+		t.Fatalf("threshold before any snapshot: %d, want the configured 16", got)
+	}
+	if err := n.node.Snapshot(); err != nil {
+		t.Fatal(err)
+	}
+	// The kv state holds every value once, so the snapshot is about as large as the log.
+	got := n.node.raft.ReloadableConfig().SnapshotThreshold
+	if got < entries/2 || got > entries*2 {
+		t.Fatalf("threshold after a snapshot of %d entries of %d bytes: %d, want about %d", entries, size, got, entries)
+	}
+}

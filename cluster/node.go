@@ -18,8 +18,10 @@ import (
 // StateMachine adapter. Its methods are safe for concurrent use. After Close every method
 // returns ErrClosed (Status reports State "Shutdown").
 type Node struct {
-	cfg     Config
-	raft    *raft.Raft
+	cfg  Config
+	raft *raft.Raft
+	// raftRef is raft for goroutines raft starts before Open has set n.raft (snapshot Persist).
+	raftRef atomic.Pointer[raft.Raft]
 	fsm     *fsm
 	trans   *raft.NetworkTransport
 	demux   *demux        // owns the raft listener; sorts raft and peer-API connections
@@ -100,9 +102,11 @@ func Open(cfg Config, sm StateMachine) (_ *Node, err error) {
 			}
 		}
 	}
+	n.fsm.persisted = n.adaptSnapshotThreshold
 	if n.raft, err = raft.NewRaft(rc, n.fsm, n.logs, n.store, snaps, n.trans); err != nil {
 		return nil, fmt.Errorf("cluster: start raft: %w", err)
 	}
+	n.raftRef.Store(n.raft)
 	go n.watchLeadership()
 	return n, nil
 }
