@@ -268,6 +268,9 @@ func newestSnapshot(dir string) (string, time.Time) {
 	var best string
 	var bt time.Time
 	for _, p := range findFiles(dir, "state.bin") {
+		if strings.HasSuffix(filepath.Dir(p), ".tmp") {
+			continue // raft is still writing it
+		}
 		if fi, err := os.Stat(p); err == nil && fi.ModTime().After(bt) {
 			best, bt = p, fi.ModTime()
 		}
