@@ -18,6 +18,11 @@
 // Two snapshots are retained. On Open raft restores the newest snapshot that restores cleanly
 // and then replays only the log entries after it.
 //
+// The disk holds O(state), not O(history): raft snapshots once the log since the last snapshot
+// holds about as many bytes as that snapshot (adaptSnapshotThreshold; never sooner than
+// SnapshotThreshold entries), truncates the log behind it to TrailingLogs entries, and raft.db,
+// which bbolt never shrinks by itself, is then rewritten if it is mostly free (logstore.go).
+//
 // # Snapshot header
 //
 // Every snapshot starts with a 9-byte header written by this package, so that a restored

@@ -58,6 +58,8 @@ type fsm struct {
 	applied atomic.Uint64
 	// restores counts successful Restores, for tests.
 	restores atomic.Uint64
+	// persisted, if set, is told the size of each snapshot written; set before raft starts.
+	persisted func(size int64)
 
 	mu     sync.Mutex
 	notify chan struct{} // closed and replaced whenever applied moves
@@ -111,7 +113,7 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &fsmSnapshot{s: s, index: f.applied.Load(), cfg: f.cfg}, nil
+	return &fsmSnapshot{s: s, index: f.applied.Load(), cfg: f.cfg, persisted: f.persisted}, nil
 }
 
 // Restore reads the header, hands the payload to the StateMachine and adopts the header's index.
@@ -137,6 +139,8 @@ type fsmSnapshot struct {
 	s     Snapshot
 	index uint64
 	cfg   *Config
+	// persisted, if set, is told the size of each snapshot written (adaptSnapshotThreshold).
+	persisted func(size int64)
 }
 
 // Persist writes header then payload; on any error the sink is cancelled so raft discards the
@@ -144,7 +148,8 @@ type fsmSnapshot struct {
 func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) (err error) {
 	start := time.Now()
 	defer func() { s.cfg.observe(OpPersist, start, err) }()
-	w := bufio.NewWriterSize(sink, 64<<10)
+	cw := &countingWriter{w: sink}
+	w := bufio.NewWriterSize(cw, 64<<10)
 	h := marshalSnapshotHeader(s.index)
 	if _, err = w.Write(h[:]); err == nil {
 		if err = s.s.Persist(w); err == nil {
@@ -155,7 +160,13 @@ func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) (err error) {
 		_ = sink.Cancel()
 		return err
 	}
-	return sink.Close()
+	if err := sink.Close(); err != nil {
+		return err
+	}
+	if s.persisted != nil {
+		s.persisted(cw.n)
+	}
+	return nil
 }
 
 func (s *fsmSnapshot) Release() { s.s.Release() }

@@ -9,26 +9,25 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
-	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
-	"go.etcd.io/bbolt"
 )
 
 // Node is one member of the raft cluster: the raft instance, its stores and transport, and the
 // StateMachine adapter. Its methods are safe for concurrent use. After Close every method
 // returns ErrClosed (Status reports State "Shutdown").
 type Node struct {
-	cfg     Config
-	raft    *raft.Raft
+	cfg  Config
+	raft *raft.Raft
+	// raftRef is raft for goroutines raft starts before Open has set n.raft (snapshot Persist).
+	raftRef atomic.Pointer[raft.Raft]
 	fsm     *fsm
 	trans   *raft.NetworkTransport
-	demux   *demux       // owns the raft listener; sorts raft and peer-API connections
-	peers   *http.Client // PeerClient
-	peerSrv *http.Server // serves Config.Peer; nil without one
-	store   *raftboltdb.BoltStore
+	demux   *demux        // owns the raft listener; sorts raft and peer-API connections
+	peers   *http.Client  // PeerClient
+	peerSrv *http.Server  // serves Config.Peer; nil without one
+	store   *boltStore    // raft.db, rewritten when mostly free (logstore.go)
 	logs    raft.LogStore // store behind a cache of recent entries
 	leaders leaderFanout
 	closed  atomic.Bool
@@ -69,12 +68,7 @@ func Open(cfg Config, sm StateMachine) (_ *Node, err error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("cluster: data dir: %w", err)
 	}
-	// A bolt file is locked by one process at a time; time out instead of hanging when a
-	// second keyhold is pointed at the same DataDir.
-	n.store, err = raftboltdb.New(raftboltdb.Options{
-		Path:        filepath.Join(cfg.DataDir, "raft.db"),
-		BoltOptions: &bbolt.Options{Timeout: time.Second},
-	})
+	n.store, err = openBoltStore(filepath.Join(cfg.DataDir, "raft.db"), cfg.LogCompactMinBytes, cfg.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("cluster: open %s: %w", filepath.Join(cfg.DataDir, "raft.db"), err)
 	}
@@ -108,9 +102,11 @@ func Open(cfg Config, sm StateMachine) (_ *Node, err error) {
 			}
 		}
 	}
+	n.fsm.persisted = n.adaptSnapshotThreshold
 	if n.raft, err = raft.NewRaft(rc, n.fsm, n.logs, n.store, snaps, n.trans); err != nil {
 		return nil, fmt.Errorf("cluster: start raft: %w", err)
 	}
+	n.raftRef.Store(n.raft)
 	go n.watchLeadership()
 	return n, nil
 }

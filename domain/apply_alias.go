@@ -13,7 +13,7 @@ func (s *State) applyCreateAlias(c *aliasCmd) error {
 	if a, ok := s.aliases[aid]; ok {
 		if a.KeyID == c.ID && (a.CreatedAt.Equal(c.At) || c.AWSManaged) {
 			if k := s.keys[c.ID]; k != nil && c.AWSManaged {
-				markAWSManaged(k, c.At)
+				markAWSManaged(s.editKey(k), c.At)
 			}
 			return nil // retried, or a marking
 		}
@@ -27,7 +27,7 @@ func (s *State) applyCreateAlias(c *aliasCmd) error {
 		return err
 	}
 	if c.AWSManaged {
-		markAWSManaged(k, c.At)
+		markAWSManaged(s.editKey(k), c.At)
 	} else if err := s.checkCustomerKey(k, "kms:CreateAlias"); err != nil {
 		return err
 	}

@@ -16,8 +16,7 @@ func (s *State) applyCreateKey(c *createKeyCmd) error {
 	if err := s.checkCurrentDK(k.Versions[0].DKVersion); err != nil {
 		return err
 	}
-	s.keys[k.ID] = &k
-	s.order = append(s.order, k.ID)
+	s.addKey(&k)
 	return nil
 }
 
@@ -32,6 +31,7 @@ func (s *State) applyUpdateDescription(c *updateDescriptionCmd) error {
 	if err := s.notPendingDeletion(k); err != nil {
 		return err
 	}
+	k = s.editKey(k)
 	k.Description = c.Description
 	return nil
 }
@@ -51,6 +51,7 @@ func (s *State) applySetEnabled(c *setEnabledCmd) error {
 	if err := s.notPendingDeletion(k); err != nil {
 		return err
 	}
+	k = s.editKey(k)
 	if c.Enabled {
 		k.State = KeyStateEnabled
 	} else {
@@ -71,6 +72,7 @@ func (s *State) applyScheduleDeletion(c *scheduleDeletionCmd) error {
 	if err := s.notPendingDeletion(k); err != nil {
 		return err
 	}
+	k = s.editKey(k)
 	k.State = KeyStatePendingDeletion
 	k.PendingWindowDays = c.Days
 	k.DeletionDate = c.At.Add(time.Duration(c.Days) * 24 * time.Hour)
@@ -90,6 +92,7 @@ func (s *State) applyCancelDeletion(c *cancelDeletionCmd) error {
 		return errorf(ErrInvalidState, "%s is not pending deletion.", s.arn.Key(k.ID))
 	}
 	// AWS leaves a key whose deletion was cancelled disabled: it is re-enabled deliberately.
+	k = s.editKey(k)
 	k.State = KeyStateDisabled
 	k.DeletionDate = time.Time{}
 	k.PendingWindowDays = 0
@@ -109,18 +112,12 @@ func (s *State) applyDeleteKey(c *deleteKeyCmd) error {
 	if err := s.checkCustomerKey(k, "kms:ScheduleKeyDeletion"); err != nil {
 		return err // unreachable while marking enables the key; kept as the last line of defence
 	}
-	delete(s.keys, c.ID)
+	s.removeKey(c.ID)
 	s.notifyKeyChanged(c.ID)
 	for name, a := range s.aliases {
 		if a.KeyID == c.ID {
 			delete(s.aliases, name)
 			delete(s.serviceAliases, name)
-		}
-	}
-	for i, id := range s.order {
-		if id == c.ID {
-			s.order = append(s.order[:i:i], s.order[i+1:]...)
-			break
 		}
 	}
 	return nil
@@ -144,6 +141,7 @@ func (s *State) applySetRotation(c *setRotationCmd) error {
 	if k.State == KeyStateDisabled {
 		return errorf(ErrDisabled, "%s is disabled.", s.arn.Key(k.ID))
 	}
+	k = s.editKey(k)
 	k.RotationEnabled = c.Enabled
 	if c.Enabled {
 		k.RotationPeriodDays = c.PeriodDays
@@ -181,6 +179,7 @@ func (s *State) applyRotateKey(c *rotateKeyCmd) error {
 	if err := s.checkCurrentDK(c.Version.DKVersion); err != nil {
 		return err
 	}
+	k = s.editKey(k)
 	k.Versions = append(k.Versions, c.Version)
 	if c.Version.Rotation == RotationOnDemand {
 		k.OnDemandRotations++
@@ -211,6 +210,7 @@ func (s *State) applyTagKey(c *tagKeyCmd) error {
 	if merged > MaxTagsPerKey {
 		return errorf(ErrTag, "A key can have at most %d tags", MaxTagsPerKey)
 	}
+	k = s.editKey(k)
 	if k.Tags == nil {
 		k.Tags = make(map[string]string, len(c.Tags))
 	}
@@ -231,6 +231,7 @@ func (s *State) applyUntagKey(c *untagKeyCmd) error {
 	if err := s.notPendingDeletion(k); err != nil {
 		return err
 	}
+	k = s.editKey(k)
 	for _, tk := range c.Keys {
 		delete(k.Tags, tk)
 	}

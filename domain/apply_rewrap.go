@@ -51,8 +51,8 @@ func (s *State) applyRewrap(c *rewrapCmd) error {
 		for i := range k.Versions {
 			v := &k.Versions[i]
 			if v.Version == it.Version && v.DKVersion == it.From {
-				// Versions are shared with snapshots taken earlier: copy before changing.
-				k.Versions = slices.Clone(k.Versions)
+				// The key is shared with snapshots taken earlier: copy before changing.
+				k = s.editKey(k)
 				k.Versions[i].DKVersion, k.Versions[i].Token = c.Target, it.Token
 				rw.Rewraps++
 				break

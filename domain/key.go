@@ -57,31 +57,37 @@ func (r RotationType) String() string {
 }
 
 // Key is a CMK (KMS key). Its secret material exists in the state only as sealed key tokens.
+//
+// The fields are laid out so that the small ones share one word: a node holds a million of these,
+// and the order decides the allocation's size class.
 type Key struct {
-	ID                 wrap.KeyID
-	Description        string
-	KeySpec            string
-	KeyUsage           string
-	Origin             string
-	State              KeyState
-	CreatedAt          time.Time
-	DeletionDate       time.Time // set while PendingDeletion
-	PendingWindowDays  int
-	Policy             string
-	Tags               map[string]string
-	Versions           []KeyVersion // oldest first; the last is current
-	RotationEnabled    bool
-	RotationPeriodDays int
-	NextRotation       time.Time
-	OnDemandRotations  int
+	ID          wrap.KeyID
+	Description string
+	KeySpec     string
+	KeyUsage    string
+	Origin      string
+	// Account owns the key. Keys written before accounts existed have none: they belong to the
+	// domain's first account (State.cmkAccount).
+	Account string `json:",omitempty"`
+	State   KeyState
+	// RotationEnabled turns on automatic rotation every RotationPeriodDays.
+	RotationEnabled bool
 	// AWSManaged marks a key keyhold created and manages for a service (the keys behind
 	// alias/aws/s3 and alias/aws/keyhold-sse-s3): its KeyManager is AWS, and no caller may
 	// enable, disable, delete, tag, rotate, redescribe or alias it. It is replicated, so Apply
 	// enforces it; keys that versions without it made are marked by MarkManagedKeys.
 	AWSManaged bool `json:",omitempty"`
-	// Account owns the key. Keys written before accounts existed have none: they belong to the
-	// domain's first account (State.cmkAccount).
-	Account string `json:",omitempty"`
+	// pos is the key's index in State.order, kept by the state (not replicated, not encoded).
+	pos                uint32
+	CreatedAt          time.Time
+	DeletionDate       time.Time // set while PendingDeletion
+	NextRotation       time.Time
+	PendingWindowDays  int
+	RotationPeriodDays int
+	OnDemandRotations  int
+	Policy             string
+	Tags               map[string]string
+	Versions           []KeyVersion // oldest first; the last is current
 }
 
 // Key managers, as AWS spells KeyMetadata.KeyManager.

@@ -28,8 +28,12 @@ type State struct {
 	// behind one needs no walk over every alias. It is derived from aliases (Restore rebuilds it).
 	serviceAliases map[aliasID]struct{}
 	// order lists key ids in creation order so that ListKeys pages are stable without sorting
-	// the whole key set on every call.
+	// the whole key set on every call. Each key knows its index (Key.pos), so a page after a
+	// marker starts there instead of scanning. A deleted key leaves its slot behind (dead counts
+	// them) until compactOrder drops them: an entry is live only if its key's pos points back
+	// at it.
 	order []wrap.KeyID
+	dead  int
 	// keyChanged, when set, is told (under the write lock) about every applied change that makes
 	// a key's cached material stale or unusable: disable, scheduled deletion, deletion.
 	keyChanged func(wrap.KeyID)
@@ -93,23 +97,24 @@ func (v *View) Principal(accessKeyID string) *Principal { return v.s.principals[
 func (v *View) KeyCount() int { return len(v.s.keys) }
 
 // KeysAfter calls fn for keys in creation order, starting after the key with id after (from the
-// beginning when after is the zero id), until fn returns false.
+// beginning when after is the zero id), until fn returns false. It costs O(keys visited): a
+// marker is found through its key's position, not by scanning the order. A marker that names no
+// key visits nothing.
 func (v *View) KeysAfter(after wrap.KeyID, fn func(*Key) bool) {
 	start := 0
 	if after != (wrap.KeyID{}) {
-		start = -1
-		for i, id := range v.s.order {
-			if id == after {
-				start = i + 1
-				break
-			}
-		}
-		if start < 0 {
+		k := v.s.keys[after]
+		if k == nil {
 			return
 		}
+		start = int(k.pos) + 1
 	}
-	for _, id := range v.s.order[start:] {
-		if !fn(v.s.keys[id]) {
+	for i := start; i < len(v.s.order); i++ {
+		k := v.s.keys[v.s.order[i]]
+		if k == nil || int(k.pos) != i {
+			continue // the slot of a deleted key
+		}
+		if !fn(k) {
 			return
 		}
 	}

@@ -6,6 +6,8 @@
 //
 //	keyhold-load -keyhold ./bin/keyhold -cluster 3 -concurrency 64,256 -duration 10s
 //
+//	keyhold-load -keyhold ./bin/keyhold -create-keys 1000000 -concurrency 32
+//
 //	keyhold-load -keyhold ./bin/keyhold -s3 -s3-sizes 1MiB,64MiB -concurrency 4 -duration 10s [-s3-tls]
 //
 // It starts `keyhold dev` and the bare server as child processes on loopback, drives Encrypt,
@@ -42,6 +44,9 @@ func main() {
 	s3Sizes := flag.String("s3-sizes", "1MiB,64MiB", "comma-separated object sizes for -s3 (KiB or MiB suffix)")
 	as := flag.String("as", "root", "comma-separated identities to sign with: root (the account root) and user (an IAM user with a ten-statement policy, created through the IAM API)")
 	s3TLS := flag.Bool("s3-tls", false, "with -s3: serve the API over HTTPS (api_tls_cert), as production does, instead of plain HTTP")
+	createKeys := flag.Int("create-keys", 0, "instead: create N keys (and N/10 aliases) on one dev node from the last -concurrency callers; report rate, p99, node RSS, raft.db and snapshot size, restart-to-ready time")
+	snapWait := flag.Duration("snapshot-wait", 75*time.Second, "with -create-keys: how long to wait for the node to snapshot after the load")
+	keepDir := flag.String("dir", "", "with -create-keys: keep the dev node's state in this directory instead of a temporary one")
 	flag.Parse()
 	var levels []int
 	for _, s := range strings.Split(*conc, ",") {
@@ -61,6 +66,13 @@ func main() {
 			os.Exit(2)
 		}
 		if err := runS3(ctx, *keyhold, sizes, levels[0], *duration, *s3TLS); err != nil {
+			fmt.Fprintln(os.Stderr, "keyhold-load:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if *createKeys > 0 {
+		if err := runCreateKeys(ctx, *keyhold, *createKeys, levels[len(levels)-1], *snapWait, *keepDir); err != nil {
 			fmt.Fprintln(os.Stderr, "keyhold-load:", err)
 			os.Exit(1)
 		}
