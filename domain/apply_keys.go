@@ -18,6 +18,7 @@ func (s *State) applyCreateKey(c *createKeyCmd) error {
 	}
 	s.keys[k.ID] = &k
 	s.order = append(s.order, k.ID)
+	s.keyPols.set(&k)
 	return nil
 }
 
@@ -110,6 +111,8 @@ func (s *State) applyDeleteKey(c *deleteKeyCmd) error {
 		return err // unreachable while marking enables the key; kept as the last line of defence
 	}
 	delete(s.keys, c.ID)
+	s.grants.removeKey(c.ID)
+	delete(s.keyPols.custom, c.ID)
 	s.notifyKeyChanged(c.ID)
 	for name, a := range s.aliases {
 		if a.KeyID == c.ID {

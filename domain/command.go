@@ -52,9 +52,12 @@ const (
 	cmdRewrap
 	cmdImportDomain
 	cmdIAM
+	cmdPutKeyPolicy
+	cmdCreateGrant
+	cmdRemoveGrant
 
 	// cmdLast is the highest type this version knows. New types are appended above it.
-	cmdLast = cmdIAM
+	cmdLast = cmdRemoveGrant
 	// cmdReservedMax is the highest type byte keyhold will ever assign.
 	cmdReservedMax CommandType = 0x7F
 )
@@ -120,6 +123,9 @@ var commands = map[CommandType]commandSpec{
 	cmdRewrap:              forwarded((*State).applyRewrap, nil),
 	cmdImportDomain:        local((*State).applyImportDomain),
 	cmdIAM:                 forwarded((*State).applyIAM, checkForwardedIAM),
+	cmdPutKeyPolicy:        forwarded((*State).applyPutKeyPolicy, nil),
+	cmdCreateGrant:         forwarded((*State).applyCreateGrant, nil),
+	cmdRemoveGrant:         forwarded((*State).applyRemoveGrant, nil),
 }
 
 // Command bodies. Every field a replica needs is inside the command: Apply reads no clock, no
@@ -183,6 +189,10 @@ type (
 	untagKeyCmd struct {
 		ID   wrap.KeyID
 		Keys []string
+	}
+	putKeyPolicyCmd struct {
+		ID     wrap.KeyID
+		Policy string // "" restores the default policy
 	}
 	createPrincipalCmd struct {
 		Principal Principal

@@ -43,6 +43,8 @@ var (
 	ErrMalformedPolicy = errors.New("domain: malformed policy document")
 	// ErrInvalidInput is IAM's InvalidInput: a parameter of the wrong form.
 	ErrInvalidInput = errors.New("domain: invalid input")
+	// ErrInvalidGrantToken is a grant token keyhold did not issue (KMS InvalidGrantTokenException).
+	ErrInvalidGrantToken = errors.New("domain: invalid grant token")
 )
 
 // ErrorKinds returns every sentinel above, the closed set of kinds a client-facing *Error can
@@ -57,7 +59,7 @@ func ErrorKinds() []error {
 		ErrIncorrectKey, ErrValidation, ErrInvalidAliasName, ErrInvalidMarker, ErrInvalidKeyUsage,
 		ErrUnsupported, ErrLimitExceeded, ErrInvalidArn, ErrTag, ErrAccessDenied, ErrNoDomain,
 		ErrDependency, ErrInvalidSignature, ErrInvalidMac, ErrStaleDomainKey, ErrNoSuchBucket,
-		ErrBucketExists, ErrDeleteConflict, ErrMalformedPolicy, ErrInvalidInput,
+		ErrBucketExists, ErrDeleteConflict, ErrMalformedPolicy, ErrInvalidInput, ErrInvalidGrantToken,
 	}
 }
 

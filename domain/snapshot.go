@@ -26,6 +26,8 @@ type snapshotImage struct {
 	Principals []*Principal
 	Buckets    []*Bucket
 	Proposals  []*ProposalRecord // ceremony proposals in submission order
+	// Grants lists every grant, per key in creation order (none in older snapshots).
+	Grants []*Grant
 	// IAM is the identity model; snapshots written before it existed have none (an empty model).
 	IAM *iam.Image
 }
@@ -60,6 +62,11 @@ func (s *State) Snapshot() *Snapshot {
 	}
 	img.Proposals = s.proposals.list()
 	img.IAM = s.iam.Image()
+	for _, id := range s.order {
+		for _, g := range s.grants.byKey[id] {
+			img.Grants = append(img.Grants, g.clone())
+		}
+	}
 	if img.Domain != nil && img.Domain.Rewrap != nil {
 		rw := *img.Domain.Rewrap
 		img.Domain.Rewrap = &rw
@@ -97,9 +104,11 @@ func (s *State) Restore(r io.Reader) error {
 	}
 	keys := make(map[wrap.KeyID]*Key, len(img.Keys))
 	order := make([]wrap.KeyID, 0, len(img.Keys))
+	pols := newKeyPolicies()
 	for _, k := range img.Keys {
 		keys[k.ID] = k
 		order = append(order, k.ID)
+		pols.set(k)
 	}
 	aliases := make(map[string]*Alias, len(img.Aliases))
 	serviceAliases := make(map[string]struct{})
@@ -126,6 +135,11 @@ func (s *State) Restore(r io.Reader) error {
 	s.proposals = proposals
 	s.domain, s.keys, s.order, s.aliases, s.principals = img.Domain, keys, order, aliases, principals
 	s.buckets, s.serviceAliases = buckets, serviceAliases
+	s.keyPols = pols
+	s.grants = newGrantTable()
+	for _, g := range img.Grants {
+		s.grants.add(g)
+	}
 	s.iam.Restore(img.IAM)
 	return nil
 }

@@ -22,6 +22,10 @@ type State struct {
 	// proposals holds ceremony proposals, pending and recent (proposals.go).
 	proposals proposalLog
 	buckets   map[string]*Bucket
+	// grants holds every grant (grant.go).
+	grants *grantTable
+	// keyPols holds compiled key policies (keypolicy.go), derived from keys.
+	keyPols *keyPolicies
 	// iam is the identity model: accounts, users, groups, roles, managed policies (domain/iam).
 	iam *iam.Store
 	// serviceAliases indexes the names of the aliases under alias/aws/, so that telling a key
@@ -57,6 +61,8 @@ func NewState(arn ARNs) *State {
 		principals: make(map[string]*Principal),
 		buckets:    make(map[string]*Bucket),
 		iam:        iam.NewStore(arn.Partition, arn.Account),
+		keyPols:    newKeyPolicies(),
+		grants:     newGrantTable(),
 
 		serviceAliases: make(map[string]struct{}),
 	}

@@ -83,7 +83,7 @@ func TestKMSDomainCodes(t *testing.T) {
 		domain.ErrInvalidSignature: {Code: "KMSInvalidSignatureException", Status: 400}, domain.ErrInvalidMac: {Code: "KMSInvalidMacException", Status: 400},
 		domain.ErrNoSuchBucket: {Code: "NotFoundException", Status: 400}, domain.ErrBucketExists: {Code: "AlreadyExistsException", Status: 400},
 		domain.ErrDeleteConflict: {Code: "ValidationException", Status: 400}, domain.ErrMalformedPolicy: {Code: "MalformedPolicyDocumentException", Status: 400},
-		domain.ErrInvalidInput: {Code: "ValidationException", Status: 400},
+		domain.ErrInvalidInput: {Code: "ValidationException", Status: 400}, domain.ErrInvalidGrantToken: {Code: "InvalidGrantTokenException", Status: 400},
 	}
 	if len(want) != len(domain.ErrorKinds()) {
 		t.Fatalf("%d kinds pinned, domain has %d", len(want), len(domain.ErrorKinds()))

@@ -15,6 +15,7 @@ import (
 	"github.com/keyhold/keyhold/api/audit"
 	"github.com/keyhold/keyhold/api/pipeline"
 	"github.com/keyhold/keyhold/api/sigv4"
+	"github.com/keyhold/keyhold/domain"
 )
 
 // call is one KMS request as it moves through the pipeline.
@@ -113,6 +114,9 @@ func (s *Server) runKMS(w http.ResponseWriter, r *http.Request, c *call, rt rout
 	if err := s.p.Authorize(ctx, c.who, rt.action); err != nil {
 		return err
 	}
+	if err := checkGrantTokens(c.body); err != nil {
+		return err
+	}
 	if dryRun(c.body) {
 		return &pipeline.PublicError{Kind: errDryRun, Msg: "The request would have succeeded, but the DryRun option is set."}
 	}
@@ -169,6 +173,20 @@ func dryRun(body []byte) bool {
 	}
 	var v struct{ DryRun bool }
 	return json.Unmarshal(body, &v) == nil && v.DryRun
+}
+
+// checkGrantTokens validates the GrantTokens parameter that every operation using a key accepts.
+// keyhold's grants are in force once CreateGrant returns, so a token adds no permission; its
+// shape is still checked, as KMS does.
+func checkGrantTokens(body []byte) error {
+	if !strings.Contains(string(body), "GrantTokens") {
+		return nil
+	}
+	var v struct{ GrantTokens []string }
+	if json.Unmarshal(body, &v) != nil {
+		return nil // the handler's own decode reports it
+	}
+	return domain.CheckGrantTokens(v.GrantTokens)
 }
 
 // secretResponse is implemented by responses that carry plaintext; clear is called once the

@@ -57,7 +57,7 @@ func TestS3DomainCodes(t *testing.T) {
 		domain.ErrInvalidSignature: {Code: "KMS.KMSInvalidSignatureException", Status: 400}, domain.ErrInvalidMac: {Code: "KMS.KMSInvalidMacException", Status: 400},
 		domain.ErrDependency: {Code: "ServiceUnavailable", Status: 503}, domain.ErrStaleDomainKey: {Code: "ServiceUnavailable", Status: 503},
 		domain.ErrDeleteConflict: {Code: "InvalidRequest", Status: 400}, domain.ErrMalformedPolicy: {Code: "MalformedPolicy", Status: 400},
-		domain.ErrInvalidInput: {Code: "InvalidArgument", Status: 400},
+		domain.ErrInvalidInput: {Code: "InvalidArgument", Status: 400}, domain.ErrInvalidGrantToken: {Code: "KMS.InvalidGrantTokenException", Status: 400},
 	}
 	if len(want) != len(domain.ErrorKinds()) {
 		t.Fatalf("%d kinds pinned, domain has %d", len(want), len(domain.ErrorKinds()))
