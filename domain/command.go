@@ -55,9 +55,10 @@ const (
 	cmdPutKeyPolicy
 	cmdCreateGrant
 	cmdRemoveGrant
+	cmdPutBucketPolicy
 
 	// cmdLast is the highest type this version knows. New types are appended above it.
-	cmdLast = cmdRemoveGrant
+	cmdLast = cmdPutBucketPolicy
 	// cmdReservedMax is the highest type byte keyhold will ever assign.
 	cmdReservedMax CommandType = 0x7F
 )
@@ -126,6 +127,7 @@ var commands = map[CommandType]commandSpec{
 	cmdPutKeyPolicy:        forwarded((*State).applyPutKeyPolicy, nil),
 	cmdCreateGrant:         forwarded((*State).applyCreateGrant, nil),
 	cmdRemoveGrant:         forwarded((*State).applyRemoveGrant, nil),
+	cmdPutBucketPolicy:     forwarded((*State).applyPutBucketPolicy, nil),
 }
 
 // Command bodies. Every field a replica needs is inside the command: Apply reads no clock, no

@@ -8,6 +8,7 @@ import (
 
 	"github.com/keyhold/keyhold/domain/ceremony"
 	"github.com/keyhold/keyhold/domain/iam"
+	"github.com/keyhold/keyhold/domain/policy"
 
 	"github.com/keyhold/keyhold/wrap"
 )
@@ -123,8 +124,15 @@ func (s *State) Restore(r io.Reader) error {
 		principals[p.AccessKeyID] = p
 	}
 	buckets := make(map[string]*Bucket, len(img.Buckets))
+	bucketPols := make(map[string]*policy.Policy)
 	for _, b := range img.Buckets {
 		buckets[b.Name] = b
+		if b.Policy != "" {
+			// A policy a stricter parser now refuses is kept as text and grants nothing.
+			if p, err := parseBucketPolicy(b.Name, b.Policy); err == nil {
+				bucketPols[b.Name] = p
+			}
+		}
 	}
 	var proposals proposalLog
 	for _, r := range img.Proposals {
@@ -136,6 +144,7 @@ func (s *State) Restore(r io.Reader) error {
 	s.domain, s.keys, s.order, s.aliases, s.principals = img.Domain, keys, order, aliases, principals
 	s.buckets, s.serviceAliases = buckets, serviceAliases
 	s.keyPols = pols
+	s.bucketPols = bucketPols
 	s.grants = newGrantTable()
 	for _, g := range img.Grants {
 		s.grants.add(g)
