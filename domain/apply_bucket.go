@@ -34,6 +34,7 @@ func (s *State) applyDeleteBucket(c *deleteBucketCmd) error {
 		return errorf(ErrNoSuchBucket, "The specified bucket does not exist")
 	}
 	delete(s.buckets, c.Name)
+	delete(s.bucketPols, c.Name)
 	return nil
 }
 

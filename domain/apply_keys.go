@@ -17,6 +17,7 @@ func (s *State) applyCreateKey(c *createKeyCmd) error {
 		return err
 	}
 	s.addKey(&k)
+	s.keyPols.set(&k)
 	return nil
 }
 
@@ -113,6 +114,8 @@ func (s *State) applyDeleteKey(c *deleteKeyCmd) error {
 		return err // unreachable while marking enables the key; kept as the last line of defence
 	}
 	s.removeKey(c.ID)
+	s.grants.removeKey(c.ID)
+	delete(s.keyPols.custom, c.ID)
 	s.notifyKeyChanged(c.ID)
 	for name, a := range s.aliases {
 		if a.KeyID == c.ID {

@@ -41,6 +41,10 @@ type authzRequest struct {
 	resourcePolicy *policy.Policy
 	// model is the service's combination rule for resourcePolicy (policy.ModelKMS, ModelS3).
 	model policy.Model
+	// grant finds a KMS grant that allows the request when the policies did not: it runs only
+	// after a decision without an explicit deny came out "no allow" (AWS: key policy, then
+	// grants, then IAM; any explicit deny first). nil for requests grants cannot allow.
+	grant func() *policy.GrantRef
 	// keys sets the request's own condition keys (the caller's global keys are set by authorize).
 	keys func(*policy.Context) error
 	// ec is the request's encryption context (kms:EncryptionContext:*, kms:EncryptionContextKeys).
@@ -77,9 +81,17 @@ func (s *Service) authorize(ctx context.Context, req authzRequest) error {
 		if d, err = s.decide(c, req); err != nil {
 			return err
 		}
+		if !d.Allowed && d.Reason == policy.DeniedNoAllow && req.grant != nil {
+			if g := req.grant(); g != nil {
+				d.Allowed, d.Reason, d.PolicyType, d.Statement, d.Grant = true, policy.AllowedByGrant, policy.PolicyNone, policy.StatementRef{}, g
+			}
+		}
 	}
 	rec := Decision{Principal: c.Principal.ARN, Account: c.Principal.Account, Action: req.action, Resource: req.resource,
 		Allowed: d.Allowed, Reason: reasonName(d), Policy: d.Statement.Policy, Sid: d.Statement.Sid, Statement: -1}
+	if d.Grant != nil {
+		rec.Grant = d.Grant.GrantID
+	}
 	if d.Statement.Policy != "" {
 		rec.Statement = d.Statement.Index
 	}
@@ -227,7 +239,12 @@ func (s *Service) Authorize(ctx context.Context, action, resource string, keys .
 	if !strings.EqualFold(action, "s3:CreateBucket") {
 		// CreateBucket makes a bucket of the caller's account; an existing name is the
 		// service's answer (BucketAlreadyExists), not a refusal.
-		req.account = s.resourceAccount(resource)
+		var bp *policy.Policy
+		req.account, bp = s.resourceOwner(resource)
+		if bp != nil {
+			// A bucket policy decides with the caller's IAM policies as S3 combines them.
+			req.resourcePolicy, req.model = bp, policy.ModelS3
+		}
 	}
 	if len(keys) > 0 {
 		req.keys = func(pc *policy.Context) error {
@@ -257,24 +274,28 @@ func (s *Service) AuthorizeWithResourcePolicy(ctx context.Context, action, resou
 	return s.authorize(ctx, req)
 }
 
-// resourceAccount returns the account that owns the resource an ARN names, "" when the ARN
-// names none (then the caller's own account is assumed).
-func (s *Service) resourceAccount(arn string) string {
+// resourceOwner returns the account that owns the resource an ARN names ("" when the ARN
+// names none: then the caller's own account is assumed) and, for a bucket or an object in
+// it, the bucket's compiled policy (nil when it has none).
+func (s *Service) resourceOwner(arn string) (string, *policy.Policy) {
 	if bucket, ok := strings.CutPrefix(arn, "arn:"+s.cfg.ARNs.Partition+":s3:::"); ok {
 		bucket, _, _ = strings.Cut(bucket, "/")
-		var owner string
+		var (
+			owner string
+			bp    *policy.Policy
+		)
 		s.st.View(func(v *View) {
 			if b := v.s.buckets[bucket]; b != nil {
-				owner = v.s.bucketAccount(b)
+				owner, bp = v.s.bucketAccount(b), v.s.bucketPols[bucket]
 			}
 		})
-		return owner
+		return owner, bp
 	}
 	parts := strings.SplitN(arn, ":", 6)
 	if len(parts) == 6 {
-		return parts[4]
+		return parts[4], nil
 	}
-	return ""
+	return "", nil
 }
 
 // Decision is one authorization decision, as the audit record shows it.
@@ -290,6 +311,8 @@ type Decision struct {
 	Policy    string
 	Sid       string
 	Statement int
+	// Grant is the id of the KMS grant that allowed the request, if a grant did.
+	Grant string
 }
 
 // DecisionLog collects the decisions made for one request. It is safe for concurrent use.

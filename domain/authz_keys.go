@@ -30,6 +30,8 @@ type keyAccess struct {
 	// tag keys it names without values (UntagResource: aws:TagKeys).
 	requestTags map[string]string
 	tagKeys     []string
+	// extra sets an operation's own condition keys (CreateGrant's kms:Grant* keys).
+	extra func(*policy.Context)
 }
 
 // tagMap is tags as a map, for aws:RequestTag/*.
@@ -95,8 +97,8 @@ func keyRefAccount(ref string) string {
 	return parts[4]
 }
 
-// refuseForeignRef refuses a key or alias ARN of another account than the caller's: there are
-// no key policies yet to open a key to another account (issue 14).
+// refuseForeignRef refuses a key or alias ARN of another account than the caller's that names
+// no key, with the AccessDenied a key not shared with the caller gets.
 func (s *Service) refuseForeignRef(ctx context.Context, a keyAccess, ref, account string) error {
 	if IsSystem(ctx) {
 		return nil
@@ -119,51 +121,99 @@ func (s *Service) authorizeKey(ctx context.Context, id wrap.KeyID, alias string)
 		s.log.Error("key operation without a stated access refused", "key_id", id.String())
 		return errorf(ErrAccessDenied, "The request is not authorized: the operation did not state its action.")
 	}
-	var spec, usage, origin, account string
-	found := false
+	var (
+		spec, usage, origin, account string
+		kp                           *policy.Policy
+		isDefault, found             bool
+	)
 	s.st.View(func(v *View) {
 		if k := v.Key(id); k != nil {
 			found = true
 			spec, usage, origin, account = k.KeySpec, k.KeyUsage, k.Origin, v.KeyAccount(k)
+			kp, isDefault = v.keyPolicy(k, s.cfg.ARNs)
 		}
 	})
 	if !found {
 		return errorf(ErrNotFound, "Key '%s' does not exist", s.cfg.ARNs.In(s.CallerAccount(ctx)).Key(id))
 	}
 	c, _ := CallerFrom(ctx)
-	return s.authorize(ctx, authzRequest{
-		action: a.action, resource: s.cfg.ARNs.In(account).Key(id), account: account, ec: a.ec,
-		// keys runs only when a policy is evaluated (never for an account's root at home).
-		keys: func(pc *policy.Context) error {
-			if c != nil {
-				pc.Set(lkCallerAccount, c.Principal.Account)
-				if c.ViaService != "" {
-					pc.Set(lkViaService, c.ViaService)
+	req := authzRequest{action: a.action, resource: s.cfg.ARNs.In(account).Key(id), account: account, ec: a.ec}
+	home := c != nil && account == c.Principal.Account
+	switch {
+	case home && isDefault:
+		// The default key policy trusts the key's account and nothing else, so for a caller of
+		// that account it decides exactly as the caller's IAM policies do: evaluate those alone
+		// (and keep the root's fast path). Across accounts it refuses, below.
+	case !home && !crossAccountActions[a.action]:
+		// Key management stays with the key's account whatever the key policy says (AWS lets
+		// other accounts use a key, never administer it): no resource policy, so refused.
+	default:
+		if kp == nil {
+			kp = allowsNothing // a stored policy the parser now refuses grants nothing
+		}
+		req.resourcePolicy, req.model = kp, policy.ModelKMS
+	}
+	if c != nil && (home || crossAccountActions[a.action]) {
+		op := strings.TrimPrefix(a.action, "kms:")
+		req.grant = func() *policy.GrantRef {
+			var ref *policy.GrantRef
+			s.st.View(func(v *View) {
+				if g := v.GrantFor(id, c.Principal, op, a.ec); g != nil {
+					ref = &policy.GrantRef{GrantID: g.ID}
 				}
+			})
+			return ref
+		}
+	}
+	req.keys = func(pc *policy.Context) error {
+		if c != nil {
+			pc.Set(lkCallerAccount, c.Principal.Account)
+			if c.ViaService != "" {
+				pc.Set(lkViaService, c.ViaService)
 			}
-			pc.Set(lkKeySpec, spec)
-			pc.Set(lkKeyUsage, usage)
-			pc.Set(lkKeyOrigin, origin)
-			var aliases []string
-			s.st.View(func(v *View) { aliases = v.AliasesOf(id) })
-			if len(aliases) > 0 {
-				// kms:ResourceAliases holds alias names ("alias/x"), as AWS's does.
-				pc.Set(lkResourceAliases, aliases...)
-			}
-			if alias != "" {
-				pc.Set(lkRequestAlias, alias)
-			}
-			setIf(pc, lkEncryptionAlg, a.encryptionAlg)
-			setIf(pc, lkSigningAlg, a.signingAlg)
-			setIf(pc, lkMessageType, a.messageType)
-			setIf(pc, lkMacAlg, a.macAlg)
-			setIf(pc, lkKeyPairSpec, a.keyPairSpec)
-			setIf(pc, lkKeyAgreementAlg, a.keyAgreementAlg)
-			setTagKeys(pc, a.requestTags, a.tagKeys)
-			return nil
-		},
-	})
+		}
+		pc.Set(lkKeySpec, spec)
+		pc.Set(lkKeyUsage, usage)
+		pc.Set(lkKeyOrigin, origin)
+		var aliases []string
+		s.st.View(func(v *View) { aliases = v.AliasesOf(id) })
+		if len(aliases) > 0 {
+			// kms:ResourceAliases holds alias names ("alias/x"), as AWS's does.
+			pc.Set(lkResourceAliases, aliases...)
+		}
+		if alias != "" {
+			pc.Set(lkRequestAlias, alias)
+		}
+		setIf(pc, lkEncryptionAlg, a.encryptionAlg)
+		setIf(pc, lkSigningAlg, a.signingAlg)
+		setIf(pc, lkMessageType, a.messageType)
+		setIf(pc, lkMacAlg, a.macAlg)
+		setIf(pc, lkKeyPairSpec, a.keyPairSpec)
+		setIf(pc, lkKeyAgreementAlg, a.keyAgreementAlg)
+		setTagKeys(pc, a.requestTags, a.tagKeys)
+		if a.extra != nil {
+			a.extra(pc)
+		}
+		return nil
+	}
+	return s.authorize(ctx, req)
 }
+
+// crossAccountActions are the KMS actions a principal of another account may perform on a key
+// when the key policy (or a grant) and its own IAM policies allow it: using the key, reading its
+// metadata and managing grants, as AWS documents. Administering a key stays with its account.
+var crossAccountActions = map[string]bool{
+	"kms:CreateGrant": true, "kms:Decrypt": true, "kms:DescribeKey": true, "kms:DeriveSharedSecret": true,
+	"kms:Encrypt": true, "kms:GenerateDataKey": true, "kms:GenerateDataKeyPair": true,
+	"kms:GenerateDataKeyPairWithoutPlaintext": true, "kms:GenerateDataKeyWithoutPlaintext": true,
+	"kms:GenerateMac": true, "kms:GetKeyRotationStatus": true, "kms:GetPublicKey": true,
+	"kms:ListGrants": true, "kms:ReEncryptFrom": true, "kms:ReEncryptTo": true, "kms:RetireGrant": true,
+	"kms:RevokeGrant": true, "kms:Sign": true, "kms:Verify": true, "kms:VerifyMac": true,
+}
+
+// allowsNothing stands for a key policy that cannot be read: it has no statement, so it allows
+// nobody, and the key fails closed.
+var allowsNothing = &policy.Policy{Name: "key policy", Kind: policy.KindResource}
 
 func setIf(pc *policy.Context, key, v string) {
 	if v != "" {

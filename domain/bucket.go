@@ -18,6 +18,9 @@ type Bucket struct {
 	Account string `json:",omitempty"`
 	// Encryption is the bucket default encryption, or nil when none was put.
 	Encryption *BucketEncryption
+	// Policy is the bucket policy as the owner put it; "" when it has none. Its compiled form
+	// is in State.bucketPols.
+	Policy string `json:",omitempty"`
 }
 
 // BucketEncryption is a bucket's ServerSideEncryptionConfiguration (one rule, as S3 allows).

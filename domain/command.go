@@ -52,9 +52,13 @@ const (
 	cmdRewrap
 	cmdImportDomain
 	cmdIAM
+	cmdPutKeyPolicy
+	cmdCreateGrant
+	cmdRemoveGrant
+	cmdPutBucketPolicy
 
 	// cmdLast is the highest type this version knows. New types are appended above it.
-	cmdLast = cmdIAM
+	cmdLast = cmdPutBucketPolicy
 	// cmdReservedMax is the highest type byte keyhold will ever assign.
 	cmdReservedMax CommandType = 0x7F
 )
@@ -120,6 +124,10 @@ var commands = map[CommandType]commandSpec{
 	cmdRewrap:              forwarded((*State).applyRewrap, nil),
 	cmdImportDomain:        local((*State).applyImportDomain),
 	cmdIAM:                 forwarded((*State).applyIAM, checkForwardedIAM),
+	cmdPutKeyPolicy:        forwarded((*State).applyPutKeyPolicy, nil),
+	cmdCreateGrant:         forwarded((*State).applyCreateGrant, nil),
+	cmdRemoveGrant:         forwarded((*State).applyRemoveGrant, nil),
+	cmdPutBucketPolicy:     forwarded((*State).applyPutBucketPolicy, nil),
 }
 
 // Command bodies. Every field a replica needs is inside the command: Apply reads no clock, no
@@ -186,6 +194,10 @@ type (
 	untagKeyCmd struct {
 		ID   wrap.KeyID
 		Keys []string
+	}
+	putKeyPolicyCmd struct {
+		ID     wrap.KeyID
+		Policy string // "" restores the default policy
 	}
 	createPrincipalCmd struct {
 		Principal Principal

@@ -52,6 +52,8 @@ var (
 	// ErrPackedPolicyTooLarge refuses a session whose policies and tags do not fit in its
 	// token (STS's PackedPolicyTooLarge).
 	ErrPackedPolicyTooLarge = errors.New("domain: packed policy too large")
+	// ErrInvalidGrantToken is a grant token keyhold did not issue (KMS InvalidGrantTokenException).
+	ErrInvalidGrantToken = errors.New("domain: invalid grant token")
 )
 
 // ErrorKinds returns every sentinel above, the closed set of kinds a client-facing *Error can
@@ -67,7 +69,7 @@ func ErrorKinds() []error {
 		ErrUnsupported, ErrLimitExceeded, ErrInvalidArn, ErrTag, ErrAccessDenied, ErrNoDomain,
 		ErrDependency, ErrInvalidSignature, ErrInvalidMac, ErrStaleDomainKey, ErrNoSuchBucket,
 		ErrBucketExists, ErrBucketTaken, ErrDeleteConflict, ErrMalformedPolicy, ErrInvalidInput,
-		ErrExpiredToken, ErrPackedPolicyTooLarge,
+		ErrExpiredToken, ErrPackedPolicyTooLarge, ErrInvalidGrantToken,
 	}
 }
 

@@ -135,19 +135,6 @@ func TestManagedKeyRefusesManagement(t *testing.T) {
 	}
 }
 
-// TestCreateKeyRefusesPolicy: a policy keyhold would not evaluate is refused, not stored.
-func TestCreateKeyRefusesPolicy(t *testing.T) {
-	svc, p, _ := newTestService(t)
-	n := len(p.log)
-	_, err := svc.CreateKey(bg, CreateKeyInput{Policy: `{"Statement":[{"Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*"}]}`})
-	if !errors.Is(err, ErrUnsupported) {
-		t.Fatalf("got %v, want ErrUnsupported", err)
-	}
-	if len(p.log) != n {
-		t.Fatal("CreateKey with a Policy proposed a command")
-	}
-}
-
 // TestLegacyManagedKeyIsMarked: a managed key made by a version without the mark, which a
 // caller then disabled and redescribed (as that version allowed), is recognised at once by the
 // service, marked and enabled by MarkManagedKeys, and from then on protected by Apply too. Every

@@ -163,10 +163,6 @@ func (s *Service) resolve(ctx context.Context, ref string, allowAlias bool) (wra
 		return wrap.KeyID{}, errorf(ErrNotFound, "Alias is not allowed here: specify the key with its key ID or key ARN, not '%s'", ref)
 	}
 	account := s.CallerAccount(ctx)
-	a, _ := ctx.Value(accessKey{}).(keyAccess)
-	if err := s.refuseForeignRef(ctx, a, ref, account); err != nil {
-		return wrap.KeyID{}, err
-	}
 	if other := keyRefAccount(ref); other != "" {
 		account = other // the caller's own, or any for keyhold's own work
 	}
@@ -190,6 +186,13 @@ func (s *Service) resolve(ctx context.Context, ref string, allowAlias bool) (wra
 	})
 	arns := s.cfg.ARNs.In(account)
 	if !found {
+		// A key or alias ARN of another account that names nothing is refused as a key that
+		// exists but is not shared would be: whether another account has a key is not
+		// disclosed.
+		a, _ := ctx.Value(accessKey{}).(keyAccess)
+		if err := s.refuseForeignRef(ctx, a, ref, s.CallerAccount(ctx)); err != nil {
+			return wrap.KeyID{}, err
+		}
 		if r.alias != "" {
 			return wrap.KeyID{}, errorf(ErrNotFound, "Alias %s is not found.", arns.Alias(r.alias))
 		}

@@ -89,13 +89,17 @@ func (s *Service) decrypt(ctx context.Context, ref string, blob []byte, ec map[s
 		}
 	}
 	ks, ok := s.snapshotKey(ctx, b.KeyID, true)
-	if !ok || !s.inCallerAccount(ctx, b.KeyID) {
-		// Another account's key is as unknown to this caller as a key that does not exist.
+	if !ok {
 		return nil, wrap.KeyID{}, invalidCiphertext()
 	}
 	if ref == "" {
 		// The key came from the ciphertext: authorize on it (with a KeyId, resolve did).
 		if err := s.authorizeKey(ctx, b.KeyID, ""); err != nil {
+			if !s.inCallerAccount(ctx, b.KeyID) {
+				// Another account's key that is not shared with the caller is as unknown to
+				// it as a key that does not exist.
+				return nil, wrap.KeyID{}, invalidCiphertext()
+			}
 			return nil, wrap.KeyID{}, err
 		}
 	}

@@ -16,8 +16,11 @@ type CreateKeyInput struct {
 	KeySpec     string // default SYMMETRIC_DEFAULT
 	Origin      string // default AWS_KMS
 	Policy      string
-	Tags        map[string]string
-	MultiRegion bool
+	// BypassPolicyLockoutSafetyCheck skips the check that Policy still lets the caller change
+	// the policy (PutKeyPolicy's lockout rule).
+	BypassPolicyLockoutSafetyCheck bool
+	Tags                           map[string]string
+	MultiRegion                    bool
 }
 
 // CreateKey creates a CMK of any supported spec with its first key material version.
@@ -31,12 +34,6 @@ func (s *Service) CreateKey(ctx context.Context, in CreateKeyInput) (*Key, error
 	})
 	if err != nil {
 		return nil, err
-	}
-	if in.Policy != "" {
-		// Storing a policy that nothing evaluates would let its author believe the key is
-		// protected by it (a deny-all policy did not stop Encrypt): refuse it until key
-		// policies are enforced.
-		return nil, errorf(ErrUnsupported, "This key service does not support the Policy parameter yet: key policies are not enforced, so a policy would be stored and ignored. Create the key without a Policy.")
 	}
 	return s.createKeyIn(ctx, s.CallerAccount(ctx), in, false)
 }
@@ -86,6 +83,17 @@ func (s *Service) createKeyIn(ctx context.Context, account string, in CreateKeyI
 	id, err := wrap.NewKeyID()
 	if err != nil {
 		return nil, dependencyError("creating a key id", err)
+	}
+	if in.Policy != "" {
+		p, err := parseKeyPolicy(in.Policy)
+		if err != nil {
+			return nil, err
+		}
+		if !in.BypassPolicyLockoutSafetyCheck {
+			if err := s.checkLockout(ctx, s.cfg.ARNs.Key(id), s.cfg.ARNs.Account, p); err != nil {
+				return nil, err
+			}
+		}
 	}
 	now := s.now()
 	err = s.proposeSealed(ctx, func() ([]byte, error) {

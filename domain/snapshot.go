@@ -8,6 +8,7 @@ import (
 
 	"github.com/keyhold/keyhold/domain/ceremony"
 	"github.com/keyhold/keyhold/domain/iam"
+	"github.com/keyhold/keyhold/domain/policy"
 
 	"github.com/keyhold/keyhold/wrap"
 )
@@ -38,6 +39,8 @@ type snapshotImage struct {
 	Principals []*Principal
 	Buckets    []*Bucket
 	Proposals  []*ProposalRecord // ceremony proposals in submission order
+	// Grants lists every grant, per key in creation order (none in older snapshots).
+	Grants []*Grant
 	// IAM is the identity model; snapshots written before it existed have none (an empty model).
 	IAM *iam.Image
 }
@@ -51,7 +54,9 @@ type snapshotHeader struct {
 	Buckets    []*Bucket
 	Proposals  []*ProposalRecord
 	IAM        *iam.Image
-	KeyCount   int
+	// Grants are every key's grants, in key creation order.
+	Grants   []*Grant
+	KeyCount int
 }
 
 // Snapshot is a point-in-time copy of the state, taken cheaply under the read lock and written
@@ -88,6 +93,11 @@ func (s *State) Snapshot() *Snapshot {
 	}
 	h.Proposals = s.proposals.list()
 	h.IAM = s.iam.Image()
+	for _, id := range s.order {
+		for _, g := range s.grants.byKey[id] {
+			h.Grants = append(h.Grants, g.clone())
+		}
+	}
 	if h.Domain != nil && h.Domain.Rewrap != nil {
 		rw := *h.Domain.Rewrap
 		h.Domain.Rewrap = &rw
@@ -128,6 +138,7 @@ func (s *State) Restore(r io.Reader) error {
 		keys map[wrap.KeyID]*Key
 	)
 	order := []wrap.KeyID{}
+	pols := newKeyPolicies()
 	add := func(ks []*Key) error {
 		for _, k := range ks {
 			if k == nil {
@@ -140,6 +151,7 @@ func (s *State) Restore(r io.Reader) error {
 			k.pos = uint32(len(order))
 			keys[k.ID] = k
 			order = append(order, k.ID)
+			pols.set(k)
 		}
 		return nil
 	}
@@ -153,7 +165,7 @@ func (s *State) Restore(r io.Reader) error {
 			return fmt.Errorf("domain: decode snapshot: %w", err)
 		}
 		h = snapshotHeader{Domain: img.Domain, Aliases: img.Aliases, Principals: img.Principals,
-			Buckets: img.Buckets, Proposals: img.Proposals, IAM: img.IAM}
+			Buckets: img.Buckets, Proposals: img.Proposals, IAM: img.IAM, Grants: img.Grants}
 		keys = make(map[wrap.KeyID]*Key, len(img.Keys))
 		order = make([]wrap.KeyID, 0, len(img.Keys))
 		if err := add(img.Keys); err != nil {
@@ -199,8 +211,15 @@ func (s *State) Restore(r io.Reader) error {
 		principals[p.AccessKeyID] = p
 	}
 	buckets := make(map[string]*Bucket, len(h.Buckets))
+	bucketPols := make(map[string]*policy.Policy)
 	for _, b := range h.Buckets {
 		buckets[b.Name] = b
+		if b.Policy != "" {
+			// A policy a stricter parser now refuses is kept as text and grants nothing.
+			if p, err := parseBucketPolicy(b.Name, b.Policy); err == nil {
+				bucketPols[b.Name] = p
+			}
+		}
 	}
 	var proposals proposalLog
 	for _, r := range h.Proposals {
@@ -211,6 +230,12 @@ func (s *State) Restore(r io.Reader) error {
 	s.proposals = proposals
 	s.domain, s.keys, s.order, s.dead, s.aliases, s.principals = h.Domain, keys, order, 0, aliases, principals
 	s.buckets, s.serviceAliases = buckets, serviceAliases
+	s.keyPols = pols
+	s.bucketPols = bucketPols
+	s.grants = newGrantTable()
+	for _, g := range h.Grants {
+		s.grants.add(g)
+	}
 	s.iam.Restore(h.IAM)
 	return nil
 }

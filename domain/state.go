@@ -6,6 +6,7 @@ import (
 
 	"github.com/keyhold/keyhold/domain/ceremony"
 	"github.com/keyhold/keyhold/domain/iam"
+	"github.com/keyhold/keyhold/domain/policy"
 
 	"github.com/keyhold/keyhold/wrap"
 )
@@ -22,6 +23,12 @@ type State struct {
 	// proposals holds ceremony proposals, pending and recent (proposals.go).
 	proposals proposalLog
 	buckets   map[string]*Bucket
+	// bucketPols holds the compiled bucket policies, by bucket name (bucketpolicy.go).
+	bucketPols map[string]*policy.Policy
+	// grants holds every grant (grant.go).
+	grants *grantTable
+	// keyPols holds compiled key policies (keypolicy.go), derived from keys.
+	keyPols *keyPolicies
 	// iam is the identity model: accounts, users, groups, roles, managed policies (domain/iam).
 	iam *iam.Store
 	// serviceAliases indexes the names of the aliases under alias/aws/, so that telling a key
@@ -61,6 +68,9 @@ func NewState(arn ARNs) *State {
 		principals: make(map[string]*Principal),
 		buckets:    make(map[string]*Bucket),
 		iam:        iam.NewStore(arn.Partition, arn.Account),
+		keyPols:    newKeyPolicies(),
+		grants:     newGrantTable(),
+		bucketPols: make(map[string]*policy.Policy),
 
 		serviceAliases: make(map[aliasID]struct{}),
 	}

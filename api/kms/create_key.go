@@ -36,7 +36,7 @@ func handleCreateKey(ctx context.Context, s *Server, c *call) (any, error) {
 	}
 	k, err := s.svc.CreateKey(ctx, domain.CreateKeyInput{
 		Description: req.Description, KeyUsage: req.KeyUsage, KeySpec: spec, Origin: req.Origin,
-		Policy: req.Policy, Tags: tags, MultiRegion: req.MultiRegion,
+		Policy: req.Policy, BypassPolicyLockoutSafetyCheck: req.BypassPolicyLockoutSafetyCheck, Tags: tags, MultiRegion: req.MultiRegion,
 	})
 	if err != nil {
 		return nil, err

@@ -86,6 +86,7 @@ func TestKMSDomainCodes(t *testing.T) {
 		domain.ErrDeleteConflict: {Code: "ValidationException", Status: 400}, domain.ErrMalformedPolicy: {Code: "MalformedPolicyDocumentException", Status: 400},
 		domain.ErrInvalidInput: {Code: "ValidationException", Status: 400},
 		domain.ErrExpiredToken: {Code: "ExpiredTokenException", Status: 400}, domain.ErrPackedPolicyTooLarge: {Code: "ValidationException", Status: 400},
+		domain.ErrInvalidGrantToken: {Code: "InvalidGrantTokenException", Status: 400},
 	}
 	if len(want) != len(domain.ErrorKinds()) {
 		t.Fatalf("%d kinds pinned, domain has %d", len(want), len(domain.ErrorKinds()))

@@ -78,6 +78,7 @@ type Service interface {
 	CallerAccount(ctx context.Context) string
 	CancelKeyDeletion(ctx context.Context, ref string) (*domain.Key, error)
 	CreateAlias(ctx context.Context, name, target string) error
+	CreateGrant(ctx context.Context, in domain.CreateGrantInput) (id, token string, err error)
 	CreateKey(ctx context.Context, in domain.CreateKeyInput) (*domain.Key, error)
 	Decrypt(ctx context.Context, ref string, blob []byte, ec map[string]string) ([]byte, wrap.KeyID, error)
 	DecryptAsymmetric(ctx context.Context, ref, alg string, ciphertext []byte, ec map[string]string) ([]byte, wrap.KeyID, error)
@@ -94,12 +95,19 @@ type Service interface {
 	GenerateDataKeyPair(ctx context.Context, ref, pairSpec string, ec map[string]string, withPlaintext bool) (domain.DataKeyPair, error)
 	GenerateMac(ctx context.Context, ref string, msg []byte, alg string) ([]byte, wrap.KeyID, error)
 	GenerateRandom(ctx context.Context, n int) ([]byte, error)
+	GetKeyPolicy(ctx context.Context, ref, name string) (string, error)
 	GetKeyRotationStatus(ctx context.Context, ref string) (domain.RotationStatus, error)
 	GetPublicKey(ctx context.Context, ref string) (domain.PublicKeyOutput, error)
 	ListAliases(ctx context.Context, keyRef string, limit int, marker string) ([]domain.AliasInfo, string, error)
+	ListGrants(ctx context.Context, ref string, limit int, marker, grantID, grantee string) ([]*domain.Grant, string, error)
+	ListRetirableGrants(ctx context.Context, principal string, limit int, marker string) ([]*domain.Grant, string, error)
+	ListKeyPolicies(ctx context.Context, ref string) ([]string, error)
 	ListKeyRotations(ctx context.Context, ref string, limit int, marker string) ([]domain.RotationInfo, string, error)
 	ListKeys(ctx context.Context, limit int, marker string) ([]wrap.KeyID, string, error)
 	ListResourceTags(ctx context.Context, ref string, limit int, marker string) ([]domain.Tag, string, error)
+	RetireGrant(ctx context.Context, token, keyRef, grantID string) error
+	RevokeGrant(ctx context.Context, keyRef, grantID string) error
+	PutKeyPolicy(ctx context.Context, ref, name, doc string, bypass bool) error
 	ReEncrypt(ctx context.Context, srcRef string, blob []byte, srcEC map[string]string, dstRef string, dstEC map[string]string) (domain.ReEncryptOutput, error)
 	RotateKeyOnDemand(ctx context.Context, ref string) (wrap.KeyID, error)
 	ScheduleKeyDeletion(ctx context.Context, ref string, days int) (*domain.Key, error)
@@ -138,6 +146,14 @@ var routes = map[string]route{
 	"GetKeyRotationStatus":            {action: "kms:GetKeyRotationStatus", limit: DataLimit, timeout: DataTimeout, consistency: LinearRead, handle: handleGetKeyRotationStatus},
 	"RotateKeyOnDemand":               {action: "kms:RotateKeyOnDemand", limit: DataLimit, timeout: WriteTimeout, consistency: Write, handle: handleRotateKeyOnDemand},
 	"ListKeyRotations":                {action: "kms:ListKeyRotations", limit: DataLimit, timeout: DataTimeout, consistency: LinearRead, handle: handleListKeyRotations},
+	"CreateGrant":                     {action: "kms:CreateGrant", limit: DataLimit, timeout: WriteTimeout, consistency: Write, handle: handleCreateGrant},
+	"ListGrants":                      {action: "kms:ListGrants", limit: DataLimit, timeout: DataTimeout, consistency: LinearRead, handle: handleListGrants},
+	"ListRetirableGrants":             {action: "kms:ListRetirableGrants", limit: DataLimit, timeout: DataTimeout, consistency: LinearRead, handle: handleListRetirableGrants},
+	"RetireGrant":                     {action: "kms:RetireGrant", limit: DataLimit, timeout: WriteTimeout, consistency: Write, handle: handleRetireGrant},
+	"RevokeGrant":                     {action: "kms:RevokeGrant", limit: DataLimit, timeout: WriteTimeout, consistency: Write, handle: handleRevokeGrant},
+	"GetKeyPolicy":                    {action: "kms:GetKeyPolicy", limit: DataLimit, timeout: DataTimeout, consistency: LinearRead, handle: handleGetKeyPolicy},
+	"PutKeyPolicy":                    {action: "kms:PutKeyPolicy", limit: ControlLimit, timeout: WriteTimeout, consistency: Write, handle: handlePutKeyPolicy},
+	"ListKeyPolicies":                 {action: "kms:ListKeyPolicies", limit: DataLimit, timeout: DataTimeout, consistency: LinearRead, handle: handleListKeyPolicies},
 	"TagResource":                     {action: "kms:TagResource", limit: DataLimit, timeout: WriteTimeout, consistency: Write, handle: handleTagResource},
 	"UntagResource":                   {action: "kms:UntagResource", limit: DataLimit, timeout: WriteTimeout, consistency: Write, handle: handleUntagResource},
 	"ListResourceTags":                {action: "kms:ListResourceTags", limit: DataLimit, timeout: DataTimeout, consistency: LinearRead, handle: handleListResourceTags},

@@ -118,6 +118,9 @@ func (s *Server) runKMS(w http.ResponseWriter, r *http.Request, c *call, rt rout
 	if err := s.p.Charge(ctx, "kms", quotaOp(c.op, c.body)); err != nil { // quota.go
 		return err
 	}
+	if err := checkGrantTokens(c.body); err != nil {
+		return err
+	}
 	ctx, c.decisions = domain.WithDecisionLog(ctx)
 	// Authorization happens in the service: a key operation is decided once its key is
 	// resolved, against the key's ARN and the request's condition keys (domain/authz_keys.go).
@@ -180,6 +183,20 @@ func dryRun(body []byte) bool {
 	}
 	var v struct{ DryRun bool }
 	return json.Unmarshal(body, &v) == nil && v.DryRun
+}
+
+// checkGrantTokens validates the GrantTokens parameter that every operation using a key accepts.
+// keyhold's grants are in force once CreateGrant returns, so a token adds no permission; its
+// shape is still checked, as KMS does.
+func checkGrantTokens(body []byte) error {
+	if !strings.Contains(string(body), "GrantTokens") {
+		return nil
+	}
+	var v struct{ GrantTokens []string }
+	if json.Unmarshal(body, &v) != nil {
+		return nil // the handler's own decode reports it
+	}
+	return domain.CheckGrantTokens(v.GrantTokens)
 }
 
 // secretResponse is implemented by responses that carry plaintext; clear is called once the

@@ -63,6 +63,7 @@ var DomainErrors = []DomainError{
 	{Kind: domain.ErrBucketTaken, KMS: AWSError{"AlreadyExistsException", 400}, S3: AWSError{"BucketAlreadyExists", 409}},
 	{Kind: domain.ErrDeleteConflict, KMS: AWSError{"ValidationException", 400}, S3: AWSError{"InvalidRequest", 400}, IAM: AWSError{"DeleteConflict", 409}},
 	{Kind: domain.ErrMalformedPolicy, KMS: AWSError{"MalformedPolicyDocumentException", 400}, S3: AWSError{"MalformedPolicy", 400}, IAM: AWSError{"MalformedPolicyDocument", 400}},
+	{Kind: domain.ErrInvalidGrantToken, KMS: AWSError{"InvalidGrantTokenException", 400}},
 	{Kind: domain.ErrInvalidInput, KMS: AWSError{"ValidationException", 400}, S3: AWSError{"InvalidArgument", 400}, IAM: AWSError{"InvalidInput", 400}},
 	{Kind: domain.ErrExpiredToken, KMS: AWSError{"ExpiredTokenException", 400}, S3: AWSError{"ExpiredToken", 400}, IAM: AWSError{"ExpiredToken", 400}},
 	{Kind: domain.ErrPackedPolicyTooLarge, KMS: AWSError{"ValidationException", 400}, S3: AWSError{"InvalidArgument", 400}, IAM: AWSError{"PackedPolicyTooLarge", 400}},

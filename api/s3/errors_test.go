@@ -60,6 +60,7 @@ func TestS3DomainCodes(t *testing.T) {
 		domain.ErrDeleteConflict: {Code: "InvalidRequest", Status: 400}, domain.ErrMalformedPolicy: {Code: "MalformedPolicy", Status: 400},
 		domain.ErrInvalidInput: {Code: "InvalidArgument", Status: 400},
 		domain.ErrExpiredToken: {Code: "ExpiredToken", Status: 400}, domain.ErrPackedPolicyTooLarge: {Code: "InvalidArgument", Status: 400},
+		domain.ErrInvalidGrantToken: {Code: "KMS.InvalidGrantTokenException", Status: 400},
 	}
 	if len(want) != len(domain.ErrorKinds()) {
 		t.Fatalf("%d kinds pinned, domain has %d", len(want), len(domain.ErrorKinds()))

@@ -73,6 +73,14 @@ var s3Ops = []s3Op{
 	{level: bucket, method: http.MethodPost, when: postForm, name: "PostObject"}, // runPostObject
 	{level: bucket, method: http.MethodGet, sub: "versions", name: "ListObjectVersions", handle: handleListObjectVersions},
 	{level: bucket, method: http.MethodGet, sub: "acl", handle: handleGetBucketACL},
+	{level: bucket, method: http.MethodPut, sub: "policy", handle: handlePutBucketPolicy},
+	{level: bucket, method: http.MethodGet, sub: "policy", handle: handleGetBucketPolicy},
+	{level: bucket, method: http.MethodDelete, sub: "policy", handle: handleDeleteBucketPolicy},
+	{level: bucket, method: http.MethodGet, sub: "policyStatus", handle: handleGetBucketPolicyStatus},
+	{level: bucket, method: http.MethodGet, sub: "publicAccessBlock", handle: handleGetPublicAccessBlock},
+	{level: bucket, method: http.MethodPut, sub: "publicAccessBlock", handle: handlePutPublicAccessBlock},
+	{level: bucket, method: http.MethodGet, sub: "ownershipControls", handle: handleGetOwnershipControls},
+	{level: bucket, method: http.MethodPut, sub: "ownershipControls", handle: handlePutOwnershipControls},
 	{level: bucket, method: http.MethodPut, sub: "acl", handle: handlePutACL},
 
 	// Objects.

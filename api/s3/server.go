@@ -35,6 +35,9 @@ type Service interface {
 	KeyARN(id wrap.KeyID) string
 	ManagedKey(ctx context.Context, alias, description string) (wrap.KeyID, error)
 	PutBucketEncryption(ctx context.Context, name string, enc *domain.BucketEncryption) error
+	PutBucketPolicy(ctx context.Context, bucket, doc string) error
+	DeleteBucketPolicy(ctx context.Context, bucket string) error
+	BucketPolicy(bucket string) (text string, public bool, err error)
 }
 
 // *domain.Service is the production implementation.

@@ -36,16 +36,12 @@ var objectSubresources = map[string]string{
 
 // absentConfig is the error S3 gives a GET of bucket configuration that was never set.
 var absentConfig = map[string]error{
-	"cors":              s3Err(errNoSuchCORS, "The CORS configuration does not exist"),
-	"policy":            s3Err(errNoSuchBucketPolicy, "The bucket policy does not exist"),
-	"policyStatus":      s3Err(errNoSuchBucketPolicy, "The bucket policy does not exist"),
-	"lifecycle":         s3Err(errNoSuchLifecycle, "The lifecycle configuration does not exist"),
-	"tagging":           s3Err(errNoSuchTagSet, "The TagSet does not exist"),
-	"website":           s3Err(errNoSuchWebsite, "The specified bucket does not have a website configuration"),
-	"publicAccessBlock": s3Err(errNoSuchPublicAccessBlock, "The public access block configuration was not found"),
-	"ownershipControls": s3Err(errNoOwnershipControls, "The bucket ownership controls were not found"),
-	"object-lock":       s3Err(errNoObjectLockConfig, "Object Lock configuration does not exist for this bucket"),
-	"replication":       s3Err(errNoReplication, "The replication configuration was not found"),
+	"cors":        s3Err(errNoSuchCORS, "The CORS configuration does not exist"),
+	"lifecycle":   s3Err(errNoSuchLifecycle, "The lifecycle configuration does not exist"),
+	"tagging":     s3Err(errNoSuchTagSet, "The TagSet does not exist"),
+	"website":     s3Err(errNoSuchWebsite, "The specified bucket does not have a website configuration"),
+	"object-lock": s3Err(errNoObjectLockConfig, "Object Lock configuration does not exist for this bucket"),
+	"replication": s3Err(errNoReplication, "The replication configuration was not found"),
 }
 
 // emptyConfig is the document S3 returns for a GET of configuration whose default is "off".

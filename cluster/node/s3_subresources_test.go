@@ -37,10 +37,16 @@ func TestS3Subresources(t *testing.T) {
 		clustertest.WantCode(t, err, "NoSuchTagSet")
 		_, err = c.GetBucketWebsite(ctx(), &s3.GetBucketWebsiteInput{Bucket: b})
 		clustertest.WantCode(t, err, "NoSuchWebsiteConfiguration")
-		_, err = c.GetPublicAccessBlock(ctx(), &s3.GetPublicAccessBlockInput{Bucket: b})
-		clustertest.WantCode(t, err, "NoSuchPublicAccessBlockConfiguration")
-		_, err = c.GetBucketOwnershipControls(ctx(), &s3.GetBucketOwnershipControlsInput{Bucket: b})
-		clustertest.WantCode(t, err, "OwnershipControlsNotFoundError")
+		// Block Public Access is fully on and ownership is BucketOwnerEnforced, always.
+		pab, err := c.GetPublicAccessBlock(ctx(), &s3.GetPublicAccessBlockInput{Bucket: b})
+		if err != nil || !aws.ToBool(pab.PublicAccessBlockConfiguration.BlockPublicPolicy) || !aws.ToBool(pab.PublicAccessBlockConfiguration.RestrictPublicBuckets) ||
+			!aws.ToBool(pab.PublicAccessBlockConfiguration.BlockPublicAcls) || !aws.ToBool(pab.PublicAccessBlockConfiguration.IgnorePublicAcls) {
+			t.Fatalf("GetPublicAccessBlock: %+v %v", pab, err)
+		}
+		oc, err := c.GetBucketOwnershipControls(ctx(), &s3.GetBucketOwnershipControlsInput{Bucket: b})
+		if err != nil || len(oc.OwnershipControls.Rules) != 1 || oc.OwnershipControls.Rules[0].ObjectOwnership != "BucketOwnerEnforced" {
+			t.Fatalf("GetBucketOwnershipControls: %+v %v", oc, err)
+		}
 		_, err = c.GetObjectLockConfiguration(ctx(), &s3.GetObjectLockConfigurationInput{Bucket: b})
 		clustertest.WantCode(t, err, "ObjectLockConfigurationNotFoundError")
 		_, err = c.GetBucketReplication(ctx(), &s3.GetBucketReplicationInput{Bucket: b})
