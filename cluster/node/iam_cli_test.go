@@ -10,10 +10,9 @@ import (
 	"github.com/keyhold/keyhold/cluster/clustertest"
 )
 
-// authzEnforced switches on the allow/deny half of TestIAMAWSCLI. Authorization of KMS calls
-// against the caller's identity policies is helper "authz"'s work, merged separately; once it
-// is on main, set this to true: the test then also proves the allow and deny lines.
-const authzEnforced = false
+// authzEnforced switches on the allow/deny half of TestIAMAWSCLI: the allow and deny
+// lines, now that every KMS call is authorized.
+const authzEnforced = true
 
 // TestIAMAWSCLI runs the commands with the AWS CLI v2: create-user, create-access-key,
 // put-user-policy (the catrobot policy with its encryption-context condition), then the new

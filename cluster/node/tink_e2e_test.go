@@ -3,6 +3,7 @@ package node
 import (
 	"bytes"
 	"encoding/binary"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -127,6 +128,11 @@ func TestTinkEnvelopeAEAD(t *testing.T) {
 		other := aead.NewKMSEnvelopeAEAD2(aead.AES256GCMKeyTemplate(), tinkRemote(t, tn, akid, secret, otherARN))
 		if _, err := other.Decrypt(ct, ad); err == nil {
 			t.Error("a client of another key decrypted the envelope")
+		}
+		// The user's policy names only keyARN: the other key is refused to it, in AWS's words.
+		_, err := other.Encrypt([]byte("x"), ad)
+		if err == nil || !strings.Contains(err.Error(), "AccessDeniedException") || !strings.Contains(err.Error(), "kms:Encrypt on resource: "+otherARN) {
+			t.Errorf("envelope encryption with a key the user's policy does not name: %v", err)
 		}
 	})
 }
