@@ -31,10 +31,7 @@ func (s *State) applyCreateAlias(c *aliasCmd) error {
 	} else if err := s.checkCustomerKey(k, "kms:CreateAlias"); err != nil {
 		return err
 	}
-	s.aliases[aid] = &Alias{Account: c.Account, Name: c.Name, KeyID: c.ID, CreatedAt: c.At, UpdatedAt: c.At}
-	if isServiceAlias(c.Name) {
-		s.serviceAliases[aid] = struct{}{}
-	}
+	s.putAlias(aid, &Alias{Account: c.Account, Name: c.Name, KeyID: c.ID, CreatedAt: c.At, UpdatedAt: c.At})
 	return nil
 }
 
@@ -64,7 +61,7 @@ func (s *State) applyUpdateAlias(c *aliasCmd) error {
 	if old != nil && (old.KeySpec != k.KeySpec || old.KeyUsage != k.KeyUsage) {
 		return errorf(ErrValidation, "alias %s points to a key of another type or usage; the new target must match", c.Name)
 	}
-	a.KeyID = c.ID
+	s.retargetAlias(aid, a, c.ID)
 	a.UpdatedAt = c.At
 	return nil
 }
@@ -80,8 +77,7 @@ func (s *State) applyDeleteAlias(c *aliasCmd) error {
 			return err
 		}
 	}
-	delete(s.aliases, aid)
-	delete(s.serviceAliases, aid)
+	s.dropAlias(aid)
 	return nil
 }
 

@@ -117,12 +117,7 @@ func (s *State) applyDeleteKey(c *deleteKeyCmd) error {
 	s.grants.removeKey(c.ID)
 	delete(s.keyPols.custom, c.ID)
 	s.notifyKeyChanged(c.ID)
-	for name, a := range s.aliases {
-		if a.KeyID == c.ID {
-			delete(s.aliases, name)
-			delete(s.serviceAliases, name)
-		}
-	}
+	s.dropKeyAliases(c.ID)
 	return nil
 }
 

@@ -230,6 +230,7 @@ func (s *State) Restore(r io.Reader) error {
 	s.proposals = proposals
 	s.domain, s.keys, s.order, s.dead, s.aliases, s.principals = h.Domain, keys, order, 0, aliases, principals
 	s.buckets, s.serviceAliases = buckets, serviceAliases
+	s.aliasesByKey = indexAliases(aliases)
 	s.keyPols = pols
 	s.bucketPols = bucketPols
 	s.grants = newGrantTable()

@@ -14,12 +14,14 @@ import (
 // State is the replicated state. All mutation goes through Apply; reads take the read lock
 // through View. A State is safe for concurrent use.
 type State struct {
-	mu         sync.RWMutex
-	arn        ARNs
-	domain     *ceremony.Domain
-	keys       map[wrap.KeyID]*Key
-	aliases    map[aliasID]*Alias
-	principals map[string]*Principal
+	mu      sync.RWMutex
+	arn     ARNs
+	domain  *ceremony.Domain
+	keys    map[wrap.KeyID]*Key
+	aliases map[aliasID]*Alias
+	// aliasesByKey indexes aliases by their key (state_aliases.go); derived, rebuilt on restore.
+	aliasesByKey map[wrap.KeyID][]aliasID
+	principals   map[string]*Principal
 	// proposals holds ceremony proposals, pending and recent (proposals.go).
 	proposals proposalLog
 	buckets   map[string]*Bucket
@@ -62,15 +64,16 @@ func (s *State) notifyKeyChanged(id wrap.KeyID) {
 // and account.
 func NewState(arn ARNs) *State {
 	return &State{
-		arn:        arn,
-		keys:       make(map[wrap.KeyID]*Key),
-		aliases:    make(map[aliasID]*Alias),
-		principals: make(map[string]*Principal),
-		buckets:    make(map[string]*Bucket),
-		iam:        iam.NewStore(arn.Partition, arn.Account),
-		keyPols:    newKeyPolicies(),
-		grants:     newGrantTable(),
-		bucketPols: make(map[string]*policy.Policy),
+		arn:          arn,
+		keys:         make(map[wrap.KeyID]*Key),
+		aliases:      make(map[aliasID]*Alias),
+		aliasesByKey: make(map[wrap.KeyID][]aliasID),
+		principals:   make(map[string]*Principal),
+		buckets:      make(map[string]*Bucket),
+		iam:          iam.NewStore(arn.Partition, arn.Account),
+		keyPols:      newKeyPolicies(),
+		grants:       newGrantTable(),
+		bucketPols:   make(map[string]*policy.Policy),
 
 		serviceAliases: make(map[aliasID]struct{}),
 	}
@@ -146,10 +149,8 @@ func (v *View) Aliases(account string) []*Alias {
 // AliasesOf returns the names of the aliases pointing at id, sorted.
 func (v *View) AliasesOf(id wrap.KeyID) []string {
 	var out []string
-	for _, a := range v.s.aliases {
-		if a.KeyID == id {
-			out = append(out, a.Name)
-		}
+	for _, aid := range v.s.aliasesByKey[id] {
+		out = append(out, aid.name)
 	}
 	sort.Strings(out)
 	return out
