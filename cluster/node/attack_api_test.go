@@ -200,31 +200,26 @@ func TestAttackReplayedKMSSignatureChangesOperation(t *testing.T) {
 }
 
 // TestAttackKeyPolicyAcceptedAndIgnored: a key created with a deny-all key policy could still
-// encrypt, because keyhold stored the policy and never evaluated it. Until key policies are
-// enforced, CreateKey must refuse a Policy rather than give the caller a false sense of control.
+// encrypt, because keyhold stored the policy and never evaluated it. The policy must bind every
+// caller, the account's root included, and the lockout check must refuse it unless bypassed.
 func TestAttackKeyPolicyAcceptedAndIgnored(t *testing.T) {
 	tn := newTestNode(t)
-	before, err := tn.kms.ListKeys(ctx(), &kms.ListKeysInput{})
+	denyAll := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*"}]}`
+	// The lockout check refuses a policy that would stop its author from changing it again.
+	_, err := tn.kms.CreateKey(ctx(), &kms.CreateKeyInput{Policy: aws.String(denyAll)})
+	clustertest.WantCode(t, err, "MalformedPolicyDocumentException")
+	// Bypassed, the key is made, and its policy binds even the account's root.
+	k, err := tn.kms.CreateKey(ctx(), &kms.CreateKeyInput{Policy: aws.String(denyAll), BypassPolicyLockoutSafetyCheck: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	denyAll := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*"}]}`
-	k, err := tn.kms.CreateKey(ctx(), &kms.CreateKeyInput{Policy: aws.String(denyAll)})
-	if err == nil {
-		_, encErr := tn.kms.Encrypt(ctx(), &kms.EncryptInput{KeyId: k.KeyMetadata.KeyId, Plaintext: []byte("x")})
-		t.Fatalf("CreateKey with a deny-all policy succeeded (and Encrypt under it gave %v)", encErr)
-	}
-	clustertest.WantCode(t, err, "UnsupportedOperationException")
-	if !strings.Contains(err.Error(), "key policies are not enforced") {
+	_, err = tn.kms.Encrypt(ctx(), &kms.EncryptInput{KeyId: k.KeyMetadata.KeyId, Plaintext: []byte("x")})
+	clustertest.WantCode(t, err, "AccessDeniedException")
+	if !strings.Contains(err.Error(), "with an explicit deny in a resource-based policy") {
 		t.Fatalf("the refusal does not say why: %v", err)
 	}
-	after, err := tn.kms.ListKeys(ctx(), &kms.ListKeysInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(after.Keys) != len(before.Keys) {
-		t.Fatalf("a key was created anyway: %d keys before, %d after", len(before.Keys), len(after.Keys))
-	}
+	_, err = tn.kms.ScheduleKeyDeletion(ctx(), &kms.ScheduleKeyDeletionInput{KeyId: k.KeyMetadata.KeyId})
+	clustertest.WantCode(t, err, "AccessDeniedException")
 }
 
 // TestAttackManagedSSEKeysDisabledOrDeleted: the keys behind alias/aws/keyhold-sse-s3 (every
