@@ -22,6 +22,7 @@ func Decided(r *audit.Record, l *domain.DecisionLog) {
 	}
 	r.DecisionReason = d.Reason
 	r.DecidingPolicy = d.Policy
+	r.DecidingGrant = d.Grant
 	switch {
 	case d.Sid != "":
 		r.DecidingStatement = d.Sid
