@@ -113,10 +113,13 @@ type SimulationResult struct {
 }
 
 // Simulation bounds: IAM's documents may be this long; a request names at most this many
-// actions, resources and context entries (the API layer's list limit is lower still).
+// actions, resources and context entries (the API layer's list limit is lower still), and asks
+// for at most maxSimDecisions decisions (actions times resources), which bounds the work and
+// the answer of one request.
 const (
-	maxSimDocument = 131072
-	maxSimItems    = 1000
+	maxSimDocument  = 131072
+	maxSimItems     = 1000
+	maxSimDecisions = 10000
 )
 
 // SimulatePolicy runs a simulation in the caller's account. A policy source, caller or
@@ -150,6 +153,9 @@ func checkSimulationInput(in SimulationInput) error {
 	}
 	if len(in.Actions) > maxSimItems || len(in.Resources) > maxSimItems || len(in.Context) > maxSimItems || len(in.PolicyInputList) > maxSimItems {
 		return errorf(ErrInvalidInput, "The simulation request names too many items.")
+	}
+	if len(in.Actions)*max(1, len(in.Resources)) > maxSimDecisions {
+		return errorf(ErrInvalidInput, "The simulation request asks for more than %d decisions (actions times resources).", maxSimDecisions)
 	}
 	for _, a := range in.Actions {
 		svc, name, ok := strings.Cut(a, ":")

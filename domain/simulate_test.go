@@ -3,6 +3,7 @@ package domain
 import (
 	"errors"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -15,7 +16,7 @@ const simKey = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1
 // simulatedIAM is an account with user app1: two inline policies (one allowing Encrypt and,
 // with team=cats in the encryption context, Decrypt; one denying ScheduleKeyDeletion), a
 // managed policy attached to it allowing ListKeys, and a group devs allowing DescribeKey.
-func simulatedIAM(t *testing.T) *Service {
+func simulatedIAM(t testing.TB) *Service {
 	t.Helper()
 	svc, _, _ := newTestService(t)
 	ctx := rootOf(testARNs.Account)
@@ -229,6 +230,11 @@ func TestSimulateRefusals(t *testing.T) {
 	svc := simulatedIAM(t)
 	acct := testARNs.Account
 	doc := `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`
+	var manyActions, manyResources []string
+	for i := 0; i < 101; i++ {
+		manyActions = append(manyActions, "kms:Op"+strconv.Itoa(i))
+		manyResources = append(manyResources, simKey+strconv.Itoa(i))
+	}
 	for _, c := range []struct {
 		name string
 		in   SimulationInput
@@ -253,6 +259,7 @@ func TestSimulateRefusals(t *testing.T) {
 			ResourcePolicy: `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}}`}, ErrInvalidInput},
 		{"caller of another account", SimulationInput{PolicyInputList: []string{doc}, Actions: []string{"kms:Encrypt"},
 			CallerARN: "arn:aws:iam::" + tenantB + ":user/app1"}, ErrNotFound},
+		{"too many decisions", SimulationInput{PolicyInputList: []string{doc}, Actions: manyActions, Resources: manyResources}, ErrInvalidInput},
 		{"bad owner", SimulationInput{PolicyInputList: []string{doc}, Actions: []string{"kms:Encrypt"}, ResourceOwner: "me"}, ErrInvalidInput},
 	} {
 		t.Run(c.name, func(t *testing.T) {
