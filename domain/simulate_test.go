@@ -273,3 +273,42 @@ func TestSimulateRefusals(t *testing.T) {
 		t.Fatalf("no caller: %v", err)
 	}
 }
+
+// TestSimulateGroupAndRole: a group's policies alone, and a role's, with the role's tags as
+// principal tags and CallerArn replacing the simulated caller.
+func TestSimulateGroupAndRole(t *testing.T) {
+	svc := simulatedIAM(t)
+	acct := testARNs.Account
+	ctx := rootOf(acct)
+	if _, err := svc.CreateRole(bg, acct, iam.CreateRoleInput{Name: "worker", Path: "/svc/", TrustPolicy: trustOf("arn:aws:iam::" + acct + ":root"),
+		Tags: []iam.Tag{{Key: "team", Value: "cats"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.RoleCommand(bg, "PutRolePolicy", acct, iam.RolePolicyInput{Role: "worker", PolicyName: "tagged",
+		Document: `{"Version":"2012-10-17","Statement":[{"Sid":"Team","Effect":"Allow","Action":"kms:Sign","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"cats"}}}]}`}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := svc.SimulatePolicy(ctx, SimulationInput{PolicySourceARN: "arn:aws:iam::" + acct + ":group/devs", Actions: []string{"kms:DescribeKey", "kms:Encrypt"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Decision != SimAllowed || res[0].Matched[0].PolicyType != SourceGroup || res[1].Decision != SimImplicitDeny {
+		t.Fatalf("group: %+v", res)
+	}
+	res, err = svc.SimulatePolicy(ctx, SimulationInput{PolicySourceARN: "arn:aws:iam::" + acct + ":role/svc/worker", Actions: []string{"kms:Sign"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res[0]; r.Decision != SimAllowed || r.Matched[0].PolicyID != "tagged" || r.Matched[0].PolicyType != SourceRole || len(r.Missing) != 0 {
+		t.Fatalf("role: %+v", r)
+	}
+	// As bob (no tags), the role's condition no longer holds.
+	res, err = svc.SimulatePolicy(ctx, SimulationInput{PolicySourceARN: "arn:aws:iam::" + acct + ":role/svc/worker", Actions: []string{"kms:Sign"},
+		CallerARN: "arn:aws:iam::" + acct + ":user/bob"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res[0]; r.Decision != SimImplicitDeny || len(r.Missing) != 1 || r.Missing[0] != "aws:PrincipalTag/team" {
+		t.Fatalf("role as bob: %+v", r)
+	}
+}
