@@ -47,6 +47,9 @@ func main() {
 	createKeys := flag.Int("create-keys", 0, "instead: create N keys (and N/10 aliases) on one dev node from the last -concurrency callers; report rate, p99, node RSS, raft.db and snapshot size, restart-to-ready time")
 	snapWait := flag.Duration("snapshot-wait", 75*time.Second, "with -create-keys: how long to wait for the node to snapshot after the load")
 	keepDir := flag.String("dir", "", "with -create-keys: keep the dev node's state in this directory instead of a temporary one")
+	cpuProfile := flag.String("cpuprofile", "", "after the table: write a CPU profile of the keyhold node (its operator-only /debug/pprof on the ops listener) taken while -profile-op runs as the last -as identity at the last -concurrency")
+	profileOp := flag.String("profile-op", "Encrypt", "with -cpuprofile: the operation driven while profiling")
+	profileDur := flag.Duration("profile-duration", 10*time.Second, "with -cpuprofile: how long to profile")
 	flag.Parse()
 	var levels []int
 	for _, s := range strings.Split(*conc, ",") {
@@ -85,7 +88,7 @@ func main() {
 		}
 		return
 	}
-	if err := run(ctx, *keyhold, strings.Split(*ops, ","), levels, *duration, strings.Split(*as, ",")); err != nil {
+	if err := run(ctx, *keyhold, strings.Split(*ops, ","), levels, *duration, strings.Split(*as, ","), profileOpts{*cpuProfile, *profileOp, *profileDur}); err != nil {
 		fmt.Fprintln(os.Stderr, "keyhold-load:", err)
 		os.Exit(1)
 	}
