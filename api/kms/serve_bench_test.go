@@ -65,11 +65,11 @@ func BenchmarkServeEncrypt(b *testing.B) {
 		EncryptionContext: map[string]string{"app": "bench"}}); err != nil {
 		b.Fatal(err)
 	}
-	u := srv.URL + "/"
+	u, host := srv.URL+"/", srv.Listener.Addr().String()
 	serve := func() int {
 		r := httptest.NewRequest(http.MethodPost, u, bytes.NewReader(cp.body))
 		r.Header = cp.hdr
-		r.Host = srv.Listener.Addr().String()
+		r.Host = host
 		r.RemoteAddr = "127.0.0.1:40000"
 		w := httptest.NewRecorder()
 		handler.ServeHTTP(w, r)
