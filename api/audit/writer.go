@@ -54,6 +54,10 @@ type Writer struct {
 	sum     []byte // h's output, reused: a local array would escape through the interface
 	line    []byte
 	queue   []segment // encoded lines not yet written, oldest first
+	// spare is a written batch's queue, its first segment's buffer kept, handed back by the
+	// flusher for the next batch: a durable batch is a few records, and growing a fresh
+	// buffer for each was a sixth of the bytes a request allocated (durable.go recycle).
+	spare []segment
 	backlog int
 	curName string // file the next line goes to, "" before the first
 	curDay  string
@@ -189,7 +193,12 @@ func (w *Writer) chain(fields []byte, day string) (*batch, error) {
 	}
 	if len(w.queue) == 0 || w.queue[len(w.queue)-1].name != w.curName {
 		// The flusher took everything queued so far; later lines go to the same file.
-		w.queue = append(w.queue, segment{name: w.curName})
+		if len(w.queue) == 0 && w.spare != nil {
+			w.queue, w.spare = w.spare, nil
+			w.queue[0].name = w.curName
+		} else {
+			w.queue = append(w.queue, segment{name: w.curName})
+		}
 	}
 	last := &w.queue[len(w.queue)-1]
 	last.buf = append(last.buf, b...)
