@@ -47,17 +47,17 @@ type Writer struct {
 	dir  string
 	opts Options
 
-	mu      sync.Mutex
-	seq     uint64
-	prev    [sha256.Size]byte
-	h       hash.Hash
-	sum     []byte // h's output, reused: a local array would escape through the interface
-	line    []byte
-	queue   []segment // encoded lines not yet written, oldest first
+	mu    sync.Mutex
+	seq   uint64
+	prev  [sha256.Size]byte
+	h     hash.Hash
+	sum   []byte // h's output, reused: a local array would escape through the interface
+	line  []byte
+	queue []segment // encoded lines not yet written, oldest first
 	// spare is a written batch's queue, its first segment's buffer kept, handed back by the
 	// flusher for the next batch: a durable batch is a few records, and growing a fresh
 	// buffer for each was a sixth of the bytes a request allocated (durable.go recycle).
-	spare []segment
+	spare   []segment
 	backlog int
 	curName string // file the next line goes to, "" before the first
 	curDay  string
