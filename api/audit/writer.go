@@ -47,22 +47,23 @@ type Writer struct {
 	dir  string
 	opts Options
 
-	mu    sync.Mutex
-	seq   uint64
-	prev  [sha256.Size]byte
-	h     hash.Hash
-	sum   []byte // h's output, reused: a local array would escape through the interface
-	line  []byte
-	queue []segment // encoded lines not yet written, oldest first
-	// spare is a written batch's queue, its first segment's buffer kept, handed back by the
-	// flusher for the next batch: a durable batch is a few records, and growing a fresh
-	// buffer for each was a sixth of the bytes a request allocated (durable.go recycle).
-	spare   []segment
+	mu      sync.Mutex
+	seq     uint64
+	prev    [sha256.Size]byte
+	h       hash.Hash
+	sum     []byte // h's output, reused: a local array would escape through the interface
+	line    []byte
+	queue   []segment // encoded lines not yet written, oldest first
 	backlog int
 	curName string // file the next line goes to, "" before the first
 	curDay  string
 	curSize int64
 	closed  bool
+
+	// spare is a written batch's queue, its first segment's buffer kept, handed back by the
+	// flusher for the next batch: a durable batch is a few records, and growing a fresh
+	// buffer for each was a sixth of the bytes a request allocated (durable.go recycle).
+	spare []segment
 
 	// Durable mode (durable.go). batch is the group the next fsync completes; dseq and dprev
 	// are the last record known to be on disk, where a failed write rolls the chain back to;
