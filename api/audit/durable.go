@@ -134,7 +134,7 @@ func (w *Writer) flushDurable() error {
 }
 
 // maxSpare bounds the buffer recycle keeps, so that one large batch does not pin its memory.
-const maxSpare = 1 << 20
+const maxSpare = 4 << 20
 
 // recycle keeps the queue of a batch that is on disk, with its first segment's buffer, for
 // the next batch to fill (chain takes it when it starts a queue); w.mu is held. The lines in
