@@ -73,7 +73,8 @@ type Request struct {
 //
 // A request sets a dozen or two keys, so they are kept in a slice scanned in order rather
 // than a map: building one costs a single allocation (the Context with its inline entries)
-// instead of a map's several, and a lookup compares a few short strings.
+// instead of a map's several, and a lookup compares a few short strings. A Context is used
+// through its pointer and never copied by value (a copy would share the inline entries).
 type Context struct {
 	kv     []ctxEntry
 	inline [contextInline]ctxEntry
