@@ -17,8 +17,8 @@ type grantOut struct{ GrantId, GrantToken string }
 type grantList struct {
 	Grants []struct {
 		KeyId, GrantId, GranteePrincipal, RetiringPrincipal, IssuingAccount, Name string
-		Operations                                                              []string
-		Constraints                                                             struct {
+		Operations                                                                []string
+		Constraints                                                               struct {
 			EncryptionContextSubset, EncryptionContextEquals map[string]string
 		}
 	}
