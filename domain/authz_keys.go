@@ -157,10 +157,13 @@ func (s *Service) authorizeKey(ctx context.Context, id wrap.KeyID, alias string)
 		op := strings.TrimPrefix(a.action, "kms:")
 		req.grant = func() *policy.GrantRef {
 			var ref *policy.GrantRef
-			s.st.View(func(v *View) {
+			// A grant is in force on every node once CreateGrant returned: a replica that has
+			// not applied it yet catches up before it refuses (lookup, as for a new key).
+			s.lookup(ctx, func(v *View) bool {
 				if g := v.GrantFor(id, c.Principal, op, a.ec); g != nil {
 					ref = &policy.GrantRef{GrantID: g.ID}
 				}
+				return ref != nil
 			})
 			return ref
 		}
