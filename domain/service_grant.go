@@ -71,7 +71,7 @@ func (s *Service) CreateGrant(ctx context.Context, in CreateGrantInput) (id, tok
 	if err != nil {
 		return "", "", err
 	}
-	ctx = withAccess(ctx, keyAccess{action: "kms:CreateGrant", extra: grantConditionKeys(ctx, g)})
+	ctx = withAccess(ctx, keyAccess{action: "kms:CreateGrant", extra: grantConditionKeys(ctx, g), newGrant: g})
 	keyID, err := s.resolve(ctx, in.KeyRef, false)
 	if err != nil {
 		return "", "", err
