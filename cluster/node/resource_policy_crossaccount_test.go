@@ -7,6 +7,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
 // TestKeyPolicyCrossAccount: two accounts on one keyhold. Account A's key policy trusts
@@ -110,4 +113,105 @@ func TestKeyPolicyCrossAccount(t *testing.T) {
 			t.Fatal("ListKeys in account B lists A's key")
 		}
 	}
+}
+
+// TestCrossAccountGrantsAndBucketPolicy: account A gives account B's principals access the ways
+// AWS offers. A grant on A's key to B's user is used by key ARN; B's user creates a grant on
+// the key when A's key policy allows B kms:CreateGrant; A's bucket policy lets B's user (with
+// its own IAM allow) read and write A's bucket, SSE-KMS under A's key whose policy trusts B,
+// while B's user without the IAM allow, and a third principal of A's without one, are refused.
+func TestCrossAccountGrantsAndBucketPolicy(t *testing.T) {
+	tn := newTestNode(t)
+	acctA := tn.n.svc.ARNs().Account
+	acctB, rootB := tn.testAccountRoot(t)
+	trustB := keyStmt("Allow account B", []string{"arn:aws:iam::" + acctB + ":root"},
+		"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant")
+	ck, err := tn.kms.CreateKey(ctx(), &kms.CreateKeyInput{Policy: aws.String(keyPolicyDoc(acctA, trustB))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyARN := aws.ToString(ck.KeyMetadata.Arn)
+	plain, err := tn.kms.CreateKey(ctx(), &kms.CreateKeyInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plainARN := aws.ToString(plain.KeyMetadata.Arn)
+
+	// A grant on A's default-policy key to B's user: the grant alone lets it in (with B's
+	// own IAM allow, which B's account must give).
+	granted := tn.userIn(t, rootB, acctB, "granted", allowDoc(plainARN, "kms:Encrypt", "kms:Decrypt"))
+	_, err = granted.kms.Encrypt(ctx(), &kms.EncryptInput{KeyId: aws.String(plainARN), Plaintext: []byte("x")})
+	wantAccessDenied(t, "B's user before A's grant", err)
+	g, err := tn.kms.CreateGrant(ctx(), &kms.CreateGrantInput{KeyId: aws.String(plainARN), GranteePrincipal: aws.String(granted.arn),
+		Operations: []kmstypes.GrantOperation{kmstypes.GrantOperationEncrypt, kmstypes.GrantOperationDecrypt}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := granted.kms.Encrypt(ctx(), &kms.EncryptInput{KeyId: aws.String(plainARN), Plaintext: []byte("granted across"), GrantTokens: []string{aws.ToString(g.GrantToken)}})
+	if err != nil {
+		t.Fatalf("Encrypt by B's user with A's grant: %v", err)
+	}
+	if dec, err := granted.kms.Decrypt(ctx(), &kms.DecryptInput{CiphertextBlob: enc.CiphertextBlob, KeyId: aws.String(plainARN)}); err != nil || string(dec.Plaintext) != "granted across" {
+		t.Fatalf("Decrypt by B's user with A's grant: %v", err)
+	}
+	if _, err := tn.kms.RevokeGrant(ctx(), &kms.RevokeGrantInput{KeyId: aws.String(plainARN), GrantId: g.GrantId}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = granted.kms.Encrypt(ctx(), &kms.EncryptInput{KeyId: aws.String(plainARN), Plaintext: []byte("x")})
+	wantAccessDenied(t, "B's user after A revoked the grant", err)
+
+	// B creates a grant on A's key for one of its own roles' users, as A's key policy allows.
+	ops := tn.userIn(t, rootB, acctB, "ops", allowDoc(keyARN, "kms:CreateGrant", "kms:ListGrants"))
+	worker := tn.userIn(t, rootB, acctB, "worker", allowDoc(keyARN, "kms:Encrypt"))
+	_, err = worker.kms.Encrypt(ctx(), &kms.EncryptInput{KeyId: aws.String(keyARN), Plaintext: []byte("x"), EncryptionContext: map[string]string{"job": "1"}})
+	if err != nil {
+		t.Fatalf("B's worker with its IAM allow on a key that trusts B: %v", err)
+	}
+	_, err = ops.kms.CreateGrant(ctx(), &kms.CreateGrantInput{KeyId: aws.String(keyARN), GranteePrincipal: aws.String(worker.arn),
+		Operations:  []kmstypes.GrantOperation{kmstypes.GrantOperationDecrypt},
+		Constraints: &kmstypes.GrantConstraints{EncryptionContextSubset: map[string]string{"job": "1"}}})
+	if err != nil {
+		t.Fatalf("CreateGrant on A's key by B's user: %v", err)
+	}
+	ct, _ := worker.kms.Encrypt(ctx(), &kms.EncryptInput{KeyId: aws.String(keyARN), Plaintext: []byte("job one"), EncryptionContext: map[string]string{"job": "1"}})
+	if dec, err := worker.kms.Decrypt(ctx(), &kms.DecryptInput{CiphertextBlob: ct.CiphertextBlob, KeyId: aws.String(keyARN), EncryptionContext: map[string]string{"job": "1"}}); err != nil || string(dec.Plaintext) != "job one" {
+		t.Fatalf("Decrypt by B's worker under B's grant on A's key: %v", err)
+	}
+	lg, err := tn.kms.ListGrants(ctx(), &kms.ListGrantsInput{KeyId: aws.String(keyARN)})
+	if err != nil || len(lg.Grants) != 1 || aws.ToString(lg.Grants[0].IssuingAccount) != "arn:aws:iam::"+acctB+":root" {
+		t.Fatalf("A lists B's grant on its key: %+v %v", lg, err)
+	}
+
+	// A's bucket, shared with B by bucket policy; objects SSE-KMS under the key that trusts B.
+	s3A := tn.s3Client(true)
+	mustCreateBucket(t, s3A, "shared")
+	bucketPol := `{"Version":"2012-10-17","Statement":[{"Sid":"B reads and writes","Effect":"Allow",
+		"Principal":{"AWS":"arn:aws:iam::` + acctB + `:root"},"Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::shared/*"}]}`
+	if _, err := s3A.PutBucketPolicy(ctx(), &s3.PutBucketPolicyInput{Bucket: aws.String("shared"), Policy: aws.String(bucketPol)}); err != nil {
+		t.Fatalf("PutBucketPolicy naming another account: %v", err)
+	}
+	st, err := s3A.GetBucketPolicyStatus(ctx(), &s3.GetBucketPolicyStatusInput{Bucket: aws.String("shared")})
+	if err != nil || aws.ToBool(st.PolicyStatus.IsPublic) {
+		t.Fatalf("a policy naming one account is not public: %+v %v", st, err)
+	}
+	reader := tn.userIn(t, rootB, acctB, "reader", `{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::shared/*"},
+		{"Effect":"Allow","Action":["kms:GenerateDataKey","kms:Decrypt"],"Resource":"`+keyARN+`"}]}`)
+	mustPut(t, reader.s3, "shared", "from-b", []byte("written by B"), func(in *s3.PutObjectInput) {
+		in.ServerSideEncryption, in.SSEKMSKeyId = s3types.ServerSideEncryptionAwsKms, aws.String(keyARN)
+	})
+	if got, _ := mustGet(t, reader.s3, "shared", "from-b", nil); string(got) != "written by B" {
+		t.Fatalf("B reads back: %q", got)
+	}
+	if got, _ := mustGet(t, s3A, "shared", "from-b", nil); string(got) != "written by B" {
+		t.Fatalf("A reads B's object: %q", got)
+	}
+	noIAM := tn.userIn(t, rootB, acctB, "no-iam")
+	_, _, err = getBytes(noIAM.s3, &s3.GetObjectInput{Bucket: aws.String("shared"), Key: aws.String("from-b")})
+	wantAccessDenied(t, "GetObject by B's user without an IAM allow", err)
+	_, err = reader.s3.ListObjectsV2(ctx(), &s3.ListObjectsV2Input{Bucket: aws.String("shared")})
+	wantAccessDenied(t, "ListObjectsV2 by B's user: the bucket policy does not allow it", err)
+	third := tn.testPrincipal(t, "a-user")
+	_, _, err = getBytes(third.s3, &s3.GetObjectInput{Bucket: aws.String("shared"), Key: aws.String("from-b")})
+	wantAccessDenied(t, "GetObject by A's user without an IAM allow", err)
 }
