@@ -8,6 +8,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
@@ -245,4 +248,63 @@ func TestKeyPolicyLockoutSafetyCheck(t *testing.T) {
 	_, err = tn.kms.PutKeyPolicy(ctx(), &kms.PutKeyPolicyInput{KeyId: plain.KeyMetadata.KeyId, Policy: aws.String(strings.Repeat(" ", 32769) + keyPolicyDoc(acct)),
 		BypassPolicyLockoutSafetyCheck: true})
 	wantAWSCode(t, "PutKeyPolicy over 32 KB", err, "ValidationException")
+}
+
+// TestKeyPolicyDenyAndManagedKeys: an explicit Deny in a key policy wins over the caller's IAM
+// allow and over a grant; the AWS managed key for S3 has AWS's managed-key policy, readable
+// with get-key-policy and not editable.
+func TestKeyPolicyDenyAndManagedKeys(t *testing.T) {
+	tn := newTestNode(t)
+	acct := tn.n.svc.ARNs().Account
+	user := tn.testPrincipal(t, "app", allowDoc("*", "kms:Encrypt", "kms:Decrypt", "kms:PutKeyPolicy"))
+	deny := `{"Sid":"No decrypt outside prod","Effect":"Deny","Principal":{"AWS":"*"},"Action":"kms:Decrypt","Resource":"*",` +
+		`"Condition":{"StringNotEquals":{"kms:EncryptionContext:stage":"prod"}}}`
+	ck, err := tn.kms.CreateKey(ctx(), &kms.CreateKeyInput{Policy: aws.String(keyPolicyDoc(acct, deny))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := aws.ToString(ck.KeyMetadata.Arn)
+	if _, err := tn.kms.CreateGrant(ctx(), &kms.CreateGrantInput{KeyId: aws.String(arn), GranteePrincipal: aws.String(user.arn),
+		Operations: []kmstypes.GrantOperation{kmstypes.GrantOperationDecrypt}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, stage := range []string{"prod", "dev"} {
+		ec := map[string]string{"stage": stage}
+		enc, err := user.kms.Encrypt(ctx(), &kms.EncryptInput{KeyId: aws.String(arn), Plaintext: []byte(stage), EncryptionContext: ec})
+		if err != nil {
+			t.Fatalf("Encrypt %s: %v", stage, err)
+		}
+		_, err = user.kms.Decrypt(ctx(), &kms.DecryptInput{CiphertextBlob: enc.CiphertextBlob, EncryptionContext: ec})
+		if stage == "prod" {
+			if err != nil {
+				t.Fatalf("Decrypt in prod: %v", err)
+			}
+			continue
+		}
+		msg := wantAccessDenied(t, "Decrypt outside prod with an IAM allow and a grant", err)
+		if !strings.Contains(msg, "with an explicit deny in a resource-based policy") {
+			t.Fatalf("message %q", msg)
+		}
+		// The root too: the deny names every principal.
+		_, err = tn.kms.Decrypt(ctx(), &kms.DecryptInput{CiphertextBlob: enc.CiphertextBlob, EncryptionContext: ec})
+		wantAccessDenied(t, "Decrypt outside prod by the root", err)
+	}
+
+	// The AWS managed key for S3 appears on first use.
+	mustCreateBucket(t, tn.s3Client(true), "managed-key")
+	mustPut(t, tn.s3Client(true), "managed-key", "o", []byte("x"), func(in *s3.PutObjectInput) { in.ServerSideEncryption = s3types.ServerSideEncryptionAwsKms })
+	d, err := tn.kms.DescribeKey(ctx(), &kms.DescribeKeyInput{KeyId: aws.String("alias/aws/s3")})
+	if err != nil || d.KeyMetadata.KeyManager != kmstypes.KeyManagerTypeAws {
+		t.Fatalf("DescribeKey alias/aws/s3: %v %v", d, err)
+	}
+	managed := aws.ToString(d.KeyMetadata.KeyId)
+	root := tn.cliAs(t, nil)
+	got := strings.TrimSpace(root.ok("kms", "get-key-policy", "--key-id", managed, "--policy-name", "default", "--query", "Policy", "--output", "text"))
+	if got != tn.n.svc.ARNs().ManagedKeyPolicy(acct) || !strings.Contains(got, `"kms:ViaService" : "s3.`+tn.cfg.Region+`.amazonaws.com"`) {
+		t.Fatalf("get-key-policy of the AWS managed key:\n%s", got)
+	}
+	root.fails([]string{"kms", "put-key-policy", "--key-id", managed, "--policy-name", "default", "--policy", keyPolicyDoc(acct)}, "AccessDeniedException")
+	if after := strings.TrimSpace(root.ok("kms", "get-key-policy", "--key-id", managed, "--policy-name", "default", "--query", "Policy", "--output", "text")); after != got {
+		t.Fatal("the managed key's policy changed")
+	}
 }
