@@ -128,6 +128,17 @@ func TestGrantsEndToEnd(t *testing.T) {
 		t.Fatalf("DescribeKey by a grant: %v", err)
 	}
 
+	// The audit trail names the grant that allowed the grantee's calls.
+	var byGrant bool
+	for _, l := range readAuthzAudit(t, tn.n.cfg.auditDir()) {
+		if l.Op == "Encrypt" && l.Principal == grantee.arn && l.Outcome == "OK" {
+			byGrant = l.Decision == "Allow" && l.DecisionReason == "allowed by grant" && l.DecidingPolicy == "grant" && l.DecidingStatement == g1.GrantId
+		}
+	}
+	if !byGrant {
+		t.Error("the audit record of an Encrypt allowed by a grant does not name the grant")
+	}
+
 	// Listing.
 	var all grantList
 	if err := json.Unmarshal([]byte(root.ok("kms", "list-grants", "--key-id", id)), &all); err != nil || len(all.Grants) != 3 {

@@ -290,6 +290,18 @@ func TestKeyPolicyDenyAndManagedKeys(t *testing.T) {
 		wantAccessDenied(t, "Decrypt outside prod by the root", err)
 	}
 
+	// The audit record of the refusal names the key policy's deny statement.
+	var sawDeny bool
+	for _, l := range readAuthzAudit(t, tn.n.cfg.auditDir()) {
+		if l.Op == "Decrypt" && l.Principal == user.arn && l.Outcome == "AccessDeniedException" {
+			sawDeny = l.Decision == "Deny" && l.DecisionReason == "explicit deny" && l.DecidingPolicy == "key policy" &&
+				l.DecidingStatement == "No decrypt outside prod"
+		}
+	}
+	if !sawDeny {
+		t.Error("the audit record of the denied Decrypt does not name the key policy's deny statement")
+	}
+
 	// The AWS managed key for S3 appears on first use.
 	mustCreateBucket(t, tn.s3Client(true), "managed-key")
 	mustPut(t, tn.s3Client(true), "managed-key", "o", []byte("x"), func(in *s3.PutObjectInput) { in.ServerSideEncryption = s3types.ServerSideEncryptionAwsKms })
