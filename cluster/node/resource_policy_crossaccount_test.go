@@ -66,6 +66,11 @@ func TestKeyPolicyCrossAccount(t *testing.T) {
 	if b, _ := base64.StdEncoding.DecodeString(pt); string(b) != "cli across" {
 		t.Fatalf("CLI decrypt from account B: %q", pt)
 	}
+	// An alias ARN names the account too, so it crosses as the key ARN does.
+	aliasARN := "arn:aws:kms:" + tn.cfg.Region + ":" + acctA + ":alias/shared"
+	if e, err := app.kms.Encrypt(ctx(), &kms.EncryptInput{KeyId: aws.String(aliasARN), Plaintext: []byte("x")}); err != nil || aws.ToString(e.KeyId) != arn {
+		t.Fatalf("Encrypt by alias ARN from account B: %v %v", e, err)
+	}
 	// A decrypts what B encrypted (same key), and the root of A is unaffected.
 	if _, err := tn.kms.Decrypt(ctx(), &kms.DecryptInput{CiphertextBlob: enc.CiphertextBlob, EncryptionContext: ec}); err != nil {
 		t.Fatalf("Decrypt by A's root: %v", err)

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
 // grantOut is create-grant's output.
@@ -209,4 +210,49 @@ func TestGrantsEndToEnd(t *testing.T) {
 	root.fails([]string{"kms", "retire-grant", "--grant-token", "garbage"}, "InvalidGrantTokenException")
 	_, err = tn.kms.Encrypt(ctx(), &kms.EncryptInput{KeyId: aws.String(arn), Plaintext: []byte("x"), GrantTokens: make([]string, 11)})
 	wantAWSCode(t, "Encrypt with 11 grant tokens", err, "ValidationException")
+}
+
+// TestGrantConditionKeysAndRoles: IAM policies bound CreateGrant with KMS's grant condition keys
+// (kms:GrantOperations, kms:GranteePrincipal, kms:GrantIsForAWSResource), and a grant to a role
+// is used by the role's sessions.
+func TestGrantConditionKeysAndRoles(t *testing.T) {
+	tn := newTestNode(t)
+	acct := tn.n.svc.ARNs().Account
+	ck, err := tn.kms.CreateKey(ctx(), &kms.CreateKeyInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := aws.ToString(ck.KeyMetadata.Arn)
+	roleARN := tn.mkRole(t, "worker", trustDoc("arn:aws:iam::"+acct+":root"))
+	other := tn.testPrincipal(t, "other")
+	granter := tn.testPrincipal(t, "granter", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:CreateGrant","Resource":"`+arn+`",
+		"Condition":{"ForAllValues:StringEquals":{"kms:GrantOperations":["Encrypt","Decrypt"]},"StringEquals":{"kms:GranteePrincipal":"`+roleARN+`"}}}]}`)
+	svcOnly := tn.testPrincipal(t, "svc-only", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:CreateGrant","Resource":"*",
+		"Condition":{"Bool":{"kms:GrantIsForAWSResource":"true"}}}]}`)
+
+	grant := func(p *principal, grantee string, ops ...kmstypes.GrantOperation) error {
+		_, err := p.kms.CreateGrant(ctx(), &kms.CreateGrantInput{KeyId: aws.String(arn), GranteePrincipal: aws.String(grantee), Operations: ops})
+		return err
+	}
+	wantAccessDenied(t, "CreateGrant with an operation outside kms:GrantOperations", grant(granter, roleARN, kmstypes.GrantOperationEncrypt, kmstypes.GrantOperationGenerateDataKey))
+	wantAccessDenied(t, "CreateGrant to a grantee outside kms:GranteePrincipal", grant(granter, other.arn, kmstypes.GrantOperationEncrypt))
+	wantAccessDenied(t, "CreateGrant directly under kms:GrantIsForAWSResource", grant(svcOnly, roleARN, kmstypes.GrantOperationEncrypt))
+	if err := grant(granter, roleARN, kmstypes.GrantOperationEncrypt, kmstypes.GrantOperationDecrypt); err != nil {
+		t.Fatalf("CreateGrant within the conditions: %v", err)
+	}
+
+	as, err := tn.stsClient(tn.akid, tn.secret, "").AssumeRole(ctx(), &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("job-1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess := tn.sessionKMS(as.Credentials)
+	enc, err := sess.Encrypt(ctx(), &kms.EncryptInput{KeyId: aws.String(arn), Plaintext: []byte("role grant")})
+	if err != nil {
+		t.Fatalf("Encrypt by a session of the role the grant names: %v", err)
+	}
+	if dec, err := sess.Decrypt(ctx(), &kms.DecryptInput{CiphertextBlob: enc.CiphertextBlob}); err != nil || string(dec.Plaintext) != "role grant" {
+		t.Fatalf("Decrypt by a session of the role: %v", err)
+	}
+	_, err = other.kms.Decrypt(ctx(), &kms.DecryptInput{CiphertextBlob: enc.CiphertextBlob, KeyId: aws.String(arn)})
+	wantAccessDenied(t, "Decrypt by a principal the grant does not name", err)
 }
