@@ -196,6 +196,21 @@ func TestBucketPolicyRequireSSEKMS(t *testing.T) {
 	root.fails([]string{"s3api", "get-bucket-policy", "--bucket", "kms-only"}, "NoSuchBucketPolicy")
 	root.fails([]string{"s3api", "get-bucket-policy-status", "--bucket", "kms-only"}, "NoSuchBucketPolicy")
 	mustPut(t, writer.s3, "kms-only", "plain", body, nil)
+
+	// In the bucket owner's account a bucket policy that names a user is enough on its own,
+	// as in S3: that user has no IAM policy at all.
+	named := tn.testPrincipal(t, "named")
+	_, _, err = getBytes(named.s3, &s3.GetObjectInput{Bucket: aws.String("kms-only"), Key: aws.String("plain")})
+	wantAccessDenied(t, "GetObject by a user with no policy", err)
+	root.ok("s3api", "put-bucket-policy", "--bucket", "kms-only", "--policy", `{"Version":"2012-10-17","Statement":[{"Sid":"named reads",
+		"Effect":"Allow","Principal":{"AWS":"`+named.arn+`"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::kms-only/plain"}]}`)
+	if got, _ := mustGet(t, named.s3, "kms-only", "plain", nil); !bytes.Equal(got, body) {
+		t.Fatal("GetObject allowed by the bucket policy alone")
+	}
+	_, _, err = getBytes(named.s3, &s3.GetObjectInput{Bucket: aws.String("kms-only"), Key: aws.String("obj")})
+	wantAccessDenied(t, "GetObject of an object the bucket policy does not name", err)
+	_, err = named.s3.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String("kms-only"), Key: aws.String("plain"), Body: bytes.NewReader(body)})
+	wantAccessDenied(t, "PutObject the bucket policy does not allow", err)
 }
 
 // TestBucketPolicyRequireTLS: AWS's "AllowSSLRequestsOnly" policy, put unchanged, refuses every
