@@ -211,6 +211,21 @@ func TestCrossAccountGrantsAndBucketPolicy(t *testing.T) {
 	if got, _ := mustGet(t, s3A, "shared", "from-b", nil); string(got) != "written by B" {
 		t.Fatalf("A reads B's object: %q", got)
 	}
+	// B's own bucket, SSE-KMS under A's key (by its ARN), as B's KMS permissions allow.
+	mustCreateBucket(t, rootB.s3, "b-own")
+	own := tn.userIn(t, rootB, acctB, "own-bucket", `{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::b-own/*"},
+		{"Effect":"Allow","Action":["kms:GenerateDataKey","kms:Decrypt"],"Resource":"`+keyARN+`"}]}`)
+	mustPut(t, own.s3, "b-own", "x", []byte("B's data, A's key"), func(in *s3.PutObjectInput) {
+		in.ServerSideEncryption, in.SSEKMSKeyId = s3types.ServerSideEncryptionAwsKms, aws.String(keyARN)
+	})
+	if got, _ := mustGet(t, own.s3, "b-own", "x", nil); string(got) != "B's data, A's key" {
+		t.Fatalf("B reads its object under A's key: %q", got)
+	}
+	_, err = own.s3.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String("b-own"), Key: aws.String("y"), Body: strings.NewReader("x"),
+		ServerSideEncryption: s3types.ServerSideEncryptionAwsKms, SSEKMSKeyId: aws.String(plainARN)})
+	wantAccessDenied(t, "PutObject in B's bucket under an A key that does not trust B", err)
+
 	noIAM := tn.userIn(t, rootB, acctB, "no-iam")
 	_, _, err = getBytes(noIAM.s3, &s3.GetObjectInput{Bucket: aws.String("shared"), Key: aws.String("from-b")})
 	wantAccessDenied(t, "GetObject by B's user without an IAM allow", err)
