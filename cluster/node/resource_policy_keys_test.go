@@ -239,6 +239,24 @@ func TestKeyPolicyLockoutSafetyCheck(t *testing.T) {
 	if err != nil {
 		t.Fatalf("SDK CreateKey with the bypass: %v", err)
 	}
+	// The check decides as the real request would, with the caller's global condition keys:
+	// an administrator statement limited to the caller's network and to TLS-or-not as the
+	// request came passes it.
+	admin2 := tn.testPrincipal(t, "net-admin", allowDoc("*", "kms:CreateKey"))
+	netLimited := `{"Version":"2012-10-17","Statement":[{"Sid":"admins from the office","Effect":"Allow","Principal":{"AWS":"` + admin2.arn + `"},` +
+		`"Action":"kms:*","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"127.0.0.0/8"},"Bool":{"aws:SecureTransport":"false"},` +
+		`"StringEquals":{"aws:RequestedRegion":"` + tn.cfg.Region + `"}}}]}`
+	nk, err := admin2.kms.CreateKey(ctx(), &kms.CreateKeyInput{Policy: aws.String(netLimited)})
+	if err != nil {
+		t.Fatalf("CreateKey with a policy the caller's own request satisfies: %v", err)
+	}
+	if _, err := admin2.kms.PutKeyPolicy(ctx(), &kms.PutKeyPolicyInput{KeyId: nk.KeyMetadata.KeyId, Policy: aws.String(netLimited)}); err != nil {
+		t.Fatalf("PutKeyPolicy with a policy the caller's own request satisfies: %v", err)
+	}
+	otherNet := strings.Replace(netLimited, "127.0.0.0/8", "10.0.0.0/8", 1)
+	_, err = admin2.kms.PutKeyPolicy(ctx(), &kms.PutKeyPolicyInput{KeyId: nk.KeyMetadata.KeyId, Policy: aws.String(otherNet)})
+	wantAWSCode(t, "PutKeyPolicy admitting the caller only from another network", err, "MalformedPolicyDocumentException")
+
 	// Malformed documents and the size limit are refused whatever the bypass.
 	adminCLI.fails([]string{"kms", "create-key", "--policy", `{"Statement":`, "--bypass-policy-lockout-safety-check"}, "MalformedPolicyDocumentException")
 	plain, err := tn.kms.CreateKey(ctx(), &kms.CreateKeyInput{})
