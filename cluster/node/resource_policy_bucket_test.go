@@ -164,6 +164,17 @@ func TestBucketPolicyRequireSSEKMS(t *testing.T) {
 		"--server-side-encryption", "aws:kms", "--ssekms-key-id", key1)
 	root.fails([]string{"s3", "cp", "body.bin", "s3://kms-only/cp"}, "AccessDenied")
 	root.ok("s3", "cp", "body.bin", "s3://kms-only/cp", "--sse", "aws:kms", "--sse-kms-key-id", key1)
+	// A multipart upload (the CLI splits files over 8 MiB): only CreateMultipartUpload carries
+	// the encryption headers; its parts and its completion are decided by what it asked for.
+	big := payload(17<<20, "MARKER-multipart ")
+	if err := os.WriteFile(filepath.Join(root.work, "big.bin"), big, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	root.fails([]string{"s3", "cp", "big.bin", "s3://kms-only/big"}, "AccessDenied")
+	root.ok("s3", "cp", "big.bin", "s3://kms-only/big", "--sse", "aws:kms", "--sse-kms-key-id", key1)
+	if got, _ := mustGet(t, c, "kms-only", "big", nil); !bytes.Equal(got, big) {
+		t.Fatal("GetObject of the multipart SSE-KMS object")
+	}
 
 	// The policy without a specific key: any SSE-KMS upload passes, nothing else.
 	root.ok("s3api", "put-bucket-policy", "--bucket", "kms-only", "--policy", denyUnencryptedDoc("kms-only", ""))
