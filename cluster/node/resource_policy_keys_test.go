@@ -134,6 +134,14 @@ func TestKeyPolicyAdministratorsAndUsers(t *testing.T) {
 	if dec, err := user.kms.Decrypt(ctx(), &kms.DecryptInput{CiphertextBlob: enc.CiphertextBlob, EncryptionContext: map[string]string{"app": "x"}}); err != nil || string(dec.Plaintext) != "used" {
 		t.Fatalf("Decrypt as the key user: %v", err)
 	}
+	// The console's wildcards: kms:ReEncrypt* and kms:GenerateDataKey*.
+	if _, err := user.kms.ReEncrypt(ctx(), &kms.ReEncryptInput{CiphertextBlob: enc.CiphertextBlob, SourceEncryptionContext: map[string]string{"app": "x"},
+		DestinationKeyId: aws.String(arn)}); err != nil {
+		t.Fatalf("ReEncrypt as the key user: %v", err)
+	}
+	if _, err := user.kms.GenerateDataKeyWithoutPlaintext(ctx(), &kms.GenerateDataKeyWithoutPlaintextInput{KeyId: aws.String(arn), KeySpec: kmstypes.DataKeySpecAes256}); err != nil {
+		t.Fatalf("GenerateDataKeyWithoutPlaintext as the key user: %v", err)
+	}
 	userCLI := tn.cliAs(t, user)
 	ct := strings.TrimSpace(userCLI.ok("kms", "encrypt", "--key-id", arn, "--plaintext", base64.StdEncoding.EncodeToString([]byte("cli")),
 		"--query", "CiphertextBlob", "--output", "text"))
