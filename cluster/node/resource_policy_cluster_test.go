@@ -88,6 +88,13 @@ func TestResourcePoliciesAcrossCluster(t *testing.T) {
 	if _, err := pc.KMS(leader).PutKeyPolicy(ctx(), &kms.PutKeyPolicyInput{KeyId: aws.String(keyARN), Policy: aws.String(pol)}); err != nil {
 		t.Fatal(err)
 	}
+	// A key-policy change reaches every node within the staleness bound.
+	for _, f := range followers {
+		pc.Poll("the new key policy in force on "+f, func() bool {
+			_, err := kmsAs(f, uAKID, uSecret).Encrypt(ctx(), &kms.EncryptInput{KeyId: aws.String(keyARN), Plaintext: []byte("x")})
+			return err == nil
+		})
+	}
 	kept, err := pc.KMS(leader).CreateGrant(ctx(), &kms.CreateGrantInput{KeyId: aws.String(keyARN), GranteePrincipal: aws.String(granteeARN),
 		Operations: []kmstypes.GrantOperation{kmstypes.GrantOperationEncrypt}})
 	if err != nil {
