@@ -154,6 +154,16 @@ func TestBucketPolicyRequireSSEKMS(t *testing.T) {
 			t.Fatal("GetObject of the SSE-KMS object")
 		}
 	}
+	var named bool
+	for _, l := range readAuthzAudit(t, tn.n.cfg.auditDir()) {
+		if l.Op == "PutObject" && l.Principal == writer.arn && l.Outcome == "AccessDenied" {
+			named = named || l.Decision == "Deny" && l.DecisionReason == "explicit deny" && l.DecidingPolicy == "bucket policy" &&
+				(l.DecidingStatement == "DenyIncorrectEncryptionHeader" || l.DecidingStatement == "RequireSpecificKMSKey")
+		}
+	}
+	if !named {
+		t.Error("no audit record of a refused PutObject names the bucket policy's deny statement")
+	}
 	if err := os.WriteFile(filepath.Join(root.work, "body.bin"), body, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -210,17 +220,17 @@ func TestBucketPolicyRequireSSEKMS(t *testing.T) {
 
 	// In the bucket owner's account a bucket policy that names a user is enough on its own,
 	// as in S3: that user has no IAM policy at all.
-	named := tn.testPrincipal(t, "named")
-	_, _, err = getBytes(named.s3, &s3.GetObjectInput{Bucket: aws.String("kms-only"), Key: aws.String("plain")})
+	namedUser := tn.testPrincipal(t, "named")
+	_, _, err = getBytes(namedUser.s3, &s3.GetObjectInput{Bucket: aws.String("kms-only"), Key: aws.String("plain")})
 	wantAccessDenied(t, "GetObject by a user with no policy", err)
 	root.ok("s3api", "put-bucket-policy", "--bucket", "kms-only", "--policy", `{"Version":"2012-10-17","Statement":[{"Sid":"named reads",
-		"Effect":"Allow","Principal":{"AWS":"`+named.arn+`"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::kms-only/plain"}]}`)
-	if got, _ := mustGet(t, named.s3, "kms-only", "plain", nil); !bytes.Equal(got, body) {
+		"Effect":"Allow","Principal":{"AWS":"`+namedUser.arn+`"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::kms-only/plain"}]}`)
+	if got, _ := mustGet(t, namedUser.s3, "kms-only", "plain", nil); !bytes.Equal(got, body) {
 		t.Fatal("GetObject allowed by the bucket policy alone")
 	}
-	_, _, err = getBytes(named.s3, &s3.GetObjectInput{Bucket: aws.String("kms-only"), Key: aws.String("obj")})
+	_, _, err = getBytes(namedUser.s3, &s3.GetObjectInput{Bucket: aws.String("kms-only"), Key: aws.String("obj")})
 	wantAccessDenied(t, "GetObject of an object the bucket policy does not name", err)
-	_, err = named.s3.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String("kms-only"), Key: aws.String("plain"), Body: bytes.NewReader(body)})
+	_, err = namedUser.s3.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String("kms-only"), Key: aws.String("plain"), Body: bytes.NewReader(body)})
 	wantAccessDenied(t, "PutObject the bucket policy does not allow", err)
 }
 
