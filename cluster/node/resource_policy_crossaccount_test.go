@@ -91,6 +91,23 @@ func TestKeyPolicyCrossAccount(t *testing.T) {
 	_, err = app.kms.Encrypt(ctx(), &kms.EncryptInput{KeyId: aws.String(privateARN), Plaintext: []byte("x")})
 	wantAccessDenied(t, "Encrypt from B with a key that does not trust B", err)
 
+	// Principal "*" pinned to A's account by kms:CallerAccount (the managed-key pattern): every
+	// principal of A may use it without an IAM policy, nobody in B may, IAM allow or not.
+	star := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":["kms:Encrypt","kms:PutKeyPolicy"],"Resource":"*",` +
+		`"Condition":{"StringEquals":{"kms:CallerAccount":"` + acctA + `"}}}]}`
+	sk, err := tn.kms.CreateKey(ctx(), &kms.CreateKeyInput{Policy: aws.String(star)})
+	if err != nil {
+		t.Fatalf("CreateKey with a Principal * policy pinned to the account: %v", err)
+	}
+	starARN := aws.ToString(sk.KeyMetadata.Arn)
+	aUser := tn.testPrincipal(t, "a-user-no-policy")
+	if _, err := aUser.kms.Encrypt(ctx(), &kms.EncryptInput{KeyId: aws.String(starARN), Plaintext: []byte("x")}); err != nil {
+		t.Fatalf("Encrypt by A's user under Principal * and kms:CallerAccount: %v", err)
+	}
+	starUser := tn.userIn(t, rootB, acctB, "star", allowDoc("*", "kms:Encrypt"))
+	_, err = starUser.kms.Encrypt(ctx(), &kms.EncryptInput{KeyId: aws.String(starARN), Plaintext: []byte("x")})
+	wantAccessDenied(t, "Encrypt by B's user under Principal * pinned to A", err)
+
 	// Aliases and bare key ids do not cross accounts.
 	for _, ref := range []string{"alias/shared", id} {
 		_, err = app.kms.Encrypt(ctx(), &kms.EncryptInput{KeyId: aws.String(ref), Plaintext: []byte("x")})
