@@ -158,3 +158,32 @@ func TestAttackOtherAccountTakesOverResourcePolicies(t *testing.T) {
 		t.Fatal("A's bucket has a policy after the attack")
 	}
 }
+
+// TestAttackRetiringPrincipalUsesTheGrant: the retiring principal of a grant is trusted to end
+// it, not to use it: it tries the grant's operations (with the grant's token), and to re-grant
+// the key to itself; both refused. Retiring stays its right.
+func TestAttackRetiringPrincipalUsesTheGrant(t *testing.T) {
+	tn := newTestNode(t)
+	ck, err := tn.kms.CreateKey(ctx(), &kms.CreateKeyInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := aws.ToString(ck.KeyMetadata.Arn)
+	grantee := tn.testPrincipal(t, "grantee")
+	retirer := tn.testPrincipal(t, "retirer")
+	g, err := tn.kms.CreateGrant(ctx(), &kms.CreateGrantInput{KeyId: aws.String(arn), GranteePrincipal: aws.String(grantee.arn),
+		RetiringPrincipal: aws.String(retirer.arn), Operations: []kmstypes.GrantOperation{kmstypes.GrantOperationEncrypt, kmstypes.GrantOperationCreateGrant}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = retirer.kms.Encrypt(ctx(), &kms.EncryptInput{KeyId: aws.String(arn), Plaintext: []byte("x"), GrantTokens: []string{aws.ToString(g.GrantToken)}})
+	wantAccessDenied(t, "Encrypt by the retiring principal", err)
+	_, err = retirer.kms.CreateGrant(ctx(), &kms.CreateGrantInput{KeyId: aws.String(arn), GranteePrincipal: aws.String(retirer.arn),
+		Operations: []kmstypes.GrantOperation{kmstypes.GrantOperationEncrypt}, GrantTokens: []string{aws.ToString(g.GrantToken)}})
+	wantAccessDenied(t, "CreateGrant to itself by the retiring principal", err)
+	if _, err := retirer.kms.RetireGrant(ctx(), &kms.RetireGrantInput{GrantToken: g.GrantToken}); err != nil {
+		t.Fatalf("RetireGrant by the retiring principal: %v", err)
+	}
+	_, err = grantee.kms.Encrypt(ctx(), &kms.EncryptInput{KeyId: aws.String(arn), Plaintext: []byte("x")})
+	wantAccessDenied(t, "Encrypt by the grantee after the grant was retired", err)
+}
