@@ -236,7 +236,9 @@ func TestBucketPolicyRequireSSEKMS(t *testing.T) {
 
 // TestBucketPolicyRequireTLS: AWS's "AllowSSLRequestsOnly" policy, put unchanged, refuses every
 // request over plain HTTP (the owner's too, SDK and CLI) and lets the same requests through
-// once the node serves TLS; the policy is still in force after that restart.
+// once the node serves TLS; the policy is still in force after that restart. A key policy
+// denying kms:* without TLS does the same for KMS, and its lockout check sees the request's
+// transport.
 func TestBucketPolicyRequireTLS(t *testing.T) {
 	tn := newTestNode(t)
 	c := tn.s3Client(true)
@@ -270,7 +272,27 @@ func TestBucketPolicyRequireTLS(t *testing.T) {
 	_, err = user.s3.DeleteBucketPolicy(ctx(), &s3.DeleteBucketPolicyInput{Bucket: aws.String("tls-only")})
 	wantAccessDenied(t, "DeleteBucketPolicy over HTTP by an IAM user allowed s3:*", err)
 
+	// The same rule for a key: a key policy denying kms:* without TLS. Over HTTP the lockout
+	// check sees the caller's request as it is (no TLS) and refuses it unless bypassed.
+	acct := tn.n.svc.ARNs().Account
+	tlsKeyPol := keyPolicyDoc(acct, `{"Sid":"TLS only","Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*",`+
+		`"Condition":{"Bool":{"aws:SecureTransport":"false"}}}`)
+	_, err = tn.kms.CreateKey(ctx(), &kms.CreateKeyInput{Policy: aws.String(tlsKeyPol)})
+	wantAWSCode(t, "CreateKey over HTTP with a TLS-only key policy", err, "MalformedPolicyDocumentException")
+	tk, err := tn.kms.CreateKey(ctx(), &kms.CreateKeyInput{Policy: aws.String(tlsKeyPol), BypassPolicyLockoutSafetyCheck: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = tn.kms.Encrypt(ctx(), &kms.EncryptInput{KeyId: tk.KeyMetadata.KeyId, Plaintext: []byte("x")})
+	wantAccessDenied(t, "Encrypt over HTTP under a TLS-only key policy", err)
+
 	caFile := tn.serveTLS(t)
+	if _, err := tn.kms.Encrypt(ctx(), &kms.EncryptInput{KeyId: tk.KeyMetadata.KeyId, Plaintext: []byte("x")}); err != nil {
+		t.Fatalf("Encrypt over TLS under a TLS-only key policy: %v", err)
+	}
+	if _, err := tn.kms.PutKeyPolicy(ctx(), &kms.PutKeyPolicyInput{KeyId: tk.KeyMetadata.KeyId, Policy: aws.String(tlsKeyPol)}); err != nil {
+		t.Fatalf("PutKeyPolicy over TLS passes the lockout check: %v", err)
+	}
 	c = tn.s3Client(true)
 	user = tn.principalFor(user.akid, user.secret, user.arn)
 	for _, who := range []*principal{{arn: "root", s3: c}, user} {
