@@ -252,3 +252,38 @@ func TestCrossAccountGrantsAndBucketPolicy(t *testing.T) {
 	_, _, err = getBytes(third.s3, &s3.GetObjectInput{Bucket: aws.String("shared"), Key: aws.String("from-b")})
 	wantAccessDenied(t, "GetObject by A's user without an IAM allow", err)
 }
+
+// TestCrossAccountReadsBySSEKind: A's bucket shared with account B by bucket policy. B reads
+// A's SSE-S3 objects (keyhold's own key: no KMS permission is involved, as in S3), is refused
+// objects under A's AWS managed key aws/s3 (AWS managed keys never cross accounts) and under a
+// customer key of A's that does not trust B, each with AccessDenied, never a server error.
+func TestCrossAccountReadsBySSEKind(t *testing.T) {
+	tn := newTestNode(t)
+	acctB, rootB := tn.testAccountRoot(t)
+	s3A := tn.s3Client(true)
+	mustCreateBucket(t, s3A, "shared-kinds")
+	pol := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + acctB + `:root"},` +
+		`"Action":"s3:GetObject","Resource":"arn:aws:s3:::shared-kinds/*"}]}`
+	if _, err := s3A.PutBucketPolicy(ctx(), &s3.PutBucketPolicyInput{Bucket: aws.String("shared-kinds"), Policy: aws.String(pol)}); err != nil {
+		t.Fatal(err)
+	}
+	ck, err := tn.kms.CreateKey(ctx(), &kms.CreateKeyInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustPut(t, s3A, "shared-kinds", "sse-s3", []byte("sse-s3 data"), nil)
+	mustPut(t, s3A, "shared-kinds", "aws-managed", []byte("x"), func(in *s3.PutObjectInput) { in.ServerSideEncryption = s3types.ServerSideEncryptionAwsKms })
+	mustPut(t, s3A, "shared-kinds", "customer", []byte("x"), func(in *s3.PutObjectInput) {
+		in.ServerSideEncryption, in.SSEKMSKeyId = s3types.ServerSideEncryptionAwsKms, ck.KeyMetadata.Arn
+	})
+	reader := tn.userIn(t, rootB, acctB, "reader", allowDoc("*", "s3:GetObject", "kms:Decrypt"))
+	for _, p := range []*principal{reader, rootB} {
+		if got, _ := mustGet(t, p.s3, "shared-kinds", "sse-s3", nil); string(got) != "sse-s3 data" {
+			t.Fatalf("%s reads A's SSE-S3 object: %q", p.arn, got)
+		}
+		for _, key := range []string{"aws-managed", "customer"} {
+			_, _, err := getBytes(p.s3, &s3.GetObjectInput{Bucket: aws.String("shared-kinds"), Key: aws.String(key)})
+			wantAccessDenied(t, p.arn+" reads A's "+key+" object", err)
+		}
+	}
+}
