@@ -187,3 +187,51 @@ func TestAttackRetiringPrincipalUsesTheGrant(t *testing.T) {
 	_, err = grantee.kms.Encrypt(ctx(), &kms.EncryptInput{KeyId: aws.String(arn), Plaintext: []byte("x")})
 	wantAccessDenied(t, "Encrypt by the grantee after the grant was retired", err)
 }
+
+// TestAttackSharedBucketPolicyRewritten: A shares a bucket with account B by a bucket policy
+// allowing B s3:* on it (data sharing written broadly). B, with IAM s3:*, tries to use that
+// to replace or delete the bucket's policy (taking the bucket over, or locking A out of its
+// own data), to read it, and to delete the bucket. S3 reserves the policy operations to the
+// bucket owner's account whatever the policy says: refused; A's policy is unchanged.
+func TestAttackSharedBucketPolicyRewritten(t *testing.T) {
+	tn := newTestNode(t)
+	acctB, rootB := tn.testAccountRoot(t)
+	s3A := tn.s3Client(true)
+	mustCreateBucket(t, s3A, "shared-broadly")
+	shared := `{"Version":"2012-10-17","Statement":[{"Sid":"B may do anything","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + acctB + `:root"},` +
+		`"Action":"s3:*","Resource":["arn:aws:s3:::shared-broadly","arn:aws:s3:::shared-broadly/*"]}]}`
+	if _, err := s3A.PutBucketPolicy(ctx(), &s3.PutBucketPolicyInput{Bucket: aws.String("shared-broadly"), Policy: aws.String(shared)}); err != nil {
+		t.Fatal(err)
+	}
+	mustPut(t, s3A, "shared-broadly", "a-data", []byte("A's"), nil)
+	mallory := tn.userIn(t, rootB, acctB, "mallory", allowDoc("*", "s3:*"))
+	// The sharing works as meant.
+	if got, _ := mustGet(t, mallory.s3, "shared-broadly", "a-data", nil); string(got) != "A's" {
+		t.Fatalf("B reads the shared object: %q", got)
+	}
+	takeover := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":{"AWS":"*"},"Action":"s3:*",` +
+		`"Resource":["arn:aws:s3:::shared-broadly","arn:aws:s3:::shared-broadly/*"],"Condition":{"StringNotEquals":{"aws:PrincipalAccount":"` + acctB + `"}}}]}`
+	notAllowed := func(what string, err error) {
+		t.Helper()
+		if code, _, status := awsError(err); code != "MethodNotAllowed" || status != 405 {
+			t.Fatalf("%s: got %v, want S3's 405 MethodNotAllowed", what, err)
+		}
+	}
+	for _, p := range []*principal{mallory, rootB} {
+		_, err := p.s3.PutBucketPolicy(ctx(), &s3.PutBucketPolicyInput{Bucket: aws.String("shared-broadly"), Policy: aws.String(takeover)})
+		notAllowed(p.arn+" PutBucketPolicy on A's shared bucket", err)
+		_, err = p.s3.DeleteBucketPolicy(ctx(), &s3.DeleteBucketPolicyInput{Bucket: aws.String("shared-broadly")})
+		notAllowed(p.arn+" DeleteBucketPolicy on A's shared bucket", err)
+		_, err = p.s3.GetBucketPolicy(ctx(), &s3.GetBucketPolicyInput{Bucket: aws.String("shared-broadly")})
+		notAllowed(p.arn+" GetBucketPolicy on A's shared bucket", err)
+		_, err = p.s3.GetBucketPolicyStatus(ctx(), &s3.GetBucketPolicyStatusInput{Bucket: aws.String("shared-broadly")})
+		notAllowed(p.arn+" GetBucketPolicyStatus on A's shared bucket", err)
+	}
+	bp, err := s3A.GetBucketPolicy(ctx(), &s3.GetBucketPolicyInput{Bucket: aws.String("shared-broadly")})
+	if err != nil || aws.ToString(bp.Policy) != shared {
+		t.Fatalf("A's policy after the attack: %v %v", bp, err)
+	}
+	if got, _ := mustGet(t, s3A, "shared-broadly", "a-data", nil); string(got) != "A's" {
+		t.Fatal("A reads its object after the attack")
+	}
+}
