@@ -170,6 +170,53 @@ func (v *View) Grants(id wrap.KeyID) []*Grant { return v.s.grants.byKey[id] }
 // Grant returns the grant with id, or nil.
 func (v *View) Grant(id string) *Grant { return v.s.grants.byID[id] }
 
+// GrantToCreate returns a grant on key id that lets the principal create child, or nil: a
+// grant that allows CreateGrant lets its grantee create only grants with the same or fewer
+// operations and the same or stricter constraints (KMS), so a narrow delegation cannot be
+// widened by passing it on.
+func (v *View) GrantToCreate(id wrap.KeyID, p policy.Principal, child *Grant) *Grant {
+	for _, g := range v.s.grants.byKey[id] {
+		if g.matchesGrantee(p) && g.allowsOperation("CreateGrant") && child.within(g) {
+			return g
+		}
+	}
+	return nil
+}
+
+// within reports whether g allows nothing parent does not: its operations are among parent's,
+// and every encryption context g admits, parent admits too.
+func (g *Grant) within(parent *Grant) bool {
+	for _, op := range g.Operations {
+		if !parent.allowsOperation(op) {
+			return false
+		}
+	}
+	pc := parent.Constraints
+	if pc == nil {
+		return true
+	}
+	c := g.Constraints
+	if c != nil && c.EncryptionContextEquals != nil {
+		// g admits at most the one context it equals.
+		return parent.admits(c.EncryptionContextEquals)
+	}
+	// g admits every context that contains its subset pairs: parent must not ask for more
+	// than those pairs, and cannot ask for one exact context.
+	if pc.EncryptionContextEquals != nil {
+		return false
+	}
+	var sub map[string]string
+	if c != nil {
+		sub = c.EncryptionContextSubset
+	}
+	for k, v := range pc.EncryptionContextSubset {
+		if got, ok := sub[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
+}
+
 // GrantFor returns a grant on key id that lets the principal perform op with encryption context
 // ec, or nil: a grant to the principal itself, or to the role a session was made from. Only the
 // principal's own grants are looked at; authorization calls it only when the policies did not

@@ -54,8 +54,9 @@ type Record struct {
 	// request: Decision is "Allow" or "Deny" ("" when no policy decision was made: an
 	// unauthenticated request, an admin or peer call), DecisionReason why ("allowed by
 	// identity-based policy", "explicit deny", "no allow", ...), DecidingPolicy and
-	// DecidingStatement the policy and statement (its Sid, else "#<index>") that decided. The
-	// trail names statements; the client's AccessDenied message never does.
+	// DecidingStatement the policy and statement (its Sid, else "#<index>") that decided, or
+	// "grant" and the grant id when a KMS grant allowed the request. The trail names
+	// statements; the client's AccessDenied message never does.
 	Account           string
 	Decision          string
 	DecisionReason    string

@@ -24,6 +24,9 @@ func Decided(r *audit.Record, l *domain.DecisionLog) {
 	r.DecidingPolicy = d.Policy
 	r.DecidingGrant = d.Grant
 	switch {
+	case d.Grant != "":
+		// A KMS grant allowed it: name the grant, as the statement of no policy did.
+		r.DecidingPolicy, r.DecidingStatement = "grant", d.Grant
 	case d.Sid != "":
 		r.DecidingStatement = d.Sid
 	case d.Statement >= 0:

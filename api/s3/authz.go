@@ -90,7 +90,46 @@ func (s *Server) authorizeS3(ctx context.Context, c *s3Call) error {
 		// Authorized per key (handleDeleteObjects), as S3 does.
 		return nil
 	}
-	return s.p.Authorize(ctx, s3Action(c.op), s3Resource(c.bucket, c.key), s3ConditionKeys(c))
+	keys := []func(*policy.Context){s3ConditionKeys(c)}
+	if up := s.uploadEncryptionKeys(ctx, c); up != nil {
+		keys = append(keys, up)
+	}
+	return s.p.Authorize(ctx, s3Action(c.op), s3Resource(c.bucket, c.key), keys...)
+}
+
+// uploadEncryptionKeys sets the encryption condition keys of a request that continues a
+// multipart upload (UploadPart, UploadPartCopy, CompleteMultipartUpload) from the upload: such
+// requests carry no x-amz-server-side-encryption header of their own, so without this a bucket
+// policy that requires SSE-KMS on s3:PutObject (AWS's documented one) would refuse every part
+// of an upload CreateMultipartUpload was allowed to start with SSE-KMS, and large uploads
+// (`aws s3 cp`, the SDK's upload manager) could never complete. The keys name the encryption
+// the object is being stored with; nil when the request is not such a request, names its own
+// encryption, or names no upload this bucket and key have (the handler then answers).
+func (s *Server) uploadEncryptionKeys(ctx context.Context, c *s3Call) func(*policy.Context) {
+	switch c.op {
+	case "UploadPart", "UploadPartCopy", "CompleteMultipartUpload":
+	default:
+		return nil
+	}
+	if c.r.Header.Get("X-Amz-Server-Side-Encryption") != "" {
+		return nil
+	}
+	u, err := s.loadUpload(ctx, c.bucket, c.key, c.q.Get("uploadId"))
+	if err != nil {
+		return nil
+	}
+	alg, keyARN := u.Meta.SSE.Algorithm, u.Meta.SSE.KeyARN
+	switch alg {
+	case sseS3, sseKMS, sseDSSE:
+	default:
+		return nil // SSE-C and plaintext objects have no x-amz-server-side-encryption value
+	}
+	return func(pc *policy.Context) {
+		pc.Set(policy.KeyS3ServerSideEncryption, alg)
+		if alg != sseS3 && keyARN != "" {
+			pc.Set(policy.KeyS3ServerSideEncryptionKMSKeyID, keyARN)
+		}
+	}
 }
 
 // s3ConditionKeys sets the S3 condition keys of the request: the listing parameters
