@@ -62,8 +62,6 @@ type Record struct {
 	DecisionReason    string
 	DecidingPolicy    string
 	DecidingStatement string
-	// DecidingGrant is the id of the KMS grant that allowed the request, when a grant did.
-	DecidingGrant string
 
 	Outcome  string // "OK" or the error code the caller got
 	Duration time.Duration
@@ -127,7 +125,6 @@ func appendFields(b []byte, r *Record) []byte {
 	b = appendField(b, "decision_reason", r.DecisionReason)
 	b = appendField(b, "deciding_policy", r.DecidingPolicy)
 	b = appendField(b, "deciding_statement", r.DecidingStatement)
-	b = appendField(b, "deciding_grant", r.DecidingGrant)
 	b = appendField(b, "outcome", r.Outcome)
 	b = append(b, `,"duration_us":`...)
 	return strconv.AppendInt(b, r.Duration.Microseconds(), 10)

@@ -22,7 +22,6 @@ func Decided(r *audit.Record, l *domain.DecisionLog) {
 	}
 	r.DecisionReason = d.Reason
 	r.DecidingPolicy = d.Policy
-	r.DecidingGrant = d.Grant
 	switch {
 	case d.Grant != "":
 		// A KMS grant allowed it: name the grant, as the statement of no policy did.
