@@ -204,7 +204,7 @@ func TestScaleState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("snapshot: capture %v, capture+persist %v, %.1f MiB on disk (%d B/key); heap peak %.1f MiB = %.2fx the live heap before it",
+	t.Logf("snapshot: capture %v, capture+persist %v, %.1f MiB on disk (%d B/key, users included); heap peak %.1f MiB = %.2fx the live heap before it",
 		capDur.Round(time.Microsecond), snapDur.Round(time.Millisecond), mib(uint64(fi.Size())), fi.Size()/int64(n),
 		mib(snapPeak), float64(snapPeak)/float64(before))
 	sn = nil
@@ -247,7 +247,7 @@ func TestScaleState(t *testing.T) {
 		t.Fatalf("restored %d keys, want the %d the snapshot captured", count, n)
 	}
 	restored := liveHeap() - base
-	t.Logf("restore:  %v; live %.1f MiB = %d B/key; heap peak while restoring %.1f MiB",
+	t.Logf("restore:  %v; live %.1f MiB = %d B/key (users included); heap peak while restoring %.1f MiB",
 		restoreDur.Round(time.Millisecond), mib(restored), restored/uint64(count), mib(restorePeak))
 	runtime.KeepAlive(st2)
 }
