@@ -26,6 +26,7 @@ func BenchmarkWritesThroughFollowers(b *testing.B) {
 			var mu sync.Mutex
 			var lat []time.Duration
 			b.SetParallelism(16)
+			cpu0 := cpuTime()
 			b.ResetTimer()
 			start := time.Now()
 			b.RunParallel(func(pb *testing.PB) {
@@ -48,6 +49,7 @@ func BenchmarkWritesThroughFollowers(b *testing.B) {
 				mu.Unlock()
 			})
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "ops/s")
+			b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
 			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 			if len(lat) > 0 {
 				b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
