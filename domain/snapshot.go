@@ -229,6 +229,7 @@ func (s *State) Restore(r io.Reader) error {
 	defer s.mu.Unlock()
 	s.proposals = proposals
 	s.domain, s.keys, s.order, s.dead, s.aliases, s.principals = h.Domain, keys, order, 0, aliases, principals
+	s.principalIdx = nil // rebuilt from the restored registry when first needed
 	s.buckets, s.serviceAliases = buckets, serviceAliases
 	s.aliasesByKey = indexAliases(aliases)
 	s.keyPols = pols

@@ -22,6 +22,8 @@ type State struct {
 	// aliasesByKey indexes aliases by their key (state_aliases.go); derived, rebuilt on restore.
 	aliasesByKey map[wrap.KeyID][]aliasID
 	principals   map[string]*Principal
+	// principalIdx indexes principals by owner (state_principals.go); derived, nil until used.
+	principalIdx *principalIndex
 	// proposals holds ceremony proposals, pending and recent (proposals.go).
 	proposals proposalLog
 	buckets   map[string]*Bucket
