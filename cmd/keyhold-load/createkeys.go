@@ -171,6 +171,8 @@ func runCreateKeys(ctx context.Context, keyholdBin string, n, callers, users int
 	_, cur = procMem(kh.Process.Pid)
 	fmt.Printf("restart: ready in %s, RSS %s\n", ready.Round(time.Millisecond), mibStr(cur))
 	// Reading every key back shows the restored state is complete and what RSS serving it needs.
+	// A new client: the old one's pooled connections went to the node that was stopped.
+	client = newClient("http://"+addrs[0], akid, secret, callers)
 	got := 0
 	var marker *string
 	for {
