@@ -53,7 +53,9 @@ func foldName(name string) string {
 }
 
 // owners returns the index, building it from the registry when it is missing or when the
-// registry changed size behind its back.
+// registry changed size behind its back. It may write the state, so it and everything that
+// calls it (putPrincipal, deletePrincipal, principalsOf, keysOf) run under the write lock:
+// Apply's, never a View's.
 func (s *State) owners() *principalIndex {
 	if s.principalIdx != nil && s.principalIdx.size == len(s.principals) {
 		return s.principalIdx
