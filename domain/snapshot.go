@@ -66,9 +66,9 @@ type Snapshot struct {
 	keys []*Key // shared with the state, which never changes a stored Key in place (state_keys.go)
 }
 
-// Snapshot captures the state. Keys are not copied: the snapshot keeps the state's *Key values,
-// which Apply replaces rather than changes (copy-on-write), so the capture costs one pointer per
-// key. The smaller collections are copied.
+// Snapshot captures the state. Keys and aliases are not copied: the snapshot keeps the state's
+// *Key and *Alias values, which Apply replaces rather than changes (copy-on-write), so the
+// capture costs one pointer per key and alias. The smaller collections are copied.
 func (s *State) Snapshot() *Snapshot {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -79,10 +79,10 @@ func (s *State) Snapshot() *Snapshot {
 	}
 	keys := s.liveKeys()
 	h.KeyCount = len(keys)
+	// Aliases are copy-on-write too (retargetAlias): the pointers are enough.
 	h.Aliases = make([]*Alias, 0, len(s.aliases))
 	for _, a := range s.aliases {
-		c := *a
-		h.Aliases = append(h.Aliases, &c)
+		h.Aliases = append(h.Aliases, a)
 	}
 	for _, p := range s.principals {
 		c := *p
