@@ -65,9 +65,10 @@ fuzz: ## run every fuzz target for FUZZTIME each
 
 .PHONY: bench
 bench: deps build ## run the Go benchmarks and the load tool against a live node
-	$(GO) test -run '^$$' -bench . -benchmem ./wrap/ ./hsm/ ./api/sigv4/ ./api/audit/ ./cluster/ ./domain/policy/ ./domain/
+	$(GO) test -run '^$$' -bench . -benchmem ./wrap/ ./hsm/ ./api/sigv4/ ./api/audit/ ./api/kms/ ./cluster/ ./domain/policy/ ./domain/
 	$(GO) test -run '^$$' -bench 'Sign|GenerateMac' ./cluster/node/
-	./bin/keyhold-load -duration $(BENCHTIME) -ops Encrypt,Decrypt,GenerateDataKey,Sign,GenerateMac -as root,user
+	./bin/keyhold-load -duration $(BENCHTIME) -ops Encrypt,Decrypt,GenerateDataKey,Sign,GenerateMac -as root,user -cpuprofile bin/keyhold-encrypt.pprof
+	$(GO) tool pprof -top -nodecount=25 bin/keyhold bin/keyhold-encrypt.pprof
 	./bin/keyhold-load -cluster 3 -concurrency 64,256 -duration $(BENCHTIME)
 	./bin/keyhold-load -s3 -s3-sizes 1MiB,64MiB -concurrency 4 -duration $(BENCHTIME)
 	./bin/keyhold-load -s3 -s3-tls -s3-sizes 1MiB,64MiB -concurrency 4 -duration $(BENCHTIME)

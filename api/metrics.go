@@ -18,6 +18,7 @@ type Metrics struct {
 	latency  *prometheus.HistogramVec
 	hsmCalls *prometheus.HistogramVec
 	hsmErrs  *prometheus.CounterVec
+	cache    labelCache // metrics_cache.go
 }
 
 // NewMetrics creates the metrics and registers them, with the Go and process collectors, on a
@@ -51,13 +52,14 @@ func NewMetrics() *Metrics {
 
 // ObserveRequest records one API request.
 func (m *Metrics) ObserveRequest(api, op, code string, d time.Duration) {
-	m.requests.WithLabelValues(api, op, code).Inc()
-	m.latency.WithLabelValues(api, op).Observe(d.Seconds())
+	c := m.requestChildren(api, op, code)
+	c.count.Inc()
+	c.latency.Observe(d.Seconds())
 }
 
 // ObserveHSM records one PKCS#11 operation; it has the shape of hsm.Options.Observer.
 func (m *Metrics) ObserveHSM(op string, d time.Duration, err error) {
-	m.hsmCalls.WithLabelValues(op).Observe(d.Seconds())
+	m.hsmObserver(op).Observe(d.Seconds())
 	if err != nil {
 		m.hsmErrs.WithLabelValues(op).Inc()
 	}

@@ -30,6 +30,22 @@ func populated(t testing.TB) (*Service, *localProposer) {
 	if _, _, err := svc.CreatePrincipal(bg, "root", true); err != nil {
 		t.Fatal(err)
 	}
+	// A key policy, a grant and a bucket policy, so that their commands seed the fuzzers and
+	// their state is in the snapshots FuzzRestore mutates.
+	k, err := svc.CreateKey(bg, CreateKeyInput{Policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}]}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.CreateGrant(bg, CreateGrantInput{KeyRef: k.ID.String(), GranteePrincipal: "arn:aws:iam::111122223333:user/app",
+		Operations: []string{"Decrypt"}, Constraints: &GrantConstraints{EncryptionContextSubset: map[string]string{"team": "cats"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.CreateBucket(bg, "fuzz", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.PutBucketPolicy(bg, "fuzz", `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::fuzz/*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`); err != nil {
+		t.Fatal(err)
+	}
 	return svc, p
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"reflect"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 )
@@ -36,6 +37,21 @@ func dump(st *State) string {
 		sort.Slice(ps, func(i, j int) bool { return ps[i].AccessKeyID < ps[j].AccessKeyID })
 		for _, p := range ps {
 			b.WriteString(p.AccessKeyID + "\n")
+		}
+		// Resource policies and grants (issue 14).
+		v.KeysAfter([16]byte{}, func(k *Key) bool {
+			if k.Policy != "" {
+				b.WriteString("policy " + k.ID.String() + " " + k.Policy + "\n")
+			}
+			for _, g := range v.Grants(k.ID) {
+				b.WriteString("grant " + g.ID + " " + g.GranteePrincipal + " " + strings.Join(g.Operations, ",") + "\n")
+			}
+			return true
+		})
+		for _, bk := range v.s.buckets {
+			if bk.Policy != "" {
+				b.WriteString("bucket policy " + bk.Name + " " + bk.Policy + "\n")
+			}
 		}
 	})
 	return b.String()

@@ -241,7 +241,7 @@ func (s *Service) Authorize(ctx context.Context, action, resource string, keys .
 		// service's answer (BucketAlreadyExists), not a refusal.
 		var bp *policy.Policy
 		req.account, bp = s.resourceOwner(resource)
-		if bp != nil {
+		if bp != nil && !ownerRootManagesPolicy(ctx, action, req.account) {
 			// A bucket policy decides with the caller's IAM policies as S3 combines them.
 			req.resourcePolicy, req.model = bp, policy.ModelS3
 		}

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -14,6 +15,21 @@ func BenchmarkAuthorize(b *testing.B) {
 	root := authzRoot(testARNs.Account)
 	k, err := svc.CreateKey(as(root), CreateKeyInput{})
 	if err != nil {
+		b.Fatal(err)
+	}
+	// k2 has a key policy of its own (the account trusted, three more statements) and a grant
+	// to another principal: what "a key policy and a grant in play" costs.
+	keyPolicy := `{"Version":"2012-10-17","Statement":[
+	 {"Sid":"Root","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"},
+	 {"Sid":"Admins","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/admin"},"Action":["kms:Describe*","kms:Put*","kms:ScheduleKeyDeletion"],"Resource":"*"},
+	 {"Sid":"NoPlainHTTP","Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}},
+	 {"Sid":"Users","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/app2"},"Action":["kms:Encrypt","kms:Decrypt"],"Resource":"*","Condition":{"StringEquals":{"kms:EncryptionContext:team":"cats"}}}]}`
+	k2, err := svc.CreateKey(as(root), CreateKeyInput{Policy: keyPolicy})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, _, err := svc.CreateGrant(as(root), CreateGrantInput{KeyRef: k2.ID.String(), GranteePrincipal: "arn:aws:iam::111122223333:user/svc",
+		Operations: []string{"Decrypt"}, Constraints: &GrantConstraints{EncryptionContextSubset: map[string]string{"team": "cats"}}}); err != nil {
 		b.Fatal(err)
 	}
 	arn := testARNs.Key(k.ID)
@@ -37,20 +53,23 @@ func BenchmarkAuthorize(b *testing.B) {
 	}
 	doc += `]}`
 	user := authzUser(b, testARNs.Account, "app1", doc)
+	user2 := authzUser(b, testARNs.Account, "app2", strings.ReplaceAll(doc, arn, testARNs.Key(k2.ID)))
 	ec := map[string]string{"team": "cats", "app": "web"}
 	for _, bc := range []struct {
 		name string
 		c    *Caller
-	}{{"root", root}, {"user-10-statements", user}} {
+		key  string
+	}{{"root", root, k.ID.String()}, {"user-10-statements", user, k.ID.String()},
+		{"user-10-statements-key-policy-and-grant", user2, k2.ID.String()}} {
 		b.Run(bc.name, func(b *testing.B) {
 			ctx := as(bc.c)
-			if err := svc.AuthorizeKeyUse(ctx, "kms:Encrypt", k.ID.String(), ec); err != nil {
+			if err := svc.AuthorizeKeyUse(ctx, "kms:Encrypt", bc.key, ec); err != nil {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for range b.N {
-				if err := svc.AuthorizeKeyUse(ctx, "kms:Encrypt", k.ID.String(), ec); err != nil {
+				if err := svc.AuthorizeKeyUse(ctx, "kms:Encrypt", bc.key, ec); err != nil {
 					b.Fatal(err)
 				}
 			}

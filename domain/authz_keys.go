@@ -32,6 +32,9 @@ type keyAccess struct {
 	tagKeys     []string
 	// extra sets an operation's own condition keys (CreateGrant's kms:Grant* keys).
 	extra func(*policy.Context)
+	// newGrant is the grant CreateGrant would create: a grant may allow creating it only if
+	// it is within that grant's own operations and constraints (GrantToCreate).
+	newGrant *Grant
 }
 
 // tagMap is tags as a map, for aws:RequestTag/*.
@@ -157,10 +160,19 @@ func (s *Service) authorizeKey(ctx context.Context, id wrap.KeyID, alias string)
 		op := strings.TrimPrefix(a.action, "kms:")
 		req.grant = func() *policy.GrantRef {
 			var ref *policy.GrantRef
-			s.st.View(func(v *View) {
-				if g := v.GrantFor(id, c.Principal, op, a.ec); g != nil {
+			// A grant is in force on every node once CreateGrant returned: a replica that has
+			// not applied it yet catches up before it refuses (lookup, as for a new key).
+			s.lookup(ctx, func(v *View) bool {
+				var g *Grant
+				if a.newGrant != nil {
+					g = v.GrantToCreate(id, c.Principal, a.newGrant)
+				} else {
+					g = v.GrantFor(id, c.Principal, op, a.ec)
+				}
+				if g != nil {
 					ref = &policy.GrantRef{GrantID: g.ID}
 				}
+				return ref != nil
 			})
 			return ref
 		}

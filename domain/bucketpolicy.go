@@ -67,6 +67,23 @@ func policyIsPublic(p *policy.Policy) bool {
 	return false
 }
 
+// bucketPolicyActions are the actions the bucket owner's root may always perform, whatever the
+// bucket policy says.
+var bucketPolicyActions = map[string]bool{"s3:getbucketpolicy": true, "s3:putbucketpolicy": true, "s3:deletebucketpolicy": true}
+
+// ownerRootManagesPolicy reports whether the caller in ctx is the root user of the account that
+// owns the bucket (owner) asking to read, replace or delete its policy. S3 lets that root do so
+// even when the policy denies it, so that a policy cannot lock the bucket's owner out of its
+// own policy (AWS's "deny unless aws:SecureTransport" on a node serving plain HTTP would).
+// Only the bucket policy is set aside: the root's own policies still apply.
+func ownerRootManagesPolicy(ctx context.Context, action, owner string) bool {
+	if !bucketPolicyActions[strings.ToLower(action)] {
+		return false
+	}
+	c, ok := CallerFrom(ctx)
+	return ok && c.Principal.Type == policy.PrincipalRoot && c.Principal.Account == owner
+}
+
 // PutBucketPolicy sets a bucket's policy. S3's Block Public Access is always on in keyhold, so
 // a policy that would make the bucket public is refused, as S3 refuses it with
 // BlockPublicPolicy set.

@@ -104,15 +104,37 @@ func sameConstraints(a, b *GrantConstraints) bool {
 type grantTable struct {
 	byKey map[wrap.KeyID][]*Grant // in creation order
 	byID  map[string]*Grant
+	// byGrantee indexes grants by key and grantee principal, so that authorization looks at a
+	// caller's own grants only: a key may hold 50,000 grants, and a refused caller must not
+	// make every request walk them.
+	byGrantee map[granteeKey][]*Grant
+}
+
+type granteeKey struct {
+	key     wrap.KeyID
+	grantee string
 }
 
 func newGrantTable() *grantTable {
-	return &grantTable{byKey: make(map[wrap.KeyID][]*Grant), byID: make(map[string]*Grant)}
+	return &grantTable{byKey: make(map[wrap.KeyID][]*Grant), byID: make(map[string]*Grant),
+		byGrantee: make(map[granteeKey][]*Grant)}
 }
 
 func (t *grantTable) add(g *Grant) {
 	t.byKey[g.KeyID] = append(t.byKey[g.KeyID], g)
 	t.byID[g.ID] = g
+	gk := granteeKey{g.KeyID, g.GranteePrincipal}
+	t.byGrantee[gk] = append(t.byGrantee[gk], g)
+}
+
+func (t *grantTable) unindexGrantee(g *Grant) {
+	gk := granteeKey{g.KeyID, g.GranteePrincipal}
+	list := slices.DeleteFunc(slices.Clone(t.byGrantee[gk]), func(x *Grant) bool { return x == g })
+	if len(list) == 0 {
+		delete(t.byGrantee, gk)
+	} else {
+		t.byGrantee[gk] = list
+	}
 }
 
 func (t *grantTable) remove(id string) {
@@ -121,6 +143,7 @@ func (t *grantTable) remove(id string) {
 		return
 	}
 	delete(t.byID, id)
+	t.unindexGrantee(g)
 	list := t.byKey[g.KeyID]
 	i := slices.Index(list, g)
 	if i >= 0 {
@@ -136,6 +159,7 @@ func (t *grantTable) remove(id string) {
 func (t *grantTable) removeKey(id wrap.KeyID) {
 	for _, g := range t.byKey[id] {
 		delete(t.byID, g.ID)
+		delete(t.byGrantee, granteeKey{id, g.GranteePrincipal})
 	}
 	delete(t.byKey, id)
 }
@@ -146,13 +170,66 @@ func (v *View) Grants(id wrap.KeyID) []*Grant { return v.s.grants.byKey[id] }
 // Grant returns the grant with id, or nil.
 func (v *View) Grant(id string) *Grant { return v.s.grants.byID[id] }
 
-// GrantFor returns a grant on key id that lets the principal perform op with encryption context
-// ec, or nil. A key has few grants for one principal, so the walk is short; authorization
-// calls it only when the policies did not allow.
-func (v *View) GrantFor(id wrap.KeyID, p policy.Principal, op string, ec map[string]string) *Grant {
+// GrantToCreate returns a grant on key id that lets the principal create child, or nil: a
+// grant that allows CreateGrant lets its grantee create only grants with the same or fewer
+// operations and the same or stricter constraints (KMS), so a narrow delegation cannot be
+// widened by passing it on.
+func (v *View) GrantToCreate(id wrap.KeyID, p policy.Principal, child *Grant) *Grant {
 	for _, g := range v.s.grants.byKey[id] {
-		if g.matchesGrantee(p) && g.allowsOperation(op) && g.admits(ec) {
+		if g.matchesGrantee(p) && g.allowsOperation("CreateGrant") && child.within(g) {
 			return g
+		}
+	}
+	return nil
+}
+
+// within reports whether g allows nothing parent does not: its operations are among parent's,
+// and every encryption context g admits, parent admits too.
+func (g *Grant) within(parent *Grant) bool {
+	for _, op := range g.Operations {
+		if !parent.allowsOperation(op) {
+			return false
+		}
+	}
+	pc := parent.Constraints
+	if pc == nil {
+		return true
+	}
+	c := g.Constraints
+	if c != nil && c.EncryptionContextEquals != nil {
+		// g admits at most the one context it equals.
+		return parent.admits(c.EncryptionContextEquals)
+	}
+	// g admits every context that contains its subset pairs: parent must not ask for more
+	// than those pairs, and cannot ask for one exact context.
+	if pc.EncryptionContextEquals != nil {
+		return false
+	}
+	var sub map[string]string
+	if c != nil {
+		sub = c.EncryptionContextSubset
+	}
+	for k, v := range pc.EncryptionContextSubset {
+		if got, ok := sub[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
+}
+
+// GrantFor returns a grant on key id that lets the principal perform op with encryption context
+// ec, or nil: a grant to the principal itself, or to the role a session was made from. Only the
+// principal's own grants are looked at; authorization calls it only when the policies did not
+// allow.
+func (v *View) GrantFor(id wrap.KeyID, p policy.Principal, op string, ec map[string]string) *Grant {
+	for _, grantee := range [2]string{p.ARN, p.RoleARN} {
+		if grantee == "" {
+			continue
+		}
+		for _, g := range v.s.grants.byGrantee[granteeKey{id, grantee}] {
+			if g.allowsOperation(op) && g.admits(ec) {
+				return g
+			}
 		}
 	}
 	return nil

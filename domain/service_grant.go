@@ -71,7 +71,7 @@ func (s *Service) CreateGrant(ctx context.Context, in CreateGrantInput) (id, tok
 	if err != nil {
 		return "", "", err
 	}
-	ctx = withAccess(ctx, keyAccess{action: "kms:CreateGrant", extra: grantConditionKeys(ctx, g)})
+	ctx = withAccess(ctx, keyAccess{action: "kms:CreateGrant", extra: grantConditionKeys(ctx, g), newGrant: g})
 	keyID, err := s.resolve(ctx, in.KeyRef, false)
 	if err != nil {
 		return "", "", err
@@ -250,10 +250,11 @@ func (s *Service) RetireGrant(ctx context.Context, token, keyRef, grantID string
 		return errorf(ErrValidation, "Specify a grant token, or a key id and a grant id.")
 	}
 	var g *Grant
-	s.st.View(func(v *View) {
+	s.lookup(ctx, func(v *View) bool {
 		if x := v.Grant(grantID); x != nil && (keyID == wrap.KeyID{} || x.KeyID == keyID) {
 			g = x.clone()
 		}
+		return g != nil
 	})
 	if g == nil {
 		return errorf(ErrNotFound, "Grant ID %s not found", grantID)
@@ -282,10 +283,9 @@ func (s *Service) RevokeGrant(ctx context.Context, keyRef, grantID string) error
 	if err != nil {
 		return err
 	}
-	found := false
-	s.st.View(func(v *View) {
+	found := s.lookup(ctx, func(v *View) bool {
 		g := v.Grant(grantID)
-		found = g != nil && g.KeyID == keyID
+		return g != nil && g.KeyID == keyID
 	})
 	if !found {
 		return errorf(ErrNotFound, "Grant ID %s not found", grantID)

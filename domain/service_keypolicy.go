@@ -86,7 +86,8 @@ func (s *Service) PutKeyPolicy(ctx context.Context, ref, name, doc string, bypas
 }
 
 // checkLockout is KMS's policy lockout safety check: the new policy, with the caller's own IAM
-// policies, must allow the caller kms:PutKeyPolicy on the key. keyhold's own work (no caller,
+// policies, must allow the caller kms:PutKeyPolicy on the key, decided with the condition keys
+// the caller's request has. keyhold's own work (no caller,
 // system context) is not checked.
 func (s *Service) checkLockout(ctx context.Context, keyARN, account string, p *policy.Policy) error {
 	if IsSystem(ctx) {
@@ -96,9 +97,15 @@ func (s *Service) checkLockout(ctx context.Context, keyARN, account string, p *p
 	if !ok {
 		return errorf(ErrAccessDenied, "The request has no authenticated caller.")
 	}
+	// The caller's global condition keys (aws:SourceIp, aws:SecureTransport, aws:CurrentTime,
+	// aws:RequestedRegion, ...) as its own requests carry them: a policy that admits the
+	// caller only from its network must pass the check from that network.
 	rc := policy.NewContext()
-	rc.SetPrincipal(c.Principal)
-	rc.Set("kms:CallerAccount", c.Principal.Account)
+	setGlobalKeys(rc, c)
+	rc.Set(lkCallerAccount, c.Principal.Account)
+	if c.ViaService != "" {
+		rc.Set(lkViaService, c.ViaService)
+	}
 	d := policy.Decide(policy.Input{Model: policy.ModelKMS,
 		Request:  &policy.Request{Principal: c.Principal, Action: "kms:PutKeyPolicy", Resource: keyARN, Context: rc},
 		Identity: c.Identity, Session: c.Session, Resource: p, ResourceAccount: account})

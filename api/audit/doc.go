@@ -36,7 +36,7 @@
 // "request_id", "api" (kms, s3, admin or peer), "op", "principal", "access_key_id", "source_ip",
 // "key", "source_key", "bucket", "object", "proposal", "proposal_kind", "encryption_context"
 // and "source_encryption_context" (JSON objects, keys sorted by byte value), "account",
-// "decision", "decision_reason", "deciding_policy", "deciding_statement", "deciding_grant", "outcome",
+// "decision", "decision_reason", "deciding_policy", "deciding_statement", "outcome",
 // "duration_us" (integer microseconds). Strings are JSON strings: '"', '\' and control
 // characters are escaped, invalid UTF-8 becomes U+FFFD; no other escaping and no whitespace.
 //

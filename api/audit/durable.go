@@ -91,6 +91,10 @@ func (w *Writer) flushDurable() error {
 	if w.f != nil {
 		w.undo = append(w.undo, undoFile{name: w.fname, off: w.foff})
 	}
+	var first []byte
+	if len(q) > 0 {
+		first = q[0].buf[:0] // writeOut advances the segments' buffers
+	}
 	_, err := w.writeOut(q)
 	if err == nil {
 		err = w.sync()
@@ -98,6 +102,7 @@ func (w *Writer) flushDurable() error {
 	if err == nil {
 		w.mu.Lock()
 		w.dseq, w.dprev = seq, prev
+		w.recycle(q, first)
 		w.mu.Unlock()
 		w.records.Add(b.n)
 		w.lastFlush.Store(time.Now().UnixNano())
@@ -126,6 +131,20 @@ func (w *Writer) flushDurable() error {
 	b.finish(refused)
 	late.finish(refused)
 	return refused
+}
+
+// maxSpare bounds the buffer recycle keeps, so that one large batch does not pin its memory.
+const maxSpare = 4 << 20
+
+// recycle keeps the queue of a batch that is on disk, with its first segment's buffer, for
+// the next batch to fill (chain takes it when it starts a queue); w.mu is held. The lines in
+// it are written and fsynced, and nothing else refers to them.
+func (w *Writer) recycle(q []segment, first []byte) {
+	if w.spare != nil || len(q) == 0 || cap(first) > maxSpare {
+		return
+	}
+	clear(q)
+	w.spare = append(q[:0], segment{buf: first})
 }
 
 // rollback closes the current file and undoes what the failed batch wrote. What it could not

@@ -46,9 +46,17 @@ func (w *Writer) flush() error {
 	q := w.queue
 	w.queue = nil
 	w.mu.Unlock()
+	var first []byte
+	if len(q) > 0 {
+		first = q[0].buf[:0] // writeOut advances the segments' buffers
+	}
 	if i, err := w.writeOut(q); err != nil {
 		return w.requeue(q[i:], err)
 	}
+	// Written: the bytes are the kernel's now, and the buffer can take the next lines.
+	w.mu.Lock()
+	w.recycle(q, first)
+	w.mu.Unlock()
 	if err := w.sync(); err != nil {
 		w.errs.Add(1)
 		return err

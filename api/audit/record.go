@@ -54,15 +54,14 @@ type Record struct {
 	// request: Decision is "Allow" or "Deny" ("" when no policy decision was made: an
 	// unauthenticated request, an admin or peer call), DecisionReason why ("allowed by
 	// identity-based policy", "explicit deny", "no allow", ...), DecidingPolicy and
-	// DecidingStatement the policy and statement (its Sid, else "#<index>") that decided. The
-	// trail names statements; the client's AccessDenied message never does.
+	// DecidingStatement the policy and statement (its Sid, else "#<index>") that decided, or
+	// "grant" and the grant id when a KMS grant allowed the request. The trail names
+	// statements; the client's AccessDenied message never does.
 	Account           string
 	Decision          string
 	DecisionReason    string
 	DecidingPolicy    string
 	DecidingStatement string
-	// DecidingGrant is the id of the KMS grant that allowed the request, when a grant did.
-	DecidingGrant string
 
 	Outcome  string // "OK" or the error code the caller got
 	Duration time.Duration
@@ -126,7 +125,6 @@ func appendFields(b []byte, r *Record) []byte {
 	b = appendField(b, "decision_reason", r.DecisionReason)
 	b = appendField(b, "deciding_policy", r.DecidingPolicy)
 	b = appendField(b, "deciding_statement", r.DecidingStatement)
-	b = appendField(b, "deciding_grant", r.DecidingGrant)
 	b = appendField(b, "outcome", r.Outcome)
 	b = append(b, `,"duration_us":`...)
 	return strconv.AppendInt(b, r.Duration.Microseconds(), 10)

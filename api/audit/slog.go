@@ -54,7 +54,6 @@ func (h slogHandler) Handle(ctx context.Context, r Record) error {
 	add("decision_reason", r.DecisionReason)
 	add("deciding_policy", r.DecidingPolicy)
 	add("deciding_statement", r.DecidingStatement)
-	add("deciding_grant", r.DecidingGrant)
 	add("outcome", r.Outcome)
 	attrs = append(attrs, slog.Duration("duration", r.Duration))
 	h.l.LogAttrs(ctx, slog.LevelInfo, "audit", attrs...)

@@ -60,6 +60,11 @@ type Writer struct {
 	curSize int64
 	closed  bool
 
+	// spare is a written batch's queue, its first segment's buffer kept, handed back by the
+	// flusher for the next batch: a durable batch is a few records, and growing a fresh
+	// buffer for each was a sixth of the bytes a request allocated (durable.go recycle).
+	spare []segment
+
 	// Durable mode (durable.go). batch is the group the next fsync completes; dseq and dprev
 	// are the last record known to be on disk, where a failed write rolls the chain back to;
 	// broken is why the trail cannot be written, nil while it can.
@@ -189,7 +194,12 @@ func (w *Writer) chain(fields []byte, day string) (*batch, error) {
 	}
 	if len(w.queue) == 0 || w.queue[len(w.queue)-1].name != w.curName {
 		// The flusher took everything queued so far; later lines go to the same file.
-		w.queue = append(w.queue, segment{name: w.curName})
+		if len(w.queue) == 0 && w.spare != nil {
+			w.queue, w.spare = w.spare, nil
+			w.queue[0].name = w.curName
+		} else {
+			w.queue = append(w.queue, segment{name: w.curName})
+		}
 	}
 	last := &w.queue[len(w.queue)-1]
 	last.buf = append(last.buf, b...)

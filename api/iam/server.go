@@ -20,6 +20,7 @@ type Service interface {
 	ARNs() domain.ARNs
 	userService
 	RoleService
+	simulateService
 }
 
 // Options configures the IAM server.
@@ -91,5 +92,6 @@ func (h *handlers) actions() map[string]query.Action {
 		"ListAttachedGroupPolicies": {Handle: h.listAttachedGroupPolicies},
 	}
 	h.roleActions(a)
+	h.simulateActions(a)
 	return a
 }

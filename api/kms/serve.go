@@ -1,6 +1,7 @@
 package kms
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -167,7 +169,9 @@ func (s *Server) readAndVerify(r *http.Request, c *call, limit int64) (sigv4.Res
 	}
 	c.body = body
 	sum := sha256.Sum256(body)
-	res, err := s.verify.Verify(r, "kms", hex.EncodeToString(sum[:]))
+	var sumHex [2 * sha256.Size]byte
+	hex.Encode(sumHex[:], sum[:])
+	res, err := s.verify.Verify(r, "kms", string(sumHex[:]))
 	if err != nil {
 		return sigv4.Result{}, err
 	}
@@ -178,7 +182,7 @@ func (s *Server) readAndVerify(r *http.Request, c *call, limit int64) (sigv4.Res
 // dryRun reports whether the request sets DryRun: AWS answers such requests, once they pass
 // authentication and authorisation, with DryRunOperationException.
 func dryRun(body []byte) bool {
-	if !strings.Contains(string(body), "DryRun") {
+	if !bytes.Contains(body, []byte("DryRun")) {
 		return false
 	}
 	var v struct{ DryRun bool }
@@ -189,7 +193,7 @@ func dryRun(body []byte) bool {
 // keyhold's grants are in force once CreateGrant returns, so a token adds no permission; its
 // shape is still checked, as KMS does.
 func checkGrantTokens(body []byte) error {
-	if !strings.Contains(string(body), "GrantTokens") {
+	if !bytes.Contains(body, []byte("GrantTokens")) {
 		return nil
 	}
 	var v struct{ GrantTokens []string }
@@ -212,8 +216,9 @@ func writeResponse(w http.ResponseWriter, resp any) {
 		writeError(w, "", fmt.Errorf("api: encode response: %w", err))
 		return
 	}
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	w.Header().Set("Content-Length", fmt.Sprint(len(b)))
+	h := w.Header()
+	h.Set("Content-Type", "application/x-amz-json-1.1")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
 	_, _ = w.Write(b)
 	// The encoded body holds the base64 of any plaintext; clear it too.
 	clear(b)

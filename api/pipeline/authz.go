@@ -22,8 +22,10 @@ func Decided(r *audit.Record, l *domain.DecisionLog) {
 	}
 	r.DecisionReason = d.Reason
 	r.DecidingPolicy = d.Policy
-	r.DecidingGrant = d.Grant
 	switch {
+	case d.Grant != "":
+		// A KMS grant allowed it: name the grant, as the statement of no policy did.
+		r.DecidingPolicy, r.DecidingStatement = "grant", d.Grant
 	case d.Sid != "":
 		r.DecidingStatement = d.Sid
 	case d.Statement >= 0:

@@ -10,11 +10,12 @@ import (
 
 // S3 authorization. Every operation is authorized, before it acts, with its IAM action and
 // resource ARN (arn:aws:s3:::bucket, arn:aws:s3:::bucket/key; "*" for ListBuckets) and the
-// condition keys S3 sets for it. A bucket of another account is refused (there are no bucket
-// policies to open one yet: issue 14), and so is anything without a caller. A copy also needs
-// s3:GetObject on its source (openCopySource). SSE-KMS work is authorized against the caller's
-// own KMS permissions with kms:ViaService (kmsCallerContext); SSE-S3 and the AWS managed key
-// alias/aws/s3 are keyhold's own keys (domain.AsSystem).
+// condition keys S3 sets for it, and the bucket's policy (decided in the domain, with the
+// caller's IAM policies, as S3 combines them); anything without a caller is refused. A copy
+// also needs s3:GetObject on its source (openCopySource). SSE-KMS work is authorized against
+// the caller's own KMS permissions with kms:ViaService (kmsCallerContext), the key's policy and
+// grants; the AWS managed key alias/aws/s3 through its managed-key policy. SSE-S3 uses
+// keyhold's own key (domain.AsSystem).
 
 // s3Actions maps the operations whose IAM action is not "s3:" + the operation's name.
 var s3Actions = map[string]string{
@@ -89,7 +90,46 @@ func (s *Server) authorizeS3(ctx context.Context, c *s3Call) error {
 		// Authorized per key (handleDeleteObjects), as S3 does.
 		return nil
 	}
-	return s.p.Authorize(ctx, s3Action(c.op), s3Resource(c.bucket, c.key), s3ConditionKeys(c))
+	keys := []func(*policy.Context){s3ConditionKeys(c)}
+	if up := s.uploadEncryptionKeys(ctx, c); up != nil {
+		keys = append(keys, up)
+	}
+	return s.p.Authorize(ctx, s3Action(c.op), s3Resource(c.bucket, c.key), keys...)
+}
+
+// uploadEncryptionKeys sets the encryption condition keys of a request that continues a
+// multipart upload (UploadPart, UploadPartCopy, CompleteMultipartUpload) from the upload: such
+// requests carry no x-amz-server-side-encryption header of their own, so without this a bucket
+// policy that requires SSE-KMS on s3:PutObject (AWS's documented one) would refuse every part
+// of an upload CreateMultipartUpload was allowed to start with SSE-KMS, and large uploads
+// (`aws s3 cp`, the SDK's upload manager) could never complete. The keys name the encryption
+// the object is being stored with; nil when the request is not such a request, names its own
+// encryption, or names no upload this bucket and key have (the handler then answers).
+func (s *Server) uploadEncryptionKeys(ctx context.Context, c *s3Call) func(*policy.Context) {
+	switch c.op {
+	case "UploadPart", "UploadPartCopy", "CompleteMultipartUpload":
+	default:
+		return nil
+	}
+	if c.r.Header.Get("X-Amz-Server-Side-Encryption") != "" {
+		return nil
+	}
+	u, err := s.loadUpload(ctx, c.bucket, c.key, c.q.Get("uploadId"))
+	if err != nil {
+		return nil
+	}
+	alg, keyARN := u.Meta.SSE.Algorithm, u.Meta.SSE.KeyARN
+	switch alg {
+	case sseS3, sseKMS, sseDSSE:
+	default:
+		return nil // SSE-C and plaintext objects have no x-amz-server-side-encryption value
+	}
+	return func(pc *policy.Context) {
+		pc.Set(policy.KeyS3ServerSideEncryption, alg)
+		if alg != sseS3 && keyARN != "" {
+			pc.Set(policy.KeyS3ServerSideEncryptionKMSKeyID, keyARN)
+		}
+	}
 }
 
 // s3ConditionKeys sets the S3 condition keys of the request: the listing parameters
@@ -127,28 +167,12 @@ func (s *Server) kmsCallerContext(ctx context.Context) context.Context {
 	return domain.ViaService(ctx, "s3."+s.opts.Region+".amazonaws.com")
 }
 
-// isManagedKey reports whether ref names an AWS managed key (alias/aws/s3's) of the caller's
-// account: its key policy, in AWS, lets every principal of the account use it through S3, so
-// S3 uses it as keyhold's own work rather than with the caller's KMS permissions. Another
-// account's managed key is not the caller's to use that way.
-func (s *Server) isManagedKey(ctx context.Context, ref string) bool {
-	k, err := s.svc.DescribeKey(domain.AsSystem(ctx), ref)
-	if err != nil || !k.AWSManaged {
-		return false
-	}
-	owner := k.Account
-	if owner == "" {
-		owner = s.svc.ARNs().Account
-	}
-	return owner == s.svc.CallerAccount(ctx)
-}
-
-// keyUseContext returns the context to use the key ref names with: keyhold's own for an AWS
-// managed key, the caller's through S3 for any other.
-func (s *Server) keyUseContext(ctx context.Context, ref string) context.Context {
-	if strings.HasPrefix(ref, "alias/aws/") || s.isManagedKey(ctx, ref) {
-		return domain.AsSystem(ctx)
-	}
+// keyUseContext returns the context S3 uses the KMS key ref names with: the caller's, through
+// S3 (kmsCallerContext). For an AWS managed key (alias/aws/s3's) that is what AWS does too: its
+// key policy lets every principal of its account use it through S3 (kms:CallerAccount,
+// kms:ViaService), so no KMS permission of the caller is needed, while an explicit deny in the
+// caller's policies still applies, and another account's managed key is refused.
+func (s *Server) keyUseContext(ctx context.Context, _ string) context.Context {
 	return s.kmsCallerContext(ctx)
 }
 

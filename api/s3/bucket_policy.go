@@ -15,8 +15,33 @@ import (
 // a policy that would make a bucket public is refused), and Object Ownership, which is always
 // BucketOwnerEnforced (ACLs are off: access is decided by policies alone).
 
+// policyOwnerOnly refuses the bucket-policy operations to every account but the bucket
+// owner's, whatever a bucket policy allows (S3 answers 405 MethodNotAllowed): a bucket shared
+// with another account by a policy granting it s3:* must not let that account rewrite the
+// policy, take the bucket over and lock its owner out.
+func (s *Server) policyOwnerOnly(ctx context.Context, bucket string) error {
+	if domain.IsSystem(ctx) {
+		return nil
+	}
+	b, ok := s.svc.Bucket(bucket)
+	if !ok {
+		return nil // the operation answers NoSuchBucket
+	}
+	owner := b.Account
+	if owner == "" {
+		owner = s.svc.ARNs().Account
+	}
+	if owner != s.svc.CallerAccount(ctx) {
+		return s3Err(errMethodNotAllowed, "The specified method is not allowed against this resource.")
+	}
+	return nil
+}
+
 // handlePutBucketPolicy is PutBucketPolicy: the body is the policy document.
 func handlePutBucketPolicy(ctx context.Context, s *Server, c *s3Call) error {
+	if err := s.policyOwnerOnly(ctx, c.bucket); err != nil {
+		return err
+	}
 	doc, err := io.ReadAll(io.LimitReader(c.body, domain.MaxBucketPolicy+1))
 	if err != nil {
 		return err
@@ -32,7 +57,10 @@ func handlePutBucketPolicy(ctx context.Context, s *Server, c *s3Call) error {
 }
 
 // handleGetBucketPolicy is GetBucketPolicy: the document as the owner put it.
-func handleGetBucketPolicy(_ context.Context, s *Server, c *s3Call) error {
+func handleGetBucketPolicy(ctx context.Context, s *Server, c *s3Call) error {
+	if err := s.policyOwnerOnly(ctx, c.bucket); err != nil {
+		return err
+	}
 	text, _, err := s.svc.BucketPolicy(c.bucket)
 	if err != nil {
 		return err
@@ -49,6 +77,9 @@ func handleGetBucketPolicy(_ context.Context, s *Server, c *s3Call) error {
 
 // handleDeleteBucketPolicy is DeleteBucketPolicy.
 func handleDeleteBucketPolicy(ctx context.Context, s *Server, c *s3Call) error {
+	if err := s.policyOwnerOnly(ctx, c.bucket); err != nil {
+		return err
+	}
 	if err := s.svc.DeleteBucketPolicy(ctx, c.bucket); err != nil {
 		return err
 	}
@@ -58,7 +89,10 @@ func handleDeleteBucketPolicy(ctx context.Context, s *Server, c *s3Call) error {
 
 // handleGetBucketPolicyStatus is GetBucketPolicyStatus. Block Public Access refuses public
 // policies, so IsPublic is false whenever a policy exists; it is computed all the same.
-func handleGetBucketPolicyStatus(_ context.Context, s *Server, c *s3Call) error {
+func handleGetBucketPolicyStatus(ctx context.Context, s *Server, c *s3Call) error {
+	if err := s.policyOwnerOnly(ctx, c.bucket); err != nil {
+		return err
+	}
 	text, public, err := s.svc.BucketPolicy(c.bucket)
 	if err != nil {
 		return err

@@ -271,15 +271,24 @@ func (s *Server) openObjectKeys(ctx context.Context, m *sseMeta, q *sseRequest, 
 		return nil, err
 	}
 	// The caller's kms:Decrypt through S3 decides for a customer managed key; an AWS managed
-	// key is keyhold's to use.
-	ctx = s.keyUseContext(ctx, m.KeyARN)
+	// key of the caller's account is keyhold's to use. SSE-S3 is keyhold's own key whoever
+	// reads, in whichever account (a bucket policy may share the bucket), as it was when the
+	// object was written.
+	if m.Algorithm == sseS3 {
+		ctx = domain.AsSystem(ctx)
+	} else {
+		ctx = s.keyUseContext(ctx, m.KeyARN)
+	}
 	if m.BucketKey {
 		return s.openBucketKeyDataKey(ctx, m)
 	}
 	var keys objectKeys
 	for _, blob := range m.SealedKeys {
 		s.s3KMSCalls.Add(1)
-		pt, _, err := s.svc.Decrypt(ctx, "", blob, m.Context)
+		// Naming the key (as the metadata records it) makes a caller the key does not admit
+		// an AccessDenied, not an unreadable ciphertext: Decrypt without a KeyId answers
+		// another account's key as if it did not exist, which would read here as corruption.
+		pt, _, err := s.svc.Decrypt(ctx, m.KeyARN, blob, m.Context)
 		if err != nil {
 			keys.clear()
 			return nil, sealedKeyError(err)

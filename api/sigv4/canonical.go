@@ -49,10 +49,10 @@ func canonicalRequest(b []byte, r *http.Request, a *requestAuth, service, payloa
 }
 
 // stringToSign is AWS4-HMAC-SHA256 \n time \n scope \n hex(sha256(canonical request)).
-func stringToSign(canonical []byte, amzDate, scope string) []byte {
+// It appends to dst, which a caller may give stack room.
+func stringToSign(dst, canonical []byte, amzDate, scope string) []byte {
 	sum := sha256.Sum256(canonical)
-	b := make([]byte, 0, len(sigv4Algorithm)+len(amzDate)+len(scope)+3+64)
-	b = append(b, sigv4Algorithm...)
+	b := append(dst, sigv4Algorithm...)
 	b = append(b, '\n')
 	b = append(b, amzDate...)
 	b = append(b, '\n')

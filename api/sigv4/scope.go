@@ -21,9 +21,19 @@ func ScopeService(r *http.Request) string {
 	} else if q := r.URL.Query().Get("X-Amz-Credential"); q != "" {
 		cred = q
 	}
-	parts := strings.Split(strings.TrimSpace(cred), "/")
-	if len(parts) != 5 {
-		return ""
+	// AKID/date/region/service/aws4_request: the fourth of exactly five parts. Cut, not
+	// Split, because every request is routed by it.
+	rest := strings.TrimSpace(cred)
+	var part [5]string
+	for i := range part {
+		var ok bool
+		part[i], rest, ok = strings.Cut(rest, "/")
+		if !ok {
+			if i != len(part)-1 {
+				return ""
+			}
+			return part[3]
+		}
 	}
-	return parts[3]
+	return "" // a sixth part
 }

@@ -3,7 +3,6 @@ package sigv4
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/sha256"
 	"errors"
 	"net/http"
 	"time"
@@ -193,11 +192,9 @@ func (v *Verifier) Verify(r *http.Request, service string, bodySHA256 string) (R
 
 	scope := a.date + "/" + a.region + "/" + a.service + "/aws4_request"
 	var buf [1024]byte
-	sts := stringToSign(canonicalRequest(buf[:0], r, a, service, payload), a.amzDate, scope)
-	mac := hmac.New(sha256.New, key[:])
-	mac.Write(sts)
-	var want [32]byte
-	mac.Sum(want[:0])
+	var stsBuf [256]byte
+	sts := stringToSign(stsBuf[:0], canonicalRequest(buf[:0], r, a, service, payload), a.amzDate, scope)
+	want := hmacSHA256(&key, sts)
 	if !hmac.Equal(want[:], a.signature[:]) {
 		return Result{}, ErrSignatureMismatch
 	}

@@ -381,6 +381,12 @@ func TestAttackS3ConditionKeys(t *testing.T) {
 		ServerSideEncryption: s3types.ServerSideEncryptionAwsKms}); err != nil {
 		t.Fatalf("PutObject with aws:kms (the account's managed key): %v", err)
 	}
+	// The managed key's policy lets every principal of the account use it through S3: no KMS
+	// permission of the caller's own is needed to read it back either.
+	s3Only := tn.testPrincipal(t, "s3only", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)
+	if _, err := s3Only.s3.GetObject(ctx(), &s3.GetObjectInput{Bucket: aws.String("home"), Key: aws.String("alice/a")}); err != nil {
+		t.Fatalf("GetObject of an object under the account's managed key: %v", err)
+	}
 	tlsOnly := tn.testPrincipal(t, "tls", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"},
 		{"Effect":"Deny","Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`)
 	_, err = tlsOnly.s3.ListObjectsV2(ctx(), &s3.ListObjectsV2Input{Bucket: aws.String("home")})

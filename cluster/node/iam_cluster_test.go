@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/keyhold/keyhold/cluster/clustertest"
@@ -14,7 +15,8 @@ import (
 // TestIAMAcrossNodes: IAM writes sent to followers are forwarded (one cmdIAM type, checked
 // strictly by the leader) and visible on every node as soon as they return: a user and access
 // key created through one follower authenticate on the other follower and on the leader, and a
-// key deleted through a follower is refused everywhere.
+// key deleted through a follower is refused everywhere; across a leader change (the leader
+// SIGKILLed, then restarted) the user, its key and its policy hold on every node.
 func TestIAMAcrossNodes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real processes")
@@ -47,6 +49,32 @@ func TestIAMAcrossNodes(t *testing.T) {
 			t.Fatalf("GetUserPolicy on %s: %+v", n, gu)
 		}
 	}
+
+	// A leader change: the user, its access key and its policy hold on the new leader, and on
+	// the old one once it is back (it restarts from its own raft log and snapshot).
+	kmsAs := func(n string) *kms.Client {
+		return kms.New(kms.Options{Region: "us-east-1", BaseEndpoint: aws.String(pc.Info(n).APIURL),
+			Credentials: credentials.NewStaticCredentialsProvider(id, secret, "")})
+	}
+	key := must[*kms.CreateKeyOutput](t, "CreateKey")(pc.KMS(followers[0]).CreateKey(ctx(), &kms.CreateKeyInput{}))
+	keyID := key.KeyMetadata.KeyId
+	pc.Kill(leader)
+	newLeader := pc.Leader(followers...)
+	allowedThenDenied := func(n string) {
+		t.Helper()
+		pc.Poll("the user's Encrypt on "+n, func() bool {
+			_, err := kmsAs(n).Encrypt(ctx(), &kms.EncryptInput{KeyId: keyID, Plaintext: []byte("x")})
+			return err == nil
+		})
+		if _, err := kmsAs(n).DescribeKey(ctx(), &kms.DescribeKeyInput{KeyId: keyID}); apiCode(err) != "AccessDeniedException" {
+			t.Fatalf("DescribeKey, which the user's policy does not allow, on %s: %v", n, err)
+		}
+	}
+	allowedThenDenied(newLeader)
+	pc.Restart(leader)
+	pc.CaughtUp(leader, newLeader)
+	allowedThenDenied(leader)
+
 	must[*iam.DeleteAccessKeyOutput](t, "DeleteAccessKey on a follower")(iamOn(followers[1], pc.AKID, pc.Secret).DeleteAccessKey(ctx(), &iam.DeleteAccessKeyInput{UserName: aws.String("app1"), AccessKeyId: aws.String(id)}))
 	for _, n := range all {
 		// Another node applies the delete when the leader commits it; poll briefly for it.

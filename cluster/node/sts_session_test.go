@@ -91,8 +91,9 @@ func TestAssumeRoleTrustPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if aws.ToInt32(out.PackedPolicySize) <= 0 {
-		t.Errorf("PackedPolicySize %d", aws.ToInt32(out.PackedPolicySize))
+	//lint:ignore SA1019 AWS still sends the deprecated PackedPolicySize, and SDKs read it: so does keyhold
+	if size := aws.ToInt32(out.PackedPolicySize); size <= 0 {
+		t.Errorf("PackedPolicySize %d", size)
 	}
 	n := out.Credentials
 	if _, err := tn.stsClient(aws.ToString(n.AccessKeyId), aws.ToString(n.SecretAccessKey), aws.ToString(n.SessionToken)).AssumeRole(ctx(),

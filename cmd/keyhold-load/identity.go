@@ -33,8 +33,8 @@ func loadUserPolicy(keyARN string) string {
 
 // createLoadUser creates (through keyhold's IAM API, as an operator would with the AWS CLI) an
 // IAM user whose only permissions are loadUserPolicy on the measured keys, and returns its
-// access key.
-func createLoadUser(ctx context.Context, endpoint, akid, secret string, keyARNs []string) (string, string, error) {
+// access key and ARN.
+func createLoadUser(ctx context.Context, endpoint, akid, secret string, keyARNs []string) (string, string, string, error) {
 	c := iam.New(iam.Options{
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider(akid, secret, ""),
@@ -42,8 +42,9 @@ func createLoadUser(ctx context.Context, endpoint, akid, secret string, keyARNs 
 		HTTPClient:   &http.Client{},
 	})
 	const name = "keyhold-load"
-	if _, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name)}); err != nil {
-		return "", "", fmt.Errorf("iam CreateUser: %w", err)
+	u, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name)})
+	if err != nil {
+		return "", "", "", fmt.Errorf("iam CreateUser: %w", err)
 	}
 	// One policy per measured key would change the statement count; one resource list keeps
 	// it at ten.
@@ -53,11 +54,11 @@ func createLoadUser(ctx context.Context, endpoint, akid, secret string, keyARNs 
 	}
 	if _, err := c.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String(name), PolicyName: aws.String("data-plane"),
 		PolicyDocument: aws.String(doc)}); err != nil {
-		return "", "", fmt.Errorf("iam PutUserPolicy: %w", err)
+		return "", "", "", fmt.Errorf("iam PutUserPolicy: %w", err)
 	}
 	k, err := c.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(name)})
 	if err != nil {
-		return "", "", fmt.Errorf("iam CreateAccessKey: %w", err)
+		return "", "", "", fmt.Errorf("iam CreateAccessKey: %w", err)
 	}
-	return aws.ToString(k.AccessKey.AccessKeyId), aws.ToString(k.AccessKey.SecretAccessKey), nil
+	return aws.ToString(k.AccessKey.AccessKeyId), aws.ToString(k.AccessKey.SecretAccessKey), aws.ToString(u.User.Arn), nil
 }

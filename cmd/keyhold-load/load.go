@@ -40,7 +40,14 @@ func freeAddr() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-func run(ctx context.Context, keyholdBin string, ops []string, levels []int, d time.Duration, identities []string) error {
+// profileOpts asks run for a CPU profile of the keyhold node after the table (-cpuprofile).
+type profileOpts struct {
+	path     string // where to write it; empty: no profile
+	op       string // the operation driven while profiling
+	duration time.Duration
+}
+
+func run(ctx context.Context, keyholdBin string, ops []string, levels []int, d time.Duration, identities []string, prof profileOpts) error {
 	dir, err := os.MkdirTemp("", "keyhold-load-")
 	if err != nil {
 		return err
@@ -54,7 +61,13 @@ func run(ctx context.Context, keyholdBin string, ops []string, levels []int, d t
 	}
 	api, opsAddr, raft, bare := addrs[0], addrs[1], addrs[2], addrs[3]
 
-	kh := exec.CommandContext(ctx, keyholdBin, "dev", "-dir", filepath.Join(dir, "dev"), "-api-addr", api, "-ops-addr", opsAddr, "-raft-addr", raft, "-log-level", "warn")
+	devDir := filepath.Join(dir, "dev")
+	khArgs := []string{"dev", "-dir", devDir, "-api-addr", api, "-ops-addr", opsAddr, "-raft-addr", raft, "-log-level", "warn"}
+	if prof.path != "" {
+		// Operator-only, on the ops listener; off unless a profile is asked for.
+		khArgs = append(khArgs, "-pprof")
+	}
+	kh := exec.CommandContext(ctx, keyholdBin, khArgs...)
 	if err := startAndWait(kh, "Stop with Ctrl-C"); err != nil {
 		return fmt.Errorf("starting keyhold dev: %w", err)
 	}
@@ -100,22 +113,30 @@ func run(ctx context.Context, keyholdBin string, ops []string, levels []int, d t
 		if id != "user" {
 			continue
 		}
-		uakid, usecret, err := createLoadUser(ctx, "http://"+api, akid, secret, keys.arns(aws.ToString(key.KeyMetadata.Arn)))
+		uakid, usecret, userARN, err := createLoadUser(ctx, "http://"+api, akid, secret, keys.arns(aws.ToString(key.KeyMetadata.Arn)))
 		if err != nil {
+			return err
+		}
+		if err := putUserKeyPolicyAndGrants(ctx, khClient, keys, aws.ToString(key.KeyMetadata.Arn), userARN); err != nil {
 			return err
 		}
 		clients["user"] = newClient("http://"+api, uakid, usecret, maxConc)
 		// The user's blob must be one it may decrypt: the same key, so the same blob.
 	}
 
-	fmt.Printf("keyhold-load: %s per cell, AWS SDK for Go v2 client, keyhold dev vs bare Go HTTP server (no auth, no crypto), loopback\n\n", d)
-	fmt.Println("| operation | identity | callers | keyhold ops/s | keyhold p50 | keyhold p99 | bare ops/s | bare p99 | keyhold/bare throughput |")
-	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+	fmt.Printf("keyhold-load: %s per cell, AWS SDK for Go v2 client, keyhold dev (durable audit, staleness check) vs bare Go HTTP server (no auth, no crypto), loopback\n", d)
+	fmt.Printf("user: IAM user with a ten-statement policy; its keys have a custom key policy naming it and a grant to it\n")
+	fmt.Printf("CPU/req: server process user+system CPU (/proc/<pid>/stat) over the cell divided by requests served\n\n")
+	fmt.Println("| operation | identity | callers | keyhold ops/s | keyhold p50 | keyhold p99 | keyhold CPU/req | bare ops/s | bare p99 | bare CPU/req | throughput ratio | p99 ratio | CPU/req ratio |")
+	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+	calls := map[string]func(context.Context, *kms.Client) error{}
 	for _, op := range ops {
-		call := opCall(strings.TrimSpace(op), keys)
+		op = strings.TrimSpace(op)
+		call := opCall(op, keys)
 		if call == nil {
 			return fmt.Errorf("unknown operation %q", op)
 		}
+		calls[op] = call
 		for _, c := range levels {
 			for _, id := range identities {
 				client := clients[id]
@@ -126,16 +147,57 @@ func run(ctx context.Context, keyholdBin string, ops []string, levels []int, d t
 				// measured next to each keyhold cell so each ratio comes from one moment.
 				measure(ctx, client, call, c, d/10)
 				measure(ctx, bareClient, call, c, d/10)
-				k := measure(ctx, client, call, c, d)
-				b := measure(ctx, bareClient, call, c, d)
+				k, kcpu, err := measureCPU(ctx, kh.Process.Pid, client, call, c, d)
+				if err != nil {
+					return err
+				}
+				b, bcpu, err := measureCPU(ctx, bs.Process.Pid, bareClient, call, c, d)
+				if err != nil {
+					return err
+				}
 				if k.errors > 0 || b.errors > 0 {
 					return fmt.Errorf("%s as %s at %d callers: %d keyhold errors, %d bare errors", op, id, c, k.errors, b.errors)
 				}
-				fmt.Printf("| %s | %s | %d | %.0f | %s | %s | %.0f | %s | %.2fx |\n", op, id, c, k.rate(), k.p50.Round(time.Microsecond), k.p99.Round(time.Microsecond), b.rate(), b.p99.Round(time.Microsecond), k.rate()/b.rate())
+				fmt.Printf("| %s | %s | %d | %.0f | %s | %s | %s | %.0f | %s | %s | %.2fx | %.2fx | %.2fx |\n", op, id, c,
+					k.rate(), k.p50.Round(time.Microsecond), k.p99.Round(time.Microsecond), kcpu.Round(time.Microsecond),
+					b.rate(), b.p99.Round(time.Microsecond), bcpu.Round(time.Microsecond),
+					k.rate()/b.rate(), ratio(k.p99, b.p99), ratio(kcpu, bcpu))
 			}
 		}
 	}
+	if prof.path != "" {
+		op, id, c := strings.TrimSpace(prof.op), identities[len(identities)-1], levels[len(levels)-1]
+		call := calls[op]
+		if call == nil {
+			return fmt.Errorf("-profile-op %q is not among -ops", prof.op)
+		}
+		if err := profileUnderLoad(ctx, devDir, opsAddr, clients[id], call, c, prof.duration, prof.path); err != nil {
+			return err
+		}
+		fmt.Printf("\nCPU profile of keyhold: %s as %s at %d callers for %s, written to %s (go tool pprof -top %s)\n", op, id, c, prof.duration, prof.path, prof.path)
+	}
 	return nil
+}
+
+// measureCPU is measure with the server process's CPU per request over the same interval.
+func measureCPU(ctx context.Context, pid int, client *kms.Client, call func(context.Context, *kms.Client) error, c int, d time.Duration) (result, time.Duration, error) {
+	before, err := processCPU(pid)
+	if err != nil {
+		return result{}, 0, err
+	}
+	r := measure(ctx, client, call, c, d)
+	after, err := processCPU(pid)
+	if err != nil {
+		return result{}, 0, err
+	}
+	return r, cpuPerRequest(before, after, r.ops), nil
+}
+
+func ratio(a, b time.Duration) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
 }
 
 // loadKeys are the keys the measured operations use, created once on the keyhold node. The

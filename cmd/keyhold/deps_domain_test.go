@@ -11,8 +11,9 @@ import (
 var domainDeps = map[string][]string{
 	// The replicated model, its deterministic Apply and the KMS Service; it verifies ceremony
 	// records through domain/ceremony, the leaf direction.
-	// It holds the identity model (domain/iam) and authorizes with the policy engine.
-	"domain": {"domain/ceremony", "domain/iam", "domain/policy", "wrap"},
+	// It holds the identity model (domain/iam), authorizes with the policy engine and seals STS
+	// session tokens (domain/ststoken).
+	"domain": {"domain/ceremony", "domain/iam", "domain/policy", "domain/ststoken", "wrap"},
 	// Signed records, proposals, tokens and their codec: a leaf, so that clients check proposals
 	// with the replicas' own code without linking the state; wrap only for the key id type.
 	"domain/ceremony": {"wrap"},
@@ -21,6 +22,9 @@ var domainDeps = map[string][]string{
 	// The identity model (accounts, users, groups, roles, managed policies): pure data and its
 	// deterministic changes; policies compiled with the engine; secrets stay in domain.
 	"domain/iam": {"domain/policy"},
+	// STS session tokens: their sealed format and claims, a leaf the service seals and opens
+	// with a key it derives; it knows nothing of the state.
+	"domain/ststoken": {},
 	// Test harness (software keyring, ready service); testOnlyPackages keeps it out of binaries.
 	"domain/domaintest": {"domain", "domain/ceremony", "wrap"},
 }

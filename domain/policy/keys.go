@@ -99,6 +99,12 @@ const (
 // them rather than evaluate them either way.
 var ErrAmbiguousContext = errors.New("policy: encryption context has keys that differ only in case")
 
+// The lowercase names SetEncryptionContext sets.
+var (
+	ecPrefixLower = strings.ToLower(KeyKMSEncryptionContextPrefix)
+	ecKeysLower   = strings.ToLower(KeyKMSEncryptionContextKeys)
+)
+
 // SetEncryptionContext sets kms:EncryptionContextKeys and kms:EncryptionContext:<key> for each
 // pair of ec.
 func (c *Context) SetEncryptionContext(ec map[string]string) error {
@@ -106,19 +112,36 @@ func (c *Context) SetEncryptionContext(ec map[string]string) error {
 		return nil
 	}
 	keys := make([]string, 0, len(ec))
-	seen := make(map[string]bool, len(ec))
 	for k := range ec {
-		lk := strings.ToLower(k)
-		if seen[lk] {
-			return ErrAmbiguousContext
-		}
-		seen[lk] = true
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	c.Set(KeyKMSEncryptionContextKeys, keys...)
-	for _, k := range keys {
-		c.Set(KeyKMSEncryptionContextPrefix+k, ec[k])
+	// Each key's condition key name, lowercased; two that are equal are keys differing only
+	// in case. An encryption context is small (AWS allows 8 KiB in all), so comparing each
+	// name with the ones before it costs less than a set.
+	names := make([]string, len(keys))
+	var seen map[string]bool // only for a large context, where the pairwise comparison would not be cheap
+	if len(keys) > 16 {
+		seen = make(map[string]bool, len(keys))
+	}
+	for i, k := range keys {
+		names[i] = ecPrefixLower + strings.ToLower(k)
+		if seen != nil {
+			if seen[names[i]] {
+				return ErrAmbiguousContext
+			}
+			seen[names[i]] = true
+			continue
+		}
+		for _, n := range names[:i] {
+			if n == names[i] {
+				return ErrAmbiguousContext
+			}
+		}
+	}
+	c.setOwned(ecKeysLower, keys)
+	for i, k := range keys {
+		c.setLower(names[i], []string{ec[k]})
 	}
 	return nil
 }

@@ -70,33 +70,136 @@ type Request struct {
 // "Condition element": "Context key names are not case-sensitive"), so they are stored
 // lowercased; values keep their case and each operator decides how to compare them. A key with
 // no values is absent. A Context is built per request and is not safe for concurrent writes.
+//
+// A request sets a dozen or two keys, so they are kept in a slice scanned in order rather
+// than a map: building one costs a single allocation (the Context with its inline entries)
+// instead of a map's several, and a lookup compares a few short strings. A Context is used
+// through its pointer and never copied by value (a copy would share the inline entries).
 type Context struct {
-	m map[string][]string
+	kv     []ctxEntry
+	inline [contextInline]ctxEntry
+}
+
+// contextInline is how many keys a Context holds before its entries move to the heap: the
+// global keys, the KMS keys of a key operation and a small encryption context.
+const contextInline = 20
+
+// ctxEntry is one condition key (lowercased) and its values. A single value is kept in one,
+// so that Set needs no slice of its own for it.
+type ctxEntry struct {
+	key  string
+	vals []string
+	one  [1]string
 }
 
 // NewContext returns an empty Context.
-func NewContext() *Context { return &Context{m: make(map[string][]string, 16)} }
+func NewContext() *Context {
+	c := &Context{}
+	c.kv = c.inline[:0]
+	return c
+}
 
 // Set sets a key to one or more values (a multivalued key such as kms:EncryptionContextKeys
 // takes several); Set with no values removes the key.
 func (c *Context) Set(key string, values ...string) {
-	k := strings.ToLower(key)
+	c.setLower(lowerKey(key), values)
+}
+
+// setLower is Set for a key already lowercased. values is copied, never kept, so that the
+// variadic slice of a Set call can stay on the caller's stack.
+func (c *Context) setLower(k string, values []string) {
+	if c.kv == nil {
+		c.kv = c.inline[:0]
+	}
+	i := c.index(k)
 	if len(values) == 0 {
-		delete(c.m, k)
+		if i >= 0 {
+			last := len(c.kv) - 1
+			c.kv[i] = c.kv[last]
+			c.kv[last] = ctxEntry{}
+			c.kv = c.kv[:last]
+		}
 		return
 	}
-	c.m[k] = values
+	if i < 0 {
+		c.kv = append(c.kv, ctxEntry{key: k})
+		i = len(c.kv) - 1
+	}
+	e := &c.kv[i]
+	if len(values) == 1 {
+		e.one[0], e.vals = values[0], nil
+		return
+	}
+	e.vals = append([]string(nil), values...)
+}
+
+// setOwned sets a lowercased key to values (two or more), which the caller hands over and
+// does not change afterwards.
+func (c *Context) setOwned(k string, values []string) {
+	if len(values) < 2 {
+		c.setLower(k, values)
+		return
+	}
+	c.setLower(k, values[:1])
+	c.kv[c.index(k)].vals = values
+}
+
+func (c *Context) index(lower string) int {
+	for i := range c.kv {
+		if c.kv[i].key == lower {
+			return i
+		}
+	}
+	return -1
 }
 
 // Get returns a key's values; nil when the key is absent.
-func (c *Context) Get(key string) []string { return c.get(strings.ToLower(key)) }
+func (c *Context) Get(key string) []string { return c.get(lowerKey(key)) }
 
 func (c *Context) get(lower string) []string {
 	if c == nil {
 		return nil
 	}
-	return c.m[lower]
+	i := c.index(lower)
+	if i < 0 {
+		return nil
+	}
+	e := &c.kv[i]
+	if e.vals != nil {
+		return e.vals
+	}
+	// A three-index slice, so that a caller appending to the result cannot write into the
+	// entry behind it.
+	return e.one[:1:1]
 }
+
+// lowerKey is strings.ToLower(key) without an allocation for the condition keys keyhold sets
+// on every request (their names are mixed case: aws:PrincipalArn, kms:EncryptionContextKeys).
+func lowerKey(key string) string {
+	if l, ok := loweredKeys[key]; ok {
+		return l
+	}
+	return strings.ToLower(key)
+}
+
+// loweredKeys maps each well-known condition key name, as spelled in keys.go, to its lowercase
+// form. It is built once and only read.
+var loweredKeys = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range []string{
+		KeyPrincipalArn, KeyPrincipalAccount, KeyPrincipalType, KeyUsername, KeyUserID, KeySourceIp,
+		KeySecureTransport, KeyCurrentTime, KeyEpochTime, KeyRequestedRegion,
+		KeyKMSEncryptionContextKeys, KeyKMSCallerAccount, KeyKMSViaService, KeyKMSKeySpec,
+		KeyKMSKeyUsage, KeyKMSKeyOrigin, KeyKMSEncryptionAlgorithm, KeyKMSSigningAlgorithm,
+		KeyKMSMessageType, KeyKMSRequestAlias, KeyKMSResourceAliases, KeyKMSGrantOperations,
+		KeyKMSGranteePrincipal, KeyKMSRetiringPrincipal, KeyKMSGrantIsForAWSResource,
+		KeyS3ServerSideEncryption, KeyS3ServerSideEncryptionKMSKeyID, KeyS3Prefix, KeyS3Delimiter,
+		KeyS3MaxKeys,
+	} {
+		m[k] = strings.ToLower(k)
+	}
+	return m
+}()
 
 // SetPrincipal sets the global keys AWS derives from the caller: aws:PrincipalArn (the role's
 // ARN for a role session, as AWS does), aws:PrincipalAccount, aws:PrincipalType, aws:userid,
