@@ -152,6 +152,9 @@ func runCreateKeys(ctx context.Context, keyholdBin string, n, callers, users int
 	deadline := done.Add(snapWait)
 	for time.Now().Before(deadline) {
 		if _, mt := newestSnapshot(devDir); mt.After(done) {
+			// Raft truncates the log, and raft.db is rewritten, just after the snapshot is
+			// written: give it a moment before measuring the file.
+			time.Sleep(5 * time.Second)
 			break
 		}
 		time.Sleep(time.Second)
