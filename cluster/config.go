@@ -26,6 +26,16 @@ const (
 	// default (64) caps throughput at 64 entries per disk sync; 256 keeps a sync's latency small
 	// while letting hundreds of concurrent writers share it.
 	DefaultMaxAppendEntries = 256
+	// DefaultCommitTimeout is how long the leader lets a follower go without an AppendEntries
+	// while nothing new is written (raft waits one to two of it). That message is how a
+	// follower learns the commit index, so it bounds how long a write forwarded by a follower
+	// waits to be applied there whenever the flow of new entries pauses: raft's 50 ms default
+	// held such writes 50-100 ms. BenchmarkWritesThroughFollowers (3 nodes, 32 callers on every
+	// node, a shared 2-core machine) gave 15% to 2.6x more writes per second with 5 ms while the
+	// machine was busy, when pauses in the flow of writes are common, and the same rate when it
+	// was quiet. An empty AppendEntries costs the follower no disk write, so 5 ms (raft's own
+	// tests use it) costs a few hundred small messages a second on an idle cluster.
+	DefaultCommitTimeout = 5 * time.Millisecond
 	// DefaultApplyTimeout bounds Apply, Barrier and membership changes when ctx has no deadline.
 	DefaultApplyTimeout = 10 * time.Second
 
@@ -84,8 +94,9 @@ type Config struct {
 	// left (logstore.go). Default DefaultLogCompactMinBytes; negative never rewrites it.
 	LogCompactMinBytes int64
 
-	// HeartbeatTimeout, ElectionTimeout, LeaderLeaseTimeout and CommitTimeout default to
-	// hashicorp/raft's (1s, 1s, 500ms, 50ms), which suit a LAN. Tests shorten them.
+	// HeartbeatTimeout, ElectionTimeout and LeaderLeaseTimeout default to hashicorp/raft's (1s,
+	// 1s, 500ms), which suit a LAN; CommitTimeout defaults to DefaultCommitTimeout (raft's is
+	// 50ms). Tests shorten them.
 	HeartbeatTimeout   time.Duration
 	ElectionTimeout    time.Duration
 	LeaderLeaseTimeout time.Duration
@@ -140,6 +151,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.TrailingLogs == 0 {
 		c.TrailingLogs = DefaultTrailingLogs
+	}
+	if c.CommitTimeout == 0 {
+		c.CommitTimeout = DefaultCommitTimeout
 	}
 	if c.MaxAppendEntries == 0 {
 		c.MaxAppendEntries = DefaultMaxAppendEntries

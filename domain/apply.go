@@ -96,7 +96,7 @@ func (s *State) applyCreatePrincipal(c *createPrincipalCmd) error {
 	if err := s.checkCurrentDK(p.DKVersion); err != nil {
 		return err
 	}
-	s.principals[p.AccessKeyID] = &p
+	s.putPrincipal(&p)
 	return nil
 }
 

@@ -61,8 +61,7 @@ func (s *State) applyUpdateAlias(c *aliasCmd) error {
 	if old != nil && (old.KeySpec != k.KeySpec || old.KeyUsage != k.KeyUsage) {
 		return errorf(ErrValidation, "alias %s points to a key of another type or usage; the new target must match", c.Name)
 	}
-	s.retargetAlias(aid, a, c.ID)
-	a.UpdatedAt = c.At
+	s.retargetAlias(aid, a, c.ID, c.At)
 	return nil
 }
 

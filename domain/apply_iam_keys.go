@@ -80,11 +80,7 @@ func (s *State) ownedBy(p *Principal, account, user string) bool {
 // keysOf counts the access keys of user ("" = root) in account.
 func (s *State) keysOf(account, user string) int {
 	n := 0
-	for _, p := range s.principals {
-		if s.ownedBy(p, account, user) {
-			n++
-		}
-	}
+	s.principalsOf(account, user, func(*Principal) { n++ })
 	return n
 }
 
@@ -114,7 +110,7 @@ func (s *State) applyCreateAccessKey(c *iam.Command, in *CreateAccessKeyInput) e
 		return err
 	}
 	p.Name = owner
-	s.principals[p.AccessKeyID] = &p
+	s.putPrincipal(&p)
 	return nil
 }
 
@@ -134,7 +130,7 @@ func (s *State) applyUpdateAccessKey(c *iam.Command, in *AccessKeyInput) error {
 	}
 	n := *p
 	n.Inactive = in.Inactive
-	s.principals[p.AccessKeyID] = &n
+	s.putPrincipal(&n)
 	return nil
 }
 
@@ -143,7 +139,7 @@ func (s *State) applyDeleteAccessKey(c *iam.Command, in *AccessKeyInput) error {
 	if err != nil {
 		return err
 	}
-	delete(s.principals, p.AccessKeyID)
+	s.deletePrincipal(p.AccessKeyID)
 	return nil
 }
 
@@ -170,12 +166,12 @@ func (s *State) applyUpdateIAMUser(c *iam.Command) error {
 	if in.NewName == "" {
 		return nil
 	}
-	for id, p := range s.principals {
-		if s.ownedBy(p, c.Account, u.Name) {
-			n := *p
-			n.User, n.Name = in.NewName, "user "+in.NewName
-			s.principals[id] = &n
-		}
+	var owned []*Principal
+	s.principalsOf(c.Account, u.Name, func(p *Principal) { owned = append(owned, p) })
+	for _, p := range owned {
+		n := *p
+		n.User, n.Name = in.NewName, "user "+in.NewName
+		s.putPrincipal(&n)
 	}
 	return nil
 }

@@ -66,7 +66,7 @@ func (s *State) applyRewrap(c *rewrapCmd) error {
 		}
 		np := *p
 		np.DKVersion, np.Token = c.Target, it.Token
-		s.principals[it.AccessKeyID] = &np
+		s.putPrincipal(&np)
 		rw.Rewraps++
 	}
 	rw.Cursor = c.Cursor

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/keyhold/keyhold/domain/ceremony"
+	"github.com/keyhold/keyhold/domain/iam"
 
 	"github.com/keyhold/keyhold/wrap"
 )
@@ -128,7 +129,8 @@ func (p *heapPeak) end() uint64 {
 
 func mib(b uint64) float64 { return float64(b) / (1 << 20) }
 
-// TestScaleState creates N keys (and N/10 aliases) through Apply and reports the state's bytes per
+// TestScaleState creates N keys (and N/10 aliases, and N/100 IAM users with an inline policy and
+// an access key each) through Apply and reports the state's bytes per
 // key, the heap peak while loading and while a snapshot is persisted (taken and written while
 // writes continue), snapshot size and time, restore time and bytes per key after a restore, and
 // the cost of a ListKeys page at the start and at the end of the key order.
@@ -138,6 +140,14 @@ func TestScaleState(t *testing.T) {
 		var err error
 		if n, err = strconv.Atoi(v); err != nil || n < 1000 {
 			t.Fatalf("KEYHOLD_SCALE_KEYS=%q: want an integer >= 1000", v)
+		}
+	}
+	// Principals: KEYHOLD_SCALE_USERS, default one per hundred keys (10,000 for a million).
+	users := n / 100
+	if v := os.Getenv("KEYHOLD_SCALE_USERS"); v != "" {
+		var err error
+		if users, err = strconv.Atoi(v); err != nil || users < 0 {
+			t.Fatalf("KEYHOLD_SCALE_USERS=%q: want an integer >= 0", v)
 		}
 	}
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -153,6 +163,18 @@ func TestScaleState(t *testing.T) {
 	live := liveHeap() - base
 	t.Logf("load:     %d keys + %d aliases in %v (%.0f/s); live %.1f MiB = %d B/key; heap peak while loading %.1f MiB",
 		n, n/10, loadDur.Round(time.Millisecond), float64(n)/loadDur.Seconds(), mib(live), live/uint64(n), mib(loadPeak))
+
+	// Identity: users with an inline policy and an access key each, on top of the keys.
+	if users > 0 {
+		p = startHeapPeak()
+		start = time.Now()
+		scaleFillIAM(t, st, users, at)
+		iamDur := time.Since(start)
+		iamPeak := p.end()
+		all := liveHeap() - base
+		t.Logf("iam:      %d users (%d accounts), each with a 10-statement inline policy and an access key, in %v (%.0f/s); %d B/user; live %.1f MiB in all; heap peak %.1f MiB",
+			users, (users-1)/iam.MaxUsers+1, iamDur.Round(time.Millisecond), float64(users)/iamDur.Seconds(), (all-live)/uint64(users), mib(all), mib(iamPeak))
+	}
 
 	// Snapshot: capture, then persist while more keys are applied, as raft does.
 	path := filepath.Join(t.TempDir(), "state.snap")
@@ -182,7 +204,7 @@ func TestScaleState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("snapshot: capture %v, capture+persist %v, %.1f MiB on disk (%d B/key); heap peak %.1f MiB = %.2fx the live heap before it",
+	t.Logf("snapshot: capture %v, capture+persist %v, %.1f MiB on disk (%d B/key, users included); heap peak %.1f MiB = %.2fx the live heap before it",
 		capDur.Round(time.Microsecond), snapDur.Round(time.Millisecond), mib(uint64(fi.Size())), fi.Size()/int64(n),
 		mib(snapPeak), float64(snapPeak)/float64(before))
 	sn = nil
@@ -225,7 +247,7 @@ func TestScaleState(t *testing.T) {
 		t.Fatalf("restored %d keys, want the %d the snapshot captured", count, n)
 	}
 	restored := liveHeap() - base
-	t.Logf("restore:  %v; live %.1f MiB = %d B/key; heap peak while restoring %.1f MiB",
+	t.Logf("restore:  %v; live %.1f MiB = %d B/key (users included); heap peak while restoring %.1f MiB",
 		restoreDur.Round(time.Millisecond), mib(restored), restored/uint64(count), mib(restorePeak))
 	runtime.KeepAlive(st2)
 }

@@ -66,9 +66,9 @@ type Snapshot struct {
 	keys []*Key // shared with the state, which never changes a stored Key in place (state_keys.go)
 }
 
-// Snapshot captures the state. Keys are not copied: the snapshot keeps the state's *Key values,
-// which Apply replaces rather than changes (copy-on-write), so the capture costs one pointer per
-// key. The smaller collections are copied.
+// Snapshot captures the state. Keys and aliases are not copied: the snapshot keeps the state's
+// *Key and *Alias values, which Apply replaces rather than changes (copy-on-write), so the
+// capture costs one pointer per key and alias. The smaller collections are copied.
 func (s *State) Snapshot() *Snapshot {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -79,10 +79,10 @@ func (s *State) Snapshot() *Snapshot {
 	}
 	keys := s.liveKeys()
 	h.KeyCount = len(keys)
+	// Aliases are copy-on-write too (retargetAlias): the pointers are enough.
 	h.Aliases = make([]*Alias, 0, len(s.aliases))
 	for _, a := range s.aliases {
-		c := *a
-		h.Aliases = append(h.Aliases, &c)
+		h.Aliases = append(h.Aliases, a)
 	}
 	for _, p := range s.principals {
 		c := *p
@@ -93,8 +93,8 @@ func (s *State) Snapshot() *Snapshot {
 	}
 	h.Proposals = s.proposals.list()
 	h.IAM = s.iam.Image()
-	for _, id := range s.order {
-		for _, g := range s.grants.byKey[id] {
+	for _, k := range keys {
+		for _, g := range s.grants.byKey[k.ID] {
 			h.Grants = append(h.Grants, g.clone())
 		}
 	}
@@ -137,7 +137,7 @@ func (s *State) Restore(r io.Reader) error {
 		h    snapshotHeader
 		keys map[wrap.KeyID]*Key
 	)
-	order := []wrap.KeyID{}
+	order := []*Key{}
 	pols := newKeyPolicies()
 	add := func(ks []*Key) error {
 		for _, k := range ks {
@@ -150,7 +150,7 @@ func (s *State) Restore(r io.Reader) error {
 			internKeyStrings(k)
 			k.pos = uint32(len(order))
 			keys[k.ID] = k
-			order = append(order, k.ID)
+			order = append(order, k)
 			pols.set(k)
 		}
 		return nil
@@ -167,7 +167,7 @@ func (s *State) Restore(r io.Reader) error {
 		h = snapshotHeader{Domain: img.Domain, Aliases: img.Aliases, Principals: img.Principals,
 			Buckets: img.Buckets, Proposals: img.Proposals, IAM: img.IAM, Grants: img.Grants}
 		keys = make(map[wrap.KeyID]*Key, len(img.Keys))
-		order = make([]wrap.KeyID, 0, len(img.Keys))
+		order = make([]*Key, 0, len(img.Keys))
 		if err := add(img.Keys); err != nil {
 			return err
 		}
@@ -181,7 +181,7 @@ func (s *State) Restore(r io.Reader) error {
 		// Sized from the header, which saves growing the map step by step; capped, so that a
 		// corrupt count cannot make Restore allocate for millions of keys that are not there.
 		keys = make(map[wrap.KeyID]*Key, min(h.KeyCount, maxSnapshotPresize))
-		order = make([]wrap.KeyID, 0, min(h.KeyCount, maxSnapshotPresize))
+		order = make([]*Key, 0, min(h.KeyCount, maxSnapshotPresize))
 		for len(order) < h.KeyCount {
 			var chunk []*Key
 			if err := dec.Decode(&chunk); err != nil {
@@ -229,6 +229,7 @@ func (s *State) Restore(r io.Reader) error {
 	defer s.mu.Unlock()
 	s.proposals = proposals
 	s.domain, s.keys, s.order, s.dead, s.aliases, s.principals = h.Domain, keys, order, 0, aliases, principals
+	s.principalIdx = nil // rebuilt from the restored registry when first needed
 	s.buckets, s.serviceAliases = buckets, serviceAliases
 	s.aliasesByKey = indexAliases(aliases)
 	s.keyPols = pols

@@ -22,6 +22,8 @@ type State struct {
 	// aliasesByKey indexes aliases by their key (state_aliases.go); derived, rebuilt on restore.
 	aliasesByKey map[wrap.KeyID][]aliasID
 	principals   map[string]*Principal
+	// principalIdx indexes principals by owner (state_principals.go); derived, nil until used.
+	principalIdx *principalIndex
 	// proposals holds ceremony proposals, pending and recent (proposals.go).
 	proposals proposalLog
 	buckets   map[string]*Bucket
@@ -36,12 +38,12 @@ type State struct {
 	// serviceAliases indexes the names of the aliases under alias/aws/, so that telling a key
 	// behind one needs no walk over every alias. It is derived from aliases (Restore rebuilds it).
 	serviceAliases map[aliasID]struct{}
-	// order lists key ids in creation order so that ListKeys pages are stable without sorting
-	// the whole key set on every call. Each key knows its index (Key.pos), so a page after a
-	// marker starts there instead of scanning. A deleted key leaves its slot behind (dead counts
-	// them) until compactOrder drops them: an entry is live only if its key's pos points back
-	// at it.
-	order []wrap.KeyID
+	// order lists the keys in creation order so that ListKeys pages are stable without sorting
+	// the whole key set on every call, and a snapshot captures the keys by one sequential scan.
+	// It holds the stored *Key (editKey replaces the slot with the copy). Each key knows its
+	// index (Key.pos), so a page after a marker starts there instead of scanning. A deleted key
+	// leaves a nil slot (dead counts them) until compactOrder drops them.
+	order []*Key
 	dead  int
 	// keyChanged, when set, is told (under the write lock) about every applied change that makes
 	// a key's cached material stale or unusable: disable, scheduled deletion, deletion.
@@ -123,8 +125,8 @@ func (v *View) KeysAfter(after wrap.KeyID, fn func(*Key) bool) {
 		start = int(k.pos) + 1
 	}
 	for i := start; i < len(v.s.order); i++ {
-		k := v.s.keys[v.s.order[i]]
-		if k == nil || int(k.pos) != i {
+		k := v.s.order[i]
+		if k == nil {
 			continue // the slot of a deleted key
 		}
 		if !fn(k) {

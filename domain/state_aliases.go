@@ -2,6 +2,7 @@ package domain
 
 import (
 	"slices"
+	"time"
 
 	"github.com/keyhold/keyhold/wrap"
 )
@@ -19,10 +20,13 @@ func (s *State) putAlias(aid aliasID, a *Alias) {
 	}
 }
 
-// retargetAlias points the alias aid at key id.
-func (s *State) retargetAlias(aid aliasID, a *Alias, id wrap.KeyID) {
+// retargetAlias points the alias aid at key id as of at. The stored Alias is replaced, never
+// changed: a snapshot keeps the *Alias values it captured (copy-on-write, as keys).
+func (s *State) retargetAlias(aid aliasID, a *Alias, id wrap.KeyID, at time.Time) {
 	s.unindexAlias(aid, a.KeyID)
-	a.KeyID = id
+	n := *a
+	n.KeyID, n.UpdatedAt = id, at
+	s.aliases[aid] = &n
 	s.aliasesByKey[id] = append(s.aliasesByKey[id], aid)
 }
 

@@ -16,7 +16,7 @@ func (s *State) addKey(k *Key) {
 	internKeyStrings(k)
 	k.pos = uint32(len(s.order))
 	s.keys[k.ID] = k
-	s.order = append(s.order, k.ID)
+	s.order = append(s.order, k)
 }
 
 // editKey replaces k, which must be stored, by a private copy that Apply may change, and returns
@@ -24,16 +24,19 @@ func (s *State) addKey(k *Key) {
 func (s *State) editKey(k *Key) *Key {
 	c := k.clone()
 	s.keys[k.ID] = c
+	s.order[c.pos] = c
 	return c
 }
 
 // removeKey deletes the key with id. Its slot in the order stays until enough slots are dead
 // that dropping them all costs no more, amortised, than the deletions did.
 func (s *State) removeKey(id wrap.KeyID) {
-	if _, ok := s.keys[id]; !ok {
+	k, ok := s.keys[id]
+	if !ok {
 		return
 	}
 	delete(s.keys, id)
+	s.order[k.pos] = nil
 	s.dead++
 	if s.dead >= 1024 && s.dead*2 >= len(s.order) {
 		s.compactOrder()
@@ -43,11 +46,11 @@ func (s *State) removeKey(id wrap.KeyID) {
 // compactOrder drops the slots of deleted keys and renumbers the live keys' positions. Only pos
 // changes, which no snapshot encodes, so the keys are updated in place.
 func (s *State) compactOrder() {
-	live := make([]wrap.KeyID, 0, len(s.keys))
-	for i, id := range s.order {
-		if k := s.keys[id]; k != nil && int(k.pos) == i {
+	live := make([]*Key, 0, len(s.keys))
+	for _, k := range s.order {
+		if k != nil {
 			k.pos = uint32(len(live))
-			live = append(live, id)
+			live = append(live, k)
 		}
 	}
 	s.order, s.dead = live, 0
@@ -56,8 +59,8 @@ func (s *State) compactOrder() {
 // liveKeys returns the keys in creation order.
 func (s *State) liveKeys() []*Key {
 	out := make([]*Key, 0, len(s.keys))
-	for i, id := range s.order {
-		if k := s.keys[id]; k != nil && int(k.pos) == i {
+	for _, k := range s.order {
+		if k != nil {
 			out = append(out, k)
 		}
 	}

@@ -67,6 +67,7 @@ func TestSnapshotIsUnchangedByLaterApplies(t *testing.T) {
 	mustApply(t, st, encode(cmdTagKey, tagKeyCmd{ID: id(5), Tags: map[string]string{"a": "changed", "c": "3"}}))
 	mustApply(t, st, encode(cmdUntagKey, untagKeyCmd{ID: id(5), Keys: []string{"a"}}))
 	mustApply(t, st, encode(cmdCreateAlias, aliasCmd{Name: "alias/aws/s3", ID: id(6), At: at, AWSManaged: true}))
+	mustApply(t, st, encode(cmdUpdateAlias, aliasCmd{Name: "alias/load-0", ID: id(9), At: at.Add(time.Hour)}))
 	scaleDelete(t, st, 7, at)
 	mustApply(t, st, encode(cmdScheduleDeletion, scheduleDeletionCmd{ID: id(8), At: at, Days: 7}))
 	scaleFill(t, st, 12, 3, at)
@@ -91,6 +92,9 @@ func TestSnapshotIsUnchangedByLaterApplies(t *testing.T) {
 		}
 		if k := v.Key(id(6)); k.AWSManaged {
 			t.Fatal("key 6 in the snapshot is marked managed")
+		}
+		if a := v.AliasIn("", "alias/load-0"); a == nil || a.KeyID != id(0) || !a.UpdatedAt.Equal(at) {
+			t.Fatalf("alias/load-0 in the snapshot: %+v; want it on key 0, updated at %v", a, at)
 		}
 		if k := v.Key(id(8)); k.State != KeyStateEnabled {
 			t.Fatalf("key 8 in the snapshot is %v, want Enabled", k.State)

@@ -24,7 +24,10 @@ import (
 // then reports the node's peak and current RSS, raft.db and the newest snapshot's size, ListKeys
 // at the start and at the end of the key order, and the time a restart takes to be ready
 // (restore the snapshot, replay the log after it) with the RSS after it.
-func runCreateKeys(ctx context.Context, keyholdBin string, n, callers int, snapWait time.Duration, keep string) error {
+//
+// With users > 0 it then creates that many IAM users, each with a ten-statement inline policy and
+// an access key (createusers.go), before the snapshot and the restart.
+func runCreateKeys(ctx context.Context, keyholdBin string, n, callers, users int, snapWait time.Duration, keep string) error {
 	dir := keep
 	if dir == "" {
 		d, err := os.MkdirTemp("", "keyhold-load-keys-")
@@ -65,6 +68,7 @@ func runCreateKeys(ctx context.Context, keyholdBin string, n, callers int, snapW
 	rss := newRSSSampler(kh.Process.Pid)
 	fmt.Printf("keyhold-load -create-keys: %d keys (+%d aliases) from %d callers into one keyhold dev node (fsync on)\n", n, n/10, callers)
 	ids := make([]string, n)
+	arns := make([]string, 100) // the first keys' ARNs, which the IAM users' policies name
 	var next atomic.Int64
 	var mu sync.Mutex
 	var lat []time.Duration
@@ -92,6 +96,9 @@ func runCreateKeys(ctx context.Context, keyholdBin string, n, callers int, snapW
 				}
 				local = append(local, time.Since(s))
 				ids[i] = aws.ToString(out.KeyMetadata.KeyId)
+				if i < len(arns) {
+					arns[i] = aws.ToString(out.KeyMetadata.Arn)
+				}
 				if i%10 == 0 {
 					if _, err := client.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String("alias/load-" + strconv.Itoa(i)), TargetKeyId: out.KeyMetadata.KeyId}); err != nil {
 						errCount.Add(1)
@@ -110,7 +117,7 @@ func runCreateKeys(ctx context.Context, keyholdBin string, n, callers int, snapW
 	wg.Wait()
 	took := time.Since(t0)
 	cpu := procCPU(kh.Process.Pid) - cpu0
-	loadPeak := rss.stop()
+	loadPeak := rss.peak.Load()
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -125,6 +132,15 @@ func runCreateKeys(ctx context.Context, keyholdBin string, n, callers int, snapW
 	hwm, cur := procMem(kh.Process.Pid)
 	fmt.Printf("node RSS while creating: peak %s (sampled), VmHWM %s; now %s\n", mibStr(loadPeak), mibStr(hwm), mibStr(cur))
 
+	if users > 0 {
+		if err := createUsers(ctx, "http://"+addrs[0], akid, secret, arns[:min(n, len(arns))], users, callers, rss); err != nil {
+			return err
+		}
+	}
+	if peak := rss.stop(); peak > loadPeak {
+		fmt.Printf("node RSS peak while creating the users: %s\n", mibStr(peak))
+	}
+
 	pageFirst, pageLast, err := listPages(ctx, client, ids[max(0, n-150)])
 	if err != nil {
 		return err
@@ -136,13 +152,19 @@ func runCreateKeys(ctx context.Context, keyholdBin string, n, callers int, snapW
 	deadline := done.Add(snapWait)
 	for time.Now().Before(deadline) {
 		if _, mt := newestSnapshot(devDir); mt.After(done) {
+			// Raft truncates the log, and raft.db is rewritten, just after the snapshot is
+			// written: give it a moment before measuring the file.
+			time.Sleep(5 * time.Second)
 			break
 		}
 		time.Sleep(time.Second)
 	}
 	snapPath, snapTime := newestSnapshot(devDir)
-	fmt.Printf("disk: raft.db %s, newest snapshot %s (taken %s after the load ended)\n", mibStr(raftDBSize(devDir)),
-		mibStr(fileBytes(snapPath)), snapTime.Sub(done).Round(time.Second))
+	snapAt := "none taken"
+	if snapPath != "" {
+		snapAt = "taken " + snapTime.Sub(done).Round(time.Second).String() + " after the load ended"
+	}
+	fmt.Printf("disk: raft.db %s, newest snapshot %s (%s)\n", mibStr(raftDBSize(devDir)), mibStr(fileBytes(snapPath)), snapAt)
 
 	stopChild(kh)
 	kh, ready, err := start()
@@ -152,6 +174,8 @@ func runCreateKeys(ctx context.Context, keyholdBin string, n, callers int, snapW
 	_, cur = procMem(kh.Process.Pid)
 	fmt.Printf("restart: ready in %s, RSS %s\n", ready.Round(time.Millisecond), mibStr(cur))
 	// Reading every key back shows the restored state is complete and what RSS serving it needs.
+	// A new client: the old one's pooled connections went to the node that was stopped.
+	client = newClient("http://"+addrs[0], akid, secret, callers)
 	got := 0
 	var marker *string
 	for {

@@ -366,7 +366,9 @@ func stopChild(cmd *exec.Cmd) {
 		select {
 		case <-done:
 		case <-time.After(10 * time.Second):
+			// Wait for the kill too: a restart must not race the old process for raft.db's lock.
 			_ = cmd.Process.Kill()
+			<-done
 		}
 	}
 }

@@ -6,7 +6,7 @@
 //
 //	keyhold-load -keyhold ./bin/keyhold -cluster 3 -concurrency 64,256 -duration 10s
 //
-//	keyhold-load -keyhold ./bin/keyhold -create-keys 1000000 -concurrency 32
+//	keyhold-load -keyhold ./bin/keyhold -create-keys 1000000 -iam-users 5000 -concurrency 32
 //
 //	keyhold-load -keyhold ./bin/keyhold -s3 -s3-sizes 1MiB,64MiB -concurrency 4 -duration 10s [-s3-tls]
 //
@@ -53,6 +53,7 @@ func main() {
 	createKeys := flag.Int("create-keys", 0, "instead: create N keys (and N/10 aliases) on one dev node from the last -concurrency callers; report rate, p99, node RSS, raft.db and snapshot size, restart-to-ready time")
 	snapWait := flag.Duration("snapshot-wait", 75*time.Second, "with -create-keys: how long to wait for the node to snapshot after the load")
 	keepDir := flag.String("dir", "", "with -create-keys: keep the dev node's state in this directory instead of a temporary one")
+	iamUsers := flag.Int("iam-users", 0, "with -create-keys: then create N IAM users (at most 5000, IAM's per-account quota), each with a ten-statement inline policy and an access key, through the IAM API")
 	cpuProfile := flag.String("cpuprofile", "", "after the table: write a CPU profile of the keyhold node (its operator-only /debug/pprof on the ops listener) taken while -profile-op runs as the last -as identity at the last -concurrency")
 	profileOp := flag.String("profile-op", "Encrypt", "with -cpuprofile: the operation driven while profiling")
 	profileDur := flag.Duration("profile-duration", 10*time.Second, "with -cpuprofile: how long to profile")
@@ -81,7 +82,7 @@ func main() {
 		return
 	}
 	if *createKeys > 0 {
-		if err := runCreateKeys(ctx, *keyhold, *createKeys, levels[len(levels)-1], *snapWait, *keepDir); err != nil {
+		if err := runCreateKeys(ctx, *keyhold, *createKeys, levels[len(levels)-1], *iamUsers, *snapWait, *keepDir); err != nil {
 			fmt.Fprintln(os.Stderr, "keyhold-load:", err)
 			os.Exit(1)
 		}
