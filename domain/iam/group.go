@@ -43,7 +43,7 @@ func applyCreateGroup(s *Store, c *Command, in *CreateGroupInput) error {
 	if s.Group(c.Account, in.Name) != nil {
 		return errorf(ErrEntityAlreadyExists, "Group with name %s already exists.", in.Name)
 	}
-	if len(s.Groups(c.Account)) >= MaxGroups {
+	if countIn(s.groups, c.Account) >= MaxGroups {
 		return errorf(ErrLimitExceeded, "Cannot exceed quota for GroupsPerAccount: %d", MaxGroups)
 	}
 	s.groups[keyOf(c.Account, in.Name)] = &Group{Account: c.Account, Name: in.Name, Path: in.Path, ID: in.ID, CreatedAt: c.At}

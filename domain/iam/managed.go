@@ -65,7 +65,7 @@ func applyCreatePolicy(s *Store, c *Command, in *CreatePolicyInput) error {
 	if s.Policy(c.Account, in.Name) != nil {
 		return errorf(ErrEntityAlreadyExists, "A policy called %s already exists. Duplicate names are not allowed.", in.Name)
 	}
-	if len(s.Policies(c.Account)) >= MaxManagedPolicies {
+	if countIn(s.policies, c.Account) >= MaxManagedPolicies {
 		return errorf(ErrLimitExceeded, "Cannot exceed quota for PoliciesPerAccount: %d", MaxManagedPolicies)
 	}
 	arn := s.ARN(c.Account, "policy", in.Path, in.Name)

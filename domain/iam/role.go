@@ -98,7 +98,7 @@ func applyCreateRole(s *Store, c *Command, in *CreateRoleInput) error {
 	if s.Role(c.Account, in.Name) != nil {
 		return errorf(ErrEntityAlreadyExists, "Role with name %s already exists.", in.Name)
 	}
-	if len(s.Roles(c.Account)) >= MaxRolesPerAccount {
+	if countIn(s.roles, c.Account) >= MaxRolesPerAccount {
 		return errorf(ErrLimitExceeded, "Cannot exceed quota for RolesPerAccount: %d.", MaxRolesPerAccount)
 	}
 	for _, r := range s.roles {

@@ -66,7 +66,7 @@ func applyCreateUser(s *Store, c *Command, in *CreateUserInput) error {
 	if s.User(c.Account, in.Name) != nil {
 		return errorf(ErrEntityAlreadyExists, "User with name %s already exists.", in.Name)
 	}
-	if len(s.Users(c.Account)) >= MaxUsers {
+	if countIn(s.users, c.Account) >= MaxUsers {
 		return errorf(ErrLimitExceeded, "Cannot exceed quota for UsersPerAccount: %d", MaxUsers)
 	}
 	s.users[keyOf(c.Account, in.Name)] = &User{Account: c.Account, Name: in.Name, Path: in.Path, ID: in.ID,
