@@ -4,6 +4,10 @@ GO ?= go
 NODES ?= 1
 FUZZTIME ?= 10s
 BENCHTIME ?= 10s
+# BENCH_KEYS CMKs (an alias for every tenth) and BENCH_USERS IAM users with a policy each: the
+# scale run of make bench (memory, snapshot, restart, CreateKey rate).
+BENCH_KEYS ?= 1000000
+BENCH_USERS ?= 5000
 # Packages the machine needs: SoftHSM2 for the HSM; the tests also drive software nobody here
 # wrote: the AWS CLI v2, s3cmd and rclone against the S3 endpoint, openssl, and promtool
 # (Debian's prometheus) for deploy/.
@@ -70,6 +74,7 @@ bench: deps build ## run the Go benchmarks and the load tool against a live node
 	./bin/keyhold-load -duration $(BENCHTIME) -ops Encrypt,Decrypt,GenerateDataKey,Sign,GenerateMac -as root,user -cpuprofile bin/keyhold-encrypt.pprof
 	$(GO) tool pprof -top -nodecount=25 bin/keyhold bin/keyhold-encrypt.pprof
 	./bin/keyhold-load -cluster 3 -concurrency 64,256 -duration $(BENCHTIME)
+	./bin/keyhold-load -create-keys $(BENCH_KEYS) -iam-users $(BENCH_USERS) -concurrency 32
 	./bin/keyhold-load -s3 -s3-sizes 1MiB,64MiB -concurrency 4 -duration $(BENCHTIME)
 	./bin/keyhold-load -s3 -s3-tls -s3-sizes 1MiB,64MiB -concurrency 4 -duration $(BENCHTIME)
 
