@@ -55,7 +55,6 @@ func TestResourcePoliciesAcrossCluster(t *testing.T) {
 	}
 
 	ec := map[string]string{"purpose": "cluster"}
-	var grants []string
 	for i := range 10 {
 		g, err := pc.KMS(leader).CreateGrant(ctx(), &kms.CreateGrantInput{KeyId: aws.String(keyARN), GranteePrincipal: aws.String(granteeARN),
 			Operations:  []kmstypes.GrantOperation{kmstypes.GrantOperationEncrypt, kmstypes.GrantOperationDecrypt},
@@ -63,7 +62,6 @@ func TestResourcePoliciesAcrossCluster(t *testing.T) {
 		if err != nil {
 			t.Fatalf("CreateGrant %d: %v", i, err)
 		}
-		grants = append(grants, aws.ToString(g.GrantId))
 		f := followers[i%2]
 		enc, err := kmsAs(f, gAKID, gSecret).Encrypt(ctx(), &kms.EncryptInput{KeyId: aws.String(keyARN), Plaintext: []byte("granted"), EncryptionContext: ec})
 		if err != nil {
