@@ -21,12 +21,13 @@ import (
 //   - A context marked AsSystem is keyhold's own work and is allowed.
 //   - A context with no caller is refused (fail closed): a request path that forgot to attach
 //     its caller cannot act at all.
-//   - Otherwise policy.Decide decides. Until resource policies exist (issue 14: key policies,
-//     bucket policies), the request is decided on identity policies alone for a resource of
-//     the caller's own account (an account's root is allowed everything there), and refused
-//     for a resource of another account, which no resource policy can yet open.
-//     authzRequest.resourcePolicy is where issue 14 hands in the key or bucket policy, with
-//     ModelKMS or ModelS3.
+//   - Otherwise policy.Decide decides, with the resource's policy when it has one: a key's
+//     policy in ModelKMS (authz_keys.go; a key with the default policy in its own account is
+//     decided on identity policies alone, which is what that policy amounts to), a bucket's
+//     policy in ModelS3 (Authorize), a role's trust policy (STS). Without one, a resource of
+//     the caller's own account is decided on identity policies (an account's root is allowed
+//     everything there) and a resource of another account is refused. A KMS grant is looked
+//     up only after a decision came out "no allow" (authzRequest.grant).
 //
 // Each decision is noted in the request's DecisionLog, when the API layer attached one
 // (WithDecisionLog), so that the audit record names the decision and the statement behind it.
@@ -37,7 +38,8 @@ type authzRequest struct {
 	resource string // the resource ARN; "*" for actions without a resource
 	// account owns the resource; "" means the caller's own account.
 	account string
-	// resourcePolicy is the key or bucket policy (issue 14); nil until resource policies exist.
+	// resourcePolicy is the key or bucket policy; nil when the decision is on identity
+	// policies alone.
 	resourcePolicy *policy.Policy
 	// model is the service's combination rule for resourcePolicy (policy.ModelKMS, ModelS3).
 	model policy.Model
@@ -258,7 +260,7 @@ func (s *Service) Authorize(ctx context.Context, action, resource string, keys .
 }
 
 // AuthorizeWithResourcePolicy is Authorize for a resource with a resource-based policy (a role's
-// trust policy, and with issue 14 key and bucket policies): rp and model (policy.ModelKMS,
+// trust policy, a key or bucket policy): rp and model (policy.ModelKMS,
 // policy.ModelS3) decide with the caller's identity policies as AWS combines them, across
 // accounts too. account owns the resource ("" for the caller's own).
 func (s *Service) AuthorizeWithResourcePolicy(ctx context.Context, action, resource, account string, rp *policy.Policy, model policy.Model, keys ...func(*policy.Context)) error {
