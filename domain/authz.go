@@ -195,22 +195,50 @@ var (
 	lkKeyAgreementAlg = "kms:keyagreementalgorithm"
 )
 
-// setGlobalKeys sets the aws: condition keys that come from the caller and its connection.
+// setGlobalKeys sets the aws: condition keys that come from the caller and its connection. The
+// principal family is deferred (callerKeys): most policies read none of it, and building it is
+// a good part of the cost of a user's context.
 func setGlobalKeys(pc *policy.Context, c *Caller) {
-	pc.SetPrincipal(c.Principal)
 	if c.SourceIP != "" {
 		pc.Set(lkSourceIP, c.SourceIP)
 	}
 	pc.Set(lkSecureTransport, strconv.FormatBool(c.SecureTransport))
 	if !c.Time.IsZero() {
-		t := c.Time.UTC()
-		pc.Set(lkCurrentTime, t.Format("2006-01-02T15:04:05Z"))
-		pc.Set(lkEpochTime, strconv.FormatInt(t.Unix(), 10))
+		t := requestTimes.of(c.Time)
+		pc.Set(lkCurrentTime, t.iso)
+		pc.Set(lkEpochTime, t.epoch)
 	}
 	if c.Region != "" {
 		pc.Set(lkRequestedRegion, c.Region)
 	}
+	pc.SetKeySource((*callerKeys)(c))
 }
+
+// callerKeys is the policy.KeySource of a caller's principal keys: aws:PrincipalArn,
+// aws:PrincipalAccount, aws:PrincipalType, aws:userid, aws:username and aws:PrincipalTag/*.
+// A conversion of the request's *Caller, so deferring them allocates nothing.
+type callerKeys Caller
+
+var (
+	lkPrincipalArn     = strings.ToLower(policy.KeyPrincipalArn)
+	lkPrincipalAccount = strings.ToLower(policy.KeyPrincipalAccount)
+	lkPrincipalType    = strings.ToLower(policy.KeyPrincipalType)
+	lkUserID           = strings.ToLower(policy.KeyUserID)
+	lkUsername         = strings.ToLower(policy.KeyUsername)
+	lkPrincipalTag     = strings.ToLower(policy.KeyPrincipalTagPrefix)
+)
+
+// ProvidesKey implements policy.KeySource.
+func (k *callerKeys) ProvidesKey(lower string) bool {
+	switch lower {
+	case lkPrincipalArn, lkPrincipalAccount, lkPrincipalType, lkUserID, lkUsername:
+		return true
+	}
+	return strings.HasPrefix(lower, lkPrincipalTag)
+}
+
+// FillKeys implements policy.KeySource.
+func (k *callerKeys) FillKeys(pc *policy.Context) { pc.SetPrincipal(k.Principal) }
 
 func reasonName(d policy.Decision) string {
 	switch d.Reason {

@@ -27,6 +27,7 @@ type result struct {
 	secs   float64
 	p50    time.Duration
 	p99    time.Duration
+	lat    []time.Duration // every successful call's latency, sorted
 }
 
 func (r result) rate() float64 { return float64(r.ops) / r.secs }
@@ -47,7 +48,7 @@ type profileOpts struct {
 	duration time.Duration
 }
 
-func run(ctx context.Context, keyholdBin string, ops []string, levels []int, d time.Duration, identities []string, prof profileOpts) error {
+func run(ctx context.Context, keyholdBin string, ops []string, levels []int, d time.Duration, rounds int, identities []string, prof profileOpts) error {
 	dir, err := os.MkdirTemp("", "keyhold-load-")
 	if err != nil {
 		return err
@@ -126,9 +127,10 @@ func run(ctx context.Context, keyholdBin string, ops []string, levels []int, d t
 
 	fmt.Printf("keyhold-load: %s per cell, AWS SDK for Go v2 client, keyhold dev (durable audit, staleness check) vs bare Go HTTP server (no auth, no crypto), loopback\n", d)
 	fmt.Printf("user: IAM user with a ten-statement policy; its keys have a custom key policy naming it and a grant to it\n")
-	fmt.Printf("CPU/req: server process user+system CPU (/proc/<pid>/stat) over the cell divided by requests served\n\n")
-	fmt.Println("| operation | identity | callers | keyhold ops/s | keyhold p50 | keyhold p99 | keyhold CPU/req | bare ops/s | bare p99 | bare CPU/req | throughput ratio | p99 ratio | CPU/req ratio |")
-	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+	fmt.Printf("CPU/req: server process user+system CPU (/proc/<pid>/stat) over the cell divided by requests served\n")
+	fmt.Printf("each cell: %d interleaved rounds of %s per target (each identity and the bare server, in rotating order); vs root: throughput over root's in the same rounds\n\n", rounds, d/time.Duration(max(1, rounds)))
+	fmt.Println("| operation | identity | callers | keyhold ops/s | keyhold p50 | keyhold p99 | keyhold CPU/req | bare ops/s | bare p99 | bare CPU/req | throughput ratio | p99 ratio | CPU/req ratio | vs root |")
+	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 	calls := map[string]func(context.Context, *kms.Client) error{}
 	for _, op := range ops {
 		op = strings.TrimSpace(op)
@@ -138,30 +140,41 @@ func run(ctx context.Context, keyholdBin string, ops []string, levels []int, d t
 		}
 		calls[op] = call
 		for _, c := range levels {
+			// The identities and the bare server are measured in interleaved rounds
+			// (rounds.go), so every ratio in a row, and the user's to root's, comes from the
+			// same moments of the machine.
+			targets := make([]target, 0, len(identities)+1)
 			for _, id := range identities {
 				client := clients[id]
 				if client == nil {
 					return fmt.Errorf("unknown identity %q (root or user)", id)
 				}
-				// Warm both targets (connections, caches) before measuring; the bare server is
-				// measured next to each keyhold cell so each ratio comes from one moment.
-				measure(ctx, client, call, c, d/10)
-				measure(ctx, bareClient, call, c, d/10)
-				k, kcpu, err := measureCPU(ctx, kh.Process.Pid, client, call, c, d)
-				if err != nil {
-					return err
-				}
-				b, bcpu, err := measureCPU(ctx, bs.Process.Pid, bareClient, call, c, d)
-				if err != nil {
-					return err
-				}
+				targets = append(targets, target{name: id, client: client, pid: kh.Process.Pid})
+			}
+			targets = append(targets, target{name: "bare", client: bareClient, pid: bs.Process.Pid})
+			tallies, err := measureRounds(ctx, targets, call, c, d, rounds)
+			if err != nil {
+				return err
+			}
+			bt := &tallies[len(tallies)-1]
+			b, bcpu := bt.result(), bt.cpuPerOp()
+			var rootRate float64
+			for i, t := range targets[:len(targets)-1] {
+				k, kcpu := tallies[i].result(), tallies[i].cpuPerOp()
 				if k.errors > 0 || b.errors > 0 {
-					return fmt.Errorf("%s as %s at %d callers: %d keyhold errors, %d bare errors", op, id, c, k.errors, b.errors)
+					return fmt.Errorf("%s as %s at %d callers: %d keyhold errors, %d bare errors", op, t.name, c, k.errors, b.errors)
 				}
-				fmt.Printf("| %s | %s | %d | %.0f | %s | %s | %s | %.0f | %s | %s | %.2fx | %.2fx | %.2fx |\n", op, id, c,
+				if t.name == "root" {
+					rootRate = k.rate()
+				}
+				vsRoot := "-"
+				if rootRate > 0 {
+					vsRoot = fmt.Sprintf("%.2fx", k.rate()/rootRate)
+				}
+				fmt.Printf("| %s | %s | %d | %.0f | %s | %s | %s | %.0f | %s | %s | %.2fx | %.2fx | %.2fx | %s |\n", op, t.name, c,
 					k.rate(), k.p50.Round(time.Microsecond), k.p99.Round(time.Microsecond), kcpu.Round(time.Microsecond),
 					b.rate(), b.p99.Round(time.Microsecond), bcpu.Round(time.Microsecond),
-					k.rate()/b.rate(), ratio(k.p99, b.p99), ratio(kcpu, bcpu))
+					k.rate()/b.rate(), ratio(k.p99, b.p99), ratio(kcpu, bcpu), vsRoot)
 			}
 		}
 	}
@@ -177,20 +190,6 @@ func run(ctx context.Context, keyholdBin string, ops []string, levels []int, d t
 		fmt.Printf("\nCPU profile of keyhold: %s as %s at %d callers for %s, written to %s (go tool pprof -top %s)\n", op, id, c, prof.duration, prof.path, prof.path)
 	}
 	return nil
-}
-
-// measureCPU is measure with the server process's CPU per request over the same interval.
-func measureCPU(ctx context.Context, pid int, client *kms.Client, call func(context.Context, *kms.Client) error, c int, d time.Duration) (result, time.Duration, error) {
-	before, err := processCPU(pid)
-	if err != nil {
-		return result{}, 0, err
-	}
-	r := measure(ctx, client, call, c, d)
-	after, err := processCPU(pid)
-	if err != nil {
-		return result{}, 0, err
-	}
-	return r, cpuPerRequest(before, after, r.ops), nil
 }
 
 func ratio(a, b time.Duration) float64 {
@@ -324,7 +323,7 @@ func measure(ctx context.Context, client *kms.Client, call func(context.Context,
 	wg.Wait()
 	secs := time.Since(start).Seconds()
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	r := result{ops: len(lat), errors: errs, secs: secs}
+	r := result{ops: len(lat), errors: errs, secs: secs, lat: lat}
 	if len(lat) > 0 {
 		r.p50, r.p99 = lat[len(lat)/2], lat[len(lat)*99/100]
 	}

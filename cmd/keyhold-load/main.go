@@ -15,6 +15,8 @@
 // with an HMAC_256 key) at each concurrency, prints a table, and stops both. Each row gives
 // both servers' throughput, p99 and server CPU per request (the process's user+system time
 // from /proc/<pid>/stat over the cell, divided by the requests it served), and their ratios.
+// A cell measures its targets in interleaved rounds (-rounds), so that the machine's drift
+// falls on all of them alike.
 // With -as user the requests are signed by an IAM user with a ten-statement policy, on keys
 // whose custom key policy names the user and which carry a grant to it (keypolicy.go). With
 // -cpuprofile a CPU profile of the node under load is fetched from its operator-only pprof
@@ -43,6 +45,7 @@ func main() {
 	}
 	keyhold := flag.String("keyhold", "./bin/keyhold", "path of the keyhold binary to run in dev mode")
 	duration := flag.Duration("duration", 10*time.Second, "how long to drive each operation at each concurrency")
+	rounds := flag.Int("rounds", 5, "split each cell into this many interleaved rounds, every target measured once per round in rotating order (rounds.go)")
 	conc := flag.String("concurrency", "8,32", "comma-separated numbers of concurrent callers")
 	ops := flag.String("ops", "Encrypt,Decrypt,GenerateDataKey", "comma-separated operations: Encrypt, Decrypt, GenerateDataKey, Sign (ECC_NIST_P256), GenerateMac (HMAC_256)")
 	clusterN := flag.Int("cluster", 0, "instead: measure CreateKey throughput and failover time on an N-node loopback cluster (keyhold dev --nodes N)")
@@ -95,7 +98,7 @@ func main() {
 		}
 		return
 	}
-	if err := run(ctx, *keyhold, strings.Split(*ops, ","), levels, *duration, strings.Split(*as, ","), profileOpts{*cpuProfile, *profileOp, *profileDur}); err != nil {
+	if err := run(ctx, *keyhold, strings.Split(*ops, ","), levels, *duration, *rounds, strings.Split(*as, ","), profileOpts{*cpuProfile, *profileOp, *profileDur}); err != nil {
 		fmt.Fprintln(os.Stderr, "keyhold-load:", err)
 		os.Exit(1)
 	}

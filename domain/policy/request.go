@@ -69,7 +69,8 @@ type Request struct {
 // Context holds a request's condition keys. Key names are case-insensitive (IAM user guide,
 // "Condition element": "Context key names are not case-sensitive"), so they are stored
 // lowercased; values keep their case and each operator decides how to compare them. A key with
-// no values is absent. A Context is built per request and is not safe for concurrent writes.
+// no values is absent. A Context is built per request and is not safe for concurrent use:
+// a read may fill the keys of a deferred KeySource (SetKeySource).
 //
 // A request sets a dozen or two keys, so they are kept in a slice scanned in order rather
 // than a map: building one costs a single allocation (the Context with its inline entries)
@@ -78,6 +79,41 @@ type Request struct {
 type Context struct {
 	kv     []ctxEntry
 	inline [contextInline]ctxEntry
+	// lazy provides keys not set yet; nil once it has filled them (or when there is none).
+	lazy KeySource
+}
+
+// KeySource sets condition keys on demand: keys that cost something to build (formatted
+// times, the principal family) and that most policies never read. A Context asks it to fill
+// its keys the first time one of them is read or set, so a decision reads exactly what it
+// would have read had they been set up front.
+type KeySource interface {
+	// ProvidesKey reports whether FillKeys sets the (lowercased) key.
+	ProvidesKey(lower string) bool
+	// FillKeys sets every key the source provides.
+	FillKeys(c *Context)
+}
+
+// SetKeySource defers the keys src provides until one of them is read or set. A Context has
+// one source at a time; setting another first fills the keys of the one pending.
+func (c *Context) SetKeySource(src KeySource) {
+	c.fill()
+	c.lazy = src
+}
+
+// fill runs the pending key source, once.
+func (c *Context) fill() {
+	if src := c.lazy; src != nil {
+		c.lazy = nil
+		src.FillKeys(c)
+	}
+}
+
+// fillFor fills the pending key source if it provides the lowercased key k.
+func (c *Context) fillFor(k string) {
+	if c.lazy != nil && c.lazy.ProvidesKey(k) {
+		c.fill()
+	}
 }
 
 // contextInline is how many keys a Context holds before its entries move to the heap: the
@@ -111,6 +147,8 @@ func (c *Context) setLower(k string, values []string) {
 	if c.kv == nil {
 		c.kv = c.inline[:0]
 	}
+	// Fill a deferred source first, so that its later filling cannot overwrite this value.
+	c.fillFor(k)
 	i := c.index(k)
 	if len(values) == 0 {
 		if i >= 0 {
@@ -161,6 +199,10 @@ func (c *Context) get(lower string) []string {
 		return nil
 	}
 	i := c.index(lower)
+	if i < 0 && c.lazy != nil && c.lazy.ProvidesKey(lower) {
+		c.fill()
+		i = c.index(lower)
+	}
 	if i < 0 {
 		return nil
 	}
