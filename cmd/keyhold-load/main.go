@@ -45,7 +45,7 @@ func main() {
 	}
 	keyhold := flag.String("keyhold", "./bin/keyhold", "path of the keyhold binary to run in dev mode")
 	duration := flag.Duration("duration", 10*time.Second, "how long to drive each operation at each concurrency")
-	rounds := flag.Int("rounds", 5, "split each cell into this many interleaved rounds, every target measured once per round in rotating order (rounds.go)")
+	rounds := flag.Int("rounds", 10, "split each cell into this many interleaved rounds, every target measured once per round in rotating order (rounds.go)")
 	conc := flag.String("concurrency", "8,32", "comma-separated numbers of concurrent callers")
 	ops := flag.String("ops", "Encrypt,Decrypt,GenerateDataKey", "comma-separated operations: Encrypt, Decrypt, GenerateDataKey, Sign (ECC_NIST_P256), GenerateMac (HMAC_256)")
 	clusterN := flag.Int("cluster", 0, "instead: measure CreateKey throughput and failover time on an N-node loopback cluster (keyhold dev --nodes N)")

@@ -252,12 +252,44 @@ func parseDate(s string) (time.Time, bool) {
 		}
 		return time.Unix(n, 0).UTC(), true
 	}
+	if t, ok := parseUTCSeconds(s); ok {
+		return t, true
+	}
 	for _, l := range dateLayouts {
 		if t, err := time.Parse(l, s); err == nil {
 			return t, true
 		}
 	}
 	return time.Time{}, false
+}
+
+// parseUTCSeconds reads "2006-01-02T15:04:05Z", the form aws:CurrentTime takes on every
+// request, without time.Parse (which a Date condition would otherwise pay per evaluation). It
+// answers as time.Parse(time.RFC3339Nano, s) does for that form; anything else, a field out of
+// range included, it leaves to the general layouts.
+func parseUTCSeconds(s string) (time.Time, bool) {
+	if len(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z' {
+		return time.Time{}, false
+	}
+	num := func(i, j int) int {
+		n := 0
+		for _, c := range []byte(s[i:j]) {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	y, mo, d, h, mi, sec := num(0, 4), num(5, 7), num(8, 10), num(11, 13), num(14, 16), num(17, 19)
+	if y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(mo), d, h, mi, sec, 0, time.UTC)
+	if t.Day() != d {
+		return time.Time{}, false // a day the month does not have (Date would roll it over)
+	}
+	return t, true
 }
 
 func parseBool(s string) (bool, bool) {
