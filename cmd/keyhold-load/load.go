@@ -128,9 +128,9 @@ func run(ctx context.Context, keyholdBin string, ops []string, levels []int, d t
 	fmt.Printf("keyhold-load: %s per cell, AWS SDK for Go v2 client, keyhold dev (durable audit, staleness check) vs bare Go HTTP server (no auth, no crypto), loopback\n", d)
 	fmt.Printf("user: IAM user with a ten-statement policy; its keys have a custom key policy naming it and a grant to it\n")
 	fmt.Printf("CPU/req: server process user+system CPU (/proc/<pid>/stat) over the cell divided by requests served\n")
-	fmt.Printf("each cell: %d interleaved rounds of %s per target (each identity and the bare server, in rotating order); vs root: throughput over root's in the same rounds\n\n", rounds, d/time.Duration(max(1, rounds)))
-	fmt.Println("| operation | identity | callers | keyhold ops/s | keyhold p50 | keyhold p99 | keyhold CPU/req | bare ops/s | bare p99 | bare CPU/req | throughput ratio | p99 ratio | CPU/req ratio | vs root |")
-	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+	fmt.Printf("each cell: %d interleaved rounds of %s per target (each identity and the bare server, in rotating order); vs root: throughput over root's in the same rounds; per round: the median (and range) of that ratio round by round\n\n", rounds, d/time.Duration(max(1, rounds)))
+	fmt.Println("| operation | identity | callers | keyhold ops/s | keyhold p50 | keyhold p99 | keyhold CPU/req | bare ops/s | bare p99 | bare CPU/req | throughput ratio | p99 ratio | CPU/req ratio | vs root | vs root per round |")
+	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 	calls := map[string]func(context.Context, *kms.Client) error{}
 	for _, op := range ops {
 		op = strings.TrimSpace(op)
@@ -158,23 +158,25 @@ func run(ctx context.Context, keyholdBin string, ops []string, levels []int, d t
 			}
 			bt := &tallies[len(tallies)-1]
 			b, bcpu := bt.result(), bt.cpuPerOp()
-			var rootRate float64
+			var root *tally
 			for i, t := range targets[:len(targets)-1] {
 				k, kcpu := tallies[i].result(), tallies[i].cpuPerOp()
 				if k.errors > 0 || b.errors > 0 {
 					return fmt.Errorf("%s as %s at %d callers: %d keyhold errors, %d bare errors", op, t.name, c, k.errors, b.errors)
 				}
 				if t.name == "root" {
-					rootRate = k.rate()
+					root = &tallies[i]
 				}
-				vsRoot := "-"
-				if rootRate > 0 {
-					vsRoot = fmt.Sprintf("%.2fx", k.rate()/rootRate)
+				vsRoot, paired := "-", "-"
+				if root != nil {
+					vsRoot = fmt.Sprintf("%.2fx", k.rate()/root.result().rate())
+					med, lo, hi := pairedRatios(&tallies[i], root)
+					paired = fmt.Sprintf("%.2fx (%.2f-%.2f)", med, lo, hi)
 				}
-				fmt.Printf("| %s | %s | %d | %.0f | %s | %s | %s | %.0f | %s | %s | %.2fx | %.2fx | %.2fx | %s |\n", op, t.name, c,
+				fmt.Printf("| %s | %s | %d | %.0f | %s | %s | %s | %.0f | %s | %s | %.2fx | %.2fx | %.2fx | %s | %s |\n", op, t.name, c,
 					k.rate(), k.p50.Round(time.Microsecond), k.p99.Round(time.Microsecond), kcpu.Round(time.Microsecond),
 					b.rate(), b.p99.Round(time.Microsecond), bcpu.Round(time.Microsecond),
-					k.rate()/b.rate(), ratio(k.p99, b.p99), ratio(kcpu, bcpu), vsRoot)
+					k.rate()/b.rate(), ratio(k.p99, b.p99), ratio(kcpu, bcpu), vsRoot, paired)
 			}
 		}
 	}

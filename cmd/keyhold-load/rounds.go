@@ -32,6 +32,7 @@ type tally struct {
 	secs        float64
 	cpu         time.Duration
 	lat         []time.Duration
+	rates       []float64 // ops/s of each round's slice, in round order
 }
 
 // result summarises the tally as one measured cell.
@@ -76,7 +77,29 @@ func measureRounds(ctx context.Context, targets []target, call func(context.Cont
 			a.secs += res.secs
 			a.cpu += after - before
 			a.lat = append(a.lat, res.lat...)
+			a.rates = append(a.rates, res.rate())
 		}
 	}
 	return out, nil
+}
+
+// pairedRatios is a's rate over b's, round by round: each pair comes from slices measured
+// next to each other, so a burst on the machine moves both. Their median is the comparison
+// least moved by one disturbed round; their range shows how noisy the rounds were.
+func pairedRatios(a, b *tally) (median, lo, hi float64) {
+	var rs []float64
+	for i := range min(len(a.rates), len(b.rates)) {
+		if b.rates[i] > 0 {
+			rs = append(rs, a.rates[i]/b.rates[i])
+		}
+	}
+	if len(rs) == 0 {
+		return 0, 0, 0
+	}
+	slices.Sort(rs)
+	median = rs[len(rs)/2]
+	if len(rs)%2 == 0 {
+		median = (rs[len(rs)/2-1] + rs[len(rs)/2]) / 2
+	}
+	return median, rs[0], rs[len(rs)-1]
 }
