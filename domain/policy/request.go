@@ -83,8 +83,8 @@ type Context struct {
 	lazy KeySource
 }
 
-// KeySource sets condition keys on demand: keys that cost something to build (formatted
-// times, the principal family) and that most policies never read. A Context asks it to fill
+// KeySource sets condition keys on demand: keys that cost something to build (the principal
+// family, for one) and that most policies never read. A Context asks it to fill
 // its keys the first time one of them is read or set, so a decision reads exactly what it
 // would have read had they been set up front.
 type KeySource interface {
