@@ -1,7 +1,6 @@
 package node
 
 import (
-	"context"
 	"net/url"
 	"testing"
 	"time"
@@ -10,8 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
-	"github.com/keyhold/keyhold/cluster/clustertest"
-	"github.com/keyhold/keyhold/cluster/devcluster"
 	"github.com/keyhold/keyhold/domain/ceremony"
 )
 
@@ -52,25 +49,10 @@ func TestIAMSurvivesRotationAndRestart(t *testing.T) {
 	}
 	check("before rotation")
 
-	op, err := devcluster.OperatorKey(tn.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	d := tn.n.svc.Domain()
-	signed, _, err := ceremony.SignNewProposal(ceremony.NewProposal(ceremony.KindRotateDK, d.ID, d.Epoch, time.Now(), time.Hour), op)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tn.n.svc.SubmitProposal(context.Background(), signed); err != nil {
-		t.Fatal(err)
-	}
-	deadline := clustertest.PollDeadline(t, 60*time.Second)
-	for !tn.n.svc.RewrapStatus().Finished || tn.n.svc.Domain().CurrentDK != 2 {
-		if time.Now().After(deadline) {
-			t.Fatalf("re-wrap did not finish: %+v", tn.n.svc.RewrapStatus())
-		}
-		tn.n.ceremonyPass(context.Background())
-	}
+	submitAndRun(t, tn, ceremony.NewProposal(ceremony.KindRotateDK, d.ID, d.Epoch, time.Now(), time.Hour), func() bool {
+		return tn.n.svc.RewrapStatus().Finished && tn.n.svc.Domain().CurrentDK == 2
+	})
 	if d := tn.n.svc.Domain(); d.DKVersions[0].State != ceremony.DKStateRetired {
 		t.Fatalf("DK v1 not retired after the re-wrap: %+v", d.DKVersions)
 	}

@@ -2,7 +2,6 @@ package node
 
 import (
 	"bytes"
-	"context"
 	"testing"
 	"time"
 
@@ -11,8 +10,6 @@ import (
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/keyhold/keyhold/cluster/clustertest"
-	"github.com/keyhold/keyhold/cluster/devcluster"
 	"github.com/keyhold/keyhold/domain/ceremony"
 )
 
@@ -104,25 +101,10 @@ func TestResourcePoliciesSurviveRotationAndRestart(t *testing.T) {
 	}
 	t.Run("before", check)
 
-	op, err := devcluster.OperatorKey(tn.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	d := tn.n.svc.Domain()
-	signed, _, err := ceremony.SignNewProposal(ceremony.NewProposal(ceremony.KindRotateDK, d.ID, d.Epoch, time.Now(), time.Hour), op)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tn.n.svc.SubmitProposal(context.Background(), signed); err != nil {
-		t.Fatal(err)
-	}
-	deadline := clustertest.PollDeadline(t, 60*time.Second)
-	for !tn.n.svc.RewrapStatus().Finished || tn.n.svc.Domain().CurrentDK != 2 {
-		if time.Now().After(deadline) {
-			t.Fatalf("re-wrap did not finish: %+v", tn.n.svc.RewrapStatus())
-		}
-		tn.n.ceremonyPass(context.Background())
-	}
+	submitAndRun(t, tn, ceremony.NewProposal(ceremony.KindRotateDK, d.ID, d.Epoch, time.Now(), time.Hour), func() bool {
+		return tn.n.svc.RewrapStatus().Finished && tn.n.svc.Domain().CurrentDK == 2
+	})
 	t.Run("after a domain-key rotation", check)
 	tn.restart(t)
 	t.Run("after a restart from the log", check)
