@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/keyhold/keyhold/cluster/clustertest"
 )
 
 // testTimeout bounds every wait in the harness; reaching it is a test failure, not a timing
@@ -52,7 +54,7 @@ func testConfig(t testing.TB, id string, logs *syncBuffer) Config {
 	return Config{
 		NodeID:             id,
 		DataDir:            filepath.Join(t.TempDir(), id),
-		BindAddr:           "127.0.0.1:0",
+		BindAddr:           clustertest.FreePort(t), // outside the ephemeral range: kill and start reuse it
 		HeartbeatTimeout:   300 * time.Millisecond,
 		ElectionTimeout:    300 * time.Millisecond,
 		LeaderLeaseTimeout: 150 * time.Millisecond,

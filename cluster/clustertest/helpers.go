@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,16 +24,27 @@ import (
 // slower, not failed. Reaching it fails the test (it is not a timing assertion).
 const ClusterWait = 60 * time.Second
 
+// MaxPoll caps how long any one poll waits, however far the test binary's deadline is. A
+// loaded machine makes a cluster slower by seconds or tens of seconds; a condition still false
+// after minutes is a bug, and waiting longer would only take the package's remaining tests down
+// with it when the binary's deadline panics.
+const MaxPoll = 5 * time.Minute
+
 // PollDeadline is when a poll started now gives up: shortly before the test binary's deadline
-// (leaving time to report and clean up), and never sooner than now+min.
+// (leaving time to report and clean up) but no later than now+MaxPoll, and never sooner than
+// now+min.
 func PollDeadline(t testing.TB, min time.Duration) time.Time {
-	d := time.Now().Add(min)
+	now := time.Now()
+	d := now.Add(min)
 	if dt, ok := t.(interface{ Deadline() (time.Time, bool) }); ok {
 		if end, ok := dt.Deadline(); ok {
 			if margin := time.Until(end) / 10; end.Add(-max(margin, 20*time.Second)).After(d) {
 				d = end.Add(-max(margin, 20*time.Second))
 			}
 		}
+	}
+	if limit := now.Add(max(min, MaxPoll)); d.After(limit) {
+		d = limit
 	}
 	return d
 }
@@ -55,23 +67,33 @@ func Eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
 }
 
 // FreePort returns a loopback address that was free a moment ago. Raft needs an advertisable
-// address, so it cannot bind to port 0 directly.
+// address, so it cannot bind to port 0 directly. The port comes from outside the kernel's
+// ephemeral range (reusablePorts), so that a node restarted on it does not find it taken as the
+// source port of some outgoing connection made while the node was down.
 func FreePort(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	lo, hi := reusablePorts()
+	for range 1000 {
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", lo+rand.IntN(hi-lo)))
+		if err != nil {
+			continue
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		return addr
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	t.Fatal("no free port")
+	return ""
 }
 
 // FreePortBase finds a base port such that base+10*i+{0,1,2} are free for n nodes: the ports
-// `keyhold dev --nodes n` gives its nodes.
+// `keyhold dev --nodes n` gives its nodes. Like FreePort, it stays outside the ephemeral range.
 func FreePortBase(t testing.TB, n int) int {
 	t.Helper()
+	lo, hi := reusablePorts()
+	span := 10 * n
 	for range 100 {
-		base := 20000 + 10*rand.IntN(3000)
+		base := lo + 10*rand.IntN((hi-lo-span)/10)
 		ok := true
 		var lns []net.Listener
 		for i := 0; i < n && ok; i++ {
@@ -93,6 +115,34 @@ func FreePortBase(t testing.TB, n int) int {
 	}
 	t.Fatal("no free port range")
 	return 0
+}
+
+// reusablePorts is the range [lo, hi) test nodes listen in: ports the kernel does not hand out
+// as the source port of outgoing connections (net.ipv4.ip_local_port_range, 32768-60999 by
+// default on Linux). A killed node's port is free until it restarts; inside the ephemeral range,
+// any process on the machine connecting anywhere may take it meanwhile (CI runs many test
+// binaries at once, each with hundreds of loopback connections), and the restarted node then
+// cannot listen.
+func reusablePorts() (lo, hi int) {
+	const floor, fallbackHi = 10000, 32768
+	elo, ehi := 32768, 60999
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			a, errA := strconv.Atoi(f[0])
+			z, errZ := strconv.Atoi(f[1])
+			if errA == nil && errZ == nil && a <= z {
+				elo, ehi = a, z
+			}
+		}
+	}
+	switch {
+	case elo-floor >= 5000:
+		return floor, elo
+	case 65535-ehi >= 3000:
+		return ehi + 1, 65536
+	default:
+		return floor, fallbackHi // the ephemeral range covers nearly everything: do what we can
+	}
 }
 
 // ReadCredentials returns the access key id and secret of an AWS shared-credentials file.

@@ -45,8 +45,8 @@ type Procs struct {
 
 	dev   *exec.Cmd
 	mu    sync.Mutex
-	procs map[string]*exec.Cmd // nodes the test (re)started itself
-	pids  map[string]int       // current pid per node, 0 when killed
+	procs map[string]*proc // nodes the test (re)started itself
+	pids  map[string]int   // current pid per node, 0 when killed
 	// env, when set, is the environment of restarted nodes (default: dev's SoftHSM2 config).
 	env []string
 }
@@ -59,9 +59,34 @@ func NewProcCluster(t *testing.T) *ProcCluster {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("go toolchain not found")
 	}
-	pc := &ProcCluster{T: t, Procs: &Procs{Bin: KeyholdBinary(t), Dir: ClusterDir(t), procs: map[string]*exec.Cmd{}, pids: map[string]int{}}}
+	pc := &ProcCluster{T: t, Procs: &Procs{Bin: KeyholdBinary(t), Dir: ClusterDir(t), procs: map[string]*proc{}, pids: map[string]int{}}}
 	t.Cleanup(pc.stopAll)
+	t.Cleanup(func() {
+		if t.Failed() {
+			pc.logTails(t)
+		}
+	})
 	return pc
+}
+
+// logTailLines is how much of each node's log a failed test prints: enough to show the node's
+// last elections and errors, where CI keeps nothing but the test output.
+const logTailLines = 80
+
+// logTails prints the end of every node log in the cluster directory.
+func (pc *ProcCluster) logTails(t *testing.T) {
+	logs, _ := filepath.Glob(filepath.Join(pc.Dir, "*.log"))
+	for _, p := range logs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+		if len(lines) > logTailLines {
+			lines = lines[len(lines)-logTailLines:]
+		}
+		t.Logf("last %d lines of %s:\n%s", len(lines), filepath.Base(p), strings.Join(lines, "\n"))
+	}
 }
 
 // StartProcCluster runs `keyhold dev --nodes n` and returns once every node is ready and votes.
@@ -143,8 +168,8 @@ func (pc *ProcCluster) stopAll() {
 		if pid != 0 {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
-		if c := pc.procs[id]; c != nil {
-			_ = c.Wait()
+		if p := pc.procs[id]; p != nil {
+			<-p.done
 		}
 	}
 	if pc.dev != nil && pc.dev.Process != nil {
@@ -180,7 +205,7 @@ func (pc *ProcCluster) Kill(id string) {
 	pc.mu.Lock()
 	pid := pc.pids[id]
 	pc.pids[id] = 0
-	c := pc.procs[id]
+	p := pc.procs[id]
 	delete(pc.procs, id)
 	pc.mu.Unlock()
 	if pid == 0 {
@@ -189,8 +214,8 @@ func (pc *ProcCluster) Kill(id string) {
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		pc.T.Fatalf("kill %s: %v", id, err)
 	}
-	if c != nil {
-		_ = c.Wait()
+	if p != nil {
+		<-p.done
 	}
 	pc.waitDown(id)
 }
@@ -205,8 +230,8 @@ func (pc *ProcCluster) KillAll(ids ...string) {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
 		pc.pids[id] = 0
-		if c := pc.procs[id]; c != nil {
-			waits = append(waits, func() { _ = c.Wait() })
+		if p := pc.procs[id]; p != nil {
+			waits = append(waits, func() { <-p.done })
 		}
 		delete(pc.procs, id)
 	}
@@ -270,14 +295,45 @@ func (pc *ProcCluster) Restart(id string) {
 	if err := cmd.Start(); err != nil {
 		pc.T.Fatal(err)
 	}
+	p := &proc{done: make(chan struct{})}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
 	pc.mu.Lock()
-	pc.procs[id], pc.pids[id] = cmd, cmd.Process.Pid
+	pc.procs[id], pc.pids[id] = p, cmd.Process.Pid
 	pc.mu.Unlock()
 }
 
+// proc is a node process the test started: done is closed when it has exited, with err.
+type proc struct {
+	done chan struct{}
+	err  error
+}
+
+// exited returns the id ("" if none) and exit error of a node the test started that has exited
+// without being killed by it: a node that cannot start (its port taken, its state unreadable) must fail
+// the test at once, with its log, rather than leave a poll waiting for it.
+func (pc *ProcCluster) exited() (string, error) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	for id, p := range pc.procs {
+		select {
+		case <-p.done:
+			return id, p.err
+		default:
+		}
+	}
+	return "", nil
+}
+
+// statusClient bounds each status request: a node that accepts the connection and never answers
+// is a node that does not answer, not a poll that never ends.
+var statusClient = &http.Client{Timeout: 10 * time.Second}
+
 // Status decodes node id's /v1/cluster/status into v; false when it does not answer.
 func (pc *ProcCluster) Status(id string, v any) bool {
-	resp, err := http.Get(pc.Info(id).OpsURL + "/v1/cluster/status")
+	resp, err := statusClient.Get(pc.Info(id).OpsURL + "/v1/cluster/status")
 	if err != nil {
 		return false
 	}
@@ -333,6 +389,9 @@ func (pc *ProcCluster) Poll(what string, cond func() bool) {
 	pc.T.Helper()
 	deadline := PollDeadline(pc.T, ClusterWait)
 	for !cond() {
+		if id, err := pc.exited(); id != "" {
+			pc.T.Fatalf("waiting for %s: %s exited on its own (%v); node logs in %s", what, id, err, pc.Dir)
+		}
 		if time.Now().After(deadline) {
 			pc.T.Fatalf("timed out waiting for %s (node logs in %s)", what, pc.Dir)
 		}

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/keyhold/keyhold/cluster/node"
@@ -38,7 +39,8 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "keyhold:", err)
+			// Errors from the node already name the program; do not say it twice.
+			fmt.Fprintln(os.Stderr, "keyhold:", strings.TrimPrefix(err.Error(), "keyhold: "))
 		}
 		os.Exit(2)
 	}
