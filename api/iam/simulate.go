@@ -17,12 +17,15 @@ import (
 // simulateService is what the simulation handlers need of the domain.
 type simulateService interface {
 	SimulatePolicy(ctx context.Context, in domain.SimulationInput) ([]domain.SimulationResult, error)
+	ContextKeysForPolicies(ctx context.Context, sourceARN string, docs []string) ([]string, error)
 }
 
 // simulateActions adds the simulator's actions to the action table.
 func (h *handlers) simulateActions(a map[string]query.Action) {
 	a["SimulatePrincipalPolicy"] = query.Action{Handle: h.simulatePrincipalPolicy}
 	a["SimulateCustomPolicy"] = query.Action{Handle: h.simulateCustomPolicy}
+	a["GetContextKeysForPrincipalPolicy"] = query.Action{Handle: h.contextKeysForPrincipalPolicy}
+	a["GetContextKeysForCustomPolicy"] = query.Action{Handle: h.contextKeysForCustomPolicy}
 }
 
 func (h *handlers) simulatePrincipalPolicy(ctx context.Context, c *query.Call) (any, error) {

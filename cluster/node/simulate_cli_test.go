@@ -101,4 +101,13 @@ func TestSimulatePolicyAWSCLI(t *testing.T) {
 		r.EvaluationResults[1].EvalDecision != "allowed" || r.EvaluationResults[1].MatchedStatements[0].SourcePolicyId != "PolicyInputList.1" {
 		t.Fatalf("simulate-custom-policy: %+v", r)
 	}
+
+	// Which context entries those simulations needed.
+	var keys struct{ ContextKeyNames []string }
+	if err := json.Unmarshal([]byte(run("iam", "get-context-keys-for-principal-policy", "--policy-source-arn", "arn:aws:iam::"+acct+":user/app1")), &keys); err != nil {
+		t.Fatal(err)
+	}
+	if len(keys.ContextKeyNames) != 1 || keys.ContextKeyNames[0] != "kms:EncryptionContext:team" {
+		t.Fatalf("get-context-keys-for-principal-policy: %q", keys.ContextKeyNames)
+	}
 }

@@ -52,6 +52,23 @@ func (p *Policy) ConditionKeys(r *Request) []string {
 	return out
 }
 
+// AllConditionKeys returns every condition key p's statements test, whatever they apply to:
+// each once, as first written, statement by statement (IAM's GetContextKeysFor*Policy). Keys named
+// only inside policy variables (${aws:username}) are not listed, as in ConditionKeys.
+func (p *Policy) AllConditionKeys() []string {
+	var out []string
+	seen := map[string]bool{}
+	for i := range p.Statements {
+		for _, c := range p.Statements[i].Conditions {
+			if k := strings.ToLower(c.Key); !seen[k] {
+				seen[k] = true
+				out = append(out, c.Key)
+			}
+		}
+	}
+	return out
+}
+
 // EffectOf returns the Effect of the statement ref names in p (EffectInvalid when ref is not
 // one of p's statements).
 func (p *Policy) EffectOf(ref StatementRef) Effect {

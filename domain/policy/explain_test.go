@@ -56,6 +56,24 @@ func TestApplicableAndConditionKeys(t *testing.T) {
 	if p.EffectOf(StatementRef{Policy: "other", Index: 0}) != EffectInvalid {
 		t.Fatal("EffectOf a statement of another policy")
 	}
+	// Every statement's keys, whatever the request: Other's too.
+	if got := p.AllConditionKeys(); !reflect.DeepEqual(got, []string{"aws:SecureTransport", "kms:EncryptionContext:team", "aws:SourceIp"}) {
+		t.Fatalf("AllConditionKeys: got %q", got)
+	}
+}
+
+func TestAllConditionKeysOnceWhateverTheCase(t *testing.T) {
+	p, err := Parse(`{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Action":"kms:Encrypt","Resource":"*","Condition":{"StringEquals":{"kms:EncryptionContext:Team":"cats"}}},
+		{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*","Condition":{"StringLike":{"KMS:ENCRYPTIONCONTEXT:TEAM":"c*"}}},
+		{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/${aws:username}/*"}]}`,
+		ParseOptions{Kind: KindIdentity, Name: "p"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.AllConditionKeys(); !reflect.DeepEqual(got, []string{"kms:EncryptionContext:Team"}) {
+		t.Fatalf("AllConditionKeys: got %q, want the key once, as first written (no policy variables)", got)
+	}
 }
 
 func TestValidContextValue(t *testing.T) {
