@@ -73,6 +73,8 @@ bench: deps build ## run the Go benchmarks and the load tool against a live node
 	$(GO) test -run '^$$' -bench 'Sign|GenerateMac' ./cluster/node/
 	./bin/keyhold-load -duration $(BENCHTIME) -ops Encrypt,Decrypt,GenerateDataKey,Sign,GenerateMac -as root,user -cpuprofile bin/keyhold-encrypt.pprof
 	$(GO) tool pprof -top -nodecount=25 bin/keyhold bin/keyhold-encrypt.pprof
+	@# The same cells with the audit trail in best_effort mode: what the fail-closed audit's fsync costs.
+	KEYHOLD_AUDIT_MODE=best_effort ./bin/keyhold-load -duration $(BENCHTIME) -ops Encrypt,Decrypt -as user
 	./bin/keyhold-load -cluster 3 -concurrency 64,256 -duration $(BENCHTIME)
 	./bin/keyhold-load -create-keys $(BENCH_KEYS) -iam-users $(BENCH_USERS) -concurrency 32
 	./bin/keyhold-load -s3 -s3-sizes 1MiB,64MiB -concurrency 4 -duration $(BENCHTIME)

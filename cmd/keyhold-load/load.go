@@ -125,7 +125,7 @@ func run(ctx context.Context, keyholdBin string, ops []string, levels []int, d t
 		// The user's blob must be one it may decrypt: the same key, so the same blob.
 	}
 
-	fmt.Printf("keyhold-load: %s per cell, AWS SDK for Go v2 client, keyhold dev (durable audit, staleness check) vs bare Go HTTP server (no auth, no crypto), loopback\n", d)
+	fmt.Printf("keyhold-load: %s per cell, AWS SDK for Go v2 client, keyhold dev (%s audit, staleness check) vs bare Go HTTP server (no auth, no crypto), loopback\n", d, auditMode())
 	fmt.Printf("user: IAM user with a ten-statement policy; its keys have a custom key policy naming it and a grant to it\n")
 	fmt.Printf("CPU/req: server process user+system CPU (/proc/<pid>/stat) over the cell divided by requests served\n")
 	fmt.Printf("each cell: %d interleaved rounds of %s per target (each identity and the bare server, in rotating order); vs root: throughput over root's in the same rounds; per round: the median (and range) of that ratio round by round\n\n", rounds, d/time.Duration(max(1, rounds)))
@@ -408,4 +408,14 @@ func readCreds(path string) (string, string, error) {
 		return "", "", fmt.Errorf("%s: no credentials", path)
 	}
 	return akid, secret, nil
+}
+
+// auditMode is the audit_mode of the keyhold dev node, which inherits this process's
+// environment: make bench runs one table with KEYHOLD_AUDIT_MODE=best_effort to show what the
+// fail-closed audit's fsync costs.
+func auditMode() string {
+	if m := os.Getenv("KEYHOLD_AUDIT_MODE"); m != "" {
+		return m
+	}
+	return "durable"
 }
