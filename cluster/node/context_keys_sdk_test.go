@@ -6,7 +6,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
 )
 
 // TestContextKeysSDK asks keyhold which condition keys a principal's policies test, with the
@@ -15,15 +14,8 @@ import (
 // documents; an unknown principal, a malformed document and a caller without the permission
 // get IAM's errors.
 func TestContextKeysSDK(t *testing.T) {
-	tn := newTestNode(t)
+	tn, keyARN, app1, root := newSimFixture(t)
 	acct := tn.n.svc.ARNs().Account
-	key, err := tn.client(tn.akid, tn.secret).CreateKey(ctx(), &kms.CreateKeyInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyARN := aws.ToString(key.KeyMetadata.Arn)
-	app1 := tn.testPrincipal(t, "app1", simPolicies(keyARN)...)
-	root := tn.iamClient(tn.akid, tn.secret, "")
 	if _, err := root.CreateGroup(ctx(), &iam.CreateGroupInput{GroupName: aws.String("office")}); err != nil {
 		t.Fatal(err)
 	}

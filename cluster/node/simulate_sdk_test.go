@@ -25,21 +25,27 @@ func simPolicies(keyARN string) []string {
 	}
 }
 
+// newSimFixture is the set-up of the simulator's SDK tests: a node, a key, the IAM user app1
+// with simPolicies on that key, and the account root's IAM client.
+func newSimFixture(t *testing.T) (tn *testNode, keyARN string, app1 *principal, root *iam.Client) {
+	t.Helper()
+	tn = newTestNode(t)
+	key, err := tn.client(tn.akid, tn.secret).CreateKey(ctx(), &kms.CreateKeyInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyARN = aws.ToString(key.KeyMetadata.Arn)
+	return tn, keyARN, tn.testPrincipal(t, "app1", simPolicies(keyARN)...), tn.iamClient(tn.akid, tn.secret, "")
+}
+
 // TestSimulatePolicySDK asks keyhold why, with the AWS SDK for Go v2's IAM client: the
 // principal simulation names the statement behind each decision, reports the condition key a
 // request did not supply and pages its results; the custom simulation names the input
 // document; and the audit record of the real request, refused, names the same statement the
 // simulation named.
 func TestSimulatePolicySDK(t *testing.T) {
-	tn := newTestNode(t)
+	tn, keyARN, app1, root := newSimFixture(t)
 	acct := tn.n.svc.ARNs().Account
-	key, err := tn.client(tn.akid, tn.secret).CreateKey(ctx(), &kms.CreateKeyInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyARN := aws.ToString(key.KeyMetadata.Arn)
-	app1 := tn.testPrincipal(t, "app1", simPolicies(keyARN)...)
-	root := tn.iamClient(tn.akid, tn.secret, "")
 	cats := []iamtypes.ContextEntry{{ContextKeyName: aws.String("kms:EncryptionContext:team"),
 		ContextKeyValues: []string{"cats"}, ContextKeyType: iamtypes.ContextKeyTypeEnumString}}
 
