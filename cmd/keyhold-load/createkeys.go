@@ -162,7 +162,12 @@ func runCreateKeys(ctx context.Context, keyholdBin string, n, callers, users int
 	snapPath, snapTime := newestSnapshot(devDir)
 	snapAt := "none taken"
 	if snapPath != "" {
-		snapAt = "taken " + snapTime.Sub(done).Round(time.Second).String() + " after the load ended"
+		if d := snapTime.Sub(done).Round(time.Second); d >= 0 {
+			snapAt = "taken " + d.String() + " after the load ended"
+		} else {
+			// raft.db then also holds the log written since this snapshot.
+			snapAt = "taken " + (-d).String() + " before the load ended, none since"
+		}
 	}
 	fmt.Printf("disk: raft.db %s, newest snapshot %s (%s)\n", mibStr(raftDBSize(devDir)), mibStr(fileBytes(snapPath)), snapAt)
 
