@@ -43,8 +43,9 @@ func TestAttackSimulatorReadsOtherUsersPermissions(t *testing.T) {
 }
 
 // TestAttackSimulatorAcrossAccounts: another tenant's root asks the simulator about a user of
-// the first account, directly and as the simulated caller of its own documents. keyhold must
-// refuse, and evaluate nothing of the first account.
+// the first account, directly and as the simulated caller of its own documents, and asks which
+// condition keys that user's policies test. keyhold must refuse, and evaluate nothing of the
+// first account.
 func TestAttackSimulatorAcrossAccounts(t *testing.T) {
 	tn := newTestNode(t)
 	acct := tn.n.svc.ARNs().Account
@@ -62,6 +63,10 @@ func TestAttackSimulatorAcrossAccounts(t *testing.T) {
 		ActionNames:     []string{"kms:Decrypt"}, CallerArn: aws.String("arn:aws:iam::" + acct + ":user/app1"),
 		ResourcePolicy: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + app1.arn + `"},"Action":"*","Resource":"*"}]}`)})
 	wantAWSCode(t, "tenant simulating as the first account's user", err, "NoSuchEntity")
+	keys, err := bc.GetContextKeysForPrincipalPolicy(ctx(), &iam.GetContextKeysForPrincipalPolicyInput{PolicySourceArn: aws.String(app1.arn)})
+	if msg := wantAccessDenied(t, "tenant listing the condition keys of the first account's user", err); keys != nil || strings.Contains(msg, "EncryptionContext") {
+		t.Errorf("refusal discloses a policy's keys: %s %v", msg, keys)
+	}
 
 	// Its own custom simulation still works: the refusal is about the other account alone.
 	out, err := bc.SimulateCustomPolicy(ctx(), &iam.SimulateCustomPolicyInput{
