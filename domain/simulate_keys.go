@@ -2,7 +2,6 @@ package domain
 
 import (
 	"context"
-	"strings"
 
 	"github.com/keyhold/keyhold/domain/iam"
 )
@@ -32,12 +31,7 @@ func (s *Service) ContextKeysForPolicies(ctx context.Context, sourceARN string, 
 	out := []string{}
 	seen := map[string]bool{}
 	for _, src := range sim.identity {
-		for _, k := range src.pol.AllConditionKeys() {
-			if lk := strings.ToLower(k); !seen[lk] {
-				seen[lk] = true
-				out = append(out, k)
-			}
-		}
+		out = src.pol.AppendConditionKeys(out, seen)
 	}
 	return out, nil
 }

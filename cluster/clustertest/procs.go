@@ -312,8 +312,8 @@ type proc struct {
 }
 
 // exited returns the id ("" if none) and exit error of a node the test started that has exited
-// without being killed by it: a node that cannot start (its port taken, its state unreadable) must fail
-// the test at once, with its log, rather than leave a poll waiting for it.
+// without being killed by it: a node that cannot start (its port taken, its state unreadable)
+// must fail the test at once, with its log, rather than leave a poll waiting for it.
 func (pc *ProcCluster) exited() (string, error) {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()

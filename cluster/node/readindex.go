@@ -126,10 +126,10 @@ func (n *Node) readIndex(ctx context.Context) (uint64, time.Time, error) {
 	var last error
 	for wait := retryMin; ; wait = min(2*wait, retryMax) {
 		r, err := n.joinReadRound(ctx)
-		if err != nil && last != nil {
-			return 0, time.Time{}, fmt.Errorf("keyhold: read index: %w (last attempt: %v)", err, last)
-		}
 		if err != nil {
+			if last != nil {
+				err = fmt.Errorf("%w (last attempt: %v)", err, last)
+			}
 			return 0, time.Time{}, fmt.Errorf("keyhold: read index: %w", err)
 		}
 		if r.err == nil {

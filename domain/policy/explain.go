@@ -41,32 +41,32 @@ func (p *Policy) ConditionKeys(r *Request) []string {
 		if !s.matchAction(r.Action) || s.resources != nil && !s.matchResource(r) {
 			continue
 		}
-		for _, c := range s.Conditions {
-			k := strings.ToLower(c.Key)
-			if !seen[k] {
-				seen[k] = true
-				out = append(out, c.Key)
-			}
-		}
+		out = appendConditionKeys(out, seen, s.Conditions)
 	}
 	return out
 }
 
-// AllConditionKeys returns every condition key p's statements test, whatever they apply to:
-// each once, as first written, statement by statement (IAM's GetContextKeysFor*Policy). Keys named
-// only inside policy variables (${aws:username}) are not listed, as in ConditionKeys.
-func (p *Policy) AllConditionKeys() []string {
-	var out []string
-	seen := map[string]bool{}
+// AppendConditionKeys appends to dst every condition key p's statements test, whatever they
+// apply to, statement by statement, skipping the keys seen already holds (lowercased) and adding
+// the ones it appends: one seen set over several policies lists each key once, as first written
+// (IAM's GetContextKeysFor*Policy). Keys named only inside policy variables (${aws:username})
+// are not listed, as in ConditionKeys.
+func (p *Policy) AppendConditionKeys(dst []string, seen map[string]bool) []string {
 	for i := range p.Statements {
-		for _, c := range p.Statements[i].Conditions {
-			if k := strings.ToLower(c.Key); !seen[k] {
-				seen[k] = true
-				out = append(out, c.Key)
-			}
+		dst = appendConditionKeys(dst, seen, p.Statements[i].Conditions)
+	}
+	return dst
+}
+
+// appendConditionKeys appends the keys of conds that seen does not hold, and records them.
+func appendConditionKeys(dst []string, seen map[string]bool, conds []Condition) []string {
+	for _, c := range conds {
+		if k := strings.ToLower(c.Key); !seen[k] {
+			seen[k] = true
+			dst = append(dst, c.Key)
 		}
 	}
-	return out
+	return dst
 }
 
 // EffectOf returns the Effect of the statement ref names in p (EffectInvalid when ref is not
